@@ -1,0 +1,55 @@
+import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { AppModule, type AppRuntime } from './app.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { runMigrationsExclusively } from './database/migrations.js';
+import { jsonBodyParsers } from './http/body-parsing.js';
+
+/**
+ * Builds the fully configured application: the same function serves `npm start` and the e2e tests, so the
+ * tests exercise the real request pipeline (body limits, validation, auth, error shape, OpenAPI).
+ */
+export async function createApplication(config: AppConfig, runtime: AppRuntime = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, runtime), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', false);
+  app.disable('x-powered-by');
+  app.use(...jsonBodyParsers());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+    }),
+  );
+  app.enableShutdownHooks();
+  setUpOpenApi(app);
+  if (config.database.migrationsRun) {
+    const applied = await runMigrationsExclusively(app.get(DataSource));
+    if (applied.length > 0) app.get(Logger).log(`applied migrations: ${applied.join(', ')}`, 'Database');
+  }
+  return app;
+}
+
+function setUpOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('jumio-fallback')
+      .setDescription(
+        "Tracks Jumio transactions, reconciles missed callbacks through Jumio's Retrieval API by Jumio's rules, and serves normalized views, media and a change feed.",
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+}

@@ -1,0 +1,51 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from './config/app-config.js';
+import { AppConfigModule } from './config/config.module.js';
+import { databaseOptions } from './database/database-options.js';
+import { Clock, SystemClock } from './engine/clock/clock.js';
+import { EngineModule } from './engine/engine.module.js';
+import { ApiKeyGuard } from './http/api-key.guard.js';
+import { ContractExceptionFilter } from './http/http-exception.filter.js';
+import { loggerParams } from './operations/logging.js';
+import { OperationsModule } from './operations/operations.module.js';
+import { ProductsModule } from './products/products.module.js';
+
+export interface AppRuntime {
+  /** Tests inject a ManualClock; production reads the system clock. */
+  clock?: Clock;
+  /** A name for this replica in leases and logs. */
+  replicaId?: string;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, runtime: AppRuntime = {}): DynamicModule {
+    if (!config.database.url) throw new Error('AppModule needs config.database.url (the embedded database starts before the application)');
+    const runtimeProviders: Provider[] = [{ provide: Clock, useValue: runtime.clock ?? new SystemClock() }];
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config)),
+        TypeOrmModule.forRoot({
+          ...databaseOptions(config.database.url),
+          // Keep trying at start-up while the database comes up (replicas may start before it).
+          retryAttempts: 30,
+          retryDelay: 2000,
+        }),
+        ScheduleModule.forRoot(),
+        OperationsModule,
+        EngineModule.forRoot(runtimeProviders, runtime.replicaId),
+        ProductsModule,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: ContractExceptionFilter },
+      ],
+    };
+  }
+}

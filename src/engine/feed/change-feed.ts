@@ -1,0 +1,75 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Kind } from '../domain/kinds.js';
+import type { EventType } from '../domain/tracking-state-machine.js';
+
+export interface FeedEvent {
+  id: string;
+  kind: Kind;
+  reference: string;
+  type: EventType;
+  at: string;
+}
+
+export interface FeedPage {
+  events: FeedEvent[];
+  next: string;
+}
+
+interface Position {
+  xid: string;
+  id: string;
+}
+
+const START: Position = { xid: '0', id: '0' };
+
+/**
+ * The change feed (`GET /v1/events`), where a reader that keeps `next` sees every event exactly once, in order.
+ *
+ * Ids come from a sequence, but transactions commit in any order: a reader paging by `id > cursor` can pass
+ * id 11 (committed) while id 10 is still being written, and never see 10. So each event also records the id of
+ * the transaction that wrote it (xid8), and the feed orders by (xid, id) and serves only events whose
+ * transaction is older than the oldest transaction still running (the snapshot's xmin). Every such transaction
+ * has finished, so no event can ever appear behind a cursor already handed out. The price: a long-running
+ * write transaction anywhere in the database delays (never loses) the events written after it started.
+ */
+@Injectable()
+export class ChangeFeed {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Written inside the caller's transaction, so an event exists exactly when its change does. */
+  async append(m: EntityManager, kind: Kind, reference: string, types: EventType[], at: Date): Promise<void> {
+    for (const type of types) {
+      await m.query(`INSERT INTO change_event (kind, reference, type, at) VALUES ($1, $2, $3, $4)`, [kind, reference, type, at]);
+    }
+  }
+
+  async read(after: string | undefined, limit: number): Promise<FeedPage> {
+    const from = after ? decodeCursor(after) : START;
+    const rows: { id: string; xid: string; kind: Kind; reference: string; type: EventType; at: Date }[] = await this.dataSource.query(
+      `SELECT id::text AS id, xid::text AS xid, kind, reference, type, at
+         FROM change_event
+        WHERE (xid, id) > ($1::xid8, $2::bigint)
+          AND xid < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY xid, id
+        LIMIT $3`,
+      [from.xid, from.id, limit],
+    );
+    const last = rows.length > 0 ? { xid: rows[rows.length - 1].xid, id: rows[rows.length - 1].id } : from;
+    return {
+      events: rows.map((r) => ({ id: r.id, kind: r.kind, reference: r.reference, type: r.type, at: new Date(r.at).toISOString() })),
+      next: encodeCursor(last),
+    };
+  }
+}
+
+export function encodeCursor(p: Position): string {
+  return Buffer.from(`${p.xid}.${p.id}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): Position {
+  const decoded = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const match = /^(\d{1,20})\.(\d{1,19})$/.exec(decoded);
+  if (!match) throw new BadRequestException(['after must be a cursor returned as "next" by GET /v1/events']);
+  return { xid: match[1], id: match[2] };
+}

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { StoredMediumEntity } from '../persistence/stored-medium.entity.js';
+
+export interface MediumToStore {
+  bytes: Buffer;
+  contentType: string;
+}
+
+export interface StoredMediumInfo {
+  name: string;
+  contentType: string;
+  byteSize: number;
+  sha256: string;
+}
+
+/**
+ * Where retrieved images, facemaps and PDFs live. PostgreSQL for now (bytea next to the transaction, written
+ * in the same transaction as the step that fetched it); the abstract class is the seam for an object store.
+ */
+export abstract class MediaStore {
+  /** Stores once: a second put of the same name keeps the first. */
+  abstract put(m: EntityManager, transactionId: string, name: string, medium: MediumToStore, now: Date): Promise<void>;
+  abstract list(transactionId: string): Promise<StoredMediumInfo[]>;
+  abstract get(transactionId: string, name: string): Promise<(StoredMediumInfo & { bytes: Buffer }) | null>;
+  abstract deleteAll(m: EntityManager, transactionId: string): Promise<void>;
+}
+
+@Injectable()
+export class PostgresMediaStore extends MediaStore {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async put(m: EntityManager, transactionId: string, name: string, medium: MediumToStore, now: Date): Promise<void> {
+    await m.query(
+      `INSERT INTO stored_medium (transaction_id, name, content_type, byte_size, sha256, content, stored_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (transaction_id, name) DO NOTHING`,
+      [transactionId, name, medium.contentType, medium.bytes.length, createHash('sha256').update(medium.bytes).digest('hex'), medium.bytes, now],
+    );
+  }
+
+  async list(transactionId: string): Promise<StoredMediumInfo[]> {
+    const rows = await this.dataSource.manager.find(StoredMediumEntity, { where: { transactionId } });
+    return rows.map(({ name, contentType, byteSize, sha256 }) => ({ name, contentType, byteSize, sha256 })).sort(byMediumName);
+  }
+
+  async get(transactionId: string, name: string): Promise<(StoredMediumInfo & { bytes: Buffer }) | null> {
+    const rows: { content_type: string; byte_size: number; sha256: string; content: Buffer }[] = await this.dataSource.query(
+      `SELECT content_type, byte_size, sha256, content FROM stored_medium WHERE transaction_id = $1 AND name = $2`,
+      [transactionId, name],
+    );
+    if (rows.length === 0) return null;
+    const r = rows[0];
+    return { name, contentType: r.content_type, byteSize: r.byte_size, sha256: r.sha256, bytes: r.content };
+  }
+
+  async deleteAll(m: EntityManager, transactionId: string): Promise<void> {
+    await m.query(`DELETE FROM stored_medium WHERE transaction_id = $1`, [transactionId]);
+  }
+}
+
+/** front, back, face, then numbered media in numeric order (liveness-2 before liveness-10), then the rest. */
+export function byMediumName(a: { name: string }, b: { name: string }): number {
+  const rank = (n: string) => (['front', 'back', 'face'].indexOf(n) + 1 || 4);
+  return rank(a.name) - rank(b.name) || a.name.localeCompare(b.name, 'en', { numeric: true });
+}

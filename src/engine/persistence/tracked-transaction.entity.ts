@@ -1,0 +1,38 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Datacenter, Kind, TrackingState, ViewStatus } from '../domain/kinds.js';
+import type { MediaPlanEntry } from '../domain/media-plan.js';
+
+/** One transaction a product backend asked the service to track; the reconciler's unit of work. */
+@Entity({ name: 'tracked_transaction' })
+export class TrackedTransactionEntity {
+  @PrimaryColumn({ type: 'bigint', generated: 'identity' }) id: string;
+  @Column({ type: 'text' }) kind: Kind;
+  @Column({ type: 'uuid' }) reference: string;
+  @Column({ type: 'text' }) datacenter: Datacenter;
+  @Column({ name: 'merchant_reference', type: 'text', nullable: true }) merchantReference: string | null;
+  @Column({ name: 'customer_reference', type: 'text', nullable: true }) customerReference: string | null;
+  @Column({ name: 'acquired_at', type: 'timestamptz' }) acquiredAt: Date;
+  @Column({ name: 'callback_grace_seconds', type: 'integer' }) callbackGraceSeconds: number;
+  @Column({ name: 'callback_deadline', type: 'timestamptz' }) callbackDeadline: Date;
+  @Column({ type: 'text' }) state: TrackingState;
+  @Column({ type: 'text' }) status: ViewStatus;
+  @Column({ name: 'jumio_status_raw', type: 'text', nullable: true }) jumioStatusRaw: string | null;
+  @Column({ name: 'callback_received_at', type: 'timestamptz', nullable: true }) callbackReceivedAt: Date | null;
+  @Column({ name: 'reconcile_started_at', type: 'timestamptz', nullable: true }) reconcileStartedAt: Date | null;
+  @Column({ type: 'integer' }) attempts: number;
+  @Column({ name: 'last_attempt_at', type: 'timestamptz', nullable: true }) lastAttemptAt: Date | null;
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true }) nextAttemptAt: Date | null;
+  @Column({ name: 'retry_after_until', type: 'timestamptz', nullable: true }) retryAfterUntil: Date | null;
+  @Column({ name: 'last_error', type: 'text', nullable: true }) lastError: string | null;
+  @Column({ name: 'lease_owner', type: 'text', nullable: true }) leaseOwner: string | null;
+  @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true }) leaseExpiresAt: Date | null;
+  @Column({ name: 'raw_status', type: 'jsonb', nullable: true }) rawStatus: unknown;
+  @Column({ name: 'raw_details', type: 'jsonb', nullable: true }) rawDetails: unknown;
+  @Column({ name: 'raw_media_list', type: 'jsonb', nullable: true }) rawMediaList: unknown;
+  @Column({ name: 'media_plan', type: 'jsonb', nullable: true }) mediaPlan: MediaPlanEntry[] | null;
+  @Column({ type: 'jsonb', nullable: true }) result: Record<string, unknown> | null;
+  @Column({ name: 'retrieved_at', type: 'timestamptz', nullable: true }) retrievedAt: Date | null;
+  @Column({ name: 'purged_at', type: 'timestamptz', nullable: true }) purgedAt: Date | null;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}

@@ -1,0 +1,41 @@
+import type { Datacenter, Kind } from '../domain/kinds.js';
+import type { MediaRef, NormalizeContext, StatusVerdict } from '../domain/product-contracts.js';
+import type { JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-transport.js';
+
+/** The transaction a gateway calls Jumio about. */
+export interface JumioTarget {
+  kind: Kind;
+  reference: string;
+  datacenter: Datacenter;
+}
+
+/**
+ * A product's upstream calls: which paths, on which host. Everything else about talking to Jumio (credentials,
+ * headers, ceilings, timeouts, href checks) is the engine's JumioTransport.
+ */
+export interface ProductGateway {
+  /** The status call: Jumio's counted attempt. */
+  fetchStatus(target: JumioTarget): Promise<JumioJsonResult>;
+  /** Details, once the status is final. Absent when the status answer already is the details. */
+  fetchDetails?(target: JumioTarget): Promise<JumioJsonResult>;
+  /** The media list. Absent when the details carry it. */
+  fetchMediaList?(target: JumioTarget): Promise<JumioJsonResult>;
+  fetchMedium(target: JumioTarget, medium: MediaRef): Promise<JumioMediumResult>;
+}
+
+/** A product's reading of Jumio's payloads (pure functions; see each product's normalization/ folder). */
+export interface ProductNormalizer {
+  readStatus(payload: unknown): StatusVerdict;
+  normalize(details: unknown, context: NormalizeContext): Record<string, unknown>;
+  /** `mediaList` is the media-list answer, or null when the product has no such call. */
+  mediaRefs(mediaList: unknown, details: unknown): MediaRef[];
+}
+
+/** What a product module registers with the engine: adding a product means writing one of these. */
+export interface ProductDefinition {
+  kind: Kind;
+  gateway: ProductGateway;
+  normalizer: ProductNormalizer;
+}
+
+export const PRODUCT_DEFINITIONS = Symbol('PRODUCT_DEFINITIONS');

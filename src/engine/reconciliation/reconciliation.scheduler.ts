@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { MetricsService } from '../../operations/metrics.service.js';
+import { Clock } from '../clock/clock.js';
+import { TrackedTransactionRepository } from '../persistence/tracked-transaction.repository.js';
+import { ReconciliationWorker } from './reconciliation.worker.js';
+
+export const REPLICA_ID = Symbol('REPLICA_ID');
+const INTERVAL_NAME = 'reconciliation';
+
+/**
+ * Every poll interval (@nestjs/schedule), claims as much due work as this replica can run (FOR UPDATE SKIP
+ * LOCKED, with a lease) and hands each transaction to the worker. Any number of replicas may run it on one
+ * database; a replica that dies holds its claims only until their leases expire.
+ */
+@Injectable()
+export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ReconciliationScheduler.name);
+  private readonly active = new Map<Promise<void>, { id: string; owner: string }>();
+  private stopping = false;
+  private ticking: Promise<number> | null = null;
+  private batch = 0;
+  private lastDatabaseWarning = 0;
+
+  constructor(
+    private readonly repository: TrackedTransactionRepository,
+    private readonly worker: ReconciliationWorker,
+    private readonly clock: Clock,
+    private readonly schedulerRegistry: SchedulerRegistry,
+    metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(REPLICA_ID) readonly replicaId: string,
+  ) {
+    metrics.onScrape(async () => {
+      metrics.backlog.reset();
+      for (const { kind, state, count } of await this.repository.countByKindAndState()) metrics.backlog.set({ kind, state }, count);
+      metrics.dueNow.set(await this.repository.countDue(this.clock.now()));
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.reconciler.enabled) return;
+    const handle = setInterval(() => void this.tick(), this.config.reconciler.pollIntervalMs);
+    this.schedulerRegistry.addInterval(INTERVAL_NAME, handle);
+  }
+
+  get inFlight(): number {
+    return this.active.size;
+  }
+
+  /** Claims and starts due work; returns how many transactions were claimed. Overlapping calls share one run. */
+  tick(): Promise<number> {
+    if (this.stopping) return Promise.resolve(0);
+    this.ticking ??= this.claimAndStart().finally(() => (this.ticking = null));
+    return this.ticking;
+  }
+
+  /** Runs until nothing is due at the clock's current time and nothing is in flight (tests drive time with it). */
+  async drain(): Promise<void> {
+    for (;;) {
+      const claimed = await this.tick();
+      await Promise.all(this.active.keys());
+      if (claimed === 0 && this.active.size === 0) return;
+    }
+  }
+
+  /** Stop claiming, let work in flight finish within the shutdown timeout, then give back what is left. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.schedulerRegistry.doesExist('interval', INTERVAL_NAME)) this.schedulerRegistry.deleteInterval(INTERVAL_NAME);
+    await this.ticking;
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.config.server.shutdownTimeoutMs).unref());
+    const finished = await Promise.race([Promise.all(this.active.keys()).then(() => 'done' as const), timeout]);
+    if (finished === 'timeout') {
+      this.logger.warn(`shutdown timeout: releasing ${this.active.size} claim(s) still in flight`);
+      await Promise.all([...this.active.values()].map(({ id, owner }) => this.repository.release(id, owner).catch(() => undefined)));
+    }
+  }
+
+  private async claimAndStart(): Promise<number> {
+    const capacity = this.config.jumio.maxInFlight - this.active.size;
+    if (capacity <= 0) return 0;
+    const owner = `${this.replicaId}/${++this.batch}`;
+    let rows;
+    try {
+      rows = await this.repository.claimDue(owner, this.clock.now(), capacity, this.config.reconciler.leaseSeconds);
+    } catch (e) {
+      // The database is away: keep the process up and try again next tick (logged at most every 30 s).
+      if (Date.now() - this.lastDatabaseWarning > 30_000) {
+        this.lastDatabaseWarning = Date.now();
+        this.logger.warn({ err: e }, 'could not claim due work; will retry');
+      }
+      return 0;
+    }
+    for (const row of rows) {
+      const run: Promise<void> = this.worker
+        .process(row, owner, () => this.stopping)
+        .finally(() => this.active.delete(run));
+      this.active.set(run, { id: row.id, owner });
+    }
+    return rows.length;
+  }
+}
+
+export function defaultReplicaId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}

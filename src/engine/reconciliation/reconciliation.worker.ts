@@ -1,0 +1,260 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { Clock } from '../clock/clock.js';
+import type { MediaPlanEntry } from '../domain/media-plan.js';
+import { JumioPayloadError } from '../domain/product-contracts.js';
+import { retrievalRetryDelayMs, type RetrievalSchedule } from '../domain/retrieval-schedule.js';
+import {
+  isExpired,
+  onCallbackDeadline,
+  onExhausted,
+  onRetrievalComplete,
+  onStatusAnswer,
+  type StatusAnswer,
+  type TrackingRecord,
+} from '../domain/tracking-state-machine.js';
+import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-transport.js';
+import type { CallType, JumioCallRecord } from '../persistence/attempt-log.js';
+import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
+import { TrackedTransactionRepository, type StepWrites } from '../persistence/tracked-transaction.repository.js';
+import type { ProductDefinition } from '../products/product-definition.js';
+import { ProductRegistry } from '../products/product-registry.js';
+import { MetricsService } from '../../operations/metrics.service.js';
+import { mediaHref } from '../tracking/tracking-view.js';
+
+/** Failures that will not get better by asking again: recorded once, never retried. */
+const PERMANENT_MEDIUM_FAILURES = new Set(['REFUSED', 'FORBIDDEN', 'NOT_FOUND', 'TOO_LARGE']);
+
+export function scheduleOf(config: AppConfig): RetrievalSchedule {
+  return {
+    offsetsSeconds: config.reconciler.scheduleSeconds,
+    dailyIntervalSeconds: config.reconciler.dailyIntervalSeconds,
+    maxAgeMs: config.reconciler.maxAgeDays * 86_400_000,
+  };
+}
+
+class LeaseLost extends Error {}
+
+/**
+ * Carries one claimed transaction as far as it can go now: the callback deadline, one status call (Jumio's
+ * counted attempt), and once the status is final, whatever details and media are still missing, each stored
+ * as soon as it arrives so an interrupted retrieval resumes with only what is missing. Every write is fenced by
+ * the claim (see TrackedTransactionRepository.applyStep).
+ */
+@Injectable()
+export class ReconciliationWorker {
+  private readonly logger = new Logger(ReconciliationWorker.name);
+  private readonly schedule: RetrievalSchedule;
+
+  constructor(
+    private readonly repository: TrackedTransactionRepository,
+    private readonly products: ProductRegistry,
+    private readonly clock: Clock,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.schedule = scheduleOf(config);
+  }
+
+  async process(row: TrackedTransactionEntity, owner: string, shouldStop: () => boolean): Promise<void> {
+    const step = new Step(row, owner, this.repository, this.clock, this.config.reconciler.leaseSeconds);
+    try {
+      await this.advance(step, this.products.get(row.kind), shouldStop);
+    } catch (e) {
+      if (e instanceof LeaseLost) return;
+      this.logger.error({ err: e, kind: row.kind, transactionId: row.id }, 'reconciliation step failed');
+      await this.repository.release(row.id, owner).catch(() => undefined);
+    }
+  }
+
+  private async advance(step: Step, product: ProductDefinition, shouldStop: () => boolean): Promise<void> {
+    const row = step.row;
+    if (row.state === 'AWAITING_CALLBACK') {
+      const t = onCallbackDeadline(record(row), this.clock.now(), this.schedule);
+      const dueNow = t.patch.nextAttemptAt!.getTime() <= this.clock.now().getTime();
+      await step.save({ patch: t.patch, events: t.events, keepLease: dueNow });
+      if (!dueNow) return;
+    }
+    if (row.state !== 'RECONCILING') return step.release();
+    if (isExpired(row, this.clock.now(), this.schedule)) {
+      const t = onExhausted();
+      return step.save({ patch: t.patch, events: t.events, keepLease: false });
+    }
+    if (row.status !== 'DONE' && row.status !== 'FAILED') {
+      const final = await this.checkStatus(step, product);
+      if (!final) return;
+    }
+    if (shouldStop()) return step.release();
+    await this.retrieve(step, product, shouldStop);
+  }
+
+  /** One status call. Returns whether the status is now final. */
+  private async checkStatus(step: Step, product: ProductDefinition): Promise<boolean> {
+    const at = this.clock.now();
+    const res = await product.gateway.fetchStatus(step.target);
+    let answer: StatusAnswer;
+    let outcome: string;
+    const extra: StepWrites['patch'] = {};
+    if (res.ok) {
+      try {
+        const verdict = product.normalizer.readStatus(res.json);
+        outcome = verdict.final ? verdict.status : 'PENDING';
+        answer =
+          verdict.final && verdict.status !== 'PENDING'
+            ? { type: 'final', status: verdict.status, raw: verdict.raw }
+            : { type: 'pending', raw: verdict.raw };
+        if (verdict.final) extra.rawStatus = res.json;
+      } catch (e) {
+        if (!(e instanceof JumioPayloadError)) throw e;
+        outcome = 'MALFORMED';
+        answer = { type: 'failure', error: `malformed status answer: ${e.message}` };
+      }
+    } else if (res.failure === 'NOT_FOUND') {
+      outcome = 'NOT_FOUND';
+      answer = { type: 'not-found' };
+    } else {
+      outcome = res.failure;
+      // A hostile Retry-After cannot push the next attempt past the daily rhythm.
+      const cap = this.config.reconciler.dailyIntervalSeconds * 1000;
+      answer = { type: 'failure', error: res.error, retryAfterMs: res.retryAfterMs === null ? null : Math.min(res.retryAfterMs, cap) };
+    }
+    this.metrics.attempts.inc({ kind: step.row.kind, outcome });
+    const call = this.callRecord(step, 'status', at, res, outcome, true, answer.type === 'failure' ? answer.error : null);
+    const t = onStatusAnswer(record(step.row), answer, at, this.schedule);
+    const final = answer.type === 'final';
+    await step.save({ patch: { ...t.patch, ...extra }, events: t.events, calls: [call], keepLease: final });
+    return final;
+  }
+
+  private async retrieve(step: Step, product: ProductDefinition, shouldStop: () => boolean): Promise<void> {
+    const row = step.row;
+    const context = { kind: row.kind, reference: row.reference, mediaHref: (name: string) => mediaHref(row.kind, row.reference, name) };
+    if (row.rawDetails == null) {
+      let details: unknown = row.rawStatus;
+      let call: JumioCallRecord | undefined;
+      if (product.gateway.fetchDetails) {
+        const at = this.clock.now();
+        const res = await product.gateway.fetchDetails(step.target);
+        if (!res.ok) return this.retryLater(step, this.callRecord(step, 'details', at, res, res.failure, false, res.error), res);
+        details = res.json;
+        call = this.callRecord(step, 'details', at, res, 'STORED', false, null);
+      }
+      let result: Record<string, unknown>;
+      try {
+        result = product.normalizer.normalize(details, context);
+      } catch (e) {
+        if (!(e instanceof JumioPayloadError)) throw e;
+        const error = `malformed details: ${e.message}`;
+        return this.retryLater(step, call ? { ...call, outcome: 'MALFORMED', error } : undefined, { error, retryAfterMs: null });
+      }
+      await step.save({ patch: { rawDetails: details, result }, calls: call ? [call] : [], keepLease: true });
+    }
+    if (row.mediaPlan == null) {
+      let listed: unknown = null;
+      let call: JumioCallRecord | undefined;
+      if (product.gateway.fetchMediaList) {
+        const at = this.clock.now();
+        const res = await product.gateway.fetchMediaList(step.target);
+        if (!res.ok) return this.retryLater(step, this.callRecord(step, 'media-list', at, res, res.failure, false, res.error), res);
+        listed = res.json;
+        call = this.callRecord(step, 'media-list', at, res, 'STORED', false, null);
+      }
+      let plan: MediaPlanEntry[];
+      try {
+        plan = product.normalizer.mediaRefs(listed, row.rawDetails).map((ref) => ({ ...ref, outcome: null, reason: null }));
+      } catch (e) {
+        if (!(e instanceof JumioPayloadError)) throw e;
+        const error = `malformed media list: ${e.message}`;
+        return this.retryLater(step, call ? { ...call, outcome: 'MALFORMED', error } : undefined, { error, retryAfterMs: null });
+      }
+      await step.save({ patch: { rawMediaList: listed, mediaPlan: plan }, calls: call ? [call] : [], keepLease: true });
+    }
+    for (const entry of row.mediaPlan ?? []) {
+      if (entry.outcome !== null) continue;
+      if (shouldStop()) return step.release();
+      const at = this.clock.now();
+      const res = await product.gateway.fetchMedium(step.target, entry);
+      const plan = (row.mediaPlan ?? []).map((e) => ({ ...e }));
+      const mine = plan.find((e) => e.name === entry.name)!;
+      if (res.ok) {
+        mine.outcome = 'STORED';
+        const call = this.callRecord(step, 'medium', at, res, 'STORED', false, null);
+        await step.save({ patch: { mediaPlan: plan }, calls: [call], media: [{ name: entry.name, medium: { bytes: res.bytes, contentType: res.contentType } }], keepLease: true });
+      } else if (PERMANENT_MEDIUM_FAILURES.has(res.failure)) {
+        mine.outcome = 'REFUSED';
+        mine.reason = res.error;
+        const call = this.callRecord(step, 'medium', at, res, res.failure, false, `${entry.name}: ${res.error}`);
+        await step.save({ patch: { mediaPlan: plan }, calls: [call], keepLease: true });
+      } else {
+        return this.retryLater(step, this.callRecord(step, 'medium', at, res, res.failure, false, `${entry.name}: ${res.error}`), res);
+      }
+    }
+    const t = onRetrievalComplete(this.clock.now());
+    await step.save({ patch: t.patch, events: t.events, keepLease: false });
+  }
+
+  /** Details and media that failed in transit are tried again later, never the status. */
+  private async retryLater(step: Step, call: JumioCallRecord | undefined, failure: { error: string; retryAfterMs: number | null }): Promise<void> {
+    const now = this.clock.now().getTime();
+    const delay = Math.max(retrievalRetryDelayMs(this.schedule), failure.retryAfterMs ?? 0);
+    await step.save({
+      patch: { lastError: failure.error, nextAttemptAt: new Date(now + delay) },
+      calls: call ? [call] : [],
+      keepLease: false,
+    });
+  }
+
+  private callRecord(
+    step: Step,
+    callType: CallType,
+    at: Date,
+    res: JumioJsonResult | JumioMediumResult | JumioCallFailure,
+    outcome: string,
+    countsAsAttempt: boolean,
+    error: string | null,
+  ): JumioCallRecord {
+    this.metrics.jumioCalls.inc({ kind: step.row.kind, call_type: callType, outcome });
+    if (res.httpStatus !== null) this.metrics.jumioCallDuration.observe({ kind: step.row.kind, call_type: callType }, res.durationMs / 1000);
+    return { at, endpoint: res.endpoint, callType, httpStatus: res.httpStatus, durationMs: res.durationMs, outcome, error, countsAsAttempt };
+  }
+}
+
+/** One claim: the row as this replica last wrote it, and the fenced writes that keep it so. */
+class Step {
+  constructor(
+    readonly row: TrackedTransactionEntity,
+    private readonly owner: string,
+    private readonly repository: TrackedTransactionRepository,
+    private readonly clock: Clock,
+    private readonly leaseSeconds: number,
+  ) {}
+
+  get target() {
+    return { kind: this.row.kind, reference: this.row.reference, datacenter: this.row.datacenter };
+  }
+
+  async save(writes: StepWrites): Promise<void> {
+    const ok = await this.repository.applyStep(this.row.id, this.owner, writes, this.clock.now(), this.leaseSeconds);
+    if (!ok) throw new LeaseLost();
+    Object.assign(this.row, writes.patch);
+  }
+
+  async release(): Promise<void> {
+    await this.repository.release(this.row.id, this.owner);
+  }
+}
+
+function record(row: TrackedTransactionEntity): TrackingRecord {
+  return {
+    state: row.state,
+    status: row.status,
+    acquiredAt: new Date(row.acquiredAt),
+    callbackDeadline: new Date(row.callbackDeadline),
+    callbackReceivedAt: row.callbackReceivedAt,
+    reconcileStartedAt: row.reconcileStartedAt,
+    attempts: row.attempts,
+    lastAttemptAt: row.lastAttemptAt ? new Date(row.lastAttemptAt) : null,
+    retryAfterUntil: row.retryAfterUntil ? new Date(row.retryAfterUntil) : null,
+  };
+}

@@ -1,0 +1,81 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Res, StreamableFile, type Type } from '@nestjs/common';
+import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { Kind } from '../domain/kinds.js';
+import { RequireScope } from '../../http/scopes.js';
+import { MediumParams, ReferenceParams, ReportCallbackDto, TrackTransactionDto } from './tracking.dto.js';
+import { TrackingViewDto } from './tracking-view.dto.js';
+import { TrackingService } from './tracking.service.js';
+import type { TrackingView } from './tracking-view.js';
+
+export interface TrackingControllerOptions {
+  kind: Kind;
+  /** The product's own OpenAPI model of `result`. */
+  resultModel: Type<unknown>;
+  mediaNames: string;
+}
+
+/**
+ * The four routes every product offers, bound to one kind. A product module owns its controller by calling
+ * this with its kind and result model; the routes stay one line each and the rules live in TrackingService.
+ */
+export function createTrackingController({ kind, resultModel, mediaNames }: TrackingControllerOptions): Type<unknown> {
+  const viewSchema = { allOf: [{ $ref: getSchemaPath(TrackingViewDto) }, { properties: { result: { $ref: getSchemaPath(resultModel), nullable: true } } }] };
+
+  @ApiTags(kind)
+  @ApiBearerAuth()
+  @ApiExtraModels(TrackingViewDto, resultModel)
+  @RequireScope('transactions')
+  @Controller(`v1/${kind}`)
+  class TrackingController {
+    constructor(readonly tracking: TrackingService) {}
+
+    @Post()
+    @ApiOperation({ summary: `Track a ${kind} transaction` })
+    @ApiResponse({ status: 201, description: 'Tracked', schema: viewSchema })
+    @ApiResponse({ status: 200, description: 'Already tracked with the same fields (a retry)', schema: viewSchema })
+    @ApiResponse({ status: 409, description: 'Already tracked with different fields (named in message)' })
+    async track(@Body() body: TrackTransactionDto, @Res({ passthrough: true }) res: Response): Promise<TrackingView> {
+      const { created, view } = await this.tracking.track(kind, body);
+      res.status(created ? 201 : 200);
+      return view;
+    }
+
+    @Post(':reference/callback')
+    @HttpCode(200)
+    @ApiOperation({ summary: "Report the fate of Jumio's callback" })
+    @ApiParam({ name: 'reference', format: 'uuid' })
+    @ApiResponse({ status: 200, schema: viewSchema })
+    @ApiResponse({ status: 404, description: 'Not tracked' })
+    reportCallback(@Param() params: ReferenceParams, @Body() body: ReportCallbackDto): Promise<TrackingView> {
+      return this.tracking.reportCallback(kind, params.reference, body);
+    }
+
+    @Get(':reference')
+    @ApiOperation({ summary: 'Read the normalized view' })
+    @ApiParam({ name: 'reference', format: 'uuid' })
+    @ApiResponse({ status: 200, schema: viewSchema })
+    @ApiResponse({ status: 404, description: 'Not tracked' })
+    view(@Param() params: ReferenceParams): Promise<TrackingView> {
+      return this.tracking.view(kind, params.reference);
+    }
+
+    @Get(':reference/media/:name')
+    @ApiOperation({ summary: `Read a stored medium (${mediaNames}); never calls Jumio` })
+    @ApiParam({ name: 'reference', format: 'uuid' })
+    @ApiParam({ name: 'name', example: 'front' })
+    @ApiResponse({ status: 200, description: 'The bytes, with their Content-Type' })
+    @ApiResponse({ status: 404, description: 'Not tracked, or no such medium' })
+    async medium(@Param() params: MediumParams, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+      const medium = await this.tracking.medium(kind, params.reference, params.name);
+      res.setHeader('Cache-Control', 'private, no-store');
+      return new StreamableFile(medium.bytes, { type: medium.contentType, length: medium.bytes.length });
+    }
+  }
+  Object.defineProperty(TrackingController, 'name', { value: `${pascal(kind)}Controller` });
+  return TrackingController;
+}
+
+function pascal(kind: string): string {
+  return kind.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,83 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { DATACENTERS, KINDS, type Datacenter } from '../domain/kinds.js';
+
+/** `POST /v1/{kind}`: the same body for every kind. */
+export class TrackTransactionDto {
+  @ApiProperty({ format: 'uuid', example: '8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11', description: "Jumio's reference (scanReference or transactionReference)" })
+  @IsUUID('all', { message: 'reference must be a UUID (Jumio\'s scanReference or transactionReference)' })
+  reference: string;
+
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-26T10:15:00.000Z', description: 'When the journey finished or the upload happened; at most 60 s in the future. Defaults to now.' })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'acquiredAt must be an ISO-8601 timestamp such as 2026-11-26T10:15:00.000Z' })
+  acquiredAt?: string;
+
+  @ApiPropertyOptional({ enum: DATACENTERS, description: 'Defaults to JUMIO_DEFAULT_DATACENTER' })
+  @IsOptional()
+  @IsIn(DATACENTERS, { message: `datacenter must be one of ${DATACENTERS.join(', ')}` })
+  datacenter?: Datacenter;
+
+  @ApiPropertyOptional({ maxLength: 255, example: 'order-1234' })
+  @IsOptional()
+  @IsString({ message: 'merchantReference must be a string' })
+  @MaxLength(255, { message: 'merchantReference must be at most 255 characters' })
+  merchantReference?: string;
+
+  @ApiPropertyOptional({ maxLength: 255, example: 'user-42' })
+  @IsOptional()
+  @IsString({ message: 'customerReference must be a string' })
+  @MaxLength(255, { message: 'customerReference must be at most 255 characters' })
+  customerReference?: string;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 86400, example: 600, description: 'How long to wait for the callback after acquiredAt. Defaults to CALLBACK_GRACE_SECONDS.' })
+  @IsOptional()
+  @IsInt({ message: 'callbackGraceSeconds must be a whole number of seconds' })
+  @Min(0, { message: 'callbackGraceSeconds must be at least 0' })
+  @Max(86400, { message: 'callbackGraceSeconds must be at most 86400' })
+  callbackGraceSeconds?: number;
+}
+
+export const CALLBACK_OUTCOMES = ['RECEIVED', 'FAILED'] as const;
+
+/** `POST /v1/{kind}/{reference}/callback` */
+export class ReportCallbackDto {
+  @ApiProperty({ enum: CALLBACK_OUTCOMES, description: 'RECEIVED: the backend processed the callback. FAILED: it was lost or could not be processed; reconcile now.' })
+  @IsIn(CALLBACK_OUTCOMES, { message: `outcome must be one of ${CALLBACK_OUTCOMES.join(', ')}` })
+  outcome: (typeof CALLBACK_OUTCOMES)[number];
+
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-26T10:16:02.000Z', description: 'When the callback arrived. Defaults to now.' })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'receivedAt must be an ISO-8601 timestamp' })
+  receivedAt?: string;
+}
+
+export class ReferenceParams {
+  @IsUUID('all', { message: 'reference must be a UUID' })
+  reference: string;
+}
+
+export class MediumParams extends ReferenceParams {
+  @IsString()
+  @MaxLength(64, { message: 'name must be at most 64 characters' })
+  name: string;
+}
+
+export class EventsQueryDto {
+  @ApiPropertyOptional({ description: 'The `next` cursor of the previous page; omit to start from the beginning' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64, { message: 'after must be a cursor returned as next' })
+  after?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value))
+  @IsInt({ message: 'limit must be a whole number from 1 to 500' })
+  @Min(1, { message: 'limit must be at least 1' })
+  @Max(500, { message: 'limit must be at most 500' })
+  limit?: number;
+}
+
+export { KINDS };

@@ -1,0 +1,118 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { Clock } from '../clock/clock.js';
+import type { Kind } from '../domain/kinds.js';
+import { initialPlan, onCallbackReported } from '../domain/tracking-state-machine.js';
+import { EngineException } from '../engine.exception.js';
+import { ChangeFeed, type FeedPage } from '../feed/change-feed.js';
+import { MediaStore } from '../media/media-store.js';
+import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
+import { TrackedTransactionRepository } from '../persistence/tracked-transaction.repository.js';
+import type { ReportCallbackDto, TrackTransactionDto } from './tracking.dto.js';
+import { toView, type TrackingView } from './tracking-view.js';
+
+const MAX_FUTURE_ACQUIRED_AT_MS = 60_000;
+
+/** What product backends do with a transaction of any kind: track it, report its callback, read it back. */
+@Injectable()
+export class TrackingService {
+  constructor(
+    private readonly repository: TrackedTransactionRepository,
+    private readonly mediaStore: MediaStore,
+    private readonly feed: ChangeFeed,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** 201 when created; 200 when a retry of the same request; 409 naming each field that differs. */
+  async track(kind: Kind, dto: TrackTransactionDto): Promise<{ created: boolean; view: TrackingView }> {
+    const now = this.clock.now();
+    const acquiredAt = dto.acquiredAt ? new Date(dto.acquiredAt) : now;
+    if (acquiredAt.getTime() > now.getTime() + MAX_FUTURE_ACQUIRED_AT_MS) {
+      throw new EngineException('INVALID_REQUEST', ['acquiredAt must not be more than 60 seconds in the future']);
+    }
+    const grace = dto.callbackGraceSeconds ?? this.config.reconciler.callbackGraceSeconds;
+    const deadline = new Date(acquiredAt.getTime() + grace * 1000);
+    const plan = initialPlan(deadline);
+    const { created, row } = await this.repository.insertIfAbsent(
+      {
+        kind,
+        reference: dto.reference.toLowerCase(),
+        datacenter: dto.datacenter ?? this.config.jumio.defaultDatacenter,
+        merchantReference: dto.merchantReference ?? null,
+        customerReference: dto.customerReference ?? null,
+        acquiredAt,
+        callbackGraceSeconds: grace,
+        callbackDeadline: deadline,
+        state: plan.state!,
+        status: plan.status!,
+        nextAttemptAt: plan.nextAttemptAt!,
+      },
+      now,
+    );
+    if (!created) {
+      const differing = differingFields(row, dto);
+      if (differing.length > 0) {
+        throw new EngineException(
+          'TRACKING_CONFLICT',
+          differing.map((f) => `${f} differs from the tracked transaction's (the reference is already tracked with another ${f})`),
+        );
+      }
+    }
+    return { created, view: await this.toView(row) };
+  }
+
+  async reportCallback(kind: Kind, reference: string, dto: ReportCallbackDto): Promise<TrackingView> {
+    const now = this.clock.now();
+    const receivedAt = dto.receivedAt ? new Date(dto.receivedAt) : now;
+    const row = await this.repository.updateLocked(
+      kind,
+      reference.toLowerCase(),
+      (current) => onCallbackReported(current, dto.outcome, receivedAt, now),
+      now,
+    );
+    if (!row) throw notTracked(kind, reference);
+    return this.toView(row);
+  }
+
+  async view(kind: Kind, reference: string): Promise<TrackingView> {
+    return this.toView(await this.get(kind, reference));
+  }
+
+  async medium(kind: Kind, reference: string, name: string): Promise<{ bytes: Buffer; contentType: string }> {
+    const row = await this.get(kind, reference);
+    const medium = await this.mediaStore.get(row.id, name);
+    if (!medium) throw new EngineException('MEDIUM_NOT_FOUND', [`no medium named "${name}" is stored for this transaction`]);
+    return medium;
+  }
+
+  events(after: string | undefined, limit: number | undefined): Promise<FeedPage> {
+    return this.feed.read(after, limit ?? 100);
+  }
+
+  private async get(kind: Kind, reference: string): Promise<TrackedTransactionEntity> {
+    const row = await this.repository.find(kind, reference.toLowerCase());
+    if (!row) throw notTracked(kind, reference);
+    return row;
+  }
+
+  private async toView(row: TrackedTransactionEntity): Promise<TrackingView> {
+    return toView(row, await this.mediaStore.list(row.id));
+  }
+}
+
+function notTracked(kind: Kind, reference: string): EngineException {
+  return new EngineException('TRANSACTION_NOT_TRACKED', [`${kind} ${reference} is not tracked; track it first with POST /v1/${kind}`]);
+}
+
+/** The fields a retry gave that differ from what is stored; a field the retry leaves out is not compared. */
+function differingFields(row: TrackedTransactionEntity, dto: TrackTransactionDto): string[] {
+  const differing: string[] = [];
+  if (dto.acquiredAt !== undefined && new Date(dto.acquiredAt).getTime() !== new Date(row.acquiredAt).getTime()) differing.push('acquiredAt');
+  if (dto.datacenter !== undefined && dto.datacenter !== row.datacenter) differing.push('datacenter');
+  if (dto.merchantReference !== undefined && dto.merchantReference !== row.merchantReference) differing.push('merchantReference');
+  if (dto.customerReference !== undefined && dto.customerReference !== row.customerReference) differing.push('customerReference');
+  if (dto.callbackGraceSeconds !== undefined && dto.callbackGraceSeconds !== row.callbackGraceSeconds) differing.push('callbackGraceSeconds');
+  return differing;
+}

@@ -1,0 +1,45 @@
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { EngineException, httpStatusOf } from '../engine/engine.exception.js';
+
+/** The contract's error shape for every error: `{ statusCode, error, message: [...] }`. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string[];
+}
+
+export function errorBody(statusCode: number, message: string | string[]): ErrorBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: Array.isArray(message) ? message : [message] };
+}
+
+/**
+ * Turns every exception into the contract's shape. Anything that is not an HttpException is a bug: it is
+ * logged (without the request body) and answered with a 500 that reveals nothing internal.
+ */
+@Catch()
+export class ContractExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ContractExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (response.headersSent) return;
+    let body: ErrorBody;
+    if (exception instanceof EngineException) {
+      body = errorBody(httpStatusOf(exception.code), exception.messages);
+    } else if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const payload = exception.getResponse();
+      const message =
+        typeof payload === 'string'
+          ? payload
+          : ((payload as { message?: string | string[] }).message ?? exception.message);
+      body = errorBody(status, message);
+    } else {
+      this.logger.error({ err: exception }, 'unhandled error');
+      body = errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error; the request id in the X-Request-Id header identifies it in the logs');
+    }
+    response.status(body.statusCode).json(body);
+  }
+}

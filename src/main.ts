@@ -1,0 +1,92 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { Logger } from 'nestjs-pino';
+import { createApplication } from './app.factory.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { pointEveryDatacenterAt } from './sandbox/sandbox.js';
+import { JumioSimulator } from './simulator/jumio-simulator.js';
+
+/**
+ * `npm start`. Order matters: configuration first (a bad one stops here, one line per problem), then the
+ * embedded database and the simulator when asked for, then the application, which migrates before it serves.
+ */
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      for (const problem of e.problems) process.stderr.write(`configuration error: ${problem}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+
+  const stops: (() => Promise<void>)[] = [];
+  let database: EmbeddedDatabase | undefined;
+  if (!config.database.url) {
+    database = await startEmbeddedPostgres({ dataDir: config.database.embeddedDir, port: config.database.embeddedPort, persistent: true });
+    config.database.url = database.url;
+    stops.push(() => database!.stop());
+  }
+  let simulator: JumioSimulator | undefined;
+  if (config.sandbox) {
+    simulator = await JumioSimulator.start({
+      host: '127.0.0.1',
+      port: config.sandboxSimulatorPort,
+      apiToken: config.jumio.apiToken,
+      apiSecret: config.jumio.apiSecret,
+    });
+    pointEveryDatacenterAt(config, simulator.url);
+    stops.unshift(() => simulator!.close());
+  }
+
+  const app = await createApplication(config);
+  const logger = app.get(Logger);
+  if (config.sandbox) {
+    logger.warn(
+      `SANDBOX MODE: not for production. Jumio is the in-process simulator at ${simulator!.url}; ` +
+        `database ${database ? `embedded under ${config.database.embeddedDir}` : 'from DATABASE_URL'}; ` +
+        `development API keys apply unless API_KEYS is set (see README); the schedule is shrunk ` +
+        `(grace ${config.reconciler.callbackGraceSeconds}s, attempts at ${config.reconciler.scheduleSeconds.join(',')}s).`,
+      'Sandbox',
+    );
+  } else if (database) {
+    logger.warn(`DATABASE_URL is not set: using the embedded PostgreSQL under ${config.database.embeddedDir} (development only)`, 'Database');
+  }
+  await app.listen(config.server.port, '0.0.0.0');
+  logger.log(`listening on port ${config.server.port}`, 'Bootstrap');
+  handleShutdown(app, stops, config.server.shutdownTimeoutMs);
+}
+
+/**
+ * SIGTERM/SIGINT: app.close() runs Nest's shutdown hooks (the reconciler stops claiming and waits for work in
+ * flight, bounded by SHUTDOWN_TIMEOUT_MS), then the pool closes, then the embedded database and the simulator
+ * stop, and the process exits 0. Nest's enableShutdownHooks would re-raise the signal and exit 143 instead.
+ */
+function handleShutdown(app: INestApplication, stops: (() => Promise<void>)[], timeoutMs: number): void {
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    const logger = app.get(Logger);
+    logger.log(`${signal} received: shutting down`, 'Bootstrap');
+    const hardStop = setTimeout(() => process.exit(1), timeoutMs + 10000);
+    hardStop.unref();
+    try {
+      await app.close();
+      for (const stop of stops) await stop().catch(() => undefined);
+      process.exit(0);
+    } catch {
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`start-up failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { MetricsService } from './metrics.service.js';
+import { MigrationsHealthIndicator } from './migrations.health.js';
+import { OperationsController } from './operations.controller.js';
+
+@Global()
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false })],
+  controllers: [OperationsController],
+  providers: [MetricsService, MigrationsHealthIndicator],
+  exports: [MetricsService],
+})
+export class OperationsModule {}

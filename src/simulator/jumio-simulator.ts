@@ -1,0 +1,548 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { expectedMedium } from './simulator-media.js';
+import type { Medium } from './simulator-media.js';
+import {
+  API_PREFIX,
+  authenticationStatus,
+  documentData,
+  documentPageList,
+  documentPages,
+  documentStatus,
+  hasAuthFace,
+  hasFacemap,
+  hasOriginal,
+  livenessNumbers,
+  scanData,
+  scanImageClassifiers,
+  scanImages,
+  scanStatus,
+} from './simulator-payloads.js';
+import type { DocumentDataPart, Json, PayloadContext, ScanDataPart } from './simulator-payloads.js';
+import { DEFAULT_TIMEOUT_HOLD_MS, ENDPOINTS, ScriptError, TransactionRegistry } from './simulator-scripts.js';
+import type { ActiveFault, TransactionState } from './simulator-scripts.js';
+import type {
+  RequestFilter,
+  SimulatorEndpoint,
+  SimulatorKind,
+  SimulatorOptions,
+  SimulatorRequest,
+  TransactionScript,
+} from './simulator-types.js';
+
+export { expectedMedium } from './simulator-media.js';
+export type { Medium, MediumOptions } from './simulator-media.js';
+export { derivePlan, ENDPOINTS, FAULT_TYPES, KINDS, ScriptError, validateScript } from './simulator-scripts.js';
+export type {
+  FaultScript,
+  FaultType,
+  RequestFilter,
+  ScriptFinal,
+  ScriptVariant,
+  SimulatorEndpoint,
+  SimulatorKind,
+  SimulatorOptions,
+  SimulatorRequest,
+  TransactionScript,
+} from './simulator-types.js';
+export { API_PREFIX, FOREIGN_ORIGIN } from './simulator-payloads.js';
+
+/** The log keeps this many newest requests; a long soak must not grow the rig's memory without bound. */
+export const MAX_LOGGED_REQUESTS = 200_000;
+const LOG_TRIM_SLACK = 10_000;
+const CONTROL_PREFIX = '/__simulator';
+const MAX_CONTROL_BODY = 1024 * 1024;
+const JSON_TYPE = 'application/json;charset=UTF-8';
+
+interface Route {
+  kind: SimulatorKind | null;
+  reference: string | null;
+  endpoint: SimulatorEndpoint | 'unknown';
+  mediumName: string | null;
+  dataPart?: ScanDataPart;
+  classifier?: string;
+  number?: number;
+}
+
+const COLLECTIONS: Record<string, SimulatorKind> = { scans: 'scan', documents: 'document', authentications: 'authentication' };
+const NUMBER_SEGMENT = /^\d{1,6}$/;
+
+function decodeSegment(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+/** Maps a request path onto Jumio's Retrieval API v2 routes; anything else is `unknown` (404). */
+export function parseRoute(pathname: string): Route {
+  const unknown: Route = { kind: null, reference: null, endpoint: 'unknown', mediumName: null };
+  if (!pathname.startsWith(`${API_PREFIX}/`)) return unknown;
+  const raw = pathname.slice(API_PREFIX.length + 1).split('/');
+  const segs = raw.map(decodeSegment);
+  if (segs.some((s) => s === null || s === '')) return unknown;
+  const [collection, reference, ...rest] = segs as string[];
+  const kind = COLLECTIONS[collection];
+  if (!kind || !reference) return unknown;
+  const base = { kind, reference };
+  const r = (endpoint: SimulatorEndpoint, extra: Partial<Route> = {}): Route => ({ ...base, endpoint, mediumName: null, ...extra });
+  const [a, b, c, ...more] = rest;
+  if (more.length > 0) return { ...base, endpoint: 'unknown', mediumName: null };
+  if (a === undefined) return r('status');
+
+  if (kind === 'scan') {
+    if (a === 'data') {
+      if (b === undefined) return r('data', { dataPart: 'all' });
+      if (c !== undefined) return { ...r('data'), endpoint: 'unknown' };
+      if (b === 'document' || b === 'transaction' || b === 'verification') return r('data', { dataPart: b });
+      if (b === 'facemap') return r('facemap', { mediumName: 'facemap' });
+    } else if (a === 'images') {
+      if (b === undefined) return r('images');
+      if (b === 'liveness' && c !== undefined && NUMBER_SEGMENT.test(c)) return r('liveness', { number: Number(c), mediumName: `liveness-${Number(c)}` });
+      if (b !== 'liveness' && c === undefined) return r('image', { classifier: b, mediumName: b });
+    }
+  } else if (kind === 'document') {
+    if (a === 'data') {
+      if (b === undefined) return r('data', { dataPart: 'all' });
+      if (c === undefined && (b === 'document' || b === 'transaction')) return r('data', { dataPart: b });
+    } else if (a === 'pages') {
+      if (b === undefined) return r('pages');
+      if (c === undefined && NUMBER_SEGMENT.test(b)) return r('page', { number: Number(b), mediumName: `page-${Number(b)}` });
+    } else if (a === 'original' && b === undefined) {
+      return r('original', { mediumName: 'original' });
+    }
+  } else if (a === 'images') {
+    if (b === 'liveness' && c !== undefined && NUMBER_SEGMENT.test(c)) return r('liveness', { number: Number(c), mediumName: `liveness-${Number(c)}` });
+    if (b !== undefined && b !== 'liveness' && c === undefined) return r('image', { classifier: b, mediumName: b });
+  }
+  return { ...base, endpoint: 'unknown', mediumName: null };
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function parseBasic(header: string | undefined): { user: string; password: string } | null {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!m) return null;
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function headerValue(v: string | string[] | undefined): string | null {
+  if (v === undefined) return null;
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** Whether an answer on this route would carry hrefs, i.e. whether a foreign-href fault can show on it. */
+function carriesHrefs(state: TransactionState, route: Route): boolean {
+  const { plan } = state;
+  if (!state.settled || plan.final === 'NOT_FOUND') return false;
+  switch (plan.kind) {
+    case 'scan':
+      if (route.endpoint === 'images') return scanImageClassifiers(plan).length + livenessNumbers(plan).length > 0;
+      return route.endpoint === 'data' && route.dataPart === 'all' && hasFacemap(plan);
+    case 'document':
+      if (route.endpoint === 'pages') return documentPages(plan).length > 0;
+      return route.endpoint === 'data' && (route.dataPart === 'all' || route.dataPart === 'document') && hasOriginal(plan);
+    case 'authentication':
+      return route.endpoint === 'status' && hasAuthFace(plan);
+  }
+}
+
+/**
+ * A stand-in for Jumio's Retrieval API v2 (ID Verification, Document Verification, Authentication) on a real
+ * socket, for tests and the sandbox. Behaviour per transaction comes from scripts (see `script`) or, for
+ * unscripted UUIDs, from the reference's last hex digit (see `derivePlan`). Every Jumio call is logged.
+ */
+export class JumioSimulator {
+  readonly url: string;
+  private readonly registry = new TransactionRegistry();
+  private log: SimulatorRequest[] = [];
+  private seq = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly held = new Set<Socket>();
+
+  private constructor(
+    private readonly server: http.Server,
+    private readonly options: SimulatorOptions,
+    host: string,
+    port: number,
+  ) {
+    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+
+  static async start(options: SimulatorOptions): Promise<JumioSimulator> {
+    if (!options || typeof options.apiToken !== 'string' || typeof options.apiSecret !== 'string') {
+      throw new Error('JumioSimulator.start needs apiToken and apiSecret');
+    }
+    const host = options.host ?? '127.0.0.1';
+    const server = http.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (server.address() as AddressInfo).port;
+    const sim = new JumioSimulator(server, options, host, port);
+    server.on('request', (req, res) => sim.onRequest(req, res));
+    return sim;
+  }
+
+  /** Replaces any earlier script for that reference (and its pending counter and faults). Throws ScriptError. */
+  script(s: TransactionScript): void {
+    this.registry.script(s);
+  }
+
+  requests(filter: RequestFilter = {}): SimulatorRequest[] {
+    const start = Math.max(0, this.log.length - MAX_LOGGED_REQUESTS);
+    const out: SimulatorRequest[] = [];
+    for (let i = start; i < this.log.length; i++) {
+      const e = this.log[i];
+      if (filter.reference !== undefined && e.reference !== filter.reference) continue;
+      if (filter.since !== undefined && e.at < filter.since) continue;
+      if (filter.endpoint !== undefined && filter.endpoint !== 'any' && e.endpoint !== filter.endpoint) continue;
+      out.push({ ...e, query: { ...e.query } });
+    }
+    return out;
+  }
+
+  clearRequests(): void {
+    this.log = [];
+  }
+
+  /** Clears scripts, pending counters of derived references, and the log. */
+  reset(): void {
+    this.registry.reset();
+    this.clearRequests();
+  }
+
+  /** Stops listening and destroys every open socket, held (timeout) ones included. */
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.held) s.destroy();
+    this.held.clear();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  // ----------------------------------------------------------------------------------------------
+
+  private later(ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+    return t;
+  }
+
+  private record(entry: SimulatorRequest): void {
+    this.log.push(entry);
+    if (this.log.length > MAX_LOGGED_REQUESTS + LOG_TRIM_SLACK) this.log.splice(0, this.log.length - MAX_LOGGED_REQUESTS);
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const at = Date.now();
+    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    if (url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
+      this.onControl(req, res, url).catch((err: unknown) => {
+        if (!res.headersSent) this.sendJson(res, null, 500, { error: 'simulator error', message: String(err) });
+      });
+      return;
+    }
+    const route = parseRoute(url.pathname);
+    const auth = parseBasic(req.headers.authorization);
+    const entry: SimulatorRequest = {
+      seq: ++this.seq,
+      at,
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      kind: route.kind,
+      reference: route.reference,
+      endpoint: route.endpoint,
+      mediumName: route.mediumName,
+      basicUser: auth?.user ?? null,
+      authorized: auth !== null && safeEqual(auth.user, this.options.apiToken) && safeEqual(auth.password, this.options.apiSecret),
+      userAgent: headerValue(req.headers['user-agent']),
+      accept: headerValue(req.headers.accept),
+      httpStatus: null,
+      fault: null,
+      jumioStatus: null,
+      durationMs: null,
+    };
+    this.record(entry);
+    // A request the simulator never answered still gets a duration: when its socket went away.
+    res.on('close', () => {
+      if (entry.durationMs === null) entry.durationMs = Date.now() - entry.at;
+    });
+    req.resume();
+    this.onJumio(req, res, url, route, entry);
+  }
+
+  private onJumio(req: http.IncomingMessage, res: http.ServerResponse, url: URL, route: Route, entry: SimulatorRequest): void {
+    if (!entry.authorized) {
+      return this.sendJson(res, entry, 401, { httpStatus: '401', message: 'Unauthorized' }, { 'WWW-Authenticate': 'Basic' });
+    }
+    if (!entry.userAgent || entry.userAgent.trim() === '') {
+      return this.sendJson(res, entry, 403, { httpStatus: '403', message: 'Forbidden: a User-Agent naming your business is required' });
+    }
+    if (!entry.accept || entry.accept.trim() === '') {
+      return this.sendJson(res, entry, 403, { httpStatus: '403', message: 'Forbidden: an Accept header is required' });
+    }
+    if (entry.method !== 'GET') {
+      return this.sendJson(res, entry, 405, { httpStatus: '405', message: 'Method Not Allowed' }, { Allow: 'GET' });
+    }
+    const origin = req.headers.host ? `http://${req.headers.host}` : this.url;
+    if (route.endpoint === 'unknown' || !route.kind || !route.reference) return this.notFound(res, entry, origin, url);
+    const state = this.registry.lookup(route.kind, route.reference);
+    if (!state) return this.notFound(res, entry, origin, url);
+
+    const fault = this.takeFault(state, route);
+    entry.fault = fault?.type ?? null;
+    switch (fault?.type) {
+      case undefined:
+        return this.answer(res, entry, url, origin, state, route, false);
+      case 'http500':
+        return this.sendJson(res, entry, 500, { httpStatus: '500', message: 'Internal Server Error' });
+      case 'http429':
+        return this.sendJson(
+          res,
+          entry,
+          429,
+          { title: 'Too Many Requests', status: 429, detail: 'Request limit exceeded' },
+          fault.retryAfterSeconds !== null ? { 'Retry-After': String(fault.retryAfterSeconds) } : {},
+        );
+      case 'http403':
+        return this.sendJson(res, entry, 403, { httpStatus: '403', message: 'Forbidden' });
+      case 'timeout':
+        return this.hold(req, fault.delayMs ?? DEFAULT_TIMEOUT_HOLD_MS);
+      case 'reset':
+        // RST rather than FIN: the client sees ECONNRESET, as with a dropped connection upstream.
+        req.socket.resetAndDestroy();
+        return;
+      case 'malformed': {
+        const cut = `{"timestamp":"${new Date().toISOString()}","scanReference":"${route.reference}","status":"DO`;
+        return this.send(res, entry, 200, JSON_TYPE, Buffer.from(cut, 'utf8'));
+      }
+      case 'slow':
+        this.later(fault.delayMs ?? 0, () => {
+          if (!res.destroyed) this.answer(res, entry, url, origin, state, route, false);
+        });
+        return;
+      case 'foreign-href':
+        return this.answer(res, entry, url, origin, state, route, true);
+    }
+  }
+
+  /** The first fault (in script order) that still has hits left and applies to this route. */
+  private takeFault(state: TransactionState, route: Route): ActiveFault | null {
+    for (const f of state.faults) {
+      if (f.remaining <= 0) continue;
+      if (f.endpoint !== 'any' && f.endpoint !== route.endpoint) continue;
+      // A foreign href needs an href to corrupt; it waits for an answer that has one.
+      if (f.type === 'foreign-href' && !carriesHrefs(state, route)) continue;
+      f.remaining--;
+      return f;
+    }
+    return null;
+  }
+
+  private hold(req: http.IncomingMessage, ms: number): void {
+    const socket = req.socket;
+    this.held.add(socket);
+    const timer = this.later(ms, () => socket.destroy());
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.timers.delete(timer);
+      this.held.delete(socket);
+    });
+  }
+
+  private answer(
+    res: http.ServerResponse,
+    entry: SimulatorRequest,
+    url: URL,
+    origin: string,
+    state: TransactionState,
+    route: Route,
+    foreignHref: boolean,
+  ): void {
+    const { plan } = state;
+    const ctx: PayloadContext = { plan, origin, now: new Date(), foreignHref };
+    if (route.endpoint === 'status') {
+      if (state.settled && plan.final === 'NOT_FOUND') return this.notFound(res, entry, origin, url);
+      const settled = state.settled;
+      if (!settled) state.pendingServed++;
+      const answer =
+        plan.kind === 'scan' ? scanStatus(ctx, settled) : plan.kind === 'document' ? documentStatus(ctx, settled) : authenticationStatus(ctx, settled);
+      entry.jumioStatus = answer.jumioStatus;
+      return this.sendJson(res, entry, 200, answer.body);
+    }
+    // Sub-resources of a transaction that is still pending are 404, as Jumio's pre-2019 guide describes.
+    if (!state.settled || plan.final === 'NOT_FOUND') return this.notFound(res, entry, origin, url);
+
+    const medium = (name: string, opts?: { masked?: boolean }) => this.sendMedium(res, entry, expectedMedium(plan.kind, plan.reference, name, opts));
+    const n = route.number ?? -1;
+    switch (route.endpoint) {
+      case 'data':
+        return this.sendJson(
+          res,
+          entry,
+          200,
+          plan.kind === 'scan' ? scanData(ctx, route.dataPart ?? 'all') : documentData(ctx, (route.dataPart ?? 'all') as DocumentDataPart),
+        );
+      case 'facemap':
+        return hasFacemap(plan) ? medium('facemap') : this.notFound(res, entry, origin, url);
+      case 'images':
+        return this.sendJson(res, entry, 200, scanImages(ctx));
+      case 'image': {
+        const exists = plan.kind === 'scan' ? scanImageClassifiers(plan).includes(route.classifier ?? '') : route.classifier === 'face' && hasAuthFace(plan);
+        return exists ? medium(route.classifier as string) : this.notFound(res, entry, origin, url);
+      }
+      case 'liveness':
+        return livenessNumbers(plan).includes(n) ? medium(`liveness-${n}`) : this.notFound(res, entry, origin, url);
+      case 'pages':
+        return this.sendJson(res, entry, 200, documentPageList(ctx));
+      case 'page': {
+        if (!documentPages(plan).includes(n)) return this.notFound(res, entry, origin, url);
+        const hint = url.searchParams.get('maskhint');
+        if (hint === null || hint === 'masked') return medium(`page-${n}`, { masked: true });
+        if (hint !== 'unmasked') {
+          return this.sendJson(res, entry, 400, { httpStatus: '400', message: 'Bad Request: maskhint must be masked or unmasked' });
+        }
+        if (!plan.allowUnmasked) {
+          return this.sendJson(res, entry, 403, { httpStatus: '403', message: 'Forbidden: retrieval of unmasked images is not enabled' });
+        }
+        return medium(`page-${n}`, { masked: false });
+      }
+      case 'original':
+        return hasOriginal(plan) ? medium('original') : this.notFound(res, entry, origin, url);
+      default:
+        return this.notFound(res, entry, origin, url);
+    }
+  }
+
+  private notFound(res: http.ServerResponse, entry: SimulatorRequest, origin: string, url: URL): void {
+    const message = entry.reference ? `Not found: Scan not found for ${entry.reference}` : `Not found: ${url.pathname}`;
+    this.sendJson(res, entry, 404, { httpStatus: '404', message, requestURI: `${origin}${url.pathname}` });
+  }
+
+  private sendMedium(res: http.ServerResponse, entry: SimulatorRequest, medium: Medium): void {
+    this.send(res, entry, 200, medium.contentType, medium.bytes);
+  }
+
+  private sendJson(res: http.ServerResponse, entry: SimulatorRequest | null, status: number, body: Json | unknown[], headers: Record<string, string> = {}): void {
+    this.send(res, entry, status, JSON_TYPE, Buffer.from(JSON.stringify(body), 'utf8'), headers);
+  }
+
+  private send(
+    res: http.ServerResponse,
+    entry: SimulatorRequest | null,
+    status: number,
+    contentType: string,
+    body: Buffer,
+    headers: Record<string, string> = {},
+  ): void {
+    if (res.headersSent || res.destroyed) return;
+    if (entry) {
+      entry.httpStatus = status;
+      entry.durationMs = Date.now() - entry.at;
+    }
+    res.writeHead(status, {
+      'Content-Type': contentType,
+      'Content-Length': String(body.length),
+      'X-Trackingid': randomUUID(),
+      ...headers,
+    });
+    res.end(body);
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Control API: no authentication, it is a test rig on loopback.
+
+  private async onControl(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname.slice(CONTROL_PREFIX.length);
+    const method = req.method ?? 'GET';
+    const allow = (methods: string) => this.sendJson(res, null, 405, { error: 'method not allowed', allow: methods }, { Allow: methods });
+
+    if (path === '/health') {
+      if (method !== 'GET') return allow('GET');
+      req.resume();
+      return this.sendJson(res, null, 200, { status: 'ok', url: this.url });
+    }
+    if (path === '/transactions') {
+      if (method !== 'POST') return allow('POST');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(await readBody(req, MAX_CONTROL_BODY));
+      } catch (err) {
+        return this.sendJson(res, null, 400, { error: 'invalid script', field: 'body', message: err instanceof Error ? err.message : String(err) });
+      }
+      try {
+        const state = this.registry.script(parsed as TransactionScript);
+        return this.sendJson(res, null, 201, { kind: state.plan.kind, reference: state.plan.reference, plan: state.plan });
+      } catch (err) {
+        if (err instanceof ScriptError) return this.sendJson(res, null, 400, { error: 'invalid script', field: err.field, message: err.message });
+        throw err;
+      }
+    }
+    if (path === '/requests') {
+      req.resume();
+      if (method === 'DELETE') {
+        this.clearRequests();
+        return this.send(res, null, 204, JSON_TYPE, Buffer.alloc(0));
+      }
+      if (method !== 'GET') return allow('GET, DELETE');
+      const filter: RequestFilter = {};
+      const reference = url.searchParams.get('reference');
+      if (reference) filter.reference = reference;
+      const since = url.searchParams.get('since');
+      if (since) {
+        if (!/^\d+$/.test(since)) return this.sendJson(res, null, 400, { error: 'invalid query', field: 'since', message: 'must be a Date.now() value' });
+        filter.since = Number(since);
+      }
+      const endpoint = url.searchParams.get('endpoint');
+      if (endpoint) {
+        if (!(ENDPOINTS as readonly string[]).includes(endpoint)) {
+          return this.sendJson(res, null, 400, { error: 'invalid query', field: 'endpoint', message: `must be one of ${ENDPOINTS.join(', ')}` });
+        }
+        filter.endpoint = endpoint as SimulatorEndpoint;
+      }
+      return this.sendJson(res, null, 200, { requests: this.requests(filter) });
+    }
+    if (path === '/reset') {
+      if (method !== 'POST') return allow('POST');
+      req.resume();
+      this.reset();
+      return this.send(res, null, 204, JSON_TYPE, Buffer.alloc(0));
+    }
+    req.resume();
+    return this.sendJson(res, null, 404, { error: 'not found', path: url.pathname });
+  }
+}
+
+/** Reads the whole body; an oversized one is drained (so the 400 can still be sent) and refused. */
+function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => (size > limit ? reject(new Error(`body exceeds ${limit} bytes`)) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', reject);
+  });
+}

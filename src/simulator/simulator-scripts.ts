@@ -1,0 +1,359 @@
+import type {
+  FaultScript,
+  FaultType,
+  ScriptFinal,
+  ScriptVariant,
+  SimulatorEndpoint,
+  SimulatorKind,
+  TransactionScript,
+} from './simulator-types.js';
+
+/**
+ * What a transaction does: from a test's script, or derived from the reference for unscripted UUIDs, and the
+ * per-transaction state (pending polls served, faults left) that lives as long as the simulator process.
+ */
+
+export const KINDS: readonly SimulatorKind[] = ['scan', 'document', 'authentication'];
+export const FAULT_TYPES: readonly FaultType[] = ['http500', 'http429', 'http403', 'timeout', 'reset', 'malformed', 'slow', 'foreign-href'];
+export const ENDPOINTS: readonly SimulatorEndpoint[] = ['status', 'data', 'images', 'image', 'liveness', 'facemap', 'pages', 'page', 'original', 'any'];
+const VARIANTS: readonly ScriptVariant[] = ['approved', 'rejected', 'not-readable', 'quirky'];
+const SCAN_DOC_FINALS: readonly ScriptFinal[] = ['DONE', 'FAILED', 'NOT_FOUND'];
+const AUTH_FINALS: readonly ScriptFinal[] = ['DONE', 'PASSED', 'FAILED', 'INVALID', 'EXPIRED', 'NOT_FOUND'];
+
+export const DEFAULT_TIMEOUT_HOLD_MS = 120_000;
+const MAX_DELAY_MS = 600_000;
+const MAX_PENDING_POLLS = 1_000_000;
+
+export type ResultFlavour = 'approved' | 'rejected' | 'not-readable';
+/** Scan and document: DONE, FAILED, NOT_FOUND. Authentication: PASSED, FAILED, INVALID, EXPIRED, NOT_FOUND. */
+export type PlanFinal = 'DONE' | 'FAILED' | 'NOT_FOUND' | 'PASSED' | 'INVALID' | 'EXPIRED';
+
+/** A script with every default filled in; what payload builders read. */
+export interface TransactionPlan {
+  kind: SimulatorKind;
+  reference: string;
+  scripted: boolean;
+  /** Infinity: pending forever. */
+  pendingPolls: number;
+  final: PlanFinal;
+  flavour: ResultFlavour;
+  quirks: boolean;
+  livenessCount: number;
+  facemap: boolean;
+  pages: number[];
+  documentType: string;
+  originalDocument: boolean;
+  allowUnmasked: boolean;
+  imagesAsObject: boolean;
+  rejectReasonCode: string | null;
+}
+
+export interface ActiveFault {
+  endpoint: SimulatorEndpoint;
+  type: FaultType;
+  remaining: number;
+  retryAfterSeconds: number | null;
+  delayMs: number | null;
+}
+
+export class TransactionState {
+  /** Status answers given while pending; once it reaches plan.pendingPolls the transaction is final. */
+  pendingServed = 0;
+
+  constructor(
+    readonly plan: TransactionPlan,
+    readonly faults: ActiveFault[] = [],
+  ) {}
+
+  /** Final from the simulator's point of view: no PENDING answer is left to give. */
+  get settled(): boolean {
+    return this.pendingServed >= this.plan.pendingPolls;
+  }
+}
+
+/** A script field that is not acceptable; the HTTP control API answers 400 naming `field`. */
+export class ScriptError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'ScriptError';
+  }
+}
+
+const SCRIPT_FIELDS = new Set([
+  'kind',
+  'reference',
+  'pendingPolls',
+  'final',
+  'variant',
+  'livenessCount',
+  'facemap',
+  'pages',
+  'documentType',
+  'originalDocument',
+  'allowUnmasked',
+  'imagesAsObject',
+  'quirks',
+  'rejectReasonCode',
+  'faults',
+]);
+const FAULT_FIELDS = new Set(['endpoint', 'type', 'times', 'retryAfterSeconds', 'delayMs']);
+
+/** References end up in URL paths and hrefs, so nothing that would need escaping there is accepted. */
+const REFERENCE_PATTERN = /^[A-Za-z0-9._~-]{1,100}$/;
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function intField(obj: Record<string, unknown>, field: string, path: string, min: number, max: number): number | undefined {
+  const v = obj[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ScriptError(path, `must be an integer from ${min} to ${max}`);
+  }
+  return v;
+}
+
+function boolField(obj: Record<string, unknown>, field: string): boolean | undefined {
+  const v = obj[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') throw new ScriptError(field, 'must be a boolean');
+  return v;
+}
+
+function oneOf<T extends string>(obj: Record<string, unknown>, field: string, path: string, allowed: readonly T[]): T | undefined {
+  const v = obj[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new ScriptError(path, `must be one of ${allowed.join(', ')}`);
+  }
+  return v as T;
+}
+
+function validateFault(input: unknown, index: number): FaultScript {
+  const path = `faults[${index}]`;
+  if (!isObject(input)) throw new ScriptError(path, 'must be an object');
+  for (const key of Object.keys(input)) {
+    if (!FAULT_FIELDS.has(key)) throw new ScriptError(`${path}.${key}`, 'unknown field');
+  }
+  const type = oneOf(input, 'type', `${path}.type`, FAULT_TYPES);
+  if (!type) throw new ScriptError(`${path}.type`, 'is required');
+  const fault: FaultScript = { type };
+  const endpoint = oneOf(input, 'endpoint', `${path}.endpoint`, ENDPOINTS);
+  if (endpoint) fault.endpoint = endpoint;
+  const times = intField(input, 'times', `${path}.times`, 1, 1_000_000);
+  if (times !== undefined) fault.times = times;
+  const retryAfter = intField(input, 'retryAfterSeconds', `${path}.retryAfterSeconds`, 0, 86_400);
+  if (retryAfter !== undefined) fault.retryAfterSeconds = retryAfter;
+  const delayMs = intField(input, 'delayMs', `${path}.delayMs`, 0, MAX_DELAY_MS);
+  if (delayMs !== undefined) fault.delayMs = delayMs;
+  return fault;
+}
+
+/**
+ * Checks a script as it came (from a test or from JSON) and returns a clean copy. Unknown fields are refused
+ * rather than ignored: a misspelt option would otherwise silently test the default behaviour.
+ */
+export function validateScript(input: unknown): TransactionScript {
+  if (!isObject(input)) throw new ScriptError('body', 'must be a JSON object');
+  for (const key of Object.keys(input)) {
+    if (!SCRIPT_FIELDS.has(key)) throw new ScriptError(key, 'unknown field');
+  }
+  const kind = oneOf(input, 'kind', 'kind', KINDS);
+  if (!kind) throw new ScriptError('kind', 'is required');
+  const reference = input.reference;
+  if (typeof reference !== 'string' || !REFERENCE_PATTERN.test(reference)) {
+    throw new ScriptError('reference', 'must be 1 to 100 characters of A-Z a-z 0-9 . _ ~ -');
+  }
+  const script: TransactionScript = { kind, reference };
+
+  const pendingPolls = intField(input, 'pendingPolls', 'pendingPolls', 0, MAX_PENDING_POLLS);
+  if (pendingPolls !== undefined) script.pendingPolls = pendingPolls;
+  const final = oneOf(input, 'final', 'final', kind === 'authentication' ? AUTH_FINALS : SCAN_DOC_FINALS);
+  if (final) script.final = final;
+  const variant = oneOf(input, 'variant', 'variant', VARIANTS);
+  if (variant) script.variant = variant;
+  const livenessCount = intField(input, 'livenessCount', 'livenessCount', 0, 50);
+  if (livenessCount !== undefined) script.livenessCount = livenessCount;
+
+  for (const field of ['facemap', 'originalDocument', 'allowUnmasked', 'imagesAsObject', 'quirks'] as const) {
+    const v = boolField(input, field);
+    if (v !== undefined) script[field] = v;
+  }
+
+  if (input.pages !== undefined) {
+    const pages = input.pages;
+    if (!Array.isArray(pages) || pages.length > 50) throw new ScriptError('pages', 'must be an array of at most 50 page numbers');
+    pages.forEach((p, i) => {
+      if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 999_999) {
+        throw new ScriptError(`pages[${i}]`, 'must be an integer from 0 to 999999');
+      }
+    });
+    if (new Set(pages).size !== pages.length) throw new ScriptError('pages', 'must not repeat a page number');
+    script.pages = [...(pages as number[])];
+  }
+  if (input.documentType !== undefined) {
+    if (typeof input.documentType !== 'string' || !/^[A-Z][A-Z0-9_]{0,19}$/.test(input.documentType)) {
+      throw new ScriptError('documentType', 'must be an upper-case type code such as CC, BS, SSC, CUSTOM');
+    }
+    script.documentType = input.documentType;
+  }
+  if (input.rejectReasonCode !== undefined) {
+    if (typeof input.rejectReasonCode !== 'string' || !/^\d{1,5}$/.test(input.rejectReasonCode)) {
+      throw new ScriptError('rejectReasonCode', 'must be a string of 1 to 5 digits');
+    }
+    script.rejectReasonCode = input.rejectReasonCode;
+  }
+  if (input.faults !== undefined) {
+    if (!Array.isArray(input.faults) || input.faults.length > 100) throw new ScriptError('faults', 'must be an array of at most 100 faults');
+    script.faults = input.faults.map((f, i) => validateFault(f, i));
+  }
+  return script;
+}
+
+function normaliseFinal(kind: SimulatorKind, final: ScriptFinal | undefined): PlanFinal {
+  if (kind !== 'authentication') return final ?? 'DONE';
+  // DONE is the generic default of the script type; for authentications it can only mean a passed one.
+  if (final === undefined || final === 'DONE') return 'PASSED';
+  return final;
+}
+
+/** Fills the defaults of a validated script. */
+export function planFromScript(script: TransactionScript): TransactionPlan {
+  const variant = script.variant ?? 'approved';
+  const quirky = variant === 'quirky';
+  return {
+    kind: script.kind,
+    reference: script.reference,
+    scripted: true,
+    pendingPolls: script.pendingPolls ?? 0,
+    final: normaliseFinal(script.kind, script.final),
+    flavour: quirky ? 'approved' : variant,
+    quirks: script.quirks ?? quirky,
+    livenessCount: script.livenessCount ?? 2,
+    facemap: script.facemap ?? true,
+    pages: script.pages ? [...script.pages] : [1, 2],
+    documentType: script.documentType ?? 'CC',
+    originalDocument: script.originalDocument ?? true,
+    allowUnmasked: script.allowUnmasked ?? false,
+    imagesAsObject: script.imagesAsObject ?? quirky,
+    rejectReasonCode: script.rejectReasonCode ?? null,
+  };
+}
+
+export function faultsFromScript(script: TransactionScript): ActiveFault[] {
+  return (script.faults ?? []).map((f) => ({
+    endpoint: f.endpoint ?? 'any',
+    type: f.type,
+    remaining: f.times ?? 1,
+    retryAfterSeconds: f.retryAfterSeconds ?? null,
+    delayMs: f.delayMs ?? null,
+  }));
+}
+
+/**
+ * Behaviour of a UUID reference that no test scripted, chosen by its LAST hex digit, so that a sandbox demo can
+ * produce every outcome just by picking references:
+ *
+ * | digit | scan (ID Verification)                         | document (DV)                     | authentication       |
+ * |-------|------------------------------------------------|-----------------------------------|----------------------|
+ * | 0-7   | PENDING for (digit % 3) polls, then DONE, APPROVED_VERIFIED, front/back/face, 2 liveness, facemap | same pending, then DONE, EXTRACTED CC, pages 1 and 101, original PDF | same pending (STARTED), then PASSED, face + 2 liveness |
+ * | 8     | DONE, DENIED_FRAUD, reject 100 with an ARRAY of 2 details | DONE, DISCARDED              | FAILED               |
+ * | 9     | DONE, ERROR_NOT_READABLE_ID, reject 200 with ONE details OBJECT | DONE, UPLOADED (not extracted) | INVALID        |
+ * | a     | FAILED, NO_ID_UPLOADED, no images              | FAILED, no document, no pages     | EXPIRED, no images   |
+ * | b     | 404 on every call                              | 404                               | 404                  |
+ * | c     | PENDING forever                                | PENDING forever                   | STARTED forever      |
+ * | d     | DONE, approved, quirks, images as ONE object (front only) | quirks, pages as one object (page 1) | quirks, images as one object |
+ * | e     | DONE, approved, quirks, images as an array     | quirks, pages array [1, 101]      | quirks, images array |
+ * | f     | DONE, DENIED_FRAUD with unknown reject code "199", quirks | as e                     | as e                 |
+ *
+ * Digits 8 to f answer their final status on the first poll. Upper-case hex digits count the same; the pending
+ * count is kept per (kind, reference) for the life of the process (until reset()).
+ */
+export function derivePlan(kind: SimulatorKind, reference: string): TransactionPlan | null {
+  if (!UUID_PATTERN.test(reference)) return null;
+  const digit = parseInt(reference.slice(-1), 16);
+  const plan: TransactionPlan = {
+    kind,
+    reference,
+    scripted: false,
+    pendingPolls: 0,
+    final: kind === 'authentication' ? 'PASSED' : 'DONE',
+    flavour: 'approved',
+    quirks: false,
+    livenessCount: 2,
+    facemap: true,
+    pages: [1, 101],
+    documentType: 'CC',
+    originalDocument: true,
+    allowUnmasked: false,
+    imagesAsObject: false,
+    rejectReasonCode: null,
+  };
+  const auth = kind === 'authentication';
+  if (digit <= 7) {
+    plan.pendingPolls = digit % 3;
+  } else if (digit === 8) {
+    plan.flavour = 'rejected';
+    if (auth) plan.final = 'FAILED';
+  } else if (digit === 9) {
+    plan.flavour = 'not-readable';
+    if (auth) plan.final = 'INVALID';
+  } else if (digit === 0xa) {
+    plan.final = auth ? 'EXPIRED' : 'FAILED';
+  } else if (digit === 0xb) {
+    plan.final = 'NOT_FOUND';
+  } else if (digit === 0xc) {
+    plan.pendingPolls = Infinity;
+  } else {
+    plan.quirks = true;
+    plan.imagesAsObject = digit === 0xd;
+    if (plan.imagesAsObject && kind === 'document') plan.pages = [1];
+    if (digit === 0xf && kind === 'scan') {
+      plan.flavour = 'rejected';
+      plan.rejectReasonCode = '199';
+    }
+  }
+  return plan;
+}
+
+/**
+ * Scripted and derived transactions. A scripted reference belongs to its kind only: the same reference under
+ * another product answers 404, as Jumio would for a reference of another product.
+ */
+export class TransactionRegistry {
+  private readonly scripted = new Map<string, TransactionState>();
+  private readonly derived = new Map<string, TransactionState>();
+
+  /** Replaces any earlier script for the reference, with fresh pending counters and faults. */
+  script(input: TransactionScript): TransactionState {
+    const script = validateScript(input);
+    const state = new TransactionState(planFromScript(script), faultsFromScript(script));
+    this.scripted.set(script.reference, state);
+    for (const kind of KINDS) this.derived.delete(`${kind}:${script.reference}`);
+    return state;
+  }
+
+  lookup(kind: SimulatorKind, reference: string): TransactionState | null {
+    const scripted = this.scripted.get(reference);
+    if (scripted) return scripted.plan.kind === kind ? scripted : null;
+    const key = `${kind}:${reference}`;
+    let state = this.derived.get(key);
+    if (!state) {
+      const plan = derivePlan(kind, reference);
+      if (!plan) return null;
+      state = new TransactionState(plan);
+      this.derived.set(key, state);
+    }
+    return state;
+  }
+
+  reset(): void {
+    this.scripted.clear();
+    this.derived.clear();
+  }
+}

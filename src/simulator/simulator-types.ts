@@ -1,0 +1,110 @@
+/**
+ * Public types of the Jumio Retrieval API simulator. Kept apart from the server so that payload builders,
+ * scripts and tests can share them without pulling in node:http.
+ */
+
+export type SimulatorKind = 'scan' | 'document' | 'authentication';
+
+export type FaultType = 'http500' | 'http429' | 'http403' | 'timeout' | 'reset' | 'malformed' | 'slow' | 'foreign-href';
+
+export type SimulatorEndpoint =
+  | 'status'
+  | 'data'
+  | 'images'
+  | 'image'
+  | 'liveness'
+  | 'facemap'
+  | 'pages'
+  | 'page'
+  | 'original'
+  | 'any';
+
+export interface FaultScript {
+  /** Default `any`: every known Jumio endpoint of the transaction. */
+  endpoint?: SimulatorEndpoint;
+  type: FaultType;
+  /** How many matching requests it hits, default 1. */
+  times?: number;
+  /** http429 only: value of the Retry-After header. */
+  retryAfterSeconds?: number;
+  /** slow: answer normally after this delay; timeout: hold the socket this long (default 120000), never answering. */
+  delayMs?: number;
+}
+
+export type ScriptFinal = 'DONE' | 'FAILED' | 'NOT_FOUND' | 'PASSED' | 'INVALID' | 'EXPIRED';
+export type ScriptVariant = 'approved' | 'rejected' | 'not-readable' | 'quirky';
+
+export interface TransactionScript {
+  kind: SimulatorKind;
+  reference: string;
+  /** Status answers PENDING (authentication: STARTED) this many times first. Faulted status calls do not count. */
+  pendingPolls?: number;
+  /** Default DONE (authentication: PASSED). NOT_FOUND: every call 404 once the pending polls are used up. */
+  final?: ScriptFinal;
+  /** Result flavour, default `approved`. `quirky` is an approved result carrying every payload quirk. */
+  variant?: ScriptVariant;
+  /** Liveness images, default 2 (scan, authentication). */
+  livenessCount?: number;
+  /** Scan: facemap listed in /data and served, default true. */
+  facemap?: boolean;
+  /** Document: page classifiers, default [1, 2]. */
+  pages?: number[];
+  /** Document: type, default `CC`; `CUSTOM` adds customDocumentCode. */
+  documentType?: string;
+  /** Document: originalDocument PDF, default true. */
+  originalDocument?: boolean;
+  /** Document: `maskhint=unmasked` allowed (else 403), default false. */
+  allowUnmasked?: boolean;
+  /** Image list as one object instead of an array; forces a single image. Default true for `quirky`, else false. */
+  imagesAsObject?: boolean;
+  /**
+   * Extension: apply the payload quirks (hyphenated source, `+0000` timestamps, unknown fields, gender X, single
+   * faceSearchFindings string...) to any variant. Default true for `quirky`, else false.
+   */
+  quirks?: boolean;
+  /**
+   * Extension, scan only: reject code of the `rejected` / `not-readable` variants (default 100 / 200). Codes no
+   * table lists (e.g. "199") are served as they are, with a made-up description and no details.
+   */
+  rejectReasonCode?: string;
+  /** Consumed in order of arrival by matching requests. */
+  faults?: FaultScript[];
+}
+
+export interface SimulatorOptions {
+  host?: string;
+  port?: number;
+  apiToken: string;
+  apiSecret: string;
+}
+
+export interface SimulatorRequest {
+  seq: number;
+  /** Date.now() when received. */
+  at: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  kind: SimulatorKind | null;
+  reference: string | null;
+  endpoint: SimulatorEndpoint | 'unknown';
+  /** Service-style name for media calls: front, liveness-2, facemap, page-101, original. */
+  mediumName: string | null;
+  basicUser: string | null;
+  authorized: boolean;
+  userAgent: string | null;
+  accept: string | null;
+  /** null when no answer was sent (timeout, reset, client gone). */
+  httpStatus: number | null;
+  fault: FaultType | null;
+  /** status / transactionResult answered on status calls. */
+  jumioStatus: string | null;
+  durationMs: number | null;
+}
+
+export interface RequestFilter {
+  reference?: string;
+  /** Only requests received at or after this Date.now() value. */
+  since?: number;
+  endpoint?: SimulatorEndpoint;
+}

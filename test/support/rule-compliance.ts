@@ -1,0 +1,32 @@
+import type { SimulatorRequest } from '../../src/simulator/jumio-simulator';
+import { JUMIO_SECRET, JUMIO_TOKEN, USER_AGENT } from './test-app';
+
+/**
+ * Jumio's retrieval rules, read from the simulator's request log for one transaction. Returns the broken
+ * rules (an empty list when the transaction was handled by the rules), so a test can show what went wrong.
+ */
+export function ruleViolations(calls: SimulatorRequest[], options: { finalStatuses?: string[] } = {}): string[] {
+  const finals = options.finalStatuses ?? ['DONE', 'FAILED', 'PASSED', 'INVALID', 'EXPIRED'];
+  const problems: string[] = [];
+  const firstFinal = calls.findIndex((c) => c.endpoint === 'status' && c.httpStatus === 200 && finals.includes(c.jumioStatus ?? ''));
+  calls.forEach((c, i) => {
+    if (c.endpoint !== 'status' && (firstFinal === -1 || i < firstFinal)) problems.push(`#${i} ${c.path}: a ${c.endpoint} call before the final status`);
+    if (c.basicUser !== JUMIO_TOKEN || !c.authorized) problems.push(`#${i} ${c.path}: without the configured Basic credentials`);
+    if (c.userAgent !== USER_AGENT) problems.push(`#${i} ${c.path}: User-Agent ${JSON.stringify(c.userAgent)}`);
+    if (!c.accept) problems.push(`#${i} ${c.path}: no Accept header`);
+  });
+  const successes = new Map<string, number>();
+  for (const c of calls) {
+    if (c.endpoint === 'status' || c.httpStatus !== 200) continue;
+    const key = c.path + (c.query.maskhint ? `?maskhint=${c.query.maskhint}` : '');
+    successes.set(key, (successes.get(key) ?? 0) + 1);
+  }
+  for (const [path, n] of successes) if (n > 1) problems.push(`${path} fetched successfully ${n} times`);
+  if (firstFinal !== -1) {
+    const statusAfterFinal = calls.slice(firstFinal + 1).filter((c) => c.endpoint === 'status');
+    if (statusAfterFinal.length > 0) problems.push(`${statusAfterFinal.length} status call(s) after the final status`);
+  }
+  return problems;
+}
+
+export { JUMIO_SECRET };

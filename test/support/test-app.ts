@@ -1,0 +1,86 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createApplication } from '../../src/app.factory';
+import { loadConfig, type AppConfig } from '../../src/config/app-config';
+import { ManualClock } from '../../src/engine/clock/clock';
+import { ReconciliationScheduler } from '../../src/engine/reconciliation/reconciliation.scheduler';
+import { pointEveryDatacenterAt } from '../../src/sandbox/sandbox';
+import { JumioSimulator } from '../../src/simulator/jumio-simulator';
+import { createTestDatabase } from './test-database';
+
+export const ADMIN_KEY = 'test-admin-secret';
+export const BACKEND_KEY = 'test-backend-secret';
+export const JUMIO_TOKEN = 'test-jumio-token';
+export const JUMIO_SECRET = 'test-jumio-secret-value';
+export const USER_AGENT = 'JumioFallback Tests/1.0';
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Start with the reconciler's own interval running (real time); tests usually drive it with drain(). */
+  reconcilerRunning?: boolean;
+  clockStart?: string;
+  /** Reuse a database (two replicas on one database). */
+  databaseUrl?: string;
+  simulator?: JumioSimulator;
+  replicaId?: string;
+}
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  clock: ManualClock;
+  simulator: JumioSimulator;
+  scheduler: ReconciliationScheduler;
+  dataSource: DataSource;
+  databaseUrl: string;
+  http(): ReturnType<typeof request>;
+  close(): Promise<void>;
+}
+
+/** The real application (real PostgreSQL, the simulator over real sockets) with an injected ManualClock. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = options.databaseUrl ? null : await createTestDatabase();
+  const databaseUrl = options.databaseUrl ?? database!.url;
+  const simulator = options.simulator ?? (await JumioSimulator.start({ apiToken: JUMIO_TOKEN, apiSecret: JUMIO_SECRET }));
+  const config = loadConfig({
+    SANDBOX: 'false',
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    API_KEYS: `test-ops:admin:${ADMIN_KEY},test-backend:transactions:${BACKEND_KEY}`,
+    JUMIO_API_TOKEN: JUMIO_TOKEN,
+    JUMIO_API_SECRET: JUMIO_SECRET,
+    JUMIO_USER_AGENT: USER_AGENT,
+    JUMIO_ALLOW_INSECURE_HTTP: 'true',
+    DATA_ENCRYPTION_KEYS: `test1:${Buffer.alloc(32, 7).toString('base64')}`,
+    CALLBACK_GRACE_SECONDS: '300',
+    JUMIO_RATE_LIMIT_PER_SECOND: '1000',
+    JUMIO_TIMEOUT_MS: '2000',
+    RECONCILER_ENABLED: options.reconcilerRunning ? 'true' : 'false',
+    RECONCILER_POLL_INTERVAL_MS: '50',
+    ...options.env,
+  });
+  pointEveryDatacenterAt(config, simulator.url);
+  const clock = new ManualClock(options.clockStart ?? '2026-11-26T10:00:00.000Z');
+  const app = await createApplication(config, { clock, replicaId: options.replicaId });
+  await app.init();
+  await app.listen(0, '127.0.0.1');
+  const ownsSimulator = !options.simulator;
+  return {
+    app,
+    config,
+    clock,
+    simulator,
+    scheduler: app.get(ReconciliationScheduler),
+    dataSource: app.get(DataSource),
+    databaseUrl,
+    http: () => request(app.getHttpServer()),
+    async close() {
+      await app.close();
+      if (ownsSimulator) await simulator.close();
+      if (database) await database.drop();
+    },
+  };
+}
+
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
