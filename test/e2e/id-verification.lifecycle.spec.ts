@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expectedMedium } from '../../src/simulator/jumio-simulator';
 import { ruleViolations } from '../support/rule-compliance';
-import { BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
+import { BACKEND_KEY, bearer, binaryParser, startTestApp, type TestApp } from '../support/test-app';
 
 const KIND = 'id-verifications';
 
@@ -51,7 +51,7 @@ describe('ID Verification lifecycles (default schedule, driven clock)', () => {
     expect(names.sort()).toEqual(['back', 'face', 'facemap', 'front', 'liveness-1', 'liveness-2']);
     for (const m of v.media) {
       const expected = expectedMedium('scan', ref, m.name);
-      const res = await t.http().get(m.href).set(bearer(BACKEND_KEY)).buffer(true).parse(binary).expect(200);
+      const res = await t.http().get(m.href).set(bearer(BACKEND_KEY)).buffer(true).parse(binaryParser as never).expect(200);
       expect(res.headers['content-type']).toBe(expected.contentType);
       expect(Buffer.compare(res.body as Buffer, expected.bytes)).toBe(0);
       expect(m.bytes).toBe(expected.bytes.length);
@@ -126,9 +126,3 @@ describe('ID Verification lifecycles (default schedule, driven clock)', () => {
     expect((await view(ref)).merchantReference).toBe('m-1');
   });
 });
-
-function binary(res: NodeJS.ReadableStream & { setEncoding(e: string): void }, callback: (err: Error | null, body: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-}

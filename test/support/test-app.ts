@@ -84,3 +84,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 }
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+/** supertest parser that keeps a binary body as a Buffer (media routes). */
+export function binaryParser(res: NodeJS.ReadableStream, callback: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+}
