@@ -65,6 +65,8 @@ export interface AppConfig {
     timeoutMs: number;
     unmaskedCardImages: boolean;
     maxMediaBytes: number;
+    /** After a 429, every replica pauses that data center for Retry-After, at most this long (0: no pause). */
+    rateLimitedPauseMaxSeconds: number;
   };
   reconciler: {
     callbackGraceSeconds: number;
@@ -147,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     timeoutMs: r.integer('JUMIO_TIMEOUT_MS', 10000, 100, 300000),
     unmaskedCardImages: r.boolean('JUMIO_UNMASKED_CARD_IMAGES', false),
     maxMediaBytes: r.integer('JUMIO_MAX_MEDIA_BYTES', 15 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    rateLimitedPauseMaxSeconds: r.integer('JUMIO_429_PAUSE_MAX_SECONDS', 60, 0, 3600),
   };
 
   const reconciler = {

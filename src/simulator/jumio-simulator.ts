@@ -48,9 +48,8 @@ export type {
 } from './simulator-types.js';
 export { API_PREFIX, FOREIGN_ORIGIN } from './simulator-payloads.js';
 
-/** The log keeps this many newest requests; a long soak must not grow the rig's memory without bound. */
+/** The log keeps this many newest requests by default; a long soak must not grow the rig's memory without bound. */
 export const MAX_LOGGED_REQUESTS = 200_000;
-const LOG_TRIM_SLACK = 10_000;
 const CONTROL_PREFIX = '/__simulator';
 const MAX_CONTROL_BODY = 1024 * 1024;
 const JSON_TYPE = 'application/json;charset=UTF-8';
@@ -168,6 +167,9 @@ export class JumioSimulator {
   private seq = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly held = new Set<Socket>();
+  private readonly maxLogged: number;
+  /** Trimming in batches keeps appends O(1) amortised instead of shifting 200k entries per request. */
+  private readonly trimSlack: number;
 
   private constructor(
     private readonly server: http.Server,
@@ -176,12 +178,16 @@ export class JumioSimulator {
     port: number,
   ) {
     this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.maxLogged = options.maxLoggedRequests ?? MAX_LOGGED_REQUESTS;
+    this.trimSlack = Math.max(1, Math.floor(this.maxLogged / 20));
   }
 
   static async start(options: SimulatorOptions): Promise<JumioSimulator> {
     if (!options || typeof options.apiToken !== 'string' || typeof options.apiSecret !== 'string') {
       throw new Error('JumioSimulator.start needs apiToken and apiSecret');
     }
+    const max = options.maxLoggedRequests;
+    if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new Error('maxLoggedRequests must be a positive integer');
     const host = options.host ?? '127.0.0.1';
     const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
@@ -203,7 +209,7 @@ export class JumioSimulator {
   }
 
   requests(filter: RequestFilter = {}): SimulatorRequest[] {
-    const start = Math.max(0, this.log.length - MAX_LOGGED_REQUESTS);
+    const start = Math.max(0, this.log.length - this.maxLogged);
     const out: SimulatorRequest[] = [];
     for (let i = start; i < this.log.length; i++) {
       const e = this.log[i];
@@ -249,7 +255,7 @@ export class JumioSimulator {
 
   private record(entry: SimulatorRequest): void {
     this.log.push(entry);
-    if (this.log.length > MAX_LOGGED_REQUESTS + LOG_TRIM_SLACK) this.log.splice(0, this.log.length - MAX_LOGGED_REQUESTS);
+    if (this.log.length > this.maxLogged + this.trimSlack) this.log.splice(0, this.log.length - this.maxLogged);
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -76,6 +76,8 @@ export interface SimulatorOptions {
   port?: number;
   apiToken: string;
   apiSecret: string;
+  /** Extension: how many newest requests the log keeps, default 200000. */
+  maxLoggedRequests?: number;
 }
 
 export interface SimulatorRequest {

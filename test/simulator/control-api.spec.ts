@@ -1,6 +1,6 @@
-import { JumioSimulator, ScriptError } from '../../src/simulator/jumio-simulator.js';
+import { JumioSimulator, MAX_LOGGED_REQUESTS, ScriptError } from '../../src/simulator/jumio-simulator.js';
 import { startFromEnv } from '../../src/simulator/simulator.main.js';
-import { TOKEN, UA, jumio, ref, request, startSimulator } from './helpers.js';
+import { SECRET, TOKEN, UA, jumio, ref, request, startSimulator } from './helpers.js';
 
 describe('simulator: HTTP control API and request log', () => {
   let sim: JumioSimulator;
@@ -159,6 +159,23 @@ describe('simulator: HTTP control API and request log', () => {
     expect((await control('/reset')).status).toBe(405);
     expect((await control('/requests', 'PUT')).status).toBe(405);
     expect((await control('/nothing')).status).toBe(404);
+  });
+});
+
+describe('simulator: bounded request log', () => {
+  it('keeps only the newest entries (200,000 by default)', async () => {
+    expect(MAX_LOGGED_REQUESTS).toBe(200_000);
+    const sim = await JumioSimulator.start({ apiToken: TOKEN, apiSecret: SECRET, maxLoggedRequests: 5 });
+    try {
+      const reference = ref();
+      sim.script({ kind: 'scan', reference });
+      for (let i = 0; i < 12; i++) await jumio(sim, `/scans/${reference}?n=${i}`);
+      const log = sim.requests();
+      expect(log.map((e) => e.query.n)).toEqual(['7', '8', '9', '10', '11']);
+      expect(log.map((e) => e.seq)).toEqual([8, 9, 10, 11, 12]);
+    } finally {
+      await sim.close();
+    }
   });
 });
 

@@ -126,6 +126,27 @@ describe('simulator: faults', () => {
     expect(entry.durationMs).toBeGreaterThanOrEqual(390);
   });
 
+  it('slow and foreign-href answers on status are real answers: they do use up pending polls', async () => {
+    const reference = ref();
+    sim.script({
+      kind: 'authentication',
+      reference,
+      pendingPolls: 1,
+      faults: [
+        { endpoint: 'status', type: 'slow', delayMs: 50 },
+        { endpoint: 'status', type: 'foreign-href' },
+      ],
+    });
+    expect((await jumio(sim, `/authentications/${reference}`)).json().transactionResult).toBe('STARTED');
+    const second = (await jumio(sim, `/authentications/${reference}`)).json();
+    expect(second.transactionResult).toBe('PASSED');
+    expect(second.images[0].href).toMatch(/^http:\/\/169\.254\.169\.254\//);
+    expect(sim.requests({ reference }).map((e) => [e.fault, e.jumioStatus])).toEqual([
+      ['slow', 'STARTED'],
+      ['foreign-href', 'PASSED'],
+    ]);
+  });
+
   describe('foreign-href', () => {
     const FOREIGN = /^http:\/\/169\.254\.169\.254\//;
 

@@ -14,7 +14,6 @@ import { OutboundRateLimiter } from './outbound-rate-limiter.js';
 export const API_BASE_PATH = '/api/netverify/v2';
 /** JSON answers are small; anything bigger than this is not what the guide promises. */
 export const MAX_JSON_BYTES = 2 * 1024 * 1024;
-const MAX_GLOBAL_HOLD_OFF_MS = 60_000;
 
 /** Which of a data center's two hosts a call goes to (retrieval-rules.md, "Where Jumio is"). */
 export type JumioHost = 'scans' | 'documents';
@@ -182,7 +181,8 @@ export class JumioTransport {
       if (response.status === 403) return fail(b, 'FORBIDDEN', 'Jumio answered 403 Forbidden');
       if (response.status === 429) {
         const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
-        if (retryAfterMs) await this.rateLimiter.holdOff(datacenter, Math.min(retryAfterMs, MAX_GLOBAL_HOLD_OFF_MS));
+        const pauseMs = Math.min(retryAfterMs ?? 0, this.config.jumio.rateLimitedPauseMaxSeconds * 1000);
+        if (pauseMs > 0) await this.rateLimiter.holdOff(datacenter, pauseMs);
         return { ...fail(b, 'RATE_LIMITED', `Jumio answered 429 Too Many Requests${retryAfterMs ? ` (Retry-After ${Math.round(retryAfterMs / 1000)} s)` : ''}`), retryAfterMs };
       }
       if (response.status >= 300 && response.status < 400) return fail(b, 'HTTP_ERROR', `Jumio answered ${response.status} (redirects are not followed)`);
