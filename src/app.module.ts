@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from './admin/admin.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { databaseOptions } from './database/database-options.js';
@@ -41,6 +42,7 @@ export class AppModule {
         OperationsModule,
         EngineModule.forRoot(runtimeProviders, runtime.replicaId),
         ProductsModule,
+        AdminModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -159,6 +159,15 @@ export class TrackedTransactionRepository {
     return Number(rows[0].count);
   }
 
+  /** The transaction whose due step is the most overdue (not claimed by anyone right now). */
+  async oldestOverdue(now: Date): Promise<{ kind: Kind; reference: string; dueAt: Date } | null> {
+    const rows: { kind: Kind; reference: string; next_attempt_at: Date }[] = await this.dataSource.query(
+      `SELECT kind, reference, next_attempt_at FROM tracked_transaction WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 1`,
+      [now],
+    );
+    return rows.length ? { kind: rows[0].kind, reference: rows[0].reference, dueAt: new Date(rows[0].next_attempt_at) } : null;
+  }
+
   private setClause(patch: object, now: Date): { sql: string; values: unknown[] } {
     const sets: string[] = [];
     const values: unknown[] = [];

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../engine/clock/clock.js';
+import type { Kind } from '../engine/domain/kinds.js';
+import { AttemptLog } from '../engine/persistence/attempt-log.js';
+import { TrackedTransactionRepository } from '../engine/persistence/tracked-transaction.repository.js';
+import { ProductRegistry } from '../engine/products/product-registry.js';
+
+export interface AdminStats {
+  states: Record<string, Record<string, number>>;
+  dueNow: number;
+  oldestOverdue: { kind: Kind; reference: string; dueAt: string; lateSeconds: number } | null;
+  jumioCalls: { kind: string; endpoint: string; httpStatus: number | null; count: number }[];
+}
+
+/** The backlog at a glance for on-call engineers (`GET /v1/admin/stats`). */
+@Injectable()
+export class AdminStatsService {
+  constructor(
+    private readonly transactions: TrackedTransactionRepository,
+    private readonly attemptLog: AttemptLog,
+    private readonly products: ProductRegistry,
+    private readonly clock: Clock,
+  ) {}
+
+  async stats(): Promise<AdminStats> {
+    const now = this.clock.now();
+    const [counts, dueNow, oldest, calls] = await Promise.all([
+      this.transactions.countByKindAndState(),
+      this.transactions.countDue(now),
+      this.transactions.oldestOverdue(now),
+      this.attemptLog.countsSince(new Date(now.getTime() - 3_600_000)),
+    ]);
+    const states: AdminStats['states'] = Object.fromEntries(this.products.kinds().map((k) => [k, {}]));
+    for (const { kind, state, count } of counts) (states[kind] ??= {})[state] = count;
+    return {
+      states,
+      dueNow,
+      oldestOverdue: oldest && {
+        kind: oldest.kind,
+        reference: oldest.reference,
+        dueAt: oldest.dueAt.toISOString(),
+        lateSeconds: Math.max(0, Math.round((now.getTime() - oldest.dueAt.getTime()) / 1000)),
+      },
+      jumioCalls: calls,
+    };
+  }
+}
