@@ -3,7 +3,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApplication } from '../../src/app.factory';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
-import { ManualClock } from '../../src/engine/clock/clock';
+import { ManualClock, SystemClock, type Clock } from '../../src/engine/clock/clock';
 import { ReconciliationScheduler } from '../../src/engine/reconciliation/reconciliation.scheduler';
 import { pointEveryDatacenterAt } from '../../src/sandbox/sandbox';
 import { JumioSimulator } from '../../src/simulator/jumio-simulator';
@@ -24,11 +24,14 @@ export interface TestAppOptions {
   databaseUrl?: string;
   simulator?: JumioSimulator;
   replicaId?: string;
+  /** Real time instead of a ManualClock (multi-replica runs driven by the reconciler's own interval). */
+  systemClock?: boolean;
 }
 
 export interface TestApp {
   app: INestApplication;
   config: AppConfig;
+  /** The app's clock unless systemClock was asked for. */
   clock: ManualClock;
   simulator: JumioSimulator;
   scheduler: ReconciliationScheduler;
@@ -64,7 +67,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   pointEveryDatacenterAt(config, simulator.url);
   const clock = new ManualClock(options.clockStart ?? '2026-11-26T10:00:00.000Z');
-  const app = await createApplication(config, { clock, replicaId: options.replicaId });
+  const runtimeClock: Clock = options.systemClock ? new SystemClock() : clock;
+  const app = await createApplication(config, { clock: runtimeClock, replicaId: options.replicaId });
   await app.init();
   await app.listen(0, '127.0.0.1');
   const ownsSimulator = !options.simulator;

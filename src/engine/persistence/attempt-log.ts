@@ -17,6 +17,7 @@ export interface JumioCallRecord {
   error: string | null;
   countsAsAttempt: boolean;
   actor?: string | null;
+  claim?: string | null;
 }
 
 /** Every query on jumio_call, in one place. */
@@ -27,7 +28,7 @@ export class AttemptLog {
   async append(m: EntityManager, transactionId: string, calls: JumioCallRecord[]): Promise<void> {
     await m.insert(
       JumioCallEntity,
-      calls.map((c) => ({ ...c, transactionId, actor: c.actor ?? null })),
+      calls.map((c) => ({ ...c, transactionId, actor: c.actor ?? null, claim: c.claim ?? null })),
     );
   }
 

@@ -14,5 +14,8 @@ export class JumioCallEntity {
   @Column({ type: 'text' }) outcome: string;
   @Column({ type: 'text', nullable: true }) error: string | null;
   @Column({ name: 'counts_as_attempt', type: 'boolean' }) countsAsAttempt: boolean;
+  /** Who forced the call (an API key's name), when it was forced. */
   @Column({ type: 'text', nullable: true }) actor: string | null;
+  /** The claim (replica id / batch) under which the call was made. */
+  @Column({ type: 'text', nullable: true }) claim: string | null;
 }

@@ -216,7 +216,7 @@ export class ReconciliationWorker {
   ): JumioCallRecord {
     this.metrics.jumioCalls.inc({ kind: step.row.kind, call_type: callType, outcome });
     if (res.httpStatus !== null) this.metrics.jumioCallDuration.observe({ kind: step.row.kind, call_type: callType }, res.durationMs / 1000);
-    return { at, endpoint: res.endpoint, callType, httpStatus: res.httpStatus, durationMs: res.durationMs, outcome, error, countsAsAttempt };
+    return { at, endpoint: res.endpoint, callType, httpStatus: res.httpStatus, durationMs: res.durationMs, outcome, error, countsAsAttempt, claim: step.owner };
   }
 }
 
@@ -224,7 +224,7 @@ export class ReconciliationWorker {
 class Step {
   constructor(
     readonly row: TrackedTransactionEntity,
-    private readonly owner: string,
+    readonly owner: string,
     private readonly repository: TrackedTransactionRepository,
     private readonly clock: Clock,
     private readonly leaseSeconds: number,
