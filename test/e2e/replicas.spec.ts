@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { JumioSimulator, type SimulatorRequest } from '../../src/simulator/jumio-simulator';
+import type { SimulatorRequest } from '../../src/simulator/jumio-simulator';
 import { ruleViolations } from '../support/rule-compliance';
 import { BACKEND_KEY, JUMIO_SECRET, JUMIO_TOKEN, bearer, startTestApp, type TestApp } from '../support/test-app';
+import { SimulatorProcess } from '../support/simulator-process';
 import { createTestDatabase } from '../support/test-database';
 
 const TRANSACTIONS = 200;
@@ -20,12 +21,12 @@ function maxInWindow(calls: SimulatorRequest[], ms: number): number {
 
 describe('two replicas on one database and one Jumio', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let simulator: JumioSimulator;
+  let simulator: SimulatorProcess;
   const replicas: TestApp[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    simulator = await JumioSimulator.start({ apiToken: JUMIO_TOKEN, apiSecret: JUMIO_SECRET });
+    simulator = await SimulatorProcess.start(JUMIO_TOKEN, JUMIO_SECRET);
     const env = {
       JUMIO_RATE_LIMIT_PER_SECOND: String(CEILING),
       CALLBACK_GRACE_SECONDS: '0',
@@ -33,19 +34,19 @@ describe('two replicas on one database and one Jumio', () => {
       JUMIO_MAX_IN_FLIGHT: '8',
     };
     for (const replicaId of ['replica-a', 'replica-b']) {
-      replicas.push(await startTestApp({ env, databaseUrl: database.url, simulator, systemClock: true, reconcilerRunning: true, replicaId }));
+      replicas.push(await startTestApp({ env, databaseUrl: database.url, simulatorUrl: simulator.url, systemClock: true, reconcilerRunning: true, replicaId }));
     }
   });
   afterAll(async () => {
     for (const r of replicas) await r.close();
-    await simulator.close();
+    await simulator.stop();
     await database.drop();
   });
 
   it(`reconcile ${TRANSACTIONS} transactions: each attempt once, all retrieved, the ceiling held over both together`, async () => {
     const refs = Array.from({ length: TRANSACTIONS }, () => randomUUID());
     for (const reference of refs) {
-      simulator.script({ kind: 'scan', reference, pendingPolls: 1, livenessCount: 0, facemap: false });
+      await simulator.script({ kind: 'scan', reference, pendingPolls: 1, livenessCount: 0, facemap: false });
     }
     const started = Date.now();
     await Promise.all(
@@ -63,7 +64,7 @@ describe('two replicas on one database and one Jumio', () => {
     }
     expect(remaining).toBe(0);
 
-    const calls = simulator.requests({ since: started });
+    const calls = await simulator.requests({ since: started });
     for (const reference of refs) {
       const mine = calls.filter((c) => c.reference === reference);
       expect(ruleViolations(mine)).toEqual([]);

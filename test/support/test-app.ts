@@ -23,6 +23,8 @@ export interface TestAppOptions {
   /** Reuse a database (two replicas on one database). */
   databaseUrl?: string;
   simulator?: JumioSimulator;
+  /** A simulator running elsewhere (another process): `t.simulator` is then an idle in-process one. */
+  simulatorUrl?: string;
   replicaId?: string;
   /** Real time instead of a ManualClock (multi-replica runs driven by the reconciler's own interval). */
   systemClock?: boolean;
@@ -65,7 +67,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     RECONCILER_POLL_INTERVAL_MS: '50',
     ...options.env,
   });
-  pointEveryDatacenterAt(config, simulator.url);
+  pointEveryDatacenterAt(config, options.simulatorUrl ?? simulator.url);
   const clock = new ManualClock(options.clockStart ?? '2026-11-26T10:00:00.000Z');
   const runtimeClock: Clock = options.systemClock ? new SystemClock() : clock;
   const app = await createApplication(config, { clock: runtimeClock, replicaId: options.replicaId });

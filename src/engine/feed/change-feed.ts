@@ -22,6 +22,8 @@ interface Position {
 }
 
 const START: Position = { xid: '0', id: '0' };
+const MAX_XID8 = 2n ** 64n - 1n;
+const MAX_BIGINT = 2n ** 63n - 1n;
 
 /**
  * The change feed (`GET /v1/events`), where a reader that keeps `next` sees every event exactly once, in order.
@@ -31,7 +33,7 @@ const START: Position = { xid: '0', id: '0' };
  * the transaction that wrote it (xid8), and the feed orders by (xid, id) and serves only events whose
  * transaction is older than the oldest transaction still running (the snapshot's xmin). Every such transaction
  * has finished, so no event can ever appear behind a cursor already handed out. The price: a long-running
- * write transaction anywhere in the database delays (never loses) the events written after it started.
+ * write transaction anywhere on the server (xids are server-wide) delays, never loses, the events written after it started.
  */
 @Injectable()
 export class ChangeFeed {
@@ -46,12 +48,13 @@ export class ChangeFeed {
 
   async read(after: string | undefined, limit: number): Promise<FeedPage> {
     const from = after ? decodeCursor(after) : START;
+    // ORDER BY names the table's columns: the bare names would sort by the text aliases ("10" < "9").
     const rows: { id: string; xid: string; kind: Kind; reference: string; type: EventType; at: Date }[] = await this.dataSource.query(
       `SELECT id::text AS id, xid::text AS xid, kind, reference, type, at
          FROM change_event
         WHERE (xid, id) > ($1::xid8, $2::bigint)
           AND xid < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY xid, id
+        ORDER BY change_event.xid, change_event.id
         LIMIT $3`,
       [from.xid, from.id, limit],
     );
@@ -70,6 +73,6 @@ export function encodeCursor(p: Position): string {
 export function decodeCursor(cursor: string): Position {
   const decoded = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const match = /^(\d{1,20})\.(\d{1,19})$/.exec(decoded);
-  if (!match) throw new BadRequestException(['after must be a cursor returned as "next" by GET /v1/events']);
+  if (!match || BigInt(match[1]) > MAX_XID8 || BigInt(match[2]) > MAX_BIGINT) throw new BadRequestException(['after must be a cursor returned as "next" by GET /v1/events']);
   return { xid: match[1], id: match[2] };
 }

@@ -13,12 +13,15 @@ import { APP_CONFIG } from '../../config/config.module.js';
  * upsert of one row per data center hands out slots `spacing` apart, using the database's clock so replicas
  * on different hosts agree. The caller sleeps until its slot. It is one statement, kept here with its reason.
  *
- * The spacing is 3% wider than 1/ceiling: calls are sent a few milliseconds after their slot, and that jitter
- * must not squeeze ceiling+1 calls into a one-second window (with 3% the jitter would have to exceed ~30 ms).
+ * The spacing is 3% wider than 1/ceiling, so `ceiling` consecutive slots span 1.03 s. A caller that wakes more
+ * than LATE_TOLERANCE_MS after its slot (a busy event loop, a pause) gives the slot up and reserves a new one:
+ * sends then lag their slots by at most 20 ms, less than the 30 ms of slack, so no one-second window can hold
+ * ceiling+1 sends whatever the jitter.
  */
 @Injectable()
 export class OutboundRateLimiter {
   static readonly SPACING_MARGIN = 1.03;
+  static readonly LATE_TOLERANCE_MS = 20;
   private readonly spacingMs: number;
 
   constructor(
@@ -28,8 +31,22 @@ export class OutboundRateLimiter {
     this.spacingMs = (1000 / config.jumio.rateLimitPerSecond) * OutboundRateLimiter.SPACING_MARGIN;
   }
 
-  /** Reserves the next slot for `bucket` and waits for it. */
+  /** Reserves the next slot for `bucket` and waits for it; returns when the caller may send. */
   async acquire(bucket: string): Promise<void> {
+    for (;;) {
+      // The database picked the slot somewhere between `asked` and `received`. Waking at `received + wait` is
+      // never before the slot; the send then lags the slot by at most (wake-up delay + round trip).
+      const asked = performance.now();
+      const waitMs = Math.max(0, await this.reserve(bucket));
+      const received = performance.now();
+      const slotAt = received + waitMs;
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      if (performance.now() - slotAt + (received - asked) <= OutboundRateLimiter.LATE_TOLERANCE_MS) return;
+    }
+  }
+
+  /** Milliseconds from now (the database's now) until the reserved slot. */
+  private async reserve(bucket: string): Promise<number> {
     const rows: { wait_ms: string }[] = await this.dataSource.query(
       `INSERT INTO jumio_rate_slot AS s (bucket, next_free_at)
        VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
@@ -38,8 +55,7 @@ export class OutboundRateLimiter {
        RETURNING (EXTRACT(EPOCH FROM (s.next_free_at - clock_timestamp())) * 1000 - $2)::float8 AS wait_ms`,
       [bucket, this.spacingMs],
     );
-    const waitMs = Number(rows[0].wait_ms);
-    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    return Number(rows[0].wait_ms);
   }
 
   /** After a 429, no replica calls that data center again before Retry-After has passed. */

@@ -1,4 +1,4 @@
-import { JumioPayloadError } from '../domain/product-contracts.js';
+import { JumioPayloadError, type StatusVerdict } from '../domain/product-contracts.js';
 import { normalizeTimestamp } from './timestamps.js';
 
 /**
@@ -153,6 +153,16 @@ export function readStatusString(payload: unknown, field: string, what: string):
     throw new JumioPayloadError(`${what}: "${field}" must be a string, got ${describeType(value)}`);
   }
   return value;
+}
+
+/**
+ * Reads a scans or documents status answer: `DONE`/`FAILED` are final; `PENDING` and any value no table lists
+ * are not final (never an error: the documents endpoint lists no PENDING, yet one may come).
+ */
+export function readLifecycleStatus(payload: unknown, what: string): StatusVerdict {
+  const raw = readStatusString(payload, 'status', what);
+  if (raw === 'DONE' || raw === 'FAILED') return { final: true, status: raw, raw };
+  return { final: false, status: 'PENDING', raw };
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ export interface JumioTarget {
 export interface ProductGateway {
   /** The status call: Jumio's counted attempt. */
   fetchStatus(target: JumioTarget): Promise<JumioJsonResult>;
-  /** Details, once the status is final. Absent when the status answer already is the details. */
-  fetchDetails?(target: JumioTarget): Promise<JumioJsonResult>;
-  /** The media list. Absent when the details carry it. */
-  fetchMediaList?(target: JumioTarget): Promise<JumioJsonResult>;
+  /** Details, once the status is final; null when the status answer already is the details. */
+  fetchDetails(target: JumioTarget): Promise<JumioJsonResult> | null;
+  /** The media list; null when the details carry it. */
+  fetchMediaList(target: JumioTarget): Promise<JumioJsonResult> | null;
   fetchMedium(target: JumioTarget, medium: MediaRef): Promise<JumioMediumResult>;
 }
 

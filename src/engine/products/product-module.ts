@@ -8,6 +8,9 @@ export interface ProductModuleDefinition {
   kind: Kind;
   gateway: Type<ProductGateway>;
   normalizer: ProductNormalizer;
+}
+
+export interface ProductApiDocumentation {
   /** OpenAPI model of the product's normalized `result`. */
   resultModel: Type<unknown>;
   /** For the OpenAPI description of the media route. */
@@ -18,7 +21,7 @@ export interface ProductModuleDefinition {
  * Builds a product's Nest module from what the product owns (gateway, normalizer, result model): the module
  * registers the product with the engine and serves its routes. Adding a product is one call of this.
  */
-export function productModule(definition: ProductModuleDefinition): DynamicModule {
+export function productModule(definition: ProductModuleDefinition, docs: ProductApiDocumentation): DynamicModule {
   const GATEWAY = Symbol(`${definition.kind} gateway`);
 
   @Module({})
@@ -36,7 +39,7 @@ export function productModule(definition: ProductModuleDefinition): DynamicModul
 
   return {
     module: ProductRegistration,
-    controllers: [createTrackingController(definition)],
+    controllers: [createTrackingController({ kind: definition.kind, ...docs })],
     providers: [definition.gateway, { provide: GATEWAY, useExisting: definition.gateway }],
   };
 }

@@ -131,44 +131,17 @@ export class ReconciliationWorker {
     const row = step.row;
     const context = { kind: row.kind, reference: row.reference, mediaHref: (name: string) => mediaHref(row.kind, row.reference, name) };
     if (row.rawDetails == null) {
-      let details: unknown = row.rawStatus;
-      let call: JumioCallRecord | undefined;
-      if (product.gateway.fetchDetails) {
-        const at = this.clock.now();
-        const res = await product.gateway.fetchDetails(step.target);
-        if (!res.ok) return this.retryLater(step, this.callRecord(step, 'details', at, res, res.failure, false, res.error), res);
-        details = res.json;
-        call = this.callRecord(step, 'details', at, res, 'STORED', false, null);
-      }
-      let result: Record<string, unknown>;
-      try {
-        result = product.normalizer.normalize(details, context);
-      } catch (e) {
-        if (!(e instanceof JumioPayloadError)) throw e;
-        const error = `malformed details: ${e.message}`;
-        return this.retryLater(step, call ? { ...call, outcome: 'MALFORMED', error } : undefined, { error, retryAfterMs: null });
-      }
-      await step.save({ patch: { rawDetails: details, result }, calls: call ? [call] : [], keepLease: true });
+      const read = (details: unknown) => product.normalizer.normalize(details, context);
+      const got = await this.fetchAndRead(step, 'details', product.gateway.fetchDetails(step.target), row.rawStatus, read);
+      if (!got) return;
+      await step.save({ patch: { rawDetails: got.raw, result: got.value }, calls: got.calls, keepLease: true });
     }
     if (row.mediaPlan == null) {
-      let listed: unknown = null;
-      let call: JumioCallRecord | undefined;
-      if (product.gateway.fetchMediaList) {
-        const at = this.clock.now();
-        const res = await product.gateway.fetchMediaList(step.target);
-        if (!res.ok) return this.retryLater(step, this.callRecord(step, 'media-list', at, res, res.failure, false, res.error), res);
-        listed = res.json;
-        call = this.callRecord(step, 'media-list', at, res, 'STORED', false, null);
-      }
-      let plan: MediaPlanEntry[];
-      try {
-        plan = product.normalizer.mediaRefs(listed, row.rawDetails).map((ref) => ({ ...ref, outcome: null, reason: null }));
-      } catch (e) {
-        if (!(e instanceof JumioPayloadError)) throw e;
-        const error = `malformed media list: ${e.message}`;
-        return this.retryLater(step, call ? { ...call, outcome: 'MALFORMED', error } : undefined, { error, retryAfterMs: null });
-      }
-      await step.save({ patch: { rawMediaList: listed, mediaPlan: plan }, calls: call ? [call] : [], keepLease: true });
+      const read = (listed: unknown): MediaPlanEntry[] =>
+        product.normalizer.mediaRefs(listed, row.rawDetails).map((ref) => ({ ...ref, outcome: null, reason: null }));
+      const got = await this.fetchAndRead(step, 'media-list', product.gateway.fetchMediaList(step.target), null, read);
+      if (!got) return;
+      await step.save({ patch: { rawMediaList: got.raw, mediaPlan: got.value }, calls: got.calls, keepLease: true });
     }
     for (const entry of row.mediaPlan ?? []) {
       if (entry.outcome !== null) continue;
@@ -192,6 +165,39 @@ export class ReconciliationWorker {
     }
     const t = onRetrievalComplete(this.clock.now());
     await step.save({ patch: t.patch, events: t.events, keepLease: false });
+  }
+
+  /**
+   * Makes an optional JSON call (null: the product has no such call and `fallback` is the payload) and reads
+   * its answer. A failed call or an unreadable answer schedules a retry and returns null.
+   */
+  private async fetchAndRead<T>(
+    step: Step,
+    callType: CallType,
+    request: Promise<JumioJsonResult> | null,
+    fallback: unknown,
+    read: (payload: unknown) => T,
+  ): Promise<{ raw: unknown; value: T; calls: JumioCallRecord[] } | null> {
+    const at = this.clock.now();
+    let raw = fallback;
+    let call: JumioCallRecord | undefined;
+    if (request) {
+      const res = await request;
+      if (!res.ok) {
+        await this.retryLater(step, this.callRecord(step, callType, at, res, res.failure, false, res.error), res);
+        return null;
+      }
+      raw = res.json;
+      call = this.callRecord(step, callType, at, res, 'STORED', false, null);
+    }
+    try {
+      return { raw, value: read(raw), calls: call ? [call] : [] };
+    } catch (e) {
+      if (!(e instanceof JumioPayloadError)) throw e;
+      const error = `malformed ${callType}: ${e.message}`;
+      await this.retryLater(step, call ? { ...call, outcome: 'MALFORMED', error } : undefined, { error, retryAfterMs: null });
+      return null;
+    }
   }
 
   /** Details and media that failed in transit are tried again later, never the status. */

@@ -1,21 +1,10 @@
 import { productModule } from '../../engine/products/product-module.js';
 import { DocumentRetrievalGateway } from './document-verification.gateway.js';
 import { DocumentVerificationResultDto } from './dto/document-verification-result.dto.js';
-import {
-  documentVerificationMediaRefs,
-  normalizeDocumentVerification,
-  readDocumentVerificationStatus,
-} from './normalization/document-verification.normalizer.js';
+import { documentVerificationNormalizer } from './normalization/document-verification.normalizer.js';
 
 /** Document Verification: `/v1/document-verifications`. */
-export const DocumentVerificationModule = productModule({
-  kind: 'document-verifications',
-  gateway: DocumentRetrievalGateway,
-  normalizer: {
-    readStatus: readDocumentVerificationStatus,
-    normalize: (details, context) => ({ ...normalizeDocumentVerification(details, context) }),
-    mediaRefs: documentVerificationMediaRefs,
-  },
-  resultModel: DocumentVerificationResultDto,
-  mediaNames: 'page-<classifier>, original',
-});
+export const DocumentVerificationModule = productModule(
+  { kind: 'document-verifications', gateway: DocumentRetrievalGateway, normalizer: documentVerificationNormalizer },
+  { resultModel: DocumentVerificationResultDto, mediaNames: 'page-<classifier>, original' },
+);

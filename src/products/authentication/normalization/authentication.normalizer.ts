@@ -1,3 +1,4 @@
+import type { ProductNormalizer } from '../../../engine/products/product-definition.js';
 import type { MediaRef, NormalizeContext, StatusVerdict } from '../../../engine/domain/product-contracts.js';
 import {
   imageNameFromClassifier,
@@ -74,3 +75,10 @@ export function authenticationMediaRefs(details: unknown): MediaRef[] {
     ...livenessMediaRefs(getOwn(root, 'livenessImages')),
   ]);
 }
+
+/** This product's normalizer, as the engine calls it (Authentication lists its media in the details). */
+export const authenticationNormalizer: ProductNormalizer = {
+  readStatus: readAuthenticationStatus,
+  normalize: (details, context) => ({ ...normalizeAuthentication(details, context) }),
+  mediaRefs: (_mediaList, details) => authenticationMediaRefs(details),
+};

@@ -1,3 +1,4 @@
+import type { ProductNormalizer } from '../../../engine/products/product-definition.js';
 import type { MediaRef, NormalizeContext, StatusVerdict } from '../../../engine/domain/product-contracts.js';
 import { isAbsoluteHttpUrl, mediaRefsFromImageList, uniqueByName } from '../../../engine/normalization/media-refs.js';
 import {
@@ -11,7 +12,7 @@ import {
   normalizeTransactionSection,
   parseJsonString,
   putIfNotEmpty,
-  readStatusString,
+  readLifecycleStatus,
   setOwn,
   splitKnown,
   toBooleanLoose,
@@ -40,10 +41,7 @@ const EXTRACTED_FIELDS = ['signatureAvailable', 'ssn', 'firstName', 'lastName', 
  * not a string.
  */
 export function readDocumentVerificationStatus(payload: unknown): StatusVerdict {
-  const raw = readStatusString(payload, 'status', STATUS_ANSWER);
-  if (raw === 'DONE') return { final: true, status: 'DONE', raw };
-  if (raw === 'FAILED') return { final: true, status: 'FAILED', raw };
-  return { final: false, status: 'PENDING', raw };
+  return readLifecycleStatus(payload, STATUS_ANSWER);
 }
 
 /**
@@ -149,3 +147,10 @@ export function documentVerificationMediaRefs(pagesPayload: unknown, data: unkno
   if (isAbsoluteHttpUrl(original)) refs.push({ name: 'original', href: original, mediumClass: 'pdf' });
   return uniqueByName(refs);
 }
+
+/** This product's normalizer, as the engine calls it. */
+export const documentVerificationNormalizer: ProductNormalizer = {
+  readStatus: readDocumentVerificationStatus,
+  normalize: (details, context) => ({ ...normalizeDocumentVerification(details, context) }),
+  mediaRefs: documentVerificationMediaRefs,
+};

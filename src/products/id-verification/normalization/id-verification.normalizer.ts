@@ -1,3 +1,4 @@
+import type { ProductNormalizer } from '../../../engine/products/product-definition.js';
 import type { MediaRef, NormalizeContext, StatusVerdict } from '../../../engine/domain/product-contracts.js';
 import { JumioPayloadError } from '../../../engine/domain/product-contracts.js';
 import {
@@ -17,7 +18,7 @@ import {
   isPlainObject,
   normalizeTransactionSection,
   putIfNotEmpty,
-  readStatusString,
+  readLifecycleStatus,
   setOwn,
   splitKnown,
   toArray,
@@ -58,10 +59,7 @@ const ADDITIONAL_CHECKS = [
  * `status` is missing or not a string.
  */
 export function readIdVerificationStatus(payload: unknown): StatusVerdict {
-  const raw = readStatusString(payload, 'status', STATUS_ANSWER);
-  if (raw === 'DONE') return { final: true, status: 'DONE', raw };
-  if (raw === 'FAILED') return { final: true, status: 'FAILED', raw };
-  return { final: false, status: 'PENDING', raw };
+  return readLifecycleStatus(payload, STATUS_ANSWER);
 }
 
 /**
@@ -207,3 +205,10 @@ export function idVerificationMediaRefs(imagesPayload: unknown, data: unknown): 
   }
   return uniqueByName(refs);
 }
+
+/** This product's normalizer, as the engine calls it. */
+export const idVerificationNormalizer: ProductNormalizer = {
+  readStatus: readIdVerificationStatus,
+  normalize: (details, context) => ({ ...normalizeIdVerification(details, context) }),
+  mediaRefs: idVerificationMediaRefs,
+};

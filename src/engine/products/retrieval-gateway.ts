@@ -1,0 +1,48 @@
+import type { MediaRef } from '../domain/product-contracts.js';
+import { JumioTransport, type JumioHost, type JumioJsonResult, type JumioMediumResult } from '../jumio-transport/jumio-transport.js';
+import type { JumioTarget, ProductGateway } from './product-definition.js';
+
+/**
+ * Where a product's resources sit under /api/netverify/v2: `/{collection}/{ref}` is the status, and the
+ * optional sub-resources are the details and the media list (absent when the status answer carries them).
+ */
+export interface RetrievalRoutes {
+  host: JumioHost;
+  collection: string;
+  details: string | null;
+  mediaList: string | null;
+}
+
+/** A product gateway described by its routes; a product subclasses it to name them (and to add query hints). */
+export abstract class RetrievalGateway implements ProductGateway {
+  protected constructor(
+    private readonly transport: JumioTransport,
+    private readonly routes: RetrievalRoutes,
+  ) {}
+
+  fetchStatus(t: JumioTarget): Promise<JumioJsonResult> {
+    return this.get(t, null);
+  }
+
+  fetchDetails(t: JumioTarget): Promise<JumioJsonResult> | null {
+    return this.routes.details === null ? null : this.get(t, this.routes.details);
+  }
+
+  fetchMediaList(t: JumioTarget): Promise<JumioJsonResult> | null {
+    return this.routes.mediaList === null ? null : this.get(t, this.routes.mediaList);
+  }
+
+  fetchMedium(t: JumioTarget, medium: MediaRef): Promise<JumioMediumResult> {
+    return this.transport.getMedium(t.datacenter, this.routes.host, medium.href, medium.mediumClass, this.mediumQuery(medium));
+  }
+
+  /** Query parameters a product adds to a medium's href (Document Verification's maskhint). */
+  protected mediumQuery(_medium: MediaRef): Record<string, string> {
+    return {};
+  }
+
+  private get(t: JumioTarget, subresource: string | null): Promise<JumioJsonResult> {
+    const path = `/${this.routes.collection}/${encodeURIComponent(t.reference)}${subresource ? `/${subresource}` : ''}`;
+    return this.transport.getJson(t.datacenter, this.routes.host, path);
+  }
+}
