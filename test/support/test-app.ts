@@ -23,6 +23,8 @@ export interface TestAppOptions {
   /** Reuse a database (two replicas on one database). */
   databaseUrl?: string;
   simulator?: JumioSimulator;
+  /** Per data center overrides of the simulator's URL. */
+  datacenterUrls?: Partial<Record<'US' | 'EU' | 'SGP', string>>;
   /** A simulator running elsewhere (another process): `t.simulator` is then an idle in-process one. */
   simulatorUrl?: string;
   replicaId?: string;
@@ -68,6 +70,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   pointEveryDatacenterAt(config, options.simulatorUrl ?? simulator.url);
+  for (const [dc, url] of Object.entries(options.datacenterUrls ?? {})) config.jumio.baseUrls[dc as 'US' | 'EU' | 'SGP'] = { scans: url, documents: url };
   const clock = new ManualClock(options.clockStart ?? '2026-11-26T10:00:00.000Z');
   const runtimeClock: Clock = options.systemClock ? new SystemClock() : clock;
   const app = await createApplication(config, { clock: runtimeClock, replicaId: options.replicaId });
