@@ -92,9 +92,17 @@ export function onCallbackDeadline(rec: TrackingRecord, now: Date, schedule: Ret
 
 /**
  * A product backend reports the callback's fate. RECEIVED ends tracking (data already retrieved is kept);
- * FAILED starts reconciliation at once. Reporting the same outcome again changes nothing.
+ * FAILED starts reconciliation now: the first status call at once (no waiting for the grace period or the first
+ * offset), a later one no sooner than Jumio's spacing and any Retry-After allow. Reporting the same outcome
+ * again changes nothing.
  */
-export function onCallbackReported(rec: TrackingRecord, outcome: 'RECEIVED' | 'FAILED', receivedAt: Date, now: Date): Transition {
+export function onCallbackReported(
+  rec: TrackingRecord,
+  outcome: 'RECEIVED' | 'FAILED',
+  receivedAt: Date,
+  now: Date,
+  schedule: RetrievalSchedule,
+): Transition {
   if (outcome === 'RECEIVED') {
     const firstReport = rec.callbackReceivedAt === null;
     const patch: TrackingPatch = firstReport ? { callbackReceivedAt: receivedAt } : {};
@@ -104,7 +112,9 @@ export function onCallbackReported(rec: TrackingRecord, outcome: 'RECEIVED' | 'F
     return { patch, events: firstReport ? ['CALLBACK_RECEIVED'] : [] };
   }
   if (rec.state === 'AWAITING_CALLBACK' || rec.state === 'CALLBACK_RECEIVED') {
-    return { patch: { state: 'RECONCILING', reconcileStartedAt: now, nextAttemptAt: now }, events: ['CALLBACK_MISSED'] };
+    const first = new Date(Math.max(now.getTime(), rec.retryAfterUntil?.getTime() ?? 0));
+    const plan = rec.attempts === 0 ? { nextAttemptAt: first } : planFromHistory(schedule, rec, now);
+    return { patch: { state: 'RECONCILING', reconcileStartedAt: now, ...plan }, events: ['CALLBACK_MISSED'] };
   }
   return NO_CHANGE;
 }

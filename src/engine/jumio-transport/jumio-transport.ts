@@ -208,11 +208,12 @@ function describeTransportError(e: unknown, base: JumioCallBase, timeoutMs: numb
   return fail(base, 'NETWORK', `connection failed (${sanitize(code ?? 'unknown error')})`);
 }
 
-/** Retry-After is seconds or an HTTP date (RFC 9110); anything else is ignored. */
+/** Retry-After is delay-seconds or an IMF-fixdate HTTP date (RFC 9110); anything else is ignored. */
 export function parseRetryAfter(value: unknown, now = Date.now()): number | null {
-  if (typeof value !== 'string' || value.trim() === '') return null;
+  if (typeof value !== 'string') return null;
   const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  if (/^\d{1,10}$/.test(v)) return Number(v) * 1000;
+  if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(v)) return null;
   const at = Date.parse(v);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }

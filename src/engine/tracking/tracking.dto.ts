@@ -1,7 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { DATACENTERS, KINDS, type Datacenter } from '../domain/kinds.js';
+
+/**
+ * An optional body field may be left out, but not sent as null: a null is refused with the field's rule,
+ * so a caller never gets a default it did not ask for.
+ */
+export const IsOmittable = () => ValidateIf((_object: unknown, value: unknown) => value !== undefined);
 
 /** `POST /v1/{kind}`: the same body for every kind. */
 export class TrackTransactionDto {
@@ -10,29 +16,29 @@ export class TrackTransactionDto {
   reference: string;
 
   @ApiPropertyOptional({ format: 'date-time', example: '2026-11-26T10:15:00.000Z', description: 'When the journey finished or the upload happened; at most 60 s in the future. Defaults to now.' })
-  @IsOptional()
+  @IsOmittable()
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'acquiredAt must be an ISO-8601 timestamp such as 2026-11-26T10:15:00.000Z' })
   acquiredAt?: string;
 
   @ApiPropertyOptional({ enum: DATACENTERS, description: 'Defaults to JUMIO_DEFAULT_DATACENTER' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(DATACENTERS, { message: `datacenter must be one of ${DATACENTERS.join(', ')}` })
   datacenter?: Datacenter;
 
   @ApiPropertyOptional({ maxLength: 255, example: 'order-1234' })
-  @IsOptional()
+  @IsOmittable()
   @IsString({ message: 'merchantReference must be a string' })
   @MaxLength(255, { message: 'merchantReference must be at most 255 characters' })
   merchantReference?: string;
 
   @ApiPropertyOptional({ maxLength: 255, example: 'user-42' })
-  @IsOptional()
+  @IsOmittable()
   @IsString({ message: 'customerReference must be a string' })
   @MaxLength(255, { message: 'customerReference must be at most 255 characters' })
   customerReference?: string;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 86400, example: 600, description: 'How long to wait for the callback after acquiredAt. Defaults to CALLBACK_GRACE_SECONDS.' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt({ message: 'callbackGraceSeconds must be a whole number of seconds' })
   @Min(0, { message: 'callbackGraceSeconds must be at least 0' })
   @Max(86400, { message: 'callbackGraceSeconds must be at most 86400' })
@@ -48,7 +54,7 @@ export class ReportCallbackDto {
   outcome: (typeof CALLBACK_OUTCOMES)[number];
 
   @ApiPropertyOptional({ format: 'date-time', example: '2026-11-26T10:16:02.000Z', description: 'When the callback arrived. Defaults to now.' })
-  @IsOptional()
+  @IsOmittable()
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'receivedAt must be an ISO-8601 timestamp' })
   receivedAt?: string;
 }

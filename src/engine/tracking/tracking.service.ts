@@ -6,6 +6,8 @@ import type { Kind } from '../domain/kinds.js';
 import { initialPlan, onCallbackReported } from '../domain/tracking-state-machine.js';
 import { EngineException } from '../engine.exception.js';
 import { ChangeFeed, type FeedPage } from '../feed/change-feed.js';
+import type { RetrievalSchedule } from '../domain/retrieval-schedule.js';
+import { scheduleOf } from '../reconciliation/reconciliation.worker.js';
 import { MediaStore } from '../media/media-store.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
 import { TrackedTransactionRepository } from '../persistence/tracked-transaction.repository.js';
@@ -17,13 +19,17 @@ const MAX_FUTURE_ACQUIRED_AT_MS = 60_000;
 /** What product backends do with a transaction of any kind: track it, report its callback, read it back. */
 @Injectable()
 export class TrackingService {
+  private readonly schedule: RetrievalSchedule;
+
   constructor(
     private readonly repository: TrackedTransactionRepository,
     private readonly mediaStore: MediaStore,
     private readonly feed: ChangeFeed,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.schedule = scheduleOf(config);
+  }
 
   /** 201 when created; 200 when a retry of the same request; 409 naming each field that differs. */
   async track(kind: Kind, dto: TrackTransactionDto): Promise<{ created: boolean; view: TrackingView }> {
@@ -69,7 +75,7 @@ export class TrackingService {
     const row = await this.repository.updateLocked(
       kind,
       reference.toLowerCase(),
-      (current) => onCallbackReported(current, dto.outcome, receivedAt, now),
+      (current) => onCallbackReported(current, dto.outcome, receivedAt, now, this.schedule),
       now,
     );
     if (!row) throw notTracked(kind, reference);

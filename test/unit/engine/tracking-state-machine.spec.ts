@@ -77,17 +77,17 @@ describe('onCallbackReported: RECEIVED', () => {
   const now = at(65);
 
   it.each(['AWAITING_CALLBACK', 'RECONCILING'] as const)('from %s: CALLBACK_RECEIVED, nothing scheduled, event on the first report', (state) => {
-    const t = onCallbackReported(rec({ state }), 'RECEIVED', receivedAt, now);
+    const t = onCallbackReported(rec({ state }), 'RECEIVED', receivedAt, now, schedule);
     expect(t).toEqual({ patch: { callbackReceivedAt: receivedAt, state: 'CALLBACK_RECEIVED', nextAttemptAt: null }, events: ['CALLBACK_RECEIVED'] });
   });
 
   it('reporting RECEIVED twice changes nothing and emits no second event', () => {
-    const t = onCallbackReported(rec({ state: 'CALLBACK_RECEIVED', callbackReceivedAt: receivedAt }), 'RECEIVED', at(70), at(71));
+    const t = onCallbackReported(rec({ state: 'CALLBACK_RECEIVED', callbackReceivedAt: receivedAt }), 'RECEIVED', at(70), at(71), schedule);
     expect(t).toEqual({ patch: {}, events: [] });
   });
 
   it('RECEIVED in RETRIEVED keeps the state (and the retrieved data) but records callbackReceivedAt', () => {
-    const t = onCallbackReported(rec({ state: 'RETRIEVED', status: 'DONE' }), 'RECEIVED', receivedAt, now);
+    const t = onCallbackReported(rec({ state: 'RETRIEVED', status: 'DONE' }), 'RECEIVED', receivedAt, now, schedule);
     expect(t.patch).toEqual({ callbackReceivedAt: receivedAt });
     expect(t.patch.state).toBeUndefined();
     expect(t.patch.nextAttemptAt).toBeUndefined();
@@ -95,13 +95,13 @@ describe('onCallbackReported: RECEIVED', () => {
   });
 
   it.each(['NOT_FOUND', 'EXHAUSTED', 'PURGED'] as const)('RECEIVED in %s keeps the state', (state) => {
-    const t = onCallbackReported(rec({ state }), 'RECEIVED', receivedAt, now);
+    const t = onCallbackReported(rec({ state }), 'RECEIVED', receivedAt, now, schedule);
     expect(t.patch.state).toBeUndefined();
     expect(t.patch.callbackReceivedAt).toEqual(receivedAt);
   });
 
   it('RECEIVED after RECEIVED then FAILED goes back to CALLBACK_RECEIVED without a second CALLBACK_RECEIVED event', () => {
-    const t = onCallbackReported(reconciling({ callbackReceivedAt: receivedAt }), 'RECEIVED', at(90), at(91));
+    const t = onCallbackReported(reconciling({ callbackReceivedAt: receivedAt }), 'RECEIVED', at(90), at(91), schedule);
     expect(t).toEqual({ patch: { state: 'CALLBACK_RECEIVED', nextAttemptAt: null }, events: [] });
   });
 });
@@ -109,43 +109,41 @@ describe('onCallbackReported: RECEIVED', () => {
 describe('onCallbackReported: FAILED', () => {
   it('from AWAITING_CALLBACK (after the first offset): RECONCILING at once, CALLBACK_MISSED', () => {
     const now = at(120);
-    const t = onCallbackReported(rec(), 'FAILED', now, now);
+    const t = onCallbackReported(rec(), 'FAILED', now, now, schedule);
     expect(t).toEqual({ patch: { state: 'RECONCILING', reconcileStartedAt: now, nextAttemptAt: now }, events: ['CALLBACK_MISSED'] });
   });
 
   it('from CALLBACK_RECEIVED: RECONCILING, CALLBACK_MISSED', () => {
     const now = at(500);
-    const t = onCallbackReported(rec({ state: 'CALLBACK_RECEIVED', callbackReceivedAt: at(62) }), 'FAILED', now, now);
+    const t = onCallbackReported(rec({ state: 'CALLBACK_RECEIVED', callbackReceivedAt: at(62) }), 'FAILED', now, now, schedule);
     expect(t.patch.state).toBe('RECONCILING');
     expect(t.patch.reconcileStartedAt).toEqual(now);
     expect(t.events).toEqual(['CALLBACK_MISSED']);
   });
 
   it.each(['RECONCILING', 'RETRIEVED', 'NOT_FOUND', 'EXHAUSTED', 'PURGED'] as const)('in %s changes nothing', (state) => {
-    expect(onCallbackReported(rec({ state, attempts: 3, lastAttemptAt: at(100) }), 'FAILED', at(150), at(150))).toEqual({ patch: {}, events: [] });
+    expect(onCallbackReported(rec({ state, attempts: 3, lastAttemptAt: at(100) }), 'FAILED', at(150), at(150), schedule)).toEqual({ patch: {}, events: [] });
   });
 
-  // BUG (src/engine/domain/tracking-state-machine.ts, onCallbackReported FAILED branch): it sets
-  // nextAttemptAt = now unconditionally, whereas onCallbackDeadline plans the first attempt with nextAttempt().
-  // retrieval-rules.md: "Attempt k (1-based) is due at acquiredAt + schedule[k]": a FAILED report 5 s after
-  // acquisition makes the worker call Jumio's status endpoint at +5 s instead of +40 s.
-  it.failing('a FAILED report before the first offset still waits for acquiredAt + schedule[1]', () => {
+  // The contract: FAILED means "reconciliation starts now, without waiting for the grace period"; the issue's
+  // acceptance: "callback FAILED (first call at once)". Later attempts keep Jumio's offsets (see the next test).
+  it('a FAILED report before the first offset makes the first call at once', () => {
     const now = at(5);
-    const t = onCallbackReported(rec(), 'FAILED', now, now);
+    const t = onCallbackReported(rec(), 'FAILED', now, now, schedule);
     expect(t.patch.state).toBe('RECONCILING');
-    expect(t.patch.nextAttemptAt).toEqual(at(40));
+    expect(t.patch.nextAttemptAt).toEqual(now);
   });
 
-  // BUG (same place): a transaction that was reconciling (attempts made, a 429 Retry-After pending), then got a
-  // RECEIVED report, then a FAILED report, is scheduled at `now`, ignoring both the schedule gap to the last
-  // attempt and the Retry-After ("never sooner than the previous attempt plus the gap"; "Retry-After is respected").
-  it.failing('a FAILED report after earlier attempts keeps the spacing and the Retry-After', () => {
+  // A transaction that was reconciling (attempts made, a 429 Retry-After pending), then got a RECEIVED report,
+  // then a FAILED one, keeps the gap to the last attempt and the Retry-After (found by this test; fixed).
+  it('a FAILED report after earlier attempts keeps the spacing and the Retry-After', () => {
     const now = at(165);
     const t = onCallbackReported(
       rec({ state: 'CALLBACK_RECEIVED', callbackReceivedAt: at(162), attempts: 4, lastAttemptAt: at(160), retryAfterUntil: at(400) }),
       'FAILED',
       now,
       now,
+      schedule,
     );
     expect(t.patch.state).toBe('RECONCILING');
     // attempt 5: max(+240, +160 + 80, Retry-After +400) = +400
@@ -377,8 +375,8 @@ describe('every transition the functions produce is allowed by canTransition', (
         for (const now of nows) {
           const r = rec({ ...v, state });
           check('onCallbackDeadline', state, onCallbackDeadline(r, now, schedule), bad);
-          check('onCallbackReported(RECEIVED)', state, onCallbackReported(r, 'RECEIVED', now, now), bad);
-          check('onCallbackReported(FAILED)', state, onCallbackReported(r, 'FAILED', now, now), bad);
+          check('onCallbackReported(RECEIVED)', state, onCallbackReported(r, 'RECEIVED', now, now, schedule), bad);
+          check('onCallbackReported(FAILED)', state, onCallbackReported(r, 'FAILED', now, now, schedule), bad);
           checked += 3;
         }
       }
@@ -425,8 +423,8 @@ describe('every transition the functions produce is allowed by canTransition', (
         let t: Transition;
         const choice = rand(6);
         if (choice === 0) t = onCallbackDeadline(r, now, schedule);
-        else if (choice === 1) t = onCallbackReported(r, 'RECEIVED', now, now);
-        else if (choice === 2) t = onCallbackReported(r, 'FAILED', now, now);
+        else if (choice === 1) t = onCallbackReported(r, 'RECEIVED', now, now, schedule);
+        else if (choice === 2) t = onCallbackReported(r, 'FAILED', now, now, schedule);
         else if (from !== 'RECONCILING') continue; // the worker only runs these on a reconciling record
         else if (isExpired(r, now, schedule)) t = onExhausted();
         else if (choice === 3) t = onRetrievalComplete(now);
