@@ -30,7 +30,8 @@ export async function createApplication(config: AppConfig, runtime: AppRuntime =
       stopAtFirstError: false,
     }),
   );
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts owns SIGTERM/SIGINT so that it can stop the embedded database after the
+  // pool closes and exit 0 (Nest's hooks would re-raise the signal: exit 143). app.close() runs the same hooks.
   setUpOpenApi(app);
   if (config.database.migrationsRun) {
     const applied = await runMigrationsExclusively(app.get(DataSource));

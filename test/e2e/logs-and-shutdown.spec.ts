@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { expectedMedium } from '../../src/simulator/jumio-simulator';
+import { ServiceProcess } from '../support/service-process';
+import { SimulatorProcess } from '../support/simulator-process';
+import { ADMIN_KEY, BACKEND_KEY, JUMIO_SECRET, JUMIO_TOKEN } from '../support/test-app';
+import { createTestDatabase } from '../support/test-database';
+
+async function until<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('the service as a process', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let simulator: SimulatorProcess;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    simulator = await SimulatorProcess.start(JUMIO_TOKEN, JUMIO_SECRET);
+  });
+  afterAll(async () => {
+    await simulator.stop();
+    await database.drop();
+  });
+
+  it('logs at debug level through a full retrieval without personal data, API keys or the Jumio secret', async () => {
+    const service = await ServiceProcess.start(database.url, simulator.url, { LOG_LEVEL: 'debug', CALLBACK_GRACE_SECONDS: '0', RETRIEVAL_SCHEDULE_SECONDS: '1,2,3' });
+    try {
+      const reference = randomUUID();
+      await simulator.script({ kind: 'scan', reference, pendingPolls: 1 });
+      expect((await service.request('POST', '/v1/id-verifications', { reference, merchantReference: 'order-77' })).status).toBe(201);
+      const view = await until(async () => {
+        const v = (await service.request('GET', `/v1/id-verifications/${reference}`)).body;
+        return v.tracking.state === 'RETRIEVED' ? v : null;
+      }, 20_000);
+      await service.request('GET', `/v1/admin/stats`, undefined, ADMIN_KEY);
+      await service.request('GET', `/v1/id-verifications/${reference}`, undefined, 'a-wrong-key-value');
+      const personal = [view.result.document.firstName, view.result.document.lastName, view.result.document.number, view.result.document.dob, view.result.document.personalNumber];
+      expect(personal.every((p: unknown) => typeof p === 'string' && p.length > 3)).toBe(true);
+      const secrets = [ADMIN_KEY, BACKEND_KEY, 'a-wrong-key-value', JUMIO_SECRET, Buffer.from(`${JUMIO_TOKEN}:${JUMIO_SECRET}`).toString('base64')];
+      const log = service.output;
+      expect(log.split('\n').filter(Boolean).length).toBeGreaterThan(10); // debug really logged
+      for (const value of [...personal, ...secrets]) expect({ value, inLog: log.includes(value) }).toEqual({ value, inLog: false });
+      const image = expectedMedium('scan', reference, 'front').bytes;
+      expect(log.includes(image.toString('base64').slice(0, 40))).toBe(false);
+    } finally {
+      service.kill('SIGTERM');
+      await service.exited;
+    }
+  }, 60_000);
+
+  it('SIGTERM during a drain: stops claiming, lets calls in flight finish, gives back unfinished claims, exits 0', async () => {
+    const service = await ServiceProcess.start(database.url, simulator.url, {
+      CALLBACK_GRACE_SECONDS: '0',
+      RETRIEVAL_SCHEDULE_SECONDS: '1,2,3',
+      JUMIO_MAX_IN_FLIGHT: '4',
+      JUMIO_TIMEOUT_MS: '5000',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+    });
+    const refs: string[] = Array.from({ length: 12 }, () => randomUUID());
+    for (const reference of refs) {
+      // Each status answer takes a second: calls are in flight when SIGTERM arrives.
+      await simulator.script({ kind: 'scan', reference, faults: [{ endpoint: 'status', type: 'slow', delayMs: 1000, times: 5 }] });
+      expect((await service.request('POST', '/v1/id-verifications', { reference })).status).toBe(201);
+    }
+    const db = new Client({ connectionString: database.url });
+    await db.connect();
+    try {
+      await until(async () => (await simulator.requests()).some((r) => refs.includes(r.reference ?? '') && r.endpoint === 'status'), 10_000);
+      const signalledAt = Date.now();
+      service.kill('SIGTERM');
+      const exit = await service.exited;
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(Date.now() - signalledAt).toBeLessThan(15_000);
+      // Nothing is left claimed by the stopped replica, and no call started after the signal.
+      const leased = await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE lease_owner IS NOT NULL`);
+      expect(leased.rows[0].n).toBe(0);
+      const afterSignal = (await simulator.requests({ since: signalledAt + 200 })).filter((r) => refs.includes(r.reference ?? ''));
+      expect(afterSignal).toEqual([]);
+      // Calls in flight at the signal finished and were recorded.
+      const recorded = await db.query(`SELECT count(*)::int AS n FROM jumio_call WHERE http_status = 200`);
+      expect(recorded.rows[0].n).toBeGreaterThan(0);
+      // A new replica picks up where the stopped one left off.
+      const next = await ServiceProcess.start(database.url, simulator.url, { CALLBACK_GRACE_SECONDS: '0', RETRIEVAL_SCHEDULE_SECONDS: '1,2,3' });
+      try {
+        await until(async () => {
+          const r = await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state <> 'RETRIEVED'`);
+          return r.rows[0].n === 0;
+        }, 40_000);
+      } finally {
+        next.kill('SIGTERM');
+        expect((await next.exited).code).toBe(0);
+      }
+    } finally {
+      await db.end();
+    }
+  }, 90_000);
+});
