@@ -36,10 +36,23 @@ export class ContractExceptionFilter implements ExceptionFilter {
           ? payload
           : ((payload as { message?: string | string[] }).message ?? exception.message);
       body = errorBody(status, message);
+    } else if (isDatabaseUnavailable(exception)) {
+      body = errorBody(HttpStatus.SERVICE_UNAVAILABLE, 'the database is unavailable; retry shortly');
     } else {
       this.logger.error({ err: exception }, 'unhandled error');
       body = errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error; the request id in the X-Request-Id header identifies it in the logs');
     }
     response.status(body.statusCode).json(body);
   }
+}
+
+/** Connection-level failures of PostgreSQL (server down, restarting, unreachable): the service is unavailable. */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+export function isDatabaseUnavailable(e: unknown): boolean {
+  const err = e as { code?: string; driverError?: { code?: string }; message?: string } | null;
+  if (!err) return false;
+  const code = err.driverError?.code ?? err.code;
+  if (code && UNAVAILABLE_CODES.has(code)) return true;
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(err.message ?? '');
 }
