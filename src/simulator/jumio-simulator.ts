@@ -1,7 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { expectedMedium } from './simulator-media.js';
+import { expectedMedium, makeOversize } from './simulator-media.js';
 import type { Medium } from './simulator-media.js';
 import {
   API_PREFIX,
@@ -19,8 +19,8 @@ import {
   scanImages,
   scanStatus,
 } from './simulator-payloads.js';
-import type { DocumentDataPart, Json, PayloadContext, ScanDataPart } from './simulator-payloads.js';
-import { DEFAULT_TIMEOUT_HOLD_MS, ENDPOINTS, ScriptError, TransactionRegistry } from './simulator-scripts.js';
+import type { DocumentDataPart, HrefFault, Json, PayloadContext, ScanDataPart } from './simulator-payloads.js';
+import { DEFAULT_SIZE_BYTES, DEFAULT_TIMEOUT_HOLD_MS, ENDPOINTS, ScriptError, TransactionRegistry } from './simulator-scripts.js';
 import type { ActiveFault, TransactionState } from './simulator-scripts.js';
 import type {
   RequestFilter,
@@ -33,7 +33,7 @@ import type {
 
 export { expectedMedium } from './simulator-media.js';
 export type { Medium, MediumOptions } from './simulator-media.js';
-export { derivePlan, ENDPOINTS, FAULT_TYPES, KINDS, ScriptError, validateScript } from './simulator-scripts.js';
+export { DEFAULT_SIZE_BYTES, derivePlan, ENDPOINTS, FAULT_TYPES, KINDS, ScriptError, validateScript } from './simulator-scripts.js';
 export type {
   FaultScript,
   FaultType,
@@ -46,13 +46,79 @@ export type {
   SimulatorRequest,
   TransactionScript,
 } from './simulator-types.js';
-export { API_PREFIX, FOREIGN_ORIGIN } from './simulator-payloads.js';
+export { API_PREFIX, FOREIGN_ORIGIN, PRIVATE_ORIGIN, loopbackOrigin } from './simulator-payloads.js';
 
 /** The log keeps this many newest requests by default; a long soak must not grow the rig's memory without bound. */
 export const MAX_LOGGED_REQUESTS = 200_000;
 const CONTROL_PREFIX = '/__simulator';
 const MAX_CONTROL_BODY = 1024 * 1024;
 const JSON_TYPE = 'application/json;charset=UTF-8';
+const HTML_TYPE = 'text/html; charset=utf-8';
+/** deep-json: how deeply the unknown field's arrays nest. */
+export const DEEP_JSON_LEVELS = 100_000;
+
+/** What the simulator answers to one request; corrupting faults rewrite it before it is sent. */
+interface Reply {
+  status: number;
+  contentType: string;
+  body: Buffer;
+  /** The object of a JSON answer (null for media). */
+  json: Json | null;
+  /** An image, facemap or PDF. */
+  medium: boolean;
+  headers: Record<string, string>;
+  /** The status / transactionResult a status answer gives (null otherwise, and for corrupted answers). */
+  jumioStatus: string | null;
+}
+
+function jsonReply(status: number, body: Json): Reply {
+  return { status, contentType: JSON_TYPE, body: Buffer.from(JSON.stringify(body), 'utf8'), json: body, medium: false, headers: {}, jumioStatus: null };
+}
+
+function mediumReply(m: Medium): Reply {
+  return { status: 200, contentType: m.contentType, body: m.bytes, json: null, medium: true, headers: {}, jumioStatus: null };
+}
+
+function notFoundReply(reference: string | null, origin: string, url: URL): Reply {
+  const message = reference ? `Not found: Scan not found for ${reference}` : `Not found: ${url.pathname}`;
+  return jsonReply(404, { httpStatus: '404', message, requestURI: `${origin}${url.pathname}` });
+}
+
+/** A JSON answer's fields followed by `"name": <raw JSON text>`, as bytes (the raw text is never parsed here). */
+function withRawField(json: Json, name: string, raw: Buffer[]): Buffer {
+  const inner = JSON.stringify(json).slice(1, -1);
+  return Buffer.concat([Buffer.from(`{${inner}${inner ? ',' : ''}${JSON.stringify(name)}:`, 'utf8'), ...raw, Buffer.from('}', 'utf8')]);
+}
+
+/** huge-json: the normal fields plus one unknown string field, `sizeBytes` bytes in all. */
+function hugeJson(normal: Reply, sizeBytes: number): Reply {
+  const json = normal.json ?? {};
+  const overhead = withRawField(json, 'hugeUnknownField', [Buffer.from('""')]).length;
+  const filler = Buffer.alloc(Math.max(0, sizeBytes - overhead), 'x');
+  return { ...normal, body: withRawField(json, 'hugeUnknownField', [Buffer.from('"'), filler, Buffer.from('"')]), jumioStatus: null };
+}
+
+/** deep-json: the normal fields plus an unknown field of arrays nested DEEP_JSON_LEVELS deep (built flat, never parsed). */
+function deepJson(normal: Reply): Reply {
+  const raw = [Buffer.alloc(DEEP_JSON_LEVELS, '['), Buffer.alloc(DEEP_JSON_LEVELS, ']')];
+  return { ...normal, body: withRawField(normal.json ?? {}, 'deepUnknownField', raw), jumioStatus: null };
+}
+
+const HTML_PAGE =
+  '<!DOCTYPE html>\n<html><head><title>Service Temporarily Unavailable</title></head>' +
+  '<body><h1>Please wait</h1><p>Your request is being checked (jumio-simulator wrong-content-type).</p></body></html>\n';
+
+/**
+ * wrong-content-type: JSON endpoints and images (image, liveness, page) answer 200 `text/html` with an HTML
+ * page; the facemap and the original PDF answer 200 `application/json` with a JSON body.
+ */
+function wrongContentType(normal: Reply, route: Route): Reply {
+  if (route.endpoint === 'facemap' || route.endpoint === 'original') {
+    const body = { message: 'OK', note: 'jumio-simulator wrong-content-type' };
+    return { ...normal, status: 200, contentType: JSON_TYPE, body: Buffer.from(JSON.stringify(body), 'utf8'), json: body, medium: false, jumioStatus: null };
+  }
+  return { ...normal, status: 200, contentType: HTML_TYPE, body: Buffer.from(HTML_PAGE, 'utf8'), json: null, medium: false, jumioStatus: null };
+}
 
 interface Route {
   kind: SimulatorKind | null;
@@ -315,11 +381,12 @@ export class JumioSimulator {
     const state = this.registry.lookup(route.kind, route.reference);
     if (!state) return this.notFound(res, entry, origin, url);
 
-    const fault = this.takeFault(state, route);
+    const preview = () => this.reply(url, origin, state, route, { hrefFault: null, consume: false });
+    const fault = this.takeFault(state, route, preview);
     entry.fault = fault?.type ?? null;
     switch (fault?.type) {
       case undefined:
-        return this.answer(res, entry, url, origin, state, route, false);
+        return this.deliver(res, entry, this.reply(url, origin, state, route, { hrefFault: null, consume: true }));
       case 'http500':
         return this.sendJson(res, entry, 500, { httpStatus: '500', message: 'Internal Server Error' });
       case 'http429':
@@ -344,21 +411,45 @@ export class JumioSimulator {
       }
       case 'slow':
         this.later(fault.delayMs ?? 0, () => {
-          if (!res.destroyed) this.answer(res, entry, url, origin, state, route, false);
+          if (!res.destroyed) this.deliver(res, entry, this.reply(url, origin, state, route, { hrefFault: null, consume: true }));
         });
         return;
       case 'foreign-href':
-        return this.answer(res, entry, url, origin, state, route, true);
+        return this.deliver(res, entry, this.reply(url, origin, state, route, { hrefFault: 'foreign', consume: true }));
+      case 'loopback-href':
+        return this.deliver(res, entry, this.reply(url, origin, state, route, { hrefFault: 'loopback', consume: true }));
+      // The answers below are corrupted: no client can read a status from them, so they use up no pending poll
+      // and the log records no jumioStatus.
+      case 'truncated':
+        return this.sendTruncated(res, entry, preview());
+      case 'huge-json':
+        return this.deliver(res, entry, hugeJson(preview(), fault.sizeBytes ?? DEFAULT_SIZE_BYTES['huge-json']!));
+      case 'deep-json':
+        return this.deliver(res, entry, deepJson(preview()));
+      case 'wrong-content-type':
+        return this.deliver(res, entry, wrongContentType(preview(), route));
+      case 'oversize': {
+        const normal = preview();
+        return this.deliver(res, entry, { ...normal, body: makeOversize(normal.contentType, fault.sizeBytes ?? DEFAULT_SIZE_BYTES.oversize!), jumioStatus: null });
+      }
     }
   }
 
-  /** The first fault (in script order) that still has hits left and applies to this route. */
-  private takeFault(state: TransactionState, route: Route): ActiveFault | null {
+  /**
+   * The first fault (in script order) that still has hits left and applies to this route. Faults that corrupt
+   * a particular kind of answer wait for one: foreign-href and loopback-href for an answer with hrefs,
+   * huge-json and deep-json for a 200 JSON answer, oversize for a 200 medium, wrong-content-type for any 200.
+   */
+  private takeFault(state: TransactionState, route: Route, preview: () => Reply): ActiveFault | null {
+    let normal: Reply | undefined;
+    const look = () => (normal ??= preview());
     for (const f of state.faults) {
       if (f.remaining <= 0) continue;
       if (f.endpoint !== 'any' && f.endpoint !== route.endpoint) continue;
-      // A foreign href needs an href to corrupt; it waits for an answer that has one.
-      if (f.type === 'foreign-href' && !carriesHrefs(state, route)) continue;
+      if ((f.type === 'foreign-href' || f.type === 'loopback-href') && !carriesHrefs(state, route)) continue;
+      if ((f.type === 'huge-json' || f.type === 'deep-json') && !(look().status === 200 && look().json !== null)) continue;
+      if (f.type === 'oversize' && !(look().status === 200 && look().medium)) continue;
+      if (f.type === 'wrong-content-type' && look().status !== 200) continue;
       f.remaining--;
       return f;
     }
@@ -376,77 +467,83 @@ export class JumioSimulator {
     });
   }
 
-  private answer(
-    res: http.ServerResponse,
-    entry: SimulatorRequest,
-    url: URL,
-    origin: string,
-    state: TransactionState,
-    route: Route,
-    foreignHref: boolean,
-  ): void {
+  /**
+   * What the simulator answers to a request (before any corrupting fault). `consume`: a status answer given
+   * while pending uses up one pending poll; a preview (for a fault to corrupt, or to decide whether it applies)
+   * does not.
+   */
+  private reply(url: URL, origin: string, state: TransactionState, route: Route, opts: { hrefFault: HrefFault; consume: boolean }): Reply {
     const { plan } = state;
-    const ctx: PayloadContext = { plan, origin, now: new Date(), foreignHref };
+    const ctx: PayloadContext = { plan, origin, now: new Date(), hrefFault: opts.hrefFault };
+    const notFound = () => notFoundReply(route.reference, origin, url);
     if (route.endpoint === 'status') {
-      if (state.settled && plan.final === 'NOT_FOUND') return this.notFound(res, entry, origin, url);
+      if (state.settled && plan.final === 'NOT_FOUND') return notFound();
       const settled = state.settled;
-      if (!settled) state.pendingServed++;
+      if (!settled && opts.consume) state.pendingServed++;
       const answer =
         plan.kind === 'scan' ? scanStatus(ctx, settled) : plan.kind === 'document' ? documentStatus(ctx, settled) : authenticationStatus(ctx, settled);
-      entry.jumioStatus = answer.jumioStatus;
-      return this.sendJson(res, entry, 200, answer.body);
+      return { ...jsonReply(200, answer.body), jumioStatus: answer.jumioStatus };
     }
     // Sub-resources of a transaction that is still pending are 404, as Jumio's pre-2019 guide describes.
-    if (!state.settled || plan.final === 'NOT_FOUND') return this.notFound(res, entry, origin, url);
+    if (!state.settled || plan.final === 'NOT_FOUND') return notFound();
 
-    const medium = (name: string, opts?: { masked?: boolean }) => this.sendMedium(res, entry, expectedMedium(plan.kind, plan.reference, name, opts));
+    const medium = (name: string, opts?: { masked?: boolean }) => mediumReply(expectedMedium(plan.kind, plan.reference, name, opts));
     const n = route.number ?? -1;
     switch (route.endpoint) {
       case 'data':
-        return this.sendJson(
-          res,
-          entry,
-          200,
-          plan.kind === 'scan' ? scanData(ctx, route.dataPart ?? 'all') : documentData(ctx, (route.dataPart ?? 'all') as DocumentDataPart),
-        );
+        return jsonReply(200, plan.kind === 'scan' ? scanData(ctx, route.dataPart ?? 'all') : documentData(ctx, (route.dataPart ?? 'all') as DocumentDataPart));
       case 'facemap':
-        return hasFacemap(plan) ? medium('facemap') : this.notFound(res, entry, origin, url);
+        return hasFacemap(plan) ? medium('facemap') : notFound();
       case 'images':
-        return this.sendJson(res, entry, 200, scanImages(ctx));
+        return jsonReply(200, scanImages(ctx));
       case 'image': {
         const exists = plan.kind === 'scan' ? scanImageClassifiers(plan).includes(route.classifier ?? '') : route.classifier === 'face' && hasAuthFace(plan);
-        return exists ? medium(route.classifier as string) : this.notFound(res, entry, origin, url);
+        return exists ? medium(route.classifier as string) : notFound();
       }
       case 'liveness':
-        return livenessNumbers(plan).includes(n) ? medium(`liveness-${n}`) : this.notFound(res, entry, origin, url);
+        return livenessNumbers(plan).includes(n) ? medium(`liveness-${n}`) : notFound();
       case 'pages':
-        return this.sendJson(res, entry, 200, documentPageList(ctx));
+        return jsonReply(200, documentPageList(ctx));
       case 'page': {
-        if (!documentPages(plan).includes(n)) return this.notFound(res, entry, origin, url);
+        if (!documentPages(plan).includes(n)) return notFound();
         const hint = url.searchParams.get('maskhint');
         if (hint === null || hint === 'masked') return medium(`page-${n}`, { masked: true });
-        if (hint !== 'unmasked') {
-          return this.sendJson(res, entry, 400, { httpStatus: '400', message: 'Bad Request: maskhint must be masked or unmasked' });
-        }
-        if (!plan.allowUnmasked) {
-          return this.sendJson(res, entry, 403, { httpStatus: '403', message: 'Forbidden: retrieval of unmasked images is not enabled' });
-        }
+        if (hint !== 'unmasked') return jsonReply(400, { httpStatus: '400', message: 'Bad Request: maskhint must be masked or unmasked' });
+        if (!plan.allowUnmasked) return jsonReply(403, { httpStatus: '403', message: 'Forbidden: retrieval of unmasked images is not enabled' });
         return medium(`page-${n}`, { masked: false });
       }
       case 'original':
-        return hasOriginal(plan) ? medium('original') : this.notFound(res, entry, origin, url);
+        return hasOriginal(plan) ? medium('original') : notFound();
       default:
-        return this.notFound(res, entry, origin, url);
+        return notFound();
     }
   }
 
-  private notFound(res: http.ServerResponse, entry: SimulatorRequest, origin: string, url: URL): void {
-    const message = entry.reference ? `Not found: Scan not found for ${entry.reference}` : `Not found: ${url.pathname}`;
-    this.sendJson(res, entry, 404, { httpStatus: '404', message, requestURI: `${origin}${url.pathname}` });
+  private deliver(res: http.ServerResponse, entry: SimulatorRequest, reply: Reply): void {
+    entry.jumioStatus = reply.jumioStatus;
+    this.send(res, entry, reply.status, reply.contentType, reply.body, reply.headers);
   }
 
-  private sendMedium(res: http.ServerResponse, entry: SimulatorRequest, medium: Medium): void {
-    this.send(res, entry, 200, medium.contentType, medium.bytes);
+  /** The truncated fault: headers declaring the whole body, half of it, then the connection is closed. */
+  private sendTruncated(res: http.ServerResponse, entry: SimulatorRequest, reply: Reply): void {
+    if (res.headersSent || res.destroyed) return;
+    entry.httpStatus = reply.status;
+    entry.durationMs = Date.now() - entry.at;
+    const sent = reply.body.subarray(0, Math.floor(reply.body.length / 2));
+    res.writeHead(reply.status, {
+      'Content-Type': reply.contentType,
+      'Content-Length': String(Math.max(reply.body.length, sent.length + 1)),
+      'X-Trackingid': randomUUID(),
+      ...reply.headers,
+    });
+    res.flushHeaders();
+    const socket = res.socket;
+    // FIN once the part is on its way: the client sees the connection end before the declared length.
+    res.write(sent, () => socket?.destroy());
+  }
+
+  private notFound(res: http.ServerResponse, entry: SimulatorRequest, origin: string, url: URL): void {
+    this.deliver(res, entry, notFoundReply(entry.reference, origin, url));
   }
 
   private sendJson(res: http.ServerResponse, entry: SimulatorRequest | null, status: number, body: Json | unknown[], headers: Record<string, string> = {}): void {

@@ -182,3 +182,22 @@ export function expectedMedium(kind: SimulatorKind, reference: string, name: str
   }
   throw new Error(`no medium named "${name}" for kind ${kind}`);
 }
+
+/**
+ * An oversize medium (the `oversize` fault): `sizeBytes` bytes that start like a file of `contentType` (a JPEG's
+ * SOI and JFIF APP0, the PNG signature, `%PDF-1.4`, the facemap magic) followed by filler. Only its size matters:
+ * a client must refuse it by size, before looking at it.
+ */
+export function makeOversize(contentType: string, sizeBytes: number): Buffer {
+  const header =
+    contentType === JPEG
+      ? BASE_JPEG.subarray(0, JPEG_AFTER_APP0)
+      : contentType === PNG
+        ? PNG_SIGNATURE
+        : contentType === PDF
+          ? Buffer.from('%PDF-1.4\n', 'latin1')
+          : Buffer.from('JSIMFMAP', 'latin1');
+  const out = Buffer.alloc(sizeBytes, 0x5a);
+  header.copy(out, 0, 0, Math.min(header.length, sizeBytes));
+  return out;
+}

@@ -10,6 +10,25 @@ import type { TransactionPlan } from './simulator-scripts.js';
 export const API_PREFIX = '/api/netverify/v2';
 /** Link-local metadata address: the classic target of an SSRF through a followed href. */
 export const FOREIGN_ORIGIN = 'http://169.254.169.254';
+/** A private (RFC 1918) address: the second href of a loopback-href answer. Nothing is ever served there. */
+export const PRIVATE_ORIGIN = 'http://10.0.0.1';
+
+/**
+ * The first href of a loopback-href answer: loopback, on a port other than the one the request came in on
+ * (port 1, tcpmux, which nothing serves; port 2 if the simulator itself were on port 1). Never served.
+ */
+export function loopbackOrigin(requestOrigin: string): string {
+  let port = '';
+  try {
+    port = new URL(requestOrigin).port;
+  } catch {
+    // an unparsable Host header: any port will do, it is never the simulator's
+  }
+  return `http://127.0.0.1:${port === '1' ? 2 : 1}`;
+}
+
+/** Which hrefs an answer corrupts: `foreign` the first (FOREIGN_ORIGIN), `loopback` the first two. */
+export type HrefFault = 'foreign' | 'loopback' | null;
 
 export type Json = Record<string, unknown>;
 
@@ -18,8 +37,11 @@ export interface PayloadContext {
   /** `http://<Host header>`: hrefs are absolute on the origin the request came in on. */
   origin: string;
   now: Date;
-  /** foreign-href fault: the first href of the answer points at FOREIGN_ORIGIN. */
-  foreignHref: boolean;
+  /**
+   * foreign-href fault: the first href of the answer points at FOREIGN_ORIGIN. loopback-href: the first at
+   * `loopbackOrigin(origin)`, the second at PRIVATE_ORIGIN. The others stay on `origin`.
+   */
+  hrefFault: HrefFault;
 }
 
 type TimestampUse = 'status' | 'data' | 'list' | 'transactionDate' | 'authDate';
@@ -101,8 +123,13 @@ class Persona {
   }
 }
 
-function href(ctx: PayloadContext, path: string, first: boolean): string {
-  return `${first && ctx.foreignHref ? FOREIGN_ORIGIN : ctx.origin}${API_PREFIX}${path}`;
+/** The href at position `index` (0-based, in the answer's order) of an answer. */
+function href(ctx: PayloadContext, path: string, index: number): string {
+  let origin = ctx.origin;
+  if (ctx.hrefFault === 'foreign' && index === 0) origin = FOREIGN_ORIGIN;
+  if (ctx.hrefFault === 'loopback' && index === 0) origin = loopbackOrigin(ctx.origin);
+  if (ctx.hrefFault === 'loopback' && index === 1) origin = PRIVATE_ORIGIN;
+  return `${origin}${API_PREFIX}${path}`;
 }
 
 function withQuirkFields(ctx: PayloadContext, body: Json): Json {
@@ -283,7 +310,7 @@ export function scanData(ctx: PayloadContext, part: ScanDataPart): Json {
     verification: scanVerification(ctx, p),
   };
   if (hasFacemap(ctx.plan)) {
-    body.facemap = { classifier: 'facemap', href: href(ctx, `/scans/${ctx.plan.reference}/data/facemap`, true) };
+    body.facemap = { classifier: 'facemap', href: href(ctx, `/scans/${ctx.plan.reference}/data/facemap`, 0) };
   }
   return withQuirkFields(ctx, body);
 }
@@ -291,8 +318,8 @@ export function scanData(ctx: PayloadContext, part: ScanDataPart): Json {
 export function scanImages(ctx: PayloadContext): Json {
   const ref = ctx.plan.reference;
   const classifiers = scanImageClassifiers(ctx.plan);
-  const images = classifiers.map((classifier, i) => ({ classifier, href: href(ctx, `/scans/${ref}/images/${classifier}`, i === 0) }));
-  const liveness = livenessNumbers(ctx.plan).map((n, i) => href(ctx, `/scans/${ref}/images/liveness/${n}`, images.length === 0 && i === 0));
+  const images = classifiers.map((classifier, i) => ({ classifier, href: href(ctx, `/scans/${ref}/images/${classifier}`, i) }));
+  const liveness = livenessNumbers(ctx.plan).map((n, i) => href(ctx, `/scans/${ref}/images/liveness/${n}`, images.length + i));
   const body: Json = {
     timestamp: timestamp(ctx, 'list'),
     scanReference: ref,
@@ -345,7 +372,7 @@ function documentDocument(ctx: PayloadContext, p: Persona): Json | null {
   const doc: Json = { status, type: plan.documentType, country: plan.documentType === 'CC' ? 'AUT' : 'USA' };
   if (extractable) doc.extractedData = documentExtracted(plan, p);
   if (plan.documentType === 'CUSTOM') doc.customDocumentCode = `CUSTOM-${p.tag}`;
-  if (hasOriginal(plan)) doc.originalDocument = href(ctx, `/documents/${plan.reference}/original`, true);
+  if (hasOriginal(plan)) doc.originalDocument = href(ctx, `/documents/${plan.reference}/original`, 0);
   if (plan.quirks) doc.someNewField = 'SIMULATOR_NEW_VALUE';
   return doc;
 }
@@ -377,7 +404,7 @@ export function documentData(ctx: PayloadContext, part: DocumentDataPart): Json 
 
 export function documentPageList(ctx: PayloadContext): Json {
   const ref = ctx.plan.reference;
-  const images = documentPages(ctx.plan).map((n, i) => ({ classifier: n, href: href(ctx, `/documents/${ref}/pages/${n}`, i === 0) }));
+  const images = documentPages(ctx.plan).map((n, i) => ({ classifier: n, href: href(ctx, `/documents/${ref}/pages/${n}`, i) }));
   return withQuirkFields(ctx, {
     timestamp: timestamp(ctx, 'list'),
     scanReference: ref,
@@ -401,9 +428,9 @@ export function authenticationStatus(ctx: PayloadContext, settled: boolean): Sta
     userReference: `USER-${p.tag}`,
   };
   if (settled && hasAuthFace(plan)) {
-    const face = { classifier: 'face', href: href(ctx, `/authentications/${plan.reference}/images/face`, true) };
+    const face = { classifier: 'face', href: href(ctx, `/authentications/${plan.reference}/images/face`, 0) };
     body.images = plan.imagesAsObject ? face : [face];
-    const liveness = livenessNumbers(plan).map((n) => href(ctx, `/authentications/${plan.reference}/images/liveness/${n}`, false));
+    const liveness = livenessNumbers(plan).map((n, i) => href(ctx, `/authentications/${plan.reference}/images/liveness/${n}`, 1 + i));
     if (liveness.length > 0) body.livenessImages = liveness;
   }
   return { body: withQuirkFields(ctx, body), jumioStatus: result };

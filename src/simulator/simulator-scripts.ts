@@ -14,7 +14,25 @@ import type {
  */
 
 export const KINDS: readonly SimulatorKind[] = ['scan', 'document', 'authentication'];
-export const FAULT_TYPES: readonly FaultType[] = ['http500', 'http429', 'http403', 'timeout', 'reset', 'malformed', 'slow', 'foreign-href'];
+export const FAULT_TYPES: readonly FaultType[] = [
+  'http500',
+  'http429',
+  'http403',
+  'timeout',
+  'reset',
+  'malformed',
+  'slow',
+  'foreign-href',
+  'truncated',
+  'huge-json',
+  'deep-json',
+  'wrong-content-type',
+  'oversize',
+  'loopback-href',
+];
+/** Fault types that take `sizeBytes`, and its default for each. */
+export const DEFAULT_SIZE_BYTES: Partial<Record<FaultType, number>> = { 'huge-json': 8 * 1024 * 1024, oversize: 16 * 1024 * 1024 };
+export const MAX_SIZE_BYTES = 64 * 1024 * 1024;
 export const ENDPOINTS: readonly SimulatorEndpoint[] = ['status', 'data', 'images', 'image', 'liveness', 'facemap', 'pages', 'page', 'original', 'any'];
 const VARIANTS: readonly ScriptVariant[] = ['approved', 'rejected', 'not-readable', 'quirky'];
 const SCAN_DOC_FINALS: readonly ScriptFinal[] = ['DONE', 'FAILED', 'NOT_FOUND'];
@@ -54,6 +72,8 @@ export interface ActiveFault {
   remaining: number;
   retryAfterSeconds: number | null;
   delayMs: number | null;
+  /** huge-json and oversize: the size to serve (their default when the script gave none). */
+  sizeBytes: number | null;
 }
 
 export class TransactionState {
@@ -99,7 +119,7 @@ const SCRIPT_FIELDS = new Set([
   'rejectReasonCode',
   'faults',
 ]);
-const FAULT_FIELDS = new Set(['endpoint', 'type', 'times', 'retryAfterSeconds', 'delayMs']);
+const FAULT_FIELDS = new Set(['endpoint', 'type', 'times', 'retryAfterSeconds', 'delayMs', 'sizeBytes']);
 
 /** References end up in URL paths and hrefs, so nothing that would need escaping there is accepted. */
 const REFERENCE_PATTERN = /^[A-Za-z0-9._~-]{1,100}$/;
@@ -151,6 +171,11 @@ function validateFault(input: unknown, index: number): FaultScript {
   if (retryAfter !== undefined) fault.retryAfterSeconds = retryAfter;
   const delayMs = intField(input, 'delayMs', `${path}.delayMs`, 0, MAX_DELAY_MS);
   if (delayMs !== undefined) fault.delayMs = delayMs;
+  const sizeBytes = intField(input, 'sizeBytes', `${path}.sizeBytes`, 1, MAX_SIZE_BYTES);
+  if (sizeBytes !== undefined) {
+    if (DEFAULT_SIZE_BYTES[type] === undefined) throw new ScriptError(`${path}.sizeBytes`, 'only huge-json and oversize take sizeBytes');
+    fault.sizeBytes = sizeBytes;
+  }
   return fault;
 }
 
@@ -252,6 +277,7 @@ export function faultsFromScript(script: TransactionScript): ActiveFault[] {
     remaining: f.times ?? 1,
     retryAfterSeconds: f.retryAfterSeconds ?? null,
     delayMs: f.delayMs ?? null,
+    sizeBytes: f.sizeBytes ?? DEFAULT_SIZE_BYTES[f.type] ?? null,
   }));
 }
 

@@ -5,7 +5,21 @@
 
 export type SimulatorKind = 'scan' | 'document' | 'authentication';
 
-export type FaultType = 'http500' | 'http429' | 'http403' | 'timeout' | 'reset' | 'malformed' | 'slow' | 'foreign-href';
+export type FaultType =
+  | 'http500'
+  | 'http429'
+  | 'http403'
+  | 'timeout'
+  | 'reset'
+  | 'malformed'
+  | 'slow'
+  | 'foreign-href'
+  | 'truncated'
+  | 'huge-json'
+  | 'deep-json'
+  | 'wrong-content-type'
+  | 'oversize'
+  | 'loopback-href';
 
 export type SimulatorEndpoint =
   | 'status'
@@ -29,6 +43,11 @@ export interface FaultScript {
   retryAfterSeconds?: number;
   /** slow: answer normally after this delay; timeout: hold the socket this long (default 120000), never answering. */
   delayMs?: number;
+  /**
+   * huge-json: total size of the JSON body (default 8 MiB); oversize: size of the medium (default 16 MiB).
+   * 1 to 67108864; refused on other fault types.
+   */
+  sizeBytes?: number;
 }
 
 export type ScriptFinal = 'DONE' | 'FAILED' | 'NOT_FOUND' | 'PASSED' | 'INVALID' | 'EXPIRED';

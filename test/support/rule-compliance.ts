@@ -5,6 +5,8 @@ import { JUMIO_SECRET, JUMIO_TOKEN, USER_AGENT } from './test-app';
  * Jumio's retrieval rules, read from the simulator's request log for one transaction. Returns the broken
  * rules (an empty list when the transaction was handled by the rules), so a test can show what went wrong.
  */
+const CORRUPTING_FAULTS = new Set<string>(['malformed', 'truncated', 'huge-json', 'deep-json', 'wrong-content-type', 'oversize']);
+
 export function ruleViolations(calls: SimulatorRequest[], options: { finalStatuses?: string[] } = {}): string[] {
   const finals = options.finalStatuses ?? ['DONE', 'FAILED', 'PASSED', 'INVALID', 'EXPIRED'];
   const problems: string[] = [];
@@ -17,7 +19,8 @@ export function ruleViolations(calls: SimulatorRequest[], options: { finalStatus
   });
   const successes = new Map<string, number>();
   for (const c of calls) {
-    if (c.endpoint === 'status' || c.httpStatus !== 200) continue;
+    // A 200 the simulator corrupted on purpose (truncated, wrong type, oversize...) is not a successful fetch.
+    if (c.endpoint === 'status' || c.httpStatus !== 200 || (c.fault !== null && CORRUPTING_FAULTS.has(c.fault))) continue;
     const key = c.path + (c.query.maskhint ? `?maskhint=${c.query.maskhint}` : '');
     successes.set(key, (successes.get(key) ?? 0) + 1);
   }

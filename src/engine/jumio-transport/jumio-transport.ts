@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AxiosError, type AxiosResponse } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
@@ -8,12 +8,14 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { Datacenter } from '../domain/kinds.js';
 import type { MediumClass } from '../domain/product-contracts.js';
+import { MAX_JSON_DEPTH, mediumSignatureProblem, readJsonBody } from './body-checks.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
 import { OutboundRateLimiter } from './outbound-rate-limiter.js';
 
 export const API_BASE_PATH = '/api/netverify/v2';
 /** JSON answers are small; anything bigger than this is not what the guide promises. */
 export const MAX_JSON_BYTES = 2 * 1024 * 1024;
+export { MAX_JSON_DEPTH };
 
 /** Which of a data center's two hosts a call goes to (retrieval-rules.md, "Where Jumio is"). */
 export type JumioHost = 'scans' | 'documents';
@@ -25,7 +27,7 @@ export type JumioFailure =
   | 'HTTP_ERROR' // any other non-2xx
   | 'TIMEOUT'
   | 'NETWORK' // reset, refused, DNS
-  | 'MALFORMED' // a body that is not what was promised (not JSON, wrong content type)
+  | 'MALFORMED' // a body that is not what was promised (not JSON, too deep, wrong content type or signature, cut short)
   | 'TOO_LARGE'
   | 'REFUSED'; // never sent: an href outside the configured host
 
@@ -61,9 +63,16 @@ const CONTENT_TYPES_BY_CLASS: Record<MediumClass, RegExp> = {
  * an Accept header, the per-call timeout, the per-replica in-flight ceiling and the global per-data-center rate
  * ceiling, no redirects, TLS 1.2+, size limits, and the rule that hrefs from Jumio are only followed to the
  * configured host of the transaction's data center. Product gateways only say which path to call.
+ *
+ * Whatever Jumio (or anything in between) answers, the result is a value, never an exception: a body cut short,
+ * over its limit (MAX_JSON_BYTES, JUMIO_MAX_MEDIA_BYTES), of the wrong content type, JSON that does not parse,
+ * nests deeper than MAX_JSON_DEPTH or holds strings jsonb cannot store, or a medium whose bytes are not of its
+ * declared type, each ends as a JumioCallFailure whose `error` says which (body-checks.ts). Only a rate slot
+ * that cannot be reserved (the database is away) rejects, and then no call was made.
  */
 @Injectable()
 export class JumioTransport {
+  private readonly logger = new Logger(JumioTransport.name);
   private readonly inFlight: InFlightLimiter;
   private readonly httpsAgent = new https.Agent({ keepAlive: true, minVersion: 'TLSv1.2', rejectUnauthorized: true });
   private readonly httpAgent = new http.Agent({ keepAlive: true });
@@ -84,26 +93,36 @@ export class JumioTransport {
     return this.config.jumio.baseUrls[datacenter][host];
   }
 
-  /** GET a JSON resource at `path` (relative to /api/netverify/v2) on the data center's host. */
+  /**
+   * GET a JSON resource at `path` (relative to /api/netverify/v2) on the data center's host. Resolves to the
+   * parsed JSON or to a JumioCallFailure saying why not; it rejects only when no call could be made (the rate
+   * ceiling could not be reserved: the database is away).
+   */
   async getJson(datacenter: Datacenter, host: JumioHost, path: string): Promise<JumioJsonResult> {
     const url = new URL(`${API_BASE_PATH}${path}`, this.baseUrl(datacenter, host));
     const r = await this.call(datacenter, url, 'application/json', MAX_JSON_BYTES);
     if (!r.ok) return r;
     const { response, base } = r;
-    const contentType = String(response.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (contentType && !/^application\/([\w.+-]*\+)?json$/.test(contentType)) {
-      return fail(base, 'MALFORMED', `expected application/json, got ${sanitize(contentType)}`);
-    }
     try {
-      return { ...base, ok: true, json: JSON.parse(Buffer.from(response.data).toString('utf8')) };
-    } catch {
-      return fail(base, 'MALFORMED', 'the body is not valid JSON');
+      const contentType = contentTypeOf(response);
+      if (contentType && !/^application\/([\w.+-]*\+)?json$/.test(contentType)) {
+        return fail(base, 'MALFORMED', `expected application/json, got ${sanitize(contentType)}`);
+      }
+      const bytes = Buffer.from(response.data);
+      const cut = truncation(response, bytes.length);
+      if (cut) return fail(base, 'MALFORMED', cut);
+      const read = readJsonBody(bytes);
+      return read.ok ? { ...base, ok: true, json: read.json } : fail(base, 'MALFORMED', read.error);
+    } catch (e) {
+      return unexpected(base, e);
     }
   }
 
   /**
    * GET a medium from an href Jumio listed. The href must point to the configured host of the data center:
-   * a response must never be able to send the service anywhere else (an internal address, say).
+   * a response must never be able to send the service anywhere else (an internal address, say). The bytes are
+   * accepted only whole (Content-Length, no early close), within JUMIO_MAX_MEDIA_BYTES, with an expected
+   * content type and the signature of that type: nothing partial or foreign is handed on to be stored.
    */
   async getMedium(datacenter: Datacenter, host: JumioHost, href: string, mediumClass: MediumClass, query: Record<string, string> = {}): Promise<JumioMediumResult> {
     const url = this.checkHref(datacenter, host, href);
@@ -114,17 +133,22 @@ export class JumioTransport {
     const r = await this.call(datacenter, url, ACCEPT_BY_CLASS[mediumClass], this.config.jumio.maxMediaBytes);
     if (!r.ok) return r;
     const { response, base } = r;
-    const contentType = String(response.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (!CONTENT_TYPES_BY_CLASS[mediumClass].test(contentType)) {
-      return fail(base, 'MALFORMED', `unexpected content type ${sanitize(contentType) || '(none)'} for a ${mediumClass}`);
+    try {
+      const contentType = contentTypeOf(response);
+      if (!CONTENT_TYPES_BY_CLASS[mediumClass].test(contentType)) {
+        return fail(base, 'MALFORMED', `unexpected content type ${sanitize(contentType) || '(none)'} for a ${mediumClass}`);
+      }
+      const bytes = Buffer.from(response.data);
+      const cut = truncation(response, bytes.length);
+      if (cut) return fail(base, 'MALFORMED', cut);
+      if (bytes.length === 0) return fail(base, 'MALFORMED', 'empty body');
+      if (bytes.length > this.config.jumio.maxMediaBytes) return fail(base, 'TOO_LARGE', `the body exceeds the limit of ${this.config.jumio.maxMediaBytes} bytes`);
+      const mismatch = mediumSignatureProblem(contentType, bytes);
+      if (mismatch) return fail(base, 'MALFORMED', mismatch);
+      return { ...base, ok: true, bytes, contentType };
+    } catch (e) {
+      return unexpected(base, e);
     }
-    const bytes = Buffer.from(response.data);
-    const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared !== bytes.length) {
-      return fail(base, 'MALFORMED', `truncated body: ${bytes.length} of ${declared} bytes`);
-    }
-    if (bytes.length === 0) return fail(base, 'MALFORMED', 'empty body');
-    return { ...base, ok: true, bytes, contentType };
   }
 
   /** Returns the URL to call, or why it is refused. */
@@ -175,37 +199,81 @@ export class JumioTransport {
       } catch (e) {
         return describeTransportError(e, base(null), this.config.jumio.timeoutMs, maxBytes);
       }
-      const b = base(response.status);
-      if (response.status >= 200 && response.status < 300) return { ok: true as const, response, base: b };
-      if (response.status === 404) return fail(b, 'NOT_FOUND', 'Jumio answered 404 Not Found');
-      if (response.status === 403) return fail(b, 'FORBIDDEN', 'Jumio answered 403 Forbidden');
-      if (response.status === 429) {
-        const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
+      const b = base(typeof response?.status === 'number' ? response.status : null);
+      if (b.httpStatus === null) return fail(b, 'NETWORK', 'no HTTP status in the answer');
+      const status = b.httpStatus;
+      if (status >= 200 && status < 300) return { ok: true as const, response, base: b };
+      if (status === 404) return fail(b, 'NOT_FOUND', 'Jumio answered 404 Not Found');
+      if (status === 403) return fail(b, 'FORBIDDEN', 'Jumio answered 403 Forbidden');
+      if (status === 429) {
+        const retryAfterMs = parseRetryAfter(response.headers?.['retry-after']);
         const pauseMs = Math.min(retryAfterMs ?? 0, this.config.jumio.rateLimitedPauseMaxSeconds * 1000);
-        if (pauseMs > 0) await this.rateLimiter.holdOff(datacenter, pauseMs);
+        if (pauseMs > 0) {
+          // The 429 is the answer either way; a pause that cannot be recorded must not turn it into an error.
+          await this.rateLimiter.holdOff(datacenter, pauseMs).catch((err: unknown) => this.logger.warn({ err, datacenter }, 'could not record the pause after a 429'));
+        }
         return { ...fail(b, 'RATE_LIMITED', `Jumio answered 429 Too Many Requests${retryAfterMs ? ` (Retry-After ${Math.round(retryAfterMs / 1000)} s)` : ''}`), retryAfterMs };
       }
-      if (response.status >= 300 && response.status < 400) return fail(b, 'HTTP_ERROR', `Jumio answered ${response.status} (redirects are not followed)`);
-      return fail(b, 'HTTP_ERROR', `Jumio answered ${response.status}`);
+      if (status >= 300 && status < 400) return fail(b, 'HTTP_ERROR', `Jumio answered ${status} (redirects are not followed)`);
+      return fail(b, 'HTTP_ERROR', `Jumio answered ${status}`);
     });
   }
+}
+
+/** The media type of an answer, lower case, without parameters ('' when absent). */
+function contentTypeOf(response: AxiosResponse): string {
+  return String(response.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * Why a complete-looking body is short of its Content-Length, or null. (Node and axios already fail a body whose
+ * connection closes early: this is the second line.) A body that arrived content-encoded and was decoded is
+ * not compared: its Content-Length counts the encoded bytes.
+ */
+function truncation(response: AxiosResponse, received: number): string | null {
+  const declared = Number(response.headers?.['content-length']);
+  if (!Number.isFinite(declared) || declared === received) return null;
+  const raw: unknown = (response.request as { res?: { rawHeaders?: unknown } } | undefined)?.res?.rawHeaders;
+  if (Array.isArray(raw)) {
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (String(raw[i]).toLowerCase() === 'content-encoding' && String(raw[i + 1]).trim().toLowerCase() !== 'identity') return null;
+    }
+  }
+  return `truncated body: ${received} of ${declared} bytes`;
+}
+
+/** A bug or an input no check foresaw: still a failed call with a cause, never an exception for the worker. */
+function unexpected(base: JumioCallBase, e: unknown): JumioCallFailure {
+  const name = e instanceof Error ? e.name : typeof e;
+  return fail(base, 'MALFORMED', `the answer could not be read (${sanitize(name)})`);
 }
 
 function fail(base: JumioCallBase, failure: JumioFailure, error: string): JumioCallFailure {
   return { ...base, ok: false, failure, error, retryAfterMs: null };
 }
 
-/** Axios errors carry the request config, credentials included: only the code is kept. */
-function describeTransportError(e: unknown, base: JumioCallBase, timeoutMs: number, maxBytes: number): JumioCallFailure {
-  const code = e instanceof AxiosError ? e.code : (e as { code?: string })?.code;
+/**
+ * Axios errors carry the request config, credentials included: only the code is kept. In order: over the size
+ * limit (axios stops reading at maxContentLength), out of time (the per-call timeout or the overall signal), cut
+ * short (the headers arrived, then the connection closed before the whole body), and any other connection error.
+ */
+export function describeTransportError(e: unknown, base: JumioCallBase, timeoutMs: number, maxBytes: number): JumioCallFailure {
+  const code = e instanceof AxiosError ? e.code : (e as { code?: unknown } | null)?.code;
   const message = e instanceof Error ? e.message : '';
-  if (/maxContentLength/i.test(message) || code === 'ERR_BAD_RESPONSE' && /exceeded/i.test(message)) {
-    return fail(base, 'TOO_LARGE', `the body exceeds ${maxBytes} bytes`);
-  }
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || /timeout|aborted/i.test(message)) {
+  if (/maxContentLength/i.test(message)) return fail(base, 'TOO_LARGE', `the body exceeds the limit of ${maxBytes} bytes`);
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || /timeout|timed out/i.test(message)) {
     return fail(base, 'TIMEOUT', `no complete answer within ${timeoutMs} ms`);
   }
-  return fail(base, 'NETWORK', `connection failed (${sanitize(code ?? 'unknown error')})`);
+  const response = e instanceof AxiosError ? e.response : undefined;
+  if (response || /stream has been aborted/i.test(message)) {
+    const declared = Number(response?.headers?.['content-length']);
+    const status = typeof response?.status === 'number' ? response.status : null;
+    return {
+      ...fail(base, 'NETWORK', `truncated: the connection closed before the whole body arrived${Number.isFinite(declared) ? ` (Content-Length ${declared})` : ''}`),
+      httpStatus: status ?? base.httpStatus,
+    };
+  }
+  return fail(base, 'NETWORK', `connection failed (${typeof code === 'string' && code ? sanitize(code) : 'unknown error'})`);
 }
 
 /** Retry-After is delay-seconds or an IMF-fixdate HTTP date (RFC 9110); anything else is ignored. */
