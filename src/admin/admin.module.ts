@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AdminStatsService } from './admin-stats.service.js';
+import { AdminTransactionsController } from './admin-transactions.controller.js';
+import { AdminTransactionsService } from './admin-transactions.service.js';
 import { AdminController } from './admin.controller.js';
+import { RetentionService } from './retention.service.js';
 
-/** Admin queries (`admin` scope) over the engine's tables, for every kind. */
-@Module({ controllers: [AdminController], providers: [AdminStatsService] })
+/** Admin queries (`admin` scope) over the engine's tables, for every kind, and the personal data retention job. */
+@Module({ controllers: [AdminController, AdminTransactionsController], providers: [AdminStatsService, AdminTransactionsService, RetentionService] })
 export class AdminModule {}

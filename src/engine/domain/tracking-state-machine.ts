@@ -38,6 +38,7 @@ export interface TrackingPatch {
   retryAfterUntil?: Date | null;
   lastError?: string | null;
   retrievedAt?: Date | null;
+  purgedAt?: Date | null;
 }
 
 export interface Transition {
@@ -166,4 +167,14 @@ export function onExhausted(): Transition {
 
 export function onRetrievalComplete(now: Date): Transition {
   return { patch: { state: 'RETRIEVED', retrievedAt: now, nextAttemptAt: null, lastError: null }, events: ['RETRIEVED'] };
+}
+
+/**
+ * Personal data deleted (an admin's DELETE .../personal-data, or retention): PURGED from any state, nothing
+ * scheduled any more. Purging a purged transaction changes nothing and emits nothing. What is deleted (payloads,
+ * result, media) is the repository's business; the tracking record and the attempt log stay.
+ */
+export function onPersonalDataPurged(rec: Pick<TrackingRecord, 'state'>, now: Date): Transition {
+  if (rec.state === 'PURGED') return NO_CHANGE;
+  return { patch: { state: 'PURGED', purgedAt: now, nextAttemptAt: null, retryAfterUntil: null }, events: ['PERSONAL_DATA_PURGED'] };
 }

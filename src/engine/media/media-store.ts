@@ -23,8 +23,12 @@ export abstract class MediaStore {
   /** Stores once: a second put of the same name keeps the first. */
   abstract put(m: EntityManager, transactionId: string, name: string, medium: MediumToStore, now: Date): Promise<void>;
   abstract list(transactionId: string): Promise<StoredMediumInfo[]>;
+  /** The media of many transactions in one query (admin lists): every id is a key, with [] when it has none. */
+  abstract listMany(transactionIds: string[]): Promise<Map<string, StoredMediumInfo[]>>;
   abstract get(transactionId: string, name: string): Promise<(StoredMediumInfo & { bytes: Buffer }) | null>;
   abstract deleteAll(m: EntityManager, transactionId: string): Promise<void>;
+  /** deleteAll for many transactions at once (retention's batches), in the caller's transaction. */
+  abstract deleteAllOf(m: EntityManager, transactionIds: string[]): Promise<void>;
 }
 
 @Injectable()
@@ -46,6 +50,19 @@ export class PostgresMediaStore extends MediaStore {
     return rows.map(({ name, contentType, byteSize, sha256 }) => ({ name, contentType, byteSize, sha256 })).sort(byMediumName);
   }
 
+  async listMany(transactionIds: string[]): Promise<Map<string, StoredMediumInfo[]>> {
+    const byId = new Map<string, StoredMediumInfo[]>(transactionIds.map((id) => [id, []]));
+    if (transactionIds.length === 0) return byId;
+    const rows: { transaction_id: string; name: string; content_type: string; byte_size: number; sha256: string }[] = await this.dataSource.query(
+      `SELECT transaction_id::text AS transaction_id, name, content_type, byte_size, sha256
+         FROM stored_medium WHERE transaction_id = ANY($1::bigint[])`,
+      [transactionIds],
+    );
+    for (const r of rows) byId.get(r.transaction_id)?.push({ name: r.name, contentType: r.content_type, byteSize: r.byte_size, sha256: r.sha256 });
+    for (const list of byId.values()) list.sort(byMediumName);
+    return byId;
+  }
+
   async get(transactionId: string, name: string): Promise<(StoredMediumInfo & { bytes: Buffer }) | null> {
     const rows: { content_type: string; byte_size: number; sha256: string; content: Buffer }[] = await this.dataSource.query(
       `SELECT content_type, byte_size, sha256, content FROM stored_medium WHERE transaction_id = $1 AND name = $2`,
@@ -58,6 +75,11 @@ export class PostgresMediaStore extends MediaStore {
 
   async deleteAll(m: EntityManager, transactionId: string): Promise<void> {
     await m.query(`DELETE FROM stored_medium WHERE transaction_id = $1`, [transactionId]);
+  }
+
+  async deleteAllOf(m: EntityManager, transactionIds: string[]): Promise<void> {
+    if (transactionIds.length === 0) return;
+    await m.query(`DELETE FROM stored_medium WHERE transaction_id = ANY($1::bigint[])`, [transactionIds]);
   }
 }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Kind } from '../domain/kinds.js';
-import type { EventType, TrackingPatch } from '../domain/tracking-state-machine.js';
+import type { Kind, TrackingState, ViewStatus } from '../domain/kinds.js';
+import type { EventType, TrackingPatch, Transition } from '../domain/tracking-state-machine.js';
 import type { MediaPlanEntry } from '../domain/media-plan.js';
 import { ChangeFeed } from '../feed/change-feed.js';
 import { MediaStore, type MediumToStore } from '../media/media-store.js';
@@ -39,6 +39,46 @@ export interface NewTrackedTransaction {
   nextAttemptAt: Date | null;
 }
 
+/** A claimed transaction, and the API key whose forced attempt the claim took over (null: a scheduled step). */
+export type ClaimedTransaction = TrackedTransactionEntity & { forcedBy: string | null };
+
+/** The admin list's filters; every one optional, all of them combined with AND. */
+export interface TransactionFilter {
+  kind?: Kind;
+  state?: TrackingState;
+  status?: ViewStatus;
+  customerReference?: string;
+  merchantReference?: string;
+  /** Inclusive. */
+  createdFrom?: Date;
+  /** Exclusive. */
+  createdTo?: Date;
+}
+
+/** A row's place in the admin list's total order (created_at DESC, id DESC); createdAt to the microsecond. */
+export interface ListPosition {
+  createdAt: string;
+  id: string;
+}
+
+/** What a forced attempt writes (POST /v1/admin/.../reconcile); null from `decide` refuses it. */
+export interface ForcedAttempt extends Transition {
+  /** When the forced attempt is due (now, or a later Retry-After of Jumio's). */
+  dueAt: Date;
+  /** Drop any claim (a state change: a step in flight must not overwrite it), or keep it (one call at a time). */
+  dropLease: boolean;
+}
+
+/** The columns that hold what Jumio sent: personal data, deleted by a purge. */
+const PERSONAL_PROPERTIES = ['rawStatus', 'rawDetails', 'rawMediaList', 'mediaPlan', 'result'] as const;
+
+/** The columns a view needs (never the raw payloads), for lists of many rows. */
+const VIEW_COLUMNS = [
+  'id', 'kind', 'reference', 'datacenter', 'merchant_reference', 'customer_reference', 'acquired_at', 'callback_deadline',
+  'state', 'status', 'callback_received_at', 'attempts', 'last_attempt_at', 'next_attempt_at', 'last_error', 'result',
+  'retrieved_at', 'purged_at', 'created_at', 'updated_at',
+].map((c) => `t.${c}`).join(', ');
+
 /**
  * Every query on tracked_transaction, in one place. Writes made by a reconciliation step are fenced by the
  * lease: they only land while the step's claim still owns the row, so a replica whose lease expired and was
@@ -47,6 +87,8 @@ export interface NewTrackedTransaction {
 @Injectable()
 export class TrackedTransactionRepository {
   private readonly columns: Map<string, string>;
+  /** Column name to SQL type, for casts in SET expressions. */
+  private readonly types: Map<string, string>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -54,7 +96,9 @@ export class TrackedTransactionRepository {
     private readonly mediaStore: MediaStore,
     private readonly attemptLog: AttemptLog,
   ) {
-    this.columns = new Map(dataSource.getMetadata(TrackedTransactionEntity).columns.map((c) => [c.propertyName, c.databaseName]));
+    const metadata = dataSource.getMetadata(TrackedTransactionEntity);
+    this.columns = new Map(metadata.columns.map((c) => [c.propertyName, c.databaseName]));
+    this.types = new Map(metadata.columns.map((c) => [c.databaseName, String(c.type)]));
   }
 
   async find(kind: Kind, reference: string, manager: EntityManager = this.dataSource.manager): Promise<TrackedTransactionEntity | null> {
@@ -83,33 +127,50 @@ export class TrackedTransactionRepository {
    * any, has expired (the database's clock: leases are about real processes, not scheduled time).
    * LIMIT matters: SKIP LOCKED without it would lock every due row at once.
    */
-  async claimDue(owner: string, now: Date, limit: number, leaseSeconds: number): Promise<TrackedTransactionEntity[]> {
+  async claimDue(owner: string, now: Date, limit: number, leaseSeconds: number): Promise<ClaimedTransaction[]> {
+    // The claim takes a forced attempt's actor off the row (due.forced_by is the value before the update): a force
+    // that arrives while the claim runs is then a new one, honoured when the claim's last step is saved.
     const rows = rowsOf<Record<string, unknown>>(await this.dataSource.query(
       `UPDATE tracked_transaction t
-          SET lease_owner = $1, lease_expires_at = clock_timestamp() + make_interval(secs => $2)
-         FROM (SELECT id FROM tracked_transaction
+          SET lease_owner = $1, lease_expires_at = clock_timestamp() + make_interval(secs => $2), forced_by = NULL
+         FROM (SELECT id, forced_by FROM tracked_transaction
                 WHERE next_attempt_at <= $3
                   AND (lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
                 ORDER BY next_attempt_at
                 LIMIT $4
                 FOR UPDATE SKIP LOCKED) due
         WHERE t.id = due.id
-        RETURNING t.*`,
+        RETURNING t.*, due.forced_by AS claimed_forced_by`,
       [owner, leaseSeconds, now, limit],
     ));
-    return rows.map((r) => this.fromRow(r));
+    return rows.map((r) => Object.assign(this.fromRow(r), { forcedBy: (r.claimed_forced_by as string | null) ?? null }));
   }
 
-  /** Applies one step's writes if `owner` still holds the claim; the calls are logged either way. */
+  /**
+   * Applies one step's writes if `owner` still holds the claim; the calls are logged either way. The claim's
+   * last write (keepLease false) also settles a forced attempt that arrived while the claim ran: while the
+   * transaction still has a next step, that step is brought forward to the forced time, and the force stays on
+   * the row for the next claim (whose calls carry its actor); when nothing is scheduled any more, it is dropped.
+   */
   async applyStep(id: string, owner: string, writes: StepWrites, now: Date, leaseSeconds: number): Promise<boolean> {
     return this.dataSource.transaction(async (m) => {
       if (writes.calls?.length) await this.attemptLog.append(m, id, writes.calls);
-      const { sql, values } = this.setClause(writes.patch, now);
-      const lease = writes.keepLease
-        ? `lease_expires_at = clock_timestamp() + make_interval(secs => ${Number(leaseSeconds)})`
-        : 'lease_owner = NULL, lease_expires_at = NULL';
+      const { sets, values } = this.setClause(writes.patch, now, { personalData: (writes.media?.length ?? 0) > 0 });
+      if (writes.keepLease) {
+        sets.push(`lease_expires_at = clock_timestamp() + make_interval(secs => ${Number(leaseSeconds)})`);
+      } else {
+        const next = sets.take('next_attempt_at') ?? 'next_attempt_at';
+        const retryAfter = sets.peek('retry_after_until') ?? 'retry_after_until';
+        const forcedNext = `forced_by IS NOT NULL AND ${next} IS NOT NULL`;
+        sets.push(
+          `next_attempt_at = CASE WHEN ${forcedNext} THEN LEAST(${next}, GREATEST(forced_at, ${retryAfter})) ELSE ${next} END`,
+          `forced_at = CASE WHEN ${forcedNext} THEN forced_at ELSE NULL END`,
+          `forced_by = CASE WHEN ${next} IS NULL THEN NULL ELSE forced_by END`,
+          'lease_owner = NULL, lease_expires_at = NULL',
+        );
+      }
       const rows = rowsOf<{ kind: Kind; reference: string }>(await m.query(
-        `UPDATE tracked_transaction SET ${sql}, ${lease} WHERE id = $${values.length + 1} AND lease_owner = $${values.length + 2} RETURNING kind, reference`,
+        `UPDATE tracked_transaction SET ${sets.sql()} WHERE id = $${values.length + 1} AND lease_owner = $${values.length + 2} RETURNING kind, reference`,
         [...values, id, owner],
       ));
       if (rows.length === 0) return false;
@@ -134,17 +195,155 @@ export class TrackedTransactionRepository {
       if (!row) return null;
       const decision = decide(row);
       if (decision && (Object.keys(decision.patch).length > 0 || decision.events.length > 0)) {
-        const { sql, values } = this.setClause(decision.patch, now);
-        await m.query(`UPDATE tracked_transaction SET ${sql}, lease_owner = NULL, lease_expires_at = NULL WHERE id = $${values.length + 1}`, [...values, row.id]);
+        const { sets, values } = this.setClause(decision.patch, now);
+        sets.push('lease_owner = NULL, lease_expires_at = NULL');
+        // Nothing scheduled any more: a forced attempt still waiting has nothing left to force.
+        if (decision.patch.nextAttemptAt === null) sets.push('forced_by = NULL, forced_at = NULL');
+        await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = $${values.length + 1}`, [...values, row.id]);
         if (decision.events.length) await this.feed.append(m, kind, reference, decision.events, now);
       }
       return this.find(kind, reference, m);
     });
   }
 
-  /** Gives a claim back without changing anything (shutdown, or a step that could not start). */
-  async release(id: string, owner: string): Promise<void> {
-    await this.dataSource.query(`UPDATE tracked_transaction SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2`, [id, owner]);
+  /**
+   * Gives a claim back without changing anything (shutdown, or a step that could not start). `forcedBy`, the
+   * force the claim took, goes back on the row unless a newer one is there, so the next claim's calls carry it.
+   */
+  async release(id: string, owner: string, forcedBy: string | null = null): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE tracked_transaction SET lease_owner = NULL, lease_expires_at = NULL, forced_by = coalesce(forced_by, $3)
+        WHERE id = $1 AND lease_owner = $2`,
+      [id, owner, forcedBy],
+    );
+  }
+
+  /**
+   * The admin list: newest first by (created_at, id), a total order (id breaks ties between rows created at the
+   * same instant), read after `after` (keyset: rows inserted meanwhile are either before the position or in
+   * their place, so no row that existed is skipped or repeated). Only the columns a view needs.
+   */
+  async list(filter: TransactionFilter, after: ListPosition | null, limit: number): Promise<{ row: TrackedTransactionEntity; position: ListPosition }[]> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const param = (value: unknown, cast = '') => {
+      values.push(value);
+      return `$${values.length}${cast}`;
+    };
+    if (filter.kind !== undefined) where.push(`t.kind = ${param(filter.kind)}`);
+    if (filter.state !== undefined) where.push(`t.state = ${param(filter.state)}`);
+    if (filter.status !== undefined) where.push(`t.status = ${param(filter.status)}`);
+    if (filter.customerReference !== undefined) where.push(`t.customer_reference = ${param(filter.customerReference)}`);
+    if (filter.merchantReference !== undefined) where.push(`t.merchant_reference = ${param(filter.merchantReference)}`);
+    if (filter.createdFrom !== undefined) where.push(`t.created_at >= ${param(filter.createdFrom, '::timestamptz')}`);
+    if (filter.createdTo !== undefined) where.push(`t.created_at < ${param(filter.createdTo, '::timestamptz')}`);
+    if (after) where.push(`(t.created_at, t.id) < (${param(after.createdAt, '::timestamptz')}, ${param(after.id, '::bigint')})`);
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT ${VIEW_COLUMNS},
+              to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_created_at
+         FROM tracked_transaction t
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY t.created_at DESC, t.id DESC
+        LIMIT ${param(limit, '::integer')}`,
+      values,
+    );
+    return rows.map((r) => ({ row: this.fromRow(r), position: { createdAt: String(r.position_created_at), id: String(r.id) } }));
+  }
+
+  /**
+   * An admin's forced attempt, decided on the locked row: `decide` returns what to write, or null to refuse
+   * (the row is returned unchanged). `actor` is the API key's name; the claim that takes the attempt puts it on
+   * its calls. Returns null when the transaction is not tracked.
+   */
+  async forceAttempt(
+    kind: Kind,
+    reference: string,
+    actor: string,
+    now: Date,
+    decide: (row: TrackedTransactionEntity) => ForcedAttempt | null,
+  ): Promise<{ row: TrackedTransactionEntity; forced: boolean } | null> {
+    return this.dataSource.transaction(async (m) => {
+      const row = await m.findOne(TrackedTransactionEntity, { where: { kind, reference }, lock: { mode: 'pessimistic_write' } });
+      if (!row) return null;
+      const decision = decide(row);
+      if (!decision) return { row, forced: false };
+      const { sets, values } = this.setClause(decision.patch, now);
+      values.push(actor, decision.dueAt);
+      sets.push(`forced_by = $${values.length - 1}, forced_at = $${values.length}`);
+      if (decision.dropLease) sets.push('lease_owner = NULL, lease_expires_at = NULL');
+      await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = $${values.length + 1}`, [...values, row.id]);
+      if (decision.events.length) await this.feed.append(m, kind, reference, decision.events, now);
+      return { row: (await this.find(kind, reference, m))!, forced: true };
+    });
+  }
+
+  /**
+   * Deletes a transaction's personal data in one database transaction: its media, Jumio's payloads, the result
+   * and the media plan (Jumio's hrefs). The tracking record, its references and the attempt log stay. The
+   * claim is dropped, so a step in flight cannot write anything back, and nothing more is scheduled.
+   * `decide` gives the state change (PURGED and its event; nothing when already purged: the data is still
+   * wiped if any came back, but no second event). Returns null when the transaction is not tracked.
+   */
+  async purgePersonalData(
+    kind: Kind,
+    reference: string,
+    now: Date,
+    decide: (row: { state: TrackingState }) => Transition,
+  ): Promise<{ row: TrackedTransactionEntity; purged: boolean } | null> {
+    return this.dataSource.transaction(async (m) => {
+      const locked: { id: string; kind: Kind; reference: string; state: TrackingState; holds: boolean }[] = await m.query(
+        `SELECT id::text AS id, kind, reference, state, personal_data_at IS NOT NULL AS holds
+           FROM tracked_transaction WHERE kind = $1 AND reference = $2 FOR UPDATE`,
+        [kind, reference],
+      );
+      if (locked.length === 0) return null;
+      const t = decide(locked[0]);
+      const purged = t.events.length > 0;
+      if (purged || locked[0].holds) {
+        await this.mediaStore.deleteAll(m, locked[0].id);
+        await this.wipe(m, [locked[0]], t, now);
+      }
+      return { row: (await this.find(kind, reference, m))!, purged };
+    });
+  }
+
+  /**
+   * Retention: purges up to `limit` transactions whose personal data was stored before `cutoff`, oldest first,
+   * in one database transaction. SKIP LOCKED with LIMIT: a batch never waits for, nor locks more than, its own
+   * rows, and replicas running it together take different rows. Returns how many rows were purged.
+   */
+  async purgeExpiredBatch(cutoff: Date, limit: number, now: Date, decide: (row: { state: TrackingState }) => Transition): Promise<number> {
+    return this.dataSource.transaction(async (m) => {
+      const rows: { id: string; kind: Kind; reference: string; state: TrackingState }[] = await m.query(
+        `SELECT id::text AS id, kind, reference, state FROM tracked_transaction
+          WHERE personal_data_at < $1
+          ORDER BY personal_data_at
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED`,
+        [cutoff, limit],
+      );
+      if (rows.length === 0) return 0;
+      await this.mediaStore.deleteAllOf(m, rows.map((r) => r.id));
+      // One UPDATE per distinct transition (PURGED now, or nothing for a row already purged), not one per row.
+      const groups = new Map<string, { t: Transition; rows: typeof rows }>();
+      for (const row of rows) {
+        const t = decide(row);
+        const key = JSON.stringify(t);
+        if (!groups.has(key)) groups.set(key, { t, rows: [] });
+        groups.get(key)!.rows.push(row);
+      }
+      for (const { t, rows: group } of groups.values()) await this.wipe(m, group, t, now);
+      return rows.length;
+    });
+  }
+
+  /** The writes of a purge on locked rows that share one transition (their media are deleted by the caller). */
+  private async wipe(m: EntityManager, rows: { id: string; kind: Kind; reference: string }[], t: Transition, now: Date): Promise<void> {
+    const nulls = Object.fromEntries(PERSONAL_PROPERTIES.map((p) => [p, null]));
+    const { sets, values } = this.setClause({ ...t.patch, ...nulls }, now);
+    sets.push('personal_data_at = NULL, forced_by = NULL, forced_at = NULL, lease_owner = NULL, lease_expires_at = NULL');
+    await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = ANY($${values.length + 1}::bigint[])`, [...values, rows.map((r) => r.id)]);
+    if (t.events.length) for (const row of rows) await this.feed.append(m, row.kind, row.reference, t.events, now);
   }
 
   async countByKindAndState(): Promise<{ kind: Kind; state: string; count: number }[]> {
@@ -168,19 +367,26 @@ export class TrackedTransactionRepository {
     return rows.length ? { kind: rows[0].kind, reference: rows[0].reference, dueAt: new Date(rows[0].next_attempt_at) } : null;
   }
 
-  private setClause(patch: object, now: Date): { sql: string; values: unknown[] } {
-    const sets: string[] = [];
+  /**
+   * SET assignments for a patch, plus updated_at; a patch that stores any of Jumio's payloads (or a step that
+   * stores media: `personalData`) starts the personal data's age unless it already runs.
+   */
+  private setClause(patch: object, now: Date, opts: { personalData?: boolean } = {}): { sets: SetList; values: unknown[] } {
+    const sets = new SetList();
     const values: unknown[] = [];
+    let personal = opts.personalData ?? false;
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) continue;
       const column = this.columns.get(key);
       if (!column) throw new Error(`unknown tracked_transaction field ${key}`);
       values.push(isJsonColumn(column) && value !== null ? JSON.stringify(value) : value);
-      sets.push(`${column} = $${values.length}`);
+      sets.assign(column, isJsonColumn(column) ? `$${values.length}::jsonb` : `$${values.length}::${this.types.get(column)}`);
+      if (value !== null && (PERSONAL_PROPERTIES as readonly string[]).includes(key)) personal = true;
     }
     values.push(now);
-    sets.push(`updated_at = $${values.length}`);
-    return { sql: sets.join(', '), values };
+    sets.assign('updated_at', `$${values.length}::timestamptz`);
+    if (personal) sets.push(`personal_data_at = coalesce(personal_data_at, $${values.length}::timestamptz)`);
+    return { sets, values };
   }
 
   private fromRow(row: Record<string, unknown>): TrackedTransactionEntity {
@@ -193,4 +399,33 @@ export class TrackedTransactionRepository {
 
 function isJsonColumn(column: string): boolean {
   return ['raw_status', 'raw_details', 'raw_media_list', 'media_plan', 'result'].includes(column);
+}
+
+/** SET assignments by column, so a caller can replace one with its own expression. */
+class SetList {
+  private readonly items: { column: string | null; sql: string; expr: string | null }[] = [];
+
+  assign(column: string, expr: string): void {
+    this.items.push({ column, sql: `${column} = ${expr}`, expr });
+  }
+
+  push(...sql: string[]): void {
+    for (const s of sql) this.items.push({ column: null, sql: s, expr: null });
+  }
+
+  /** The expression assigned to `column`, if any. */
+  peek(column: string): string | null {
+    return this.items.find((i) => i.column === column)?.expr ?? null;
+  }
+
+  /** Removes `column`'s assignment and returns its expression (the caller assigns it its own way). */
+  take(column: string): string | null {
+    const i = this.items.findIndex((x) => x.column === column);
+    if (i < 0) return null;
+    return this.items.splice(i, 1)[0].expr;
+  }
+
+  sql(): string {
+    return this.items.map((i) => i.sql).join(', ');
+  }
 }

@@ -17,7 +17,7 @@ import {
 import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-transport.js';
 import type { CallType, JumioCallRecord } from '../persistence/attempt-log.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
-import { TrackedTransactionRepository, type StepWrites } from '../persistence/tracked-transaction.repository.js';
+import { TrackedTransactionRepository, type ClaimedTransaction, type StepWrites } from '../persistence/tracked-transaction.repository.js';
 import type { ProductDefinition } from '../products/product-definition.js';
 import { ProductRegistry } from '../products/product-registry.js';
 import { MetricsService } from '../../operations/metrics.service.js';
@@ -57,14 +57,14 @@ export class ReconciliationWorker {
     this.schedule = scheduleOf(config);
   }
 
-  async process(row: TrackedTransactionEntity, owner: string, shouldStop: () => boolean): Promise<void> {
+  async process(row: ClaimedTransaction, owner: string, shouldStop: () => boolean): Promise<void> {
     const step = new Step(row, owner, this.repository, this.clock, this.config.reconciler.leaseSeconds);
     try {
       await this.advance(step, this.products.get(row.kind), shouldStop);
     } catch (e) {
       if (e instanceof LeaseLost) return;
       this.logger.error({ err: e, kind: row.kind, transactionId: row.id }, 'reconciliation step failed');
-      await this.repository.release(row.id, owner).catch(() => undefined);
+      await this.repository.release(row.id, owner, row.forcedBy).catch(() => undefined);
     }
   }
 
@@ -222,14 +222,15 @@ export class ReconciliationWorker {
   ): JumioCallRecord {
     this.metrics.jumioCalls.inc({ kind: step.row.kind, call_type: callType, outcome });
     if (res.httpStatus !== null) this.metrics.jumioCallDuration.observe({ kind: step.row.kind, call_type: callType }, res.durationMs / 1000);
-    return { at, endpoint: res.endpoint, callType, httpStatus: res.httpStatus, durationMs: res.durationMs, outcome, error, countsAsAttempt, claim: step.owner };
+    // actor: the admin key that forced this claim's attempt (POST /v1/admin/.../reconcile), null when scheduled.
+    return { at, endpoint: res.endpoint, callType, httpStatus: res.httpStatus, durationMs: res.durationMs, outcome, error, countsAsAttempt, actor: step.row.forcedBy, claim: step.owner };
   }
 }
 
 /** One claim: the row as this replica last wrote it, and the fenced writes that keep it so. */
 class Step {
   constructor(
-    readonly row: TrackedTransactionEntity,
+    readonly row: ClaimedTransaction,
     readonly owner: string,
     private readonly repository: TrackedTransactionRepository,
     private readonly clock: Clock,
@@ -246,8 +247,9 @@ class Step {
     Object.assign(this.row, writes.patch);
   }
 
+  /** Gives the claim back; a forced attempt it took goes back on the row for the next claim. */
   async release(): Promise<void> {
-    await this.repository.release(this.row.id, this.owner);
+    await this.repository.release(this.row.id, this.owner, this.row.forcedBy);
   }
 }
 

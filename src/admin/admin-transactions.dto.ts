@@ -1,0 +1,123 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, isISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateBy, type ValidationArguments } from 'class-validator';
+import { KINDS, TRACKING_STATES, VIEW_STATUSES, type Kind, type TrackingState, type ViewStatus } from '../engine/domain/kinds.js';
+import { TrackingViewDto } from '../engine/tracking/tracking-view.dto.js';
+
+/** A timestamp with its zone: without one, the server's time zone would decide what it means. */
+const ZONED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** An ISO-8601 timestamp with a zone (one message, naming the field). */
+function IsZonedTimestamp(field: string): PropertyDecorator {
+  return ValidateBy({
+    name: 'isZonedTimestamp',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && ZONED_TIMESTAMP.test(value) && isISO8601(value, { strict: true, strictSeparator: true }),
+      defaultMessage: () => `${field} must be an ISO-8601 timestamp with a zone, such as 2026-11-26T10:15:00.000Z`,
+    },
+  });
+}
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+/** PostgreSQL text cannot hold NUL: such a filter could never match, and the database would refuse the query. */
+const NO_NUL = /^[^\u0000]*$/;
+
+/** limit: one message, the one that says what is wrong. */
+function IsPageSize(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isPageSize',
+    validator: {
+      validate: (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 500,
+      defaultMessage: ({ value }: ValidationArguments) =>
+        typeof value !== 'number' || !Number.isInteger(value)
+          ? 'limit must be a whole number from 1 to 500'
+          : value < 1
+            ? 'limit must be at least 1'
+            : 'limit must be at most 500',
+    },
+  });
+}
+
+/** `GET /v1/admin/transactions`: every filter optional, combined with AND. */
+export class ListTransactionsQueryDto {
+  @ApiPropertyOptional({ enum: KINDS })
+  @IsOptional()
+  @IsIn(KINDS, { message: `kind must be one of ${KINDS.join(', ')}` })
+  kind?: Kind;
+
+  @ApiPropertyOptional({ enum: TRACKING_STATES, description: 'tracking.state' })
+  @IsOptional()
+  @IsIn(TRACKING_STATES, { message: `state must be one of ${TRACKING_STATES.join(', ')}` })
+  state?: TrackingState;
+
+  @ApiPropertyOptional({ enum: VIEW_STATUSES, description: "Jumio's lifecycle as the view shows it" })
+  @IsOptional()
+  @IsIn(VIEW_STATUSES, { message: `status must be one of ${VIEW_STATUSES.join(', ')}` })
+  status?: ViewStatus;
+
+  @ApiPropertyOptional({ maxLength: 255, example: 'user-42', description: 'Exact match' })
+  @IsOptional()
+  @IsString({ message: 'customerReference must be a string' })
+  @MaxLength(255, { message: 'customerReference must be at most 255 characters' })
+  @Matches(NO_NUL, { message: 'customerReference must not contain NUL characters' })
+  customerReference?: string;
+
+  @ApiPropertyOptional({ maxLength: 255, example: 'order-1234', description: 'Exact match' })
+  @IsOptional()
+  @IsString({ message: 'merchantReference must be a string' })
+  @MaxLength(255, { message: 'merchantReference must be at most 255 characters' })
+  @Matches(NO_NUL, { message: 'merchantReference must not contain NUL characters' })
+  merchantReference?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-01T00:00:00.000Z', description: 'Tracked at or after this instant (inclusive)' })
+  @IsOptional()
+  @IsZonedTimestamp('createdFrom')
+  createdFrom?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T00:00:00.000Z', description: 'Tracked before this instant (exclusive)' })
+  @IsOptional()
+  @IsZonedTimestamp('createdTo')
+  createdTo?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsPageSize()
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The `next` of the previous page, with the same filters; omit for the first page' })
+  @IsOptional()
+  @IsString({ message: 'cursor must be a value returned as next' })
+  @MaxLength(120, { message: 'cursor must be a value returned as next' })
+  cursor?: string;
+}
+
+export class AdminTransactionParams {
+  @IsIn(KINDS, { message: `kind must be one of ${KINDS.join(', ')}` })
+  kind: Kind;
+
+  @IsUUID('all', { message: 'reference must be a UUID' })
+  reference: string;
+}
+
+export class TransactionPageDto {
+  @ApiProperty({ type: [TrackingViewDto] }) items: TrackingViewDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as cursor for the next page; null on the last page' }) next: string | null;
+}
+
+export class AttemptDto {
+  @ApiProperty({ format: 'date-time' }) at: string;
+  @ApiProperty({ description: 'The path called, without host or credentials', example: '/api/netverify/v2/scans/8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11' })
+  endpoint: string;
+  @ApiProperty({ enum: ['status', 'details', 'media-list', 'medium'] }) callType: string;
+  @ApiProperty({ nullable: true, type: Number, description: 'null when no answer came (timeout, reset)' }) httpStatus: number | null;
+  @ApiProperty() durationMs: number;
+  @ApiProperty({ description: 'PENDING, DONE, FAILED, NOT_FOUND, STORED, or a failure (TIMEOUT, RATE_LIMITED, REFUSED, MALFORMED, ...)' }) outcome: string;
+  @ApiProperty({ nullable: true, type: String }) error: string | null;
+  @ApiProperty({ description: "Whether Jumio's 10-attempt rule counts it (status calls)" }) countsAsAttempt: boolean;
+  @ApiProperty({ nullable: true, type: String, description: 'The API key that forced it (POST .../reconcile); null when scheduled' }) actor: string | null;
+}
+
+export class AttemptListDto {
+  @ApiProperty({ type: [AttemptDto] }) items: AttemptDto[];
+}

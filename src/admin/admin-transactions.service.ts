@@ -1,0 +1,147 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { Clock } from '../engine/clock/clock.js';
+import type { Kind } from '../engine/domain/kinds.js';
+import type { RetrievalSchedule } from '../engine/domain/retrieval-schedule.js';
+import { FINAL_STATES, onCallbackReported, onPersonalDataPurged } from '../engine/domain/tracking-state-machine.js';
+import { EngineException } from '../engine/engine.exception.js';
+import { MediaStore } from '../engine/media/media-store.js';
+import { AttemptLog } from '../engine/persistence/attempt-log.js';
+import type { TrackedTransactionEntity } from '../engine/persistence/tracked-transaction.entity.js';
+import {
+  TrackedTransactionRepository,
+  type ForcedAttempt,
+  type TransactionFilter,
+} from '../engine/persistence/tracked-transaction.repository.js';
+import { scheduleOf } from '../engine/reconciliation/reconciliation.worker.js';
+import { toView, type TrackingView } from '../engine/tracking/tracking-view.js';
+import type { AttemptDto, ListTransactionsQueryDto } from './admin-transactions.dto.js';
+import { decodeListCursor, encodeListCursor } from './transaction-cursor.js';
+
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** Search, inspect, force and purge transactions of every kind (`/v1/admin/transactions`). */
+@Injectable()
+export class AdminTransactionsService {
+  private readonly schedule: RetrievalSchedule;
+
+  constructor(
+    private readonly transactions: TrackedTransactionRepository,
+    private readonly mediaStore: MediaStore,
+    private readonly attemptLog: AttemptLog,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.schedule = scheduleOf(config);
+  }
+
+  /** Newest first; `next` is null on the last page. Two queries per page, whatever its size: rows, then media. */
+  async list(query: ListTransactionsQueryDto): Promise<{ items: TrackingView[]; next: string | null }> {
+    const filter = filterOf(query);
+    const after = query.cursor !== undefined ? decodeListCursor(query.cursor, filter) : null;
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.transactions.list(filter, after, limit + 1);
+    const page = rows.slice(0, limit);
+    const media = await this.mediaStore.listMany(page.map((r) => r.row.id));
+    return {
+      items: page.map(({ row }) => toView(row, media.get(row.id) ?? [])),
+      next: rows.length > limit ? encodeListCursor(page[page.length - 1].position, filter) : null,
+    };
+  }
+
+  /** Every call made to Jumio for the transaction, oldest first (one call at a time per transaction: id order is time order). */
+  async attempts(kind: Kind, reference: string): Promise<{ items: AttemptDto[] }> {
+    const row = await this.get(kind, reference);
+    const calls = await this.attemptLog.forTransaction(row.id);
+    return {
+      items: calls.map((c) => ({
+        at: new Date(c.at).toISOString(),
+        endpoint: c.endpoint,
+        callType: c.callType,
+        httpStatus: c.httpStatus,
+        durationMs: c.durationMs,
+        outcome: c.outcome,
+        error: c.error,
+        countsAsAttempt: c.countsAsAttempt,
+        actor: c.actor,
+      })),
+    };
+  }
+
+  /**
+   * Schedules an attempt now on behalf of `actor` (an API key's name). The reconciler runs it through the normal
+   * claim (one call at a time per transaction) and the rate ceiling, and writes `actor` on the calls it makes.
+   * 409 when the transaction is final.
+   */
+  async reconcile(kind: Kind, reference: string, actor: string): Promise<TrackingView> {
+    const now = this.clock.now();
+    const result = await this.transactions.forceAttempt(kind, reference.toLowerCase(), actor, now, (row) => forcedAttempt(row, now, this.schedule));
+    if (!result) throw notTracked(kind, reference);
+    if (!result.forced) throw new EngineException('TRANSACTION_FINAL', [`already ${result.row.state}: nothing to re-check`]);
+    return this.toView(result.row);
+  }
+
+  /** Deletes the transaction's personal data and keeps its tracking record and attempt log; again: the same answer, no second event. */
+  async purge(kind: Kind, reference: string): Promise<TrackingView> {
+    const now = this.clock.now();
+    const result = await this.transactions.purgePersonalData(kind, reference.toLowerCase(), now, (row) => onPersonalDataPurged(row, now));
+    if (!result) throw notTracked(kind, reference);
+    return this.toView(result.row);
+  }
+
+  private async get(kind: Kind, reference: string): Promise<TrackedTransactionEntity> {
+    const row = await this.transactions.find(kind, reference.toLowerCase());
+    if (!row) throw notTracked(kind, reference);
+    return row;
+  }
+
+  private async toView(row: TrackedTransactionEntity): Promise<TrackingView> {
+    return toView(row, await this.mediaStore.list(row.id));
+  }
+}
+
+/**
+ * What forcing an attempt does, by state:
+ * - final (RETRIEVED, NOT_FOUND, EXHAUSTED, PURGED): refused (409), there is nothing to re-check;
+ * - RECONCILING: the next step is brought forward to now; a claim in flight keeps going (one call at a time) and
+ *   the force is honoured when it finishes;
+ * - AWAITING_CALLBACK, CALLBACK_RECEIVED: reconciliation starts now, as for a FAILED callback report (state
+ *   RECONCILING, event CALLBACK_MISSED, any claim dropped): an admin who asks for a check does not want to wait for the
+ *   grace period, and a CALLBACK_RECEIVED that they doubt is treated like the backend's own FAILED after RECEIVED.
+ * A Retry-After Jumio gave for the transaction still holds: the attempt is due when it ends, if that is later.
+ */
+export function forcedAttempt(row: TrackedTransactionEntity, now: Date, schedule: RetrievalSchedule): ForcedAttempt | null {
+  if (FINAL_STATES.includes(row.state)) return null;
+  const retryAfter = row.retryAfterUntil ? new Date(row.retryAfterUntil) : null;
+  const dueAt = retryAfter && retryAfter.getTime() > now.getTime() ? retryAfter : now;
+  if (row.state === 'RECONCILING') {
+    const current = row.nextAttemptAt ? new Date(row.nextAttemptAt) : null;
+    const next = current && current.getTime() <= dueAt.getTime() ? current : dueAt;
+    return { patch: { nextAttemptAt: next }, events: [], dueAt, dropLease: false };
+  }
+  // As a FAILED report, except when: a FAILED report after earlier attempts keeps Jumio's spacing; an admin's
+  // force is for now.
+  const t = onCallbackReported(row, 'FAILED', now, now, schedule);
+  return { patch: { ...t.patch, nextAttemptAt: dueAt }, events: t.events, dueAt, dropLease: true };
+}
+
+function filterOf(query: ListTransactionsQueryDto): TransactionFilter {
+  const filter: TransactionFilter = {
+    kind: query.kind,
+    state: query.state,
+    status: query.status,
+    customerReference: query.customerReference,
+    merchantReference: query.merchantReference,
+    createdFrom: query.createdFrom !== undefined ? new Date(query.createdFrom) : undefined,
+    createdTo: query.createdTo !== undefined ? new Date(query.createdTo) : undefined,
+  };
+  if (filter.createdFrom && filter.createdTo && filter.createdFrom.getTime() > filter.createdTo.getTime()) {
+    throw new EngineException('INVALID_REQUEST', ['createdFrom must not be after createdTo']);
+  }
+  return filter;
+}
+
+function notTracked(kind: Kind, reference: string): EngineException {
+  return new EngineException('TRANSACTION_NOT_TRACKED', [`${kind} ${reference} is not tracked`]);
+}
