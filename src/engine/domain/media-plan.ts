@@ -8,4 +8,8 @@ import type { MediaRef } from './product-contracts.js';
 export interface MediaPlanEntry extends MediaRef {
   outcome: 'STORED' | 'REFUSED' | null;
   reason: string | null;
+  /** Failed tries so far; after MAX_MEDIUM_FAILURES the medium is REFUSED rather than fetched for 30 days. */
+  failures?: number;
 }
+
+export const MAX_MEDIUM_FAILURES = 5;

@@ -29,7 +29,8 @@ export type JumioFailure =
   | 'NETWORK' // reset, refused, DNS
   | 'MALFORMED' // a body that is not what was promised (not JSON, too deep, wrong content type or signature, cut short)
   | 'TOO_LARGE'
-  | 'REFUSED'; // never sent: an href outside the configured host
+  | 'REFUSED' // never sent: an href outside the configured host
+  | 'CANCELLED'; // never sent: the service is shutting down (not an attempt; the claim is given back)
 
 export interface JumioCallBase {
   /** The path called (with the maskhint query where used), never host or credentials. */
@@ -83,6 +84,13 @@ export class JumioTransport {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.inFlight = new InFlightLimiter(config.jumio.maxInFlight);
+  }
+
+  private sending = true;
+
+  /** Shutdown: calls already sent finish; calls not yet sent are answered CANCELLED and never reach Jumio. */
+  stopSending(): void {
+    this.sending = false;
   }
 
   get callsInFlight(): number {
@@ -175,7 +183,9 @@ export class JumioTransport {
   ): Promise<{ ok: true; response: AxiosResponse<ArrayBuffer>; base: JumioCallBase } | JumioCallFailure> {
     const endpoint = url.pathname + url.search;
     return this.inFlight.run(async () => {
-      await this.rateLimiter.acquire(datacenter);
+      if (this.sending) await this.rateLimiter.acquire(datacenter);
+      // A call still waiting for its slot when shutdown began is not in flight: it is not sent at all.
+      if (!this.sending) return { ok: false, failure: 'CANCELLED', error: 'not sent: the service is shutting down', endpoint, durationMs: 0, httpStatus: null, retryAfterMs: null };
       const started = performance.now();
       const base = (status: number | null): JumioCallBase => ({ endpoint, httpStatus: status, durationMs: Math.round(performance.now() - started) });
       let response: AxiosResponse<ArrayBuffer>;

@@ -3,7 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { DataSource } from 'typeorm';
 import { JumioCallEntity } from './jumio-call.entity.js';
 
-export type CallType = 'status' | 'details' | 'media-list' | 'medium';
+/** `takeover` is not a call: it records that an expired claim's step is redone (see ReconciliationWorker). */
+export type CallType = 'status' | 'details' | 'media-list' | 'medium' | 'takeover';
 
 /** One call to Jumio, as the attempt log keeps it: no credentials, no payload values. */
 export interface JumioCallRecord {
@@ -37,7 +38,7 @@ export class AttemptLog {
     const rows: { kind: string; call_type: string; http_status: number | null; count: string }[] = await this.dataSource.query(
       `SELECT t.kind, c.call_type, c.http_status, count(*) AS count
          FROM jumio_call c JOIN tracked_transaction t ON t.id = c.transaction_id
-        WHERE c.at >= $1
+        WHERE c.at >= $1 AND c.call_type <> 'takeover'
         GROUP BY t.kind, c.call_type, c.http_status
         ORDER BY t.kind, c.call_type, c.http_status NULLS LAST`,
       [since],

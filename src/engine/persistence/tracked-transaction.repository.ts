@@ -40,7 +40,11 @@ export interface NewTrackedTransaction {
 }
 
 /** A claimed transaction, and the API key whose forced attempt the claim took over (null: a scheduled step). */
-export type ClaimedTransaction = TrackedTransactionEntity & { forcedBy: string | null };
+/**
+ * A claimed row, with what the claim found on it: a forced attempt's actor, and the owner of an earlier claim
+ * whose lease expired unsaved (its replica died or stalled, maybe with a call in flight).
+ */
+export type ClaimedTransaction = TrackedTransactionEntity & { forcedBy: string | null; previousOwner: string | null };
 
 /** The admin list's filters; every one optional, all of them combined with AND. */
 export interface TransactionFilter {
@@ -133,17 +137,22 @@ export class TrackedTransactionRepository {
     const rows = rowsOf<Record<string, unknown>>(await this.dataSource.query(
       `UPDATE tracked_transaction t
           SET lease_owner = $1, lease_expires_at = clock_timestamp() + make_interval(secs => $2), forced_by = NULL
-         FROM (SELECT id, forced_by FROM tracked_transaction
+         FROM (SELECT id, forced_by, lease_owner FROM tracked_transaction
                 WHERE next_attempt_at <= $3
                   AND (lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
                 ORDER BY next_attempt_at
                 LIMIT $4
                 FOR UPDATE SKIP LOCKED) due
         WHERE t.id = due.id
-        RETURNING t.*, due.forced_by AS claimed_forced_by`,
+        RETURNING t.*, due.forced_by AS claimed_forced_by, due.lease_owner AS expired_owner`,
       [owner, leaseSeconds, now, limit],
     ));
-    return rows.map((r) => Object.assign(this.fromRow(r), { forcedBy: (r.claimed_forced_by as string | null) ?? null }));
+    return rows.map((r) =>
+      Object.assign(this.fromRow(r), {
+        forcedBy: (r.claimed_forced_by as string | null) ?? null,
+        previousOwner: (r.expired_owner as string | null) ?? null,
+      }),
+    );
   }
 
   /**

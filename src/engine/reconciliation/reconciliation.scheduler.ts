@@ -6,6 +6,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { MetricsService } from '../../operations/metrics.service.js';
 import { Clock } from '../clock/clock.js';
+import { JumioTransport } from '../jumio-transport/jumio-transport.js';
 import { TrackedTransactionRepository } from '../persistence/tracked-transaction.repository.js';
 import { ReconciliationWorker } from './reconciliation.worker.js';
 
@@ -31,6 +32,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
     private readonly worker: ReconciliationWorker,
     private readonly clock: Clock,
     private readonly schedulerRegistry: SchedulerRegistry,
+    private readonly transport: JumioTransport,
     metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REPLICA_ID) readonly replicaId: string,
@@ -71,6 +73,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
   /** Stop claiming, let work in flight finish within the shutdown timeout, then give back what is left. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.transport.stopSending();
     if (this.schedulerRegistry.doesExist('interval', INTERVAL_NAME)) this.schedulerRegistry.deleteInterval(INTERVAL_NAME);
     await this.ticking;
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.config.server.shutdownTimeoutMs).unref());

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { Clock } from '../clock/clock.js';
-import type { MediaPlanEntry } from '../domain/media-plan.js';
+import { MAX_MEDIUM_FAILURES, type MediaPlanEntry } from '../domain/media-plan.js';
 import { JumioPayloadError } from '../domain/product-contracts.js';
 import { retrievalRetryDelayMs, type RetrievalSchedule } from '../domain/retrieval-schedule.js';
 import {
@@ -60,12 +60,36 @@ export class ReconciliationWorker {
   async process(row: ClaimedTransaction, owner: string, shouldStop: () => boolean): Promise<void> {
     const step = new Step(row, owner, this.repository, this.clock, this.config.reconciler.leaseSeconds);
     try {
+      if (row.previousOwner) await this.recordTakeover(step, row.previousOwner);
       await this.advance(step, this.products.get(row.kind), shouldStop);
     } catch (e) {
       if (e instanceof LeaseLost) return;
       this.logger.error({ err: e, kind: row.kind, transactionId: row.id }, 'reconciliation step failed');
-      await this.repository.release(row.id, owner, row.forcedBy).catch(() => undefined);
+      await this.backOff(step).catch(() => this.repository.release(row.id, owner, row.forcedBy).catch(() => undefined));
     }
+  }
+
+  /**
+   * The previous claim's lease expired before it saved: its replica died or stalled, perhaps with a call in
+   * flight that Jumio answered but nobody recorded. The step is redone now; the log says so, so the one call
+   * that may be repeated is accounted for.
+   */
+  private async recordTakeover(step: Step, previousOwner: string): Promise<void> {
+    const error = `the claim ${previousOwner} expired before it was saved; a call it had in flight may have reached Jumio and is made again`;
+    await step.save({
+      patch: {},
+      calls: [{ at: this.clock.now(), endpoint: '(lease takeover)', callType: 'takeover', httpStatus: null, durationMs: 0, outcome: 'LEASE_EXPIRED', error, countsAsAttempt: false, claim: step.owner }],
+      keepLease: true,
+    });
+  }
+
+  /**
+   * A step that failed for a reason of our own (a bug, the database) must not be claimed again at once and call
+   * Jumio in a loop: the transaction waits the retrieval retry delay, with the cause kept generic (the log has it).
+   */
+  private async backOff(step: Step): Promise<void> {
+    const next = new Date(this.clock.now().getTime() + retrievalRetryDelayMs(this.schedule));
+    await step.save({ patch: { lastError: 'internal error while reconciling; see the service log', nextAttemptAt: next }, keepLease: false });
   }
 
   private async advance(step: Step, product: ProductDefinition, shouldStop: () => boolean): Promise<void> {
@@ -82,6 +106,7 @@ export class ReconciliationWorker {
       return step.save({ patch: t.patch, events: t.events, keepLease: false });
     }
     if (row.status !== 'DONE' && row.status !== 'FAILED') {
+      if (shouldStop()) return step.release();
       const final = await this.checkStatus(step, product);
       if (!final) return;
     }
@@ -93,6 +118,7 @@ export class ReconciliationWorker {
   private async checkStatus(step: Step, product: ProductDefinition): Promise<boolean> {
     const at = this.clock.now();
     const res = await product.gateway.fetchStatus(step.target);
+    if (!res.ok && res.failure === 'CANCELLED') return step.release().then(() => false);
     let answer: StatusAnswer;
     let outcome: string;
     const extra: StepWrites['patch'] = {};
@@ -148,19 +174,21 @@ export class ReconciliationWorker {
       if (shouldStop()) return step.release();
       const at = this.clock.now();
       const res = await product.gateway.fetchMedium(step.target, entry);
+      if (!res.ok && res.failure === 'CANCELLED') return step.release();
       const plan = (row.mediaPlan ?? []).map((e) => ({ ...e }));
       const mine = plan.find((e) => e.name === entry.name)!;
       if (res.ok) {
         mine.outcome = 'STORED';
         const call = this.callRecord(step, 'medium', at, res, 'STORED', false, null);
         await step.save({ patch: { mediaPlan: plan }, calls: [call], media: [{ name: entry.name, medium: { bytes: res.bytes, contentType: res.contentType } }], keepLease: true });
-      } else if (PERMANENT_MEDIUM_FAILURES.has(res.failure)) {
-        mine.outcome = 'REFUSED';
-        mine.reason = res.error;
-        const call = this.callRecord(step, 'medium', at, res, res.failure, false, `${entry.name}: ${res.error}`);
-        await step.save({ patch: { mediaPlan: plan }, calls: [call], keepLease: true });
       } else {
-        return this.retryLater(step, this.callRecord(step, 'medium', at, res, res.failure, false, `${entry.name}: ${res.error}`), res);
+        const call = this.callRecord(step, 'medium', at, res, res.failure, false, `${entry.name}: ${res.error}`);
+        mine.failures = (mine.failures ?? 0) + 1;
+        const permanent = PERMANENT_MEDIUM_FAILURES.has(res.failure);
+        if (!permanent && mine.failures < MAX_MEDIUM_FAILURES) return this.retryLater(step, call, res, { mediaPlan: plan });
+        mine.outcome = 'REFUSED';
+        mine.reason = permanent ? res.error : `gave up after ${mine.failures} failed tries: ${res.error}`;
+        await step.save({ patch: { mediaPlan: plan }, calls: [call], keepLease: true });
       }
     }
     const t = onRetrievalComplete(this.clock.now());
@@ -183,6 +211,10 @@ export class ReconciliationWorker {
     let call: JumioCallRecord | undefined;
     if (request) {
       const res = await request;
+      if (!res.ok && res.failure === 'CANCELLED') {
+        await step.release();
+        return null;
+      }
       if (!res.ok) {
         await this.retryLater(step, this.callRecord(step, callType, at, res, res.failure, false, res.error), res);
         return null;
@@ -201,11 +233,16 @@ export class ReconciliationWorker {
   }
 
   /** Details and media that failed in transit are tried again later, never the status. */
-  private async retryLater(step: Step, call: JumioCallRecord | undefined, failure: { error: string; retryAfterMs: number | null }): Promise<void> {
+  private async retryLater(
+    step: Step,
+    call: JumioCallRecord | undefined,
+    failure: { error: string; retryAfterMs: number | null },
+    extra: StepWrites['patch'] = {},
+  ): Promise<void> {
     const now = this.clock.now().getTime();
     const delay = Math.max(retrievalRetryDelayMs(this.schedule), failure.retryAfterMs ?? 0);
     await step.save({
-      patch: { lastError: failure.error, nextAttemptAt: new Date(now + delay) },
+      patch: { ...extra, lastError: failure.error, nextAttemptAt: new Date(now + delay) },
       calls: call ? [call] : [],
       keepLease: false,
     });
