@@ -16,6 +16,7 @@ import {
 } from '../engine/persistence/tracked-transaction.repository.js';
 import { scheduleOf } from '../engine/reconciliation/reconciliation.worker.js';
 import { toView, type TrackingView } from '../engine/tracking/tracking-view.js';
+import { notTracked, TrackingService } from '../engine/tracking/tracking.service.js';
 import type { AttemptDto, ListTransactionsQueryDto } from './admin-transactions.dto.js';
 import { decodeListCursor, encodeListCursor } from './transaction-cursor.js';
 
@@ -31,6 +32,7 @@ export class AdminTransactionsService {
     private readonly mediaStore: MediaStore,
     private readonly attemptLog: AttemptLog,
     private readonly clock: Clock,
+    private readonly tracking: TrackingService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.schedule = scheduleOf(config);
@@ -90,14 +92,12 @@ export class AdminTransactionsService {
     return this.toView(result.row);
   }
 
-  private async get(kind: Kind, reference: string): Promise<TrackedTransactionEntity> {
-    const row = await this.transactions.find(kind, reference.toLowerCase());
-    if (!row) throw notTracked(kind, reference);
-    return row;
+  private get(kind: Kind, reference: string): Promise<TrackedTransactionEntity> {
+    return this.tracking.get(kind, reference);
   }
 
-  private async toView(row: TrackedTransactionEntity): Promise<TrackingView> {
-    return toView(row, await this.mediaStore.list(row.id));
+  private toView(row: TrackedTransactionEntity): Promise<TrackingView> {
+    return this.tracking.toView(row);
   }
 }
 
@@ -140,8 +140,4 @@ function filterOf(query: ListTransactionsQueryDto): TransactionFilter {
     throw new EngineException('INVALID_REQUEST', ['createdFrom must not be after createdTo']);
   }
   return filter;
-}
-
-function notTracked(kind: Kind, reference: string): EngineException {
-  return new EngineException('TRANSACTION_NOT_TRACKED', [`${kind} ${reference} is not tracked`]);
 }

@@ -97,18 +97,19 @@ export class TrackingService {
     return this.feed.read(after, limit ?? 100);
   }
 
-  private async get(kind: Kind, reference: string): Promise<TrackedTransactionEntity> {
+  /** The tracked transaction, or TRANSACTION_NOT_TRACKED (a 404). */
+  async get(kind: Kind, reference: string): Promise<TrackedTransactionEntity> {
     const row = await this.repository.find(kind, reference.toLowerCase());
     if (!row) throw notTracked(kind, reference);
     return row;
   }
 
-  private async toView(row: TrackedTransactionEntity): Promise<TrackingView> {
+  async toView(row: TrackedTransactionEntity): Promise<TrackingView> {
     return toView(row, await this.mediaStore.list(row.id));
   }
 }
 
-function notTracked(kind: Kind, reference: string): EngineException {
+export function notTracked(kind: Kind, reference: string): EngineException {
   return new EngineException('TRANSACTION_NOT_TRACKED', [`${kind} ${reference} is not tracked; track it first with POST /v1/${kind}`]);
 }
 
