@@ -68,6 +68,23 @@ describe('Document Verification', () => {
     expect(v.result.document.customDocumentCode).toEqual(expect.any(String));
   });
 
+  it('callback RECEIVED means no call; FAILED means a call at once', async () => {
+    const received = randomUUID();
+    const failed = randomUUID();
+    h.t.simulator.script({ kind: 'document', reference: received });
+    h.t.simulator.script({ kind: 'document', reference: failed });
+    await h.track('document-verifications', received);
+    await h.track('document-verifications', failed);
+    await h.t.http().post(`/v1/document-verifications/${received}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: 'RECEIVED' }).expect(200);
+    await h.t.http().post(`/v1/document-verifications/${failed}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: 'FAILED' }).expect(200);
+    await h.t.scheduler.drain();
+    expect((await h.view('document-verifications', failed)).tracking.state).toBe('RETRIEVED');
+    expect(ruleViolations(h.t.simulator.requests({ reference: failed }))).toEqual([]);
+    await h.advance(86400);
+    expect(h.t.simulator.requests({ reference: received })).toHaveLength(0);
+    expect((await h.view('document-verifications', received)).tracking.state).toBe('CALLBACK_RECEIVED');
+  });
+
   it('404 is NOT_FOUND', async () => {
     const ref = randomUUID();
     h.t.simulator.script({ kind: 'document', reference: ref, final: 'NOT_FOUND' });
@@ -150,6 +167,29 @@ describe('Authentication', () => {
     await h.advance(300);
     const v = await h.view('authentications', ref);
     expect(v).toMatchObject({ status: 'DONE', tracking: { state: 'RETRIEVED' }, result: { transactionResult: final } });
+  });
+
+  it('404 is NOT_FOUND, and nothing is called after it', async () => {
+    const ref = randomUUID();
+    h.t.simulator.script({ kind: 'authentication', reference: ref, final: 'NOT_FOUND' });
+    await h.track('authentications', ref);
+    await h.advance(300);
+    expect(await h.view('authentications', ref)).toMatchObject({ status: 'NOT_FOUND', result: null, tracking: { state: 'NOT_FOUND', attempts: 1 } });
+    await h.advance(86400);
+    expect(h.t.simulator.requests({ reference: ref })).toHaveLength(1);
+  });
+
+  it('the metrics carry every kind', async () => {
+    const doc = randomUUID();
+    h.t.simulator.script({ kind: 'document', reference: doc });
+    await h.track('document-verifications', doc);
+    await h.advance(300);
+    const text = (await h.t.http().get('/metrics').expect(200)).text;
+    for (const kind of ['authentications', 'document-verifications']) {
+      expect(text).toMatch(new RegExp(`^jumio_fallback_attempts_total\\{kind="${kind}",outcome="DONE"\\} \\d+$`, 'm'));
+      expect(text).toMatch(new RegExp(`^jumio_fallback_transactions\\{kind="${kind}",state="RETRIEVED"\\} \\d+$`, 'm'));
+      expect(text).toMatch(new RegExp(`^jumio_fallback_jumio_call_duration_seconds_count\\{kind="${kind}",call_type="medium"\\} \\d+$`, 'm'));
+    }
   });
 
   it('callback RECEIVED means no call; FAILED means a call at once', async () => {
