@@ -20,6 +20,7 @@ import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { databaseOptions } from '../src/database/database-options.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
 import { freePort } from '../src/database/free-port.js';
+import { DataCipher } from '../src/engine/crypto/data-cipher.js';
 import { onPersonalDataPurged } from '../src/engine/domain/tracking-state-machine.js';
 import { ChangeFeed } from '../src/engine/feed/change-feed.js';
 import { PostgresMediaStore } from '../src/engine/media/media-store.js';
@@ -90,9 +91,10 @@ async function main(): Promise<void> {
     log(`loaded in ${((Date.now() - loadStart) / 1000).toFixed(1)} s: ${await sizes(ds)}`);
 
     const feed = new ChangeFeed(ds);
-    const media = new PostgresMediaStore(ds);
+    const cipher = new DataCipher([{ id: 'bench', key: randomBytes(32) }]);
+    const media = new PostgresMediaStore(ds, cipher);
     const attempts = new AttemptLog(ds);
-    const repo = new TrackedTransactionRepository(ds, feed, media, attempts);
+    const repo = new TrackedTransactionRepository(ds, feed, media, attempts, cipher);
     const fixtures = await pickFixtures(ds);
 
     const list = (filter: TransactionFilter, after: ListPosition | null = null) => async () => {

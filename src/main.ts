@@ -5,6 +5,7 @@ import { createApplication } from './app.factory.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { pointEveryDatacenterAt } from './sandbox/sandbox.js';
+import { useSandboxDataKey } from './sandbox/sandbox-data-key.js';
 import { JumioSimulator } from './simulator/jumio-simulator.js';
 
 /**
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // The sandbox without DATA_ENCRYPTION_KEYS: a development key generated once and kept under ./.data.
+  if (config.sandbox) useSandboxDataKey(config);
 
   const stops: (() => Promise<void>)[] = [];
   let database: EmbeddedDatabase | undefined;

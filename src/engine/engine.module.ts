@@ -1,5 +1,8 @@
 import { HttpModule } from '@nestjs/axios';
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { DataCipher } from './crypto/data-cipher.js';
 import { EventsController } from './feed/events.controller.js';
 import { ChangeFeed } from './feed/change-feed.js';
 import { JumioTransport } from './jumio-transport/jumio-transport.js';
@@ -31,6 +34,8 @@ export class EngineModule {
         OutboundRateLimiter,
         JumioTransport,
         ChangeFeed,
+        // Personal data at rest: the keys of DATA_ENCRYPTION_KEYS (the sandbox generates one before start-up).
+        { provide: DataCipher, useFactory: (config: AppConfig) => new DataCipher(config.security.encryptionKeys), inject: [APP_CONFIG] },
         { provide: MediaStore, useClass: PostgresMediaStore },
         AttemptLog,
         TrackedTransactionRepository,
@@ -38,7 +43,7 @@ export class EngineModule {
         ReconciliationScheduler,
         TrackingService,
       ],
-      exports: [ProductRegistry, JumioTransport, TrackingService, ReconciliationScheduler, MediaStore, AttemptLog, TrackedTransactionRepository, ...runtimeProviders],
+      exports: [DataCipher, ProductRegistry, JumioTransport, TrackingService, ReconciliationScheduler, MediaStore, AttemptLog, TrackedTransactionRepository, ...runtimeProviders],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { DataCipher } from '../crypto/data-cipher.js';
 import { StoredMediumEntity } from '../persistence/stored-medium.entity.js';
 
 export interface MediumToStore {
@@ -18,6 +19,7 @@ export interface StoredMediumInfo {
 /**
  * Where retrieved images, facemaps and PDFs live. PostgreSQL for now (bytea next to the transaction, written
  * in the same transaction as the step that fetched it); the abstract class is the seam for an object store.
+ * The bytes are encrypted at rest (DataCipher); sizes and SHA-256 are those of the medium itself.
  */
 export abstract class MediaStore {
   /** Stores once: a second put of the same name keeps the first. */
@@ -31,17 +33,27 @@ export abstract class MediaStore {
   abstract deleteAllOf(m: EntityManager, transactionIds: string[]): Promise<void>;
 }
 
+/**
+ * stored_medium: `content` is DataCipher's binary format bound to `stored_medium:<transaction_id>:<name>`, and
+ * `key_id` names its key (NULL: a medium stored in clear before encryption, read as it is). `key_id` is read and
+ * written by this SQL only, not mapped on the entity, and says which media still need an old key.
+ */
 @Injectable()
 export class PostgresMediaStore extends MediaStore {
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cipher: DataCipher,
+  ) {
     super();
   }
 
   async put(m: EntityManager, transactionId: string, name: string, medium: MediumToStore, now: Date): Promise<void> {
+    const sha256 = createHash('sha256').update(medium.bytes).digest('hex');
+    const content = this.cipher.encryptBytes(medium.bytes, mediumContext(transactionId, name));
     await m.query(
-      `INSERT INTO stored_medium (transaction_id, name, content_type, byte_size, sha256, content, stored_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (transaction_id, name) DO NOTHING`,
-      [transactionId, name, medium.contentType, medium.bytes.length, createHash('sha256').update(medium.bytes).digest('hex'), medium.bytes, now],
+      `INSERT INTO stored_medium (transaction_id, name, content_type, byte_size, sha256, content, key_id, stored_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (transaction_id, name) DO NOTHING`,
+      [transactionId, name, medium.contentType, medium.bytes.length, sha256, content, this.cipher.activeKeyId, now],
     );
   }
 
@@ -64,13 +76,14 @@ export class PostgresMediaStore extends MediaStore {
   }
 
   async get(transactionId: string, name: string): Promise<(StoredMediumInfo & { bytes: Buffer }) | null> {
-    const rows: { content_type: string; byte_size: number; sha256: string; content: Buffer }[] = await this.dataSource.query(
-      `SELECT content_type, byte_size, sha256, content FROM stored_medium WHERE transaction_id = $1 AND name = $2`,
+    const rows: { content_type: string; byte_size: number; sha256: string; content: Buffer; key_id: string | null }[] = await this.dataSource.query(
+      `SELECT content_type, byte_size, sha256, content, key_id FROM stored_medium WHERE transaction_id = $1 AND name = $2`,
       [transactionId, name],
     );
     if (rows.length === 0) return null;
     const r = rows[0];
-    return { name, contentType: r.content_type, byteSize: r.byte_size, sha256: r.sha256, bytes: r.content };
+    const bytes = this.cipher.decryptBytes(r.content, mediumContext(transactionId, name), r.key_id);
+    return { name, contentType: r.content_type, byteSize: r.byte_size, sha256: r.sha256, bytes };
   }
 
   async deleteAll(m: EntityManager, transactionId: string): Promise<void> {
@@ -81,6 +94,11 @@ export class PostgresMediaStore extends MediaStore {
     if (transactionIds.length === 0) return;
     await m.query(`DELETE FROM stored_medium WHERE transaction_id = ANY($1::bigint[])`, [transactionIds]);
   }
+}
+
+/** The additional authenticated data of a medium's bytes. */
+function mediumContext(transactionId: string, name: string): string {
+  return `stored_medium:${transactionId}:${name}`;
 }
 
 /** front, back, face, then numbered media in numeric order (liveness-2 before liveness-10), then the rest. */

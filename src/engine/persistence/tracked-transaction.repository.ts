@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { DataCipher, DataDecryptionError } from '../crypto/data-cipher.js';
 import type { Kind, TrackingState, ViewStatus } from '../domain/kinds.js';
 import type { EventType, TrackingPatch, Transition } from '../domain/tracking-state-machine.js';
 import type { MediaPlanEntry } from '../domain/media-plan.js';
@@ -76,6 +77,14 @@ export interface ForcedAttempt extends Transition {
 /** The columns that hold what Jumio sent: personal data, deleted by a purge. */
 const PERSONAL_PROPERTIES = ['rawStatus', 'rawDetails', 'rawMediaList', 'mediaPlan', 'result'] as const;
 
+/**
+ * The columns encrypted at rest (DataCipher's JSON envelope, bound to `tracked_transaction:<id>:<column>`):
+ * Jumio's payloads and the normalized result. media_plan stays in clear: it holds media names, Jumio's hrefs
+ * (which carry only the transaction's reference) and per-medium outcomes, and no personal value; the reference,
+ * the backend's merchant/customer references and the attempt log are tracking data, not Jumio's personal data.
+ */
+const ENCRYPTED_PROPERTIES = ['rawStatus', 'rawDetails', 'rawMediaList', 'result'] as const;
+
 /** The columns a view needs (never the raw payloads), for lists of many rows. */
 const VIEW_COLUMNS = [
   'id', 'kind', 'reference', 'datacenter', 'merchant_reference', 'customer_reference', 'acquired_at', 'callback_deadline',
@@ -94,19 +103,26 @@ export class TrackedTransactionRepository {
   /** Column name to SQL type, for casts in SET expressions. */
   private readonly types: Map<string, string>;
 
+  /** Database names of the encrypted columns. */
+  private readonly encryptedColumns: Set<string>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly feed: ChangeFeed,
     private readonly mediaStore: MediaStore,
     private readonly attemptLog: AttemptLog,
+    private readonly cipher: DataCipher,
   ) {
     const metadata = dataSource.getMetadata(TrackedTransactionEntity);
     this.columns = new Map(metadata.columns.map((c) => [c.propertyName, c.databaseName]));
     this.types = new Map(metadata.columns.map((c) => [c.databaseName, String(c.type)]));
+    this.encryptedColumns = new Set(ENCRYPTED_PROPERTIES.map((p) => this.columns.get(p)!));
   }
 
+  /** The row with its encrypted columns decrypted (throws DataDecryptionError: a 503 on an HTTP request). */
   async find(kind: Kind, reference: string, manager: EntityManager = this.dataSource.manager): Promise<TrackedTransactionEntity | null> {
-    return manager.findOne(TrackedTransactionEntity, { where: { kind, reference } });
+    const row = await manager.findOne(TrackedTransactionEntity, { where: { kind, reference } });
+    return row && this.decrypted(row);
   }
 
   /** Inserts unless (kind, reference) exists; the TRACKED event is written in the same transaction. */
@@ -147,11 +163,35 @@ export class TrackedTransactionRepository {
         RETURNING t.*, due.forced_by AS claimed_forced_by, due.lease_owner AS expired_owner`,
       [owner, leaseSeconds, now, limit],
     ));
-    return rows.map((r) =>
-      Object.assign(this.fromRow(r), {
-        forcedBy: (r.claimed_forced_by as string | null) ?? null,
-        previousOwner: (r.expired_owner as string | null) ?? null,
-      }),
+    const claimed: ClaimedTransaction[] = [];
+    for (const r of rows) {
+      const forcedBy = (r.claimed_forced_by as string | null) ?? null;
+      let row: TrackedTransactionEntity;
+      try {
+        row = this.fromRow(r);
+      } catch (e) {
+        if (!(e instanceof DataDecryptionError)) throw e;
+        await this.setAside(String(r.id), owner, forcedBy, leaseSeconds, e);
+        continue;
+      }
+      claimed.push(Object.assign(row, { forcedBy, previousOwner: (r.expired_owner as string | null) ?? null }));
+    }
+    return claimed;
+  }
+
+  /**
+   * A claimed row whose stored data cannot be decrypted (a key missing from DATA_ENCRYPTION_KEYS) is not worked
+   * on: it would fail at every step, and the rest of the batch must go on. It is given back, blocked for a lease
+   * period (tried again then, e.g. once the key is back; no takeover is recorded: the owner is cleared), with the
+   * cause in last_error. Its force, if any, goes back on it.
+   */
+  private async setAside(id: string, owner: string, forcedBy: string | null, leaseSeconds: number, e: DataDecryptionError): Promise<void> {
+    const error = `stored data cannot be decrypted (${e.reason}${e.keyId ? `, key "${e.keyId}"` : ''}); set aside until DATA_ENCRYPTION_KEYS can read it`;
+    await this.dataSource.query(
+      `UPDATE tracked_transaction
+          SET lease_owner = NULL, lease_expires_at = clock_timestamp() + make_interval(secs => $3), forced_by = coalesce(forced_by, $4), last_error = $5
+        WHERE id = $1 AND lease_owner = $2`,
+      [id, owner, leaseSeconds, forcedBy, error],
     );
   }
 
@@ -164,7 +204,7 @@ export class TrackedTransactionRepository {
   async applyStep(id: string, owner: string, writes: StepWrites, now: Date, leaseSeconds: number): Promise<boolean> {
     return this.dataSource.transaction(async (m) => {
       if (writes.calls?.length) await this.attemptLog.append(m, id, writes.calls);
-      const { sets, values } = this.setClause(writes.patch, now, { personalData: (writes.media?.length ?? 0) > 0 });
+      const { sets, values } = this.setClause(writes.patch, now, { personalData: (writes.media?.length ?? 0) > 0, id });
       if (writes.keepLease) {
         sets.push(`lease_expires_at = clock_timestamp() + make_interval(secs => ${Number(leaseSeconds)})`);
       } else {
@@ -200,11 +240,12 @@ export class TrackedTransactionRepository {
     now: Date,
   ): Promise<TrackedTransactionEntity | null> {
     return this.dataSource.transaction(async (m) => {
-      const row = await m.findOne(TrackedTransactionEntity, { where: { kind, reference }, lock: { mode: 'pessimistic_write' } });
-      if (!row) return null;
+      const locked = await m.findOne(TrackedTransactionEntity, { where: { kind, reference }, lock: { mode: 'pessimistic_write' } });
+      if (!locked) return null;
+      const row = this.decrypted(locked);
       const decision = decide(row);
       if (decision && (Object.keys(decision.patch).length > 0 || decision.events.length > 0)) {
-        const { sets, values } = this.setClause(decision.patch, now);
+        const { sets, values } = this.setClause(decision.patch, now, { id: row.id });
         sets.push('lease_owner = NULL, lease_expires_at = NULL');
         // Nothing scheduled any more: a forced attempt still waiting has nothing left to force.
         if (decision.patch.nextAttemptAt === null) sets.push('forced_by = NULL, forced_at = NULL');
@@ -272,11 +313,12 @@ export class TrackedTransactionRepository {
     decide: (row: TrackedTransactionEntity) => ForcedAttempt | null,
   ): Promise<{ row: TrackedTransactionEntity; forced: boolean } | null> {
     return this.dataSource.transaction(async (m) => {
-      const row = await m.findOne(TrackedTransactionEntity, { where: { kind, reference }, lock: { mode: 'pessimistic_write' } });
-      if (!row) return null;
+      const locked = await m.findOne(TrackedTransactionEntity, { where: { kind, reference }, lock: { mode: 'pessimistic_write' } });
+      if (!locked) return null;
+      const row = this.decrypted(locked);
       const decision = decide(row);
       if (!decision) return { row, forced: false };
-      const { sets, values } = this.setClause(decision.patch, now);
+      const { sets, values } = this.setClause(decision.patch, now, { id: row.id });
       values.push(actor, decision.dueAt);
       sets.push(`forced_by = $${values.length - 1}, forced_at = $${values.length}`);
       if (decision.dropLease) sets.push('lease_owner = NULL, lease_expires_at = NULL');
@@ -378,9 +420,10 @@ export class TrackedTransactionRepository {
 
   /**
    * SET assignments for a patch, plus updated_at; a patch that stores any of Jumio's payloads (or a step that
-   * stores media: `personalData`) starts the personal data's age unless it already runs.
+   * stores media: `personalData`) starts the personal data's age unless it already runs. Values of the
+   * encrypted columns are encrypted here, bound to the row `id` (required for them; null stays NULL).
    */
-  private setClause(patch: object, now: Date, opts: { personalData?: boolean } = {}): { sets: SetList; values: unknown[] } {
+  private setClause(patch: object, now: Date, opts: { personalData?: boolean; id?: string } = {}): { sets: SetList; values: unknown[] } {
     const sets = new SetList();
     const values: unknown[] = [];
     let personal = opts.personalData ?? false;
@@ -388,7 +431,8 @@ export class TrackedTransactionRepository {
       if (value === undefined) continue;
       const column = this.columns.get(key);
       if (!column) throw new Error(`unknown tracked_transaction field ${key}`);
-      values.push(isJsonColumn(column) && value !== null ? JSON.stringify(value) : value);
+      const stored = value !== null && this.encryptedColumns.has(column) ? this.cipher.encryptJson(value, this.context(opts.id, column)) : value;
+      values.push(isJsonColumn(column) && stored !== null ? JSON.stringify(stored) : stored);
       sets.assign(column, isJsonColumn(column) ? `$${values.length}::jsonb` : `$${values.length}::${this.types.get(column)}`);
       if (value !== null && (PERSONAL_PROPERTIES as readonly string[]).includes(key)) personal = true;
     }
@@ -398,11 +442,28 @@ export class TrackedTransactionRepository {
     return { sets, values };
   }
 
+  /** A raw row (RETURNING t.*, the list's columns) as an entity, decrypted. */
   private fromRow(row: Record<string, unknown>): TrackedTransactionEntity {
     const entity = new TrackedTransactionEntity();
     for (const [property, column] of this.columns) (entity as unknown as Record<string, unknown>)[property] = row[column];
     entity.id = String(row.id);
+    return this.decrypted(entity);
+  }
+
+  /** Decrypts the encrypted columns in place (values stored before encryption read as they are). */
+  private decrypted<T extends TrackedTransactionEntity>(entity: T): T {
+    const fields = entity as unknown as Record<string, unknown>;
+    for (const property of ENCRYPTED_PROPERTIES) {
+      const value = fields[property];
+      if (value !== null && value !== undefined) fields[property] = this.cipher.decryptJson(value, this.context(String(entity.id), this.columns.get(property)!));
+    }
     return entity;
+  }
+
+  /** The additional authenticated data of one encrypted column of one row. */
+  private context(id: string | undefined, column: string): string {
+    if (!id) throw new Error(`tracked_transaction.${column} is encrypted: writing it needs the row's id`);
+    return `tracked_transaction:${id}:${column}`;
   }
 }
 
