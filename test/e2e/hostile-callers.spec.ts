@@ -115,6 +115,7 @@ describe('hostile callers', () => {
     fc.record({ reference: fc.uuid(), datacenter: junkValue.filter((v) => !['US', 'EU', 'SGP'].includes(v as string)) }),
     fc.record({ reference: fc.uuid(), callbackGraceSeconds: fc.oneof(fc.integer({ min: 86401 }), fc.integer({ max: -1 }), fc.double({ noInteger: true }), junkString) }),
     fc.record({ reference: fc.uuid(), merchantReference: fc.oneof(fc.string({ minLength: 256, maxLength: 2000 }), fc.integer(), fc.object()) }),
+    fc.record({ reference: fc.uuid(), customerReference: fc.tuple(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 })).map(([a, b]) => `${a}\u0000${b}`) }),
     fc.record({ reference: fc.uuid(), acquiredAt: fc.oneof(junkString, fc.integer(), fc.constant('2999-01-01T00:00:00Z')) }),
     fc.record({ reference: fc.uuid(), [`x${Math.random().toString(36).slice(2, 6)}`]: junkValue }),
     fc.tuple(fc.uuid(), fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !['reference', 'acquiredAt', 'datacenter', 'merchantReference', 'customerReference', 'callbackGraceSeconds', '__proto__'].includes(k)), junkValue).map(([reference, key, value]) => ({ reference, [key]: value })),

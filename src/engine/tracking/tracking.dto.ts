@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+
+/** PostgreSQL text cannot hold NUL: refused as bad input rather than failing in the database. */
+const NO_NUL = /^[^\u0000]*$/;
 import { DATACENTERS, KINDS, type Datacenter } from '../domain/kinds.js';
 
 /**
@@ -29,12 +32,14 @@ export class TrackTransactionDto {
   @IsOmittable()
   @IsString({ message: 'merchantReference must be a string' })
   @MaxLength(255, { message: 'merchantReference must be at most 255 characters' })
+  @Matches(NO_NUL, { message: 'merchantReference must not contain NUL characters' })
   merchantReference?: string;
 
   @ApiPropertyOptional({ maxLength: 255, example: 'user-42' })
   @IsOmittable()
   @IsString({ message: 'customerReference must be a string' })
   @MaxLength(255, { message: 'customerReference must be at most 255 characters' })
+  @Matches(NO_NUL, { message: 'customerReference must not contain NUL characters' })
   customerReference?: string;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 86400, example: 600, description: 'How long to wait for the callback after acquiredAt. Defaults to CALLBACK_GRACE_SECONDS.' })
