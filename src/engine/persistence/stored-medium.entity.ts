@@ -9,4 +9,6 @@ export class StoredMediumEntity {
   @Column({ type: 'text' }) sha256: string;
   @Column({ type: 'bytea', select: false }) content: Buffer;
   @Column({ name: 'stored_at', type: 'timestamptz' }) storedAt: Date;
+  /** The data key that encrypted `content`; null for media stored before encryption at rest. */
+  @Column({ name: 'key_id', type: 'text', nullable: true }) keyId: string | null;
 }

@@ -33,6 +33,11 @@ export class TrackedTransactionEntity {
   @Column({ type: 'jsonb', nullable: true }) result: Record<string, unknown> | null;
   @Column({ name: 'retrieved_at', type: 'timestamptz', nullable: true }) retrievedAt: Date | null;
   @Column({ name: 'purged_at', type: 'timestamptz', nullable: true }) purgedAt: Date | null;
+  /** An admin's forced attempt: the key's name, read and cleared by the next claim (see claimDue). */
+  @Column({ name: 'forced_by', type: 'text', nullable: true }) forcedByKey: string | null;
+  @Column({ name: 'forced_at', type: 'timestamptz', nullable: true }) forcedAt: Date | null;
+  /** When personal data was first stored: retention counts from here. */
+  @Column({ name: 'personal_data_at', type: 'timestamptz', nullable: true }) personalDataAt: Date | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }
