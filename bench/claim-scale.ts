@@ -1,0 +1,100 @@
+/**
+ * Benchmark 3: the scheduler's claim (TrackedTransactionRepository.claimDue) at growing table sizes.
+ *
+ * The repository's exact statement (CLAIM_SQL, checked against the compiled repository) is timed many times with
+ * its parameters (owner, lease 60 s, now, limit = JUMIO_MAX_IN_FLIGHT's default 8), each inside BEGIN ... ROLLBACK so every run finds the
+ * same due rows (a claim really takes them: without the rollback the due rows would be leased after a few runs).
+ * The time is the client's round trip of the statement (parse, plan, execute), as the scheduler sees it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import { quantile, ROOT } from './lib/support.js';
+
+/**
+ * TrackedTransactionRepository.claimDue's statement, copied verbatim (calling the repository would tie the bench
+ * to its constructor, which changes as the engine grows). `claimSqlMatchesRepository` checks, on every run, that
+ * the compiled repository still sends exactly this text.
+ */
+export const CLAIM_SQL = `UPDATE tracked_transaction t
+          SET lease_owner = $1, lease_expires_at = clock_timestamp() + make_interval(secs => $2), forced_by = NULL
+         FROM (SELECT id, forced_by, lease_owner FROM tracked_transaction
+                WHERE next_attempt_at <= $3
+                  AND (lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
+                ORDER BY next_attempt_at
+                LIMIT $4
+                FOR UPDATE SKIP LOCKED) due
+        WHERE t.id = due.id
+        RETURNING t.*, due.forced_by AS claimed_forced_by, due.lease_owner AS expired_owner`;
+
+export function claimSqlMatchesRepository(): boolean {
+  const compiled = fs.readFileSync(path.join(ROOT, 'dist', 'src', 'engine', 'persistence', 'tracked-transaction.repository.js'), 'utf8');
+  const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
+  return squash(compiled).includes(squash(CLAIM_SQL));
+}
+
+export interface ClaimFigure {
+  rows: number;
+  indexEntries: number;
+  due: number;
+  runs: number;
+  claimedPerRun: number;
+  medianMs: number;
+  p95Ms: number;
+  plan: string[];
+  executionMs: number;
+  usesDueIndex: boolean;
+}
+
+/**
+ * Times the claim on several databases (one per size), interleaved run by run, so that whatever else the machine
+ * does at a moment weighs on every size alike.
+ */
+export async function timeClaims(dbs: { url: string; rows: number }[], sql: string, runs: number, limit = 8): Promise<ClaimFigure[]> {
+  const clients = await Promise.all(dbs.map(async (d) => {
+    const c = new Client({ connectionString: d.url });
+    await c.connect();
+    return c;
+  }));
+  try {
+    const times = dbs.map(() => [] as number[]);
+    const claimed = dbs.map(() => 0);
+    for (let i = 0; i < runs + 20; i++) {
+      for (const [k, c] of clients.entries()) {
+        await c.query('BEGIN');
+        const t = process.hrtime.bigint();
+        const res = await c.query(sql, [`bench/${i}`, 60, new Date(), limit]);
+        const ms = Number(process.hrtime.bigint() - t) / 1e6;
+        await c.query('ROLLBACK');
+        if (i >= 20) {
+          times[k].push(ms);
+          claimed[k] += res.rowCount ?? 0;
+        }
+      }
+    }
+    const out: ClaimFigure[] = [];
+    for (const [k, c] of clients.entries()) {
+      const counts = (await c.query(`SELECT count(*) FILTER (WHERE next_attempt_at IS NOT NULL)::int AS idx, count(*) FILTER (WHERE next_attempt_at <= now())::int AS due FROM tracked_transaction`)).rows[0];
+      await c.query('BEGIN');
+      const plan = (await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, ['bench/explain', 60, new Date(), limit])).rows.map((r) => r['QUERY PLAN'] as string);
+      await c.query('ROLLBACK');
+      const sorted = times[k].sort((a, b) => a - b);
+      const execution = /Execution Time: ([\d.]+) ms/.exec(plan.join('\n'));
+      out.push({
+        rows: dbs[k].rows,
+        indexEntries: counts.idx,
+        due: counts.due,
+        runs,
+        claimedPerRun: claimed[k] / runs,
+        medianMs: quantile(sorted, 0.5),
+        p95Ms: quantile(sorted, 0.95),
+        plan,
+        executionMs: execution ? Number(execution[1]) : NaN,
+        usesDueIndex: plan.some((l) => /tracked_transaction_due/.test(l)) && !plan.some((l) => /Seq Scan on tracked_transaction/.test(l)),
+      });
+    }
+    return out;
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
+}
