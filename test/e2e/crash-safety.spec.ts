@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { pollUntil } from '../support/poll-until';
 import { ServiceProcess } from '../support/service-process';
 import { SimulatorProcess } from '../support/simulator-process';
 import { JUMIO_SECRET, JUMIO_TOKEN } from '../support/test-app';
 import { createTestDatabase } from '../support/test-database';
 
 const TRANSACTIONS = 120;
-
-async function until(fn: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await fn().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /**
  * Three replicas (separate processes) drain a backlog; one is killed with SIGKILL mid-drain. Its claims expire
@@ -43,12 +35,12 @@ describe('crash safety', () => {
         await simulator.script({ kind: 'scan', reference, pendingPolls: 1, livenessCount: 1, faults: [{ endpoint: 'any', type: 'slow', delayMs: 150, times: 20 }] });
         expect((await replicas[i % 3].request('POST', '/v1/id-verifications', { reference })).status).toBe(201);
       }
-      await until(async () => (await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'RETRIEVED'`)).rows[0].n >= TRANSACTIONS / 4, 60_000, 'a quarter retrieved');
+      await pollUntil(async () => (await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'RETRIEVED'`)).rows[0].n >= TRANSACTIONS / 4, 60_000, 'a quarter retrieved');
       const victim = replicas[1];
       victim.kill('SIGKILL');
       expect((await victim.exited).signal).toBe('SIGKILL');
 
-      await until(async () => (await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'RETRIEVED'`)).rows[0].n === TRANSACTIONS, 120_000, 'every transaction retrieved');
+      await pollUntil(async () => (await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'RETRIEVED'`)).rows[0].n === TRANSACTIONS, 120_000, 'every transaction retrieved');
       const stuck = await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE lease_owner IS NOT NULL OR next_attempt_at IS NOT NULL`);
       expect(stuck.rows[0].n).toBe(0);
 

@@ -1,18 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DisposablePostgres } from '../support/disposable-postgres';
+import { pollUntil } from '../support/poll-until';
 import { ServiceProcess } from '../support/service-process';
 import { SimulatorProcess } from '../support/simulator-process';
 import { JUMIO_SECRET, JUMIO_TOKEN } from '../support/test-app';
-
-async function until(fn: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await fn().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('database outage', () => {
   it('stays up, reports not ready while PostgreSQL is away, resumes by itself, and loses or duplicates nothing', async () => {
@@ -30,10 +22,10 @@ describe('database outage', () => {
         await simulator.script({ kind: 'scan', reference, pendingPolls: 4 });
         expect((await service.request('POST', '/v1/id-verifications', { reference })).status).toBe(201);
       }
-      await until(async () => (await simulator.requests()).filter((r) => r.endpoint === 'status').length >= 20, 15_000, 'first attempts');
+      await pollUntil(async () => (await simulator.requests()).filter((r) => r.endpoint === 'status').length >= 20, 15_000, 'first attempts');
 
       await pg.stop();
-      await until(async () => (await status('/health/ready')) === 503, 15_000, '/health/ready 503');
+      await pollUntil(async () => (await status('/health/ready')) === 503, 15_000, '/health/ready 503');
       expect(await status('/health/live')).toBe(200);
       const down = await service.request('GET', `/v1/id-verifications/${refs[0]}`);
       expect(down.status).toBe(503); // the view cannot be read without its database
@@ -42,11 +34,11 @@ describe('database outage', () => {
       expect(await status('/health/live')).toBe(200);
 
       await pg.start();
-      await until(async () => (await status('/health/ready')) === 200, 30_000, '/health/ready 200 again');
+      await pollUntil(async () => (await status('/health/ready')) === 200, 30_000, '/health/ready 200 again');
       const db = new Client({ connectionString: pg.url });
       await db.connect();
       try {
-        await until(async () => (await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'RETRIEVED'`)).rows[0].n === 20, 60_000, 'every transaction retrieved');
+        await pollUntil(async () => (await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'RETRIEVED'`)).rows[0].n === 20, 60_000, 'every transaction retrieved');
         const events = await db.query(`SELECT type, count(*)::int AS n, count(DISTINCT reference)::int AS refs FROM change_event GROUP BY type ORDER BY type`);
         expect(events.rows).toEqual([
           { type: 'CALLBACK_MISSED', n: 20, refs: 20 },

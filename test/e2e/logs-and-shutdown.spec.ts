@@ -1,20 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { expectedMedium } from '../../src/simulator/jumio-simulator';
+import { pollUntil } from '../support/poll-until';
 import { ServiceProcess } from '../support/service-process';
 import { SimulatorProcess } from '../support/simulator-process';
 import { ADMIN_KEY, BACKEND_KEY, JUMIO_SECRET, JUMIO_TOKEN } from '../support/test-app';
 import { createTestDatabase } from '../support/test-database';
-
-async function until<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('the service as a process', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -34,10 +25,10 @@ describe('the service as a process', () => {
       const reference = randomUUID();
       await simulator.script({ kind: 'scan', reference, pendingPolls: 1 });
       expect((await service.request('POST', '/v1/id-verifications', { reference, merchantReference: 'order-77' })).status).toBe(201);
-      const view = await until(async () => {
+      const view = await pollUntil(async () => {
         const v = (await service.request('GET', `/v1/id-verifications/${reference}`)).body;
         return v.tracking.state === 'RETRIEVED' ? v : null;
-      }, 20_000);
+      }, 20_000, 'the transaction to be retrieved');
       await service.request('GET', `/v1/admin/stats`, undefined, ADMIN_KEY);
       await service.request('GET', `/v1/id-verifications/${reference}`, undefined, 'a-wrong-key-value');
       const personal = [view.result.document.firstName, view.result.document.lastName, view.result.document.number, view.result.document.dob, view.result.document.personalNumber];
@@ -71,7 +62,7 @@ describe('the service as a process', () => {
     const db = new Client({ connectionString: database.url });
     await db.connect();
     try {
-      await until(async () => (await simulator.requests()).some((r) => refs.includes(r.reference ?? '') && r.endpoint === 'status'), 10_000);
+      await pollUntil(async () => (await simulator.requests()).some((r) => refs.includes(r.reference ?? '') && r.endpoint === 'status'), 10_000, 'the first status call');
       const signalledAt = Date.now();
       service.kill('SIGTERM');
       const exit = await service.exited;
@@ -88,10 +79,10 @@ describe('the service as a process', () => {
       // A new replica picks up where the stopped one left off.
       const next = await ServiceProcess.start(database.url, simulator.url, { CALLBACK_GRACE_SECONDS: '0', RETRIEVAL_SCHEDULE_SECONDS: '1,2,3' });
       try {
-        await until(async () => {
+        await pollUntil(async () => {
           const r = await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state <> 'RETRIEVED'`);
           return r.rows[0].n === 0;
-        }, 40_000);
+        }, 40_000, 'the successor to retrieve every transaction');
       } finally {
         next.kill('SIGTERM');
         expect((await next.exited).code).toBe(0);
