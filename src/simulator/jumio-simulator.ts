@@ -1,6 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { CALLBACK_PATHS, callbackFields } from './simulator-callbacks.js';
 import { expectedMedium, makeOversize } from './simulator-media.js';
 import type { Medium } from './simulator-media.js';
 import {
@@ -20,10 +21,11 @@ import {
   scanStatus,
 } from './simulator-payloads.js';
 import type { DocumentDataPart, HrefFault, Json, PayloadContext, ScanDataPart } from './simulator-payloads.js';
-import { DEFAULT_SIZE_BYTES, DEFAULT_TIMEOUT_HOLD_MS, ENDPOINTS, ScriptError, TransactionRegistry } from './simulator-scripts.js';
+import { DEFAULT_SIZE_BYTES, DEFAULT_TIMEOUT_HOLD_MS, ENDPOINTS, KINDS, ScriptError, TransactionRegistry } from './simulator-scripts.js';
 import type { ActiveFault, TransactionState } from './simulator-scripts.js';
 import type {
   RequestFilter,
+  SentCallback,
   SimulatorEndpoint,
   SimulatorKind,
   SimulatorOptions,
@@ -34,7 +36,10 @@ import type {
 export { expectedMedium } from './simulator-media.js';
 export type { Medium, MediumOptions } from './simulator-media.js';
 export { DEFAULT_SIZE_BYTES, derivePlan, ENDPOINTS, FAULT_TYPES, KINDS, ScriptError, validateScript } from './simulator-scripts.js';
+export { CALLBACK_PATHS, callbackFields } from './simulator-callbacks.js';
 export type {
+  CallbackScript,
+  SentCallback,
   FaultScript,
   FaultType,
   RequestFilter,
@@ -233,6 +238,9 @@ export class JumioSimulator {
   private seq = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly held = new Set<Socket>();
+  private callbackBaseUrl: string | null;
+  private sent: SentCallback[] = [];
+  private callbackSeq = 0;
   private readonly maxLogged: number;
   /** Trimming in batches keeps appends O(1) amortised instead of shifting 200k entries per request. */
   private readonly trimSlack: number;
@@ -244,6 +252,7 @@ export class JumioSimulator {
     port: number,
   ) {
     this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.callbackBaseUrl = options.callbackBaseUrl ?? null;
     this.maxLogged = options.maxLoggedRequests ?? MAX_LOGGED_REQUESTS;
     this.trimSlack = Math.max(1, Math.floor(this.maxLogged / 20));
   }
@@ -271,7 +280,61 @@ export class JumioSimulator {
 
   /** Replaces any earlier script for that reference (and its pending counter and faults). Throws ScriptError. */
   script(s: TransactionScript): void {
-    this.registry.script(s);
+    this.scheduleScriptedCallback(this.registry.script(s));
+  }
+
+  /** Where callbacks are posted: `<base>/id-verifications`, `/document-verifications`, `/authentications`. */
+  setCallbackBaseUrl(url: string | null): void {
+    if (url !== null) new URL(url); // throws on a malformed URL
+    this.callbackBaseUrl = url === null ? null : url.replace(/\/+$/, '');
+  }
+
+  /**
+   * Sends the callback of a final transaction (scripted, or derived from its reference) after `delayMs`,
+   * `deliveries` times. Throws ScriptError when there is no such transaction, it has no callback (NOT_FOUND), or no
+   * callback URL is configured.
+   */
+  sendCallback(kind: SimulatorKind, reference: string, opts: { delayMs?: number; deliveries?: number } = {}): void {
+    const state = this.registry.lookup(kind, reference);
+    if (!state) throw new ScriptError('reference', `no ${kind} transaction ${reference} is known`);
+    if (state.plan.final === 'NOT_FOUND') throw new ScriptError('reference', 'Jumio sends no callback for a transaction it does not have (final NOT_FOUND)');
+    if (this.callbackBaseUrl === null) throw new ScriptError('callbackBaseUrl', 'no callback URL is configured (POST /__simulator/config { "callbackBaseUrl": ... })');
+    this.later(opts.delayMs ?? 0, () => void this.postCallback(state, opts.deliveries ?? 1));
+  }
+
+  /** The callbacks sent so far (optionally of one reference), oldest first. */
+  sentCallbacks(reference?: string): SentCallback[] {
+    return this.sent.filter((c) => reference === undefined || c.reference === reference).map((c) => ({ ...c }));
+  }
+
+  private scheduleScriptedCallback(state: TransactionState): void {
+    if (!state.callback) return;
+    const { afterMs, deliveries } = state.callback;
+    this.later(afterMs, () => void this.postCallback(state, deliveries));
+  }
+
+  private async postCallback(state: TransactionState, deliveries: number): Promise<void> {
+    state.settle();
+    const { plan } = state;
+    const body = new URLSearchParams(callbackFields(plan, this.url, new Date())).toString();
+    for (let i = 0; i < deliveries; i++) {
+      const url = `${this.callbackBaseUrl ?? ''}/${CALLBACK_PATHS[plan.kind]}`;
+      const entry: SentCallback = { seq: ++this.callbackSeq, at: Date.now(), kind: plan.kind, reference: plan.reference, url, httpStatus: null, error: null };
+      this.sent.push(entry);
+      if (this.sent.length > this.maxLogged) this.sent.splice(0, this.sent.length - this.maxLogged);
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Jumio Callback (jumio-simulator)' },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        entry.httpStatus = res.status;
+        await res.arrayBuffer().catch(() => undefined);
+      } catch (e) {
+        entry.error = e instanceof Error ? e.message : String(e);
+      }
+    }
   }
 
   requests(filter: RequestFilter = {}): SimulatorRequest[] {
@@ -295,6 +358,7 @@ export class JumioSimulator {
   reset(): void {
     this.registry.reset();
     this.clearRequests();
+    this.sent = [];
   }
 
   /** Stops listening and destroys every open socket, held (timeout) ones included. */
@@ -595,6 +659,7 @@ export class JumioSimulator {
       }
       try {
         const state = this.registry.script(parsed as TransactionScript);
+        this.scheduleScriptedCallback(state);
         return this.sendJson(res, null, 201, { kind: state.plan.kind, reference: state.plan.reference, plan: state.plan });
       } catch (err) {
         if (err instanceof ScriptError) return this.sendJson(res, null, 400, { error: 'invalid script', field: err.field, message: err.message });
@@ -624,6 +689,44 @@ export class JumioSimulator {
         filter.endpoint = endpoint as SimulatorEndpoint;
       }
       return this.sendJson(res, null, 200, { requests: this.requests(filter) });
+    }
+    if (path === '/config') {
+      if (method !== 'POST') return allow('POST');
+      try {
+        const parsed = JSON.parse(await readBody(req, MAX_CONTROL_BODY)) as { callbackBaseUrl?: unknown };
+        const url = parsed.callbackBaseUrl;
+        if (url !== null && typeof url !== 'string') throw new Error('callbackBaseUrl must be a URL string or null');
+        this.setCallbackBaseUrl(url);
+      } catch (err) {
+        return this.sendJson(res, null, 400, { error: 'invalid config', field: 'callbackBaseUrl', message: err instanceof Error ? err.message : String(err) });
+      }
+      return this.sendJson(res, null, 200, { callbackBaseUrl: this.callbackBaseUrl });
+    }
+    if (path === '/callbacks') {
+      if (method === 'GET') {
+        req.resume();
+        return this.sendJson(res, null, 200, { callbacks: this.sentCallbacks(url.searchParams.get('reference') ?? undefined) });
+      }
+      if (method !== 'POST') return allow('GET, POST');
+      let parsed: { kind?: unknown; reference?: unknown; delayMs?: unknown; deliveries?: unknown };
+      try {
+        parsed = JSON.parse(await readBody(req, MAX_CONTROL_BODY)) as typeof parsed;
+      } catch (err) {
+        return this.sendJson(res, null, 400, { error: 'invalid request', field: 'body', message: err instanceof Error ? err.message : String(err) });
+      }
+      const kind = parsed.kind as SimulatorKind;
+      if (!KINDS.includes(kind)) return this.sendJson(res, null, 400, { error: 'invalid request', field: 'kind', message: `must be one of ${KINDS.join(', ')}` });
+      if (typeof parsed.reference !== 'string') return this.sendJson(res, null, 400, { error: 'invalid request', field: 'reference', message: 'is required' });
+      const int = (v: unknown, max: number) => v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max);
+      if (!int(parsed.delayMs, 600_000)) return this.sendJson(res, null, 400, { error: 'invalid request', field: 'delayMs', message: 'must be an integer from 0 to 600000' });
+      if (!int(parsed.deliveries, 5) || parsed.deliveries === 0) return this.sendJson(res, null, 400, { error: 'invalid request', field: 'deliveries', message: 'must be an integer from 1 to 5' });
+      try {
+        this.sendCallback(kind, parsed.reference, { delayMs: parsed.delayMs as number | undefined, deliveries: parsed.deliveries as number | undefined });
+      } catch (err) {
+        if (err instanceof ScriptError) return this.sendJson(res, null, err.field === 'callbackBaseUrl' ? 409 : 404, { error: 'cannot send', field: err.field, message: err.message });
+        throw err;
+      }
+      return this.sendJson(res, null, 202, { scheduled: true, kind, reference: parsed.reference });
     }
     if (path === '/reset') {
       if (method !== 'POST') return allow('POST');

@@ -83,7 +83,13 @@ export class TransactionState {
   constructor(
     readonly plan: TransactionPlan,
     readonly faults: ActiveFault[] = [],
+    readonly callback: { afterMs: number; deliveries: number } | null = null,
   ) {}
+
+  /** Jumio sends the callback once the transaction is final: from then on it answers final too. */
+  settle(): void {
+    if (Number.isFinite(this.plan.pendingPolls)) this.pendingServed = Math.max(this.pendingServed, this.plan.pendingPolls);
+  }
 
   /** Final from the simulator's point of view: no PENDING answer is left to give. */
   get settled(): boolean {
@@ -118,6 +124,7 @@ const SCRIPT_FIELDS = new Set([
   'quirks',
   'rejectReasonCode',
   'faults',
+  'callback',
 ]);
 const FAULT_FIELDS = new Set(['endpoint', 'type', 'times', 'retryAfterSeconds', 'delayMs', 'sizeBytes']);
 
@@ -237,7 +244,25 @@ export function validateScript(input: unknown): TransactionScript {
     if (!Array.isArray(input.faults) || input.faults.length > 100) throw new ScriptError('faults', 'must be an array of at most 100 faults');
     script.faults = input.faults.map((f, i) => validateFault(f, i));
   }
+  if (input.callback !== undefined) script.callback = validateCallback(input.callback, script.final);
   return script;
+}
+
+const MAX_DELIVERIES = 5;
+
+function validateCallback(input: unknown, final: ScriptFinal | undefined): TransactionScript['callback'] {
+  if (input === 'never') return 'never';
+  if (!isObject(input)) throw new ScriptError('callback', 'must be "never" or an object { afterMs?, deliveries? }');
+  for (const key of Object.keys(input)) {
+    if (key !== 'afterMs' && key !== 'deliveries') throw new ScriptError(`callback.${key}`, 'unknown field');
+  }
+  if (final === 'NOT_FOUND') throw new ScriptError('callback', 'Jumio sends no callback for a transaction it does not have (final NOT_FOUND)');
+  const out: { afterMs?: number; deliveries?: number } = {};
+  const afterMs = intField(input, 'afterMs', 'callback.afterMs', 0, MAX_DELAY_MS);
+  if (afterMs !== undefined) out.afterMs = afterMs;
+  const deliveries = intField(input, 'deliveries', 'callback.deliveries', 1, MAX_DELIVERIES);
+  if (deliveries !== undefined) out.deliveries = deliveries;
+  return out;
 }
 
 function normaliseFinal(kind: SimulatorKind, final: ScriptFinal | undefined): PlanFinal {
@@ -358,7 +383,8 @@ export class TransactionRegistry {
   /** Replaces any earlier script for the reference, with fresh pending counters and faults. */
   script(input: TransactionScript): TransactionState {
     const script = validateScript(input);
-    const state = new TransactionState(planFromScript(script), faultsFromScript(script));
+    const callback = script.callback && script.callback !== 'never' ? { afterMs: script.callback.afterMs ?? 0, deliveries: script.callback.deliveries ?? 1 } : null;
+    const state = new TransactionState(planFromScript(script), faultsFromScript(script), callback);
     this.scripted.set(script.reference, state);
     for (const kind of KINDS) this.derived.delete(`${kind}:${script.reference}`);
     return state;

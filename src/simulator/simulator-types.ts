@@ -88,6 +88,30 @@ export interface TransactionScript {
   rejectReasonCode?: string;
   /** Consumed in order of arrival by matching requests. */
   faults?: FaultScript[];
+  /**
+   * Extension: Jumio's callback. `never` (the default): none is sent, as when it is lost. An object: the callback
+   * is posted to the simulator's callback URL `afterMs` after the script (default 0), `deliveries` times (default
+   * 1; more is a repeated delivery of the same body), and the transaction is final from then on.
+   */
+  callback?: 'never' | CallbackScript;
+}
+
+export interface CallbackScript {
+  afterMs?: number;
+  deliveries?: number;
+}
+
+/** A callback the simulator posted (or tried to). */
+export interface SentCallback {
+  seq: number;
+  /** Date.now() when sent. */
+  at: number;
+  kind: SimulatorKind;
+  reference: string;
+  url: string;
+  /** null when no answer came (connection refused, timeout). */
+  httpStatus: number | null;
+  error: string | null;
 }
 
 export interface SimulatorOptions {
@@ -97,6 +121,8 @@ export interface SimulatorOptions {
   apiSecret: string;
   /** Extension: how many newest requests the log keeps, default 200000. */
   maxLoggedRequests?: number;
+  /** Extension: where callbacks go, e.g. `http://127.0.0.1:3000/callbacks/jumio` (+ `/id-verifications` ...). */
+  callbackBaseUrl?: string;
 }
 
 export interface SimulatorRequest {

@@ -3,7 +3,8 @@ import { JumioSimulator } from './jumio-simulator.js';
 /**
  * Runs the simulator on its own: `node dist/src/simulator/simulator.main.js`.
  * Env: SIMULATOR_PORT (8090), SIMULATOR_HOST (127.0.0.1), JUMIO_API_TOKEN / JUMIO_API_SECRET
- * (sandbox-token / sandbox-secret). The same credentials must be configured in the service.
+ * (sandbox-token / sandbox-secret), SIMULATOR_CALLBACK_URL (unset: no callbacks until POST /__simulator/config
+ * sets one; e.g. http://127.0.0.1:3000/callbacks/jumio). The same credentials must be configured in the service.
  */
 export async function startFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<JumioSimulator> {
   const rawPort = env.SIMULATOR_PORT ?? '8090';
@@ -15,6 +16,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env): Promis
     port: Number(rawPort),
     apiToken: env.JUMIO_API_TOKEN || 'sandbox-token',
     apiSecret: env.JUMIO_API_SECRET || 'sandbox-secret',
+    callbackBaseUrl: env.SIMULATOR_CALLBACK_URL || undefined,
   });
 }
 
