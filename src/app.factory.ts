@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { AppModule, type AppRuntime } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { runMigrationsExclusively } from './database/migrations.js';
-import { jsonBodyParsers } from './http/body-parsing.js';
+import { callbackBodyParsers, jsonBodyParsers } from './http/body-parsing.js';
 
 /**
  * Builds the fully configured application: the same function serves `npm start` and the e2e tests, so the
@@ -21,6 +21,7 @@ export async function createApplication(config: AppConfig, runtime: AppRuntime =
   app.useLogger(app.get(Logger));
   app.set('trust proxy', false);
   app.disable('x-powered-by');
+  app.use('/callbacks', ...callbackBodyParsers());
   app.use(...jsonBodyParsers());
   app.useGlobalPipes(
     new ValidationPipe({

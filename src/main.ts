@@ -60,6 +60,8 @@ async function main(): Promise<void> {
   }
   await app.listen(config.server.port, '0.0.0.0');
   logger.log(`listening on port ${config.server.port}`, 'Bootstrap');
+  // The sandbox's Jumio posts its callbacks here (POST <simulator>/__simulator/callbacks asks it to).
+  simulator?.setCallbackBaseUrl(`http://127.0.0.1:${config.server.port}/callbacks/jumio`);
   handleShutdown(app, stops, config.server.shutdownTimeoutMs);
 }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { CallbackInbox } from '../engine/callbacks/callback-inbox.js';
 import { Clock } from '../engine/clock/clock.js';
 import { onPersonalDataPurged } from '../engine/domain/tracking-state-machine.js';
 import { TrackedTransactionRepository } from '../engine/persistence/tracked-transaction.repository.js';
@@ -30,6 +31,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
 
   constructor(
     private readonly transactions: TrackedTransactionRepository,
+    private readonly callbacks: CallbackInbox,
     private readonly clock: Clock,
     private readonly schedulerRegistry: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -72,6 +74,10 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
       if (n < batchSize) break;
     }
     if (purged > 0) this.logger.log(`retention: purged the personal data of ${purged} transaction(s)`);
+    // Callbacks still held in the inbox (unreadable, or their transaction never processed) age out the same way.
+    const cutoff = new Date(this.clock.now().getTime() - this.config.retention.personalDataDays * 86_400_000);
+    const cleared = await this.callbacks.clearBodiesReceivedBefore(cutoff);
+    if (cleared > 0) this.logger.log(`retention: cleared the bodies of ${cleared} stored callback(s)`);
     return purged;
   }
 }

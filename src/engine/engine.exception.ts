@@ -4,7 +4,8 @@ export type EngineExceptionCode =
   | 'MEDIUM_NOT_FOUND'
   | 'TRACKING_CONFLICT'
   | 'INVALID_REQUEST'
-  | 'TRANSACTION_FINAL';
+  | 'TRANSACTION_FINAL'
+  | 'CALLBACK_SOURCE_REFUSED';
 
 export class EngineException extends Error {
   constructor(
@@ -26,6 +27,8 @@ export function httpStatusOf(code: EngineExceptionCode): number {
       return 409;
     case 'INVALID_REQUEST':
       return 400;
+    case 'CALLBACK_SOURCE_REFUSED':
+      return 403;
     default: {
       const unreachable: never = code;
       throw new Error(`unmapped engine exception code ${String(unreachable)}`);

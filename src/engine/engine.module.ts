@@ -2,6 +2,10 @@ import { HttpModule } from '@nestjs/axios';
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { CallbackInbox } from './callbacks/callback-inbox.js';
+import { CallbackProcessor } from './callbacks/callback-processor.js';
+import { CallbackReceiver } from './callbacks/callback-receiver.js';
+import { CallbackSourcePolicy } from './callbacks/callback-source.policy.js';
 import { DataCipher } from './crypto/data-cipher.js';
 import { EventsController } from './feed/events.controller.js';
 import { ChangeFeed } from './feed/change-feed.js';
@@ -42,8 +46,12 @@ export class EngineModule {
         ReconciliationWorker,
         ReconciliationScheduler,
         TrackingService,
+        CallbackInbox,
+        CallbackSourcePolicy,
+        CallbackProcessor,
+        CallbackReceiver,
       ],
-      exports: [DataCipher, ProductRegistry, JumioTransport, TrackingService, ReconciliationScheduler, MediaStore, AttemptLog, TrackedTransactionRepository, ...runtimeProviders],
+      exports: [CallbackReceiver, CallbackProcessor, CallbackInbox, DataCipher, ProductRegistry, JumioTransport, TrackingService, ReconciliationScheduler, MediaStore, AttemptLog, TrackedTransactionRepository, ...runtimeProviders],
     };
   }
 }

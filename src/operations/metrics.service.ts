@@ -44,6 +44,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly callbacks = new Counter({
+    name: 'jumio_fallback_callbacks_total',
+    help: "Jumio's callbacks received directly, by kind and what became of them (REFUSED_SOURCE, INVALID, STORED, DUPLICATE_DELIVERY, then APPLIED, ALREADY_STORED, MALFORMED, IGNORED_PURGED once processed)",
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   private readonly collectors: (() => Promise<void>)[] = [];
 
   constructor() {

@@ -7,12 +7,18 @@ import { JUMIO_SECRET, JUMIO_TOKEN, USER_AGENT } from './test-app';
  */
 const CORRUPTING_FAULTS = new Set<string>(['malformed', 'truncated', 'huge-json', 'deep-json', 'wrong-content-type', 'oversize']);
 
-export function ruleViolations(calls: SimulatorRequest[], options: { finalStatuses?: string[] } = {}): string[] {
+/**
+ * `finalKnownAt`: when Jumio's callback (final by definition) was sent, as Date.now(): calls from then on are
+ * after the final status even without a status call, and no status call may follow it.
+ */
+export function ruleViolations(calls: SimulatorRequest[], options: { finalStatuses?: string[]; finalKnownAt?: number } = {}): string[] {
   const finals = options.finalStatuses ?? ['DONE', 'FAILED', 'PASSED', 'INVALID', 'EXPIRED'];
   const problems: string[] = [];
   const firstFinal = calls.findIndex((c) => c.endpoint === 'status' && c.httpStatus === 200 && finals.includes(c.jumioStatus ?? ''));
+  const afterFinal = (c: SimulatorRequest, i: number) =>
+    (firstFinal !== -1 && i > firstFinal) || (options.finalKnownAt !== undefined && c.at >= options.finalKnownAt);
   calls.forEach((c, i) => {
-    if (c.endpoint !== 'status' && (firstFinal === -1 || i < firstFinal)) problems.push(`#${i} ${c.path}: a ${c.endpoint} call before the final status`);
+    if (c.endpoint !== 'status' && !afterFinal(c, i)) problems.push(`#${i} ${c.path}: a ${c.endpoint} call before the final status`);
     if (c.basicUser !== JUMIO_TOKEN || !c.authorized) problems.push(`#${i} ${c.path}: without the configured Basic credentials`);
     if (c.userAgent !== USER_AGENT) problems.push(`#${i} ${c.path}: User-Agent ${JSON.stringify(c.userAgent)}`);
     if (!c.accept) problems.push(`#${i} ${c.path}: no Accept header`);
@@ -25,10 +31,8 @@ export function ruleViolations(calls: SimulatorRequest[], options: { finalStatus
     successes.set(key, (successes.get(key) ?? 0) + 1);
   }
   for (const [path, n] of successes) if (n > 1) problems.push(`${path} fetched successfully ${n} times`);
-  if (firstFinal !== -1) {
-    const statusAfterFinal = calls.slice(firstFinal + 1).filter((c) => c.endpoint === 'status');
-    if (statusAfterFinal.length > 0) problems.push(`${statusAfterFinal.length} status call(s) after the final status`);
-  }
+  const statusAfterFinal = calls.filter((c, i) => c.endpoint === 'status' && afterFinal(c, i));
+  if (statusAfterFinal.length > 0) problems.push(`${statusAfterFinal.length} status call(s) after the final status`);
   return problems;
 }
 

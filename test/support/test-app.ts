@@ -41,6 +41,8 @@ export interface TestApp {
   scheduler: ReconciliationScheduler;
   dataSource: DataSource;
   databaseUrl: string;
+  /** Where the app listens, e.g. `http://127.0.0.1:41234` (for the simulator's callbacks). */
+  baseUrl: string;
   http(): ReturnType<typeof request>;
   close(): Promise<void>;
 }
@@ -85,6 +87,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     scheduler: app.get(ReconciliationScheduler),
     dataSource: app.get(DataSource),
     databaseUrl,
+    baseUrl: `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`,
     http: () => request(app.getHttpServer()),
     async close() {
       await app.close();

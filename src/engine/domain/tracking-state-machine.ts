@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   'NOT_FOUND',
   'EXHAUSTED',
   'PERSONAL_DATA_PURGED',
+  'MEDIA_STORED',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -51,7 +52,8 @@ const NO_CHANGE: Transition = { patch: {}, events: [] };
 /** The states from which each state may be entered; anything else is a bug the engine refuses. */
 export const ALLOWED_TRANSITIONS: Record<TrackingState, readonly TrackingState[]> = {
   AWAITING_CALLBACK: [],
-  CALLBACK_RECEIVED: ['AWAITING_CALLBACK', 'RECONCILING'],
+  // NOT_FOUND and EXHAUSTED are the service's conclusions; Jumio's own callback, arriving later, overrules them.
+  CALLBACK_RECEIVED: ['AWAITING_CALLBACK', 'RECONCILING', 'NOT_FOUND', 'EXHAUSTED'],
   RECONCILING: ['AWAITING_CALLBACK', 'CALLBACK_RECEIVED'],
   RETRIEVED: ['RECONCILING'],
   NOT_FOUND: ['RECONCILING'],
@@ -118,6 +120,43 @@ export function onCallbackReported(
     return { patch: { state: 'RECONCILING', reconcileStartedAt: now, ...plan }, events: ['CALLBACK_MISSED'] };
   }
   return NO_CHANGE;
+}
+
+/**
+ * Jumio's callback reached this service directly (POST /callbacks/jumio/{kind}) with a final status. The view
+ * is filled from it (`fill`) unless Jumio's data is already stored (a retrieval got there first, or an earlier
+ * callback): the two are the same transaction's data, and keeping what is stored leaves one consistent result.
+ * The transaction becomes CALLBACK_RECEIVED (a RETRIEVED one stays RETRIEVED: everything is stored) and its media
+ * are fetched at once (`nextAttemptAt` now; the worker finds nothing to do when they are all stored). A PURGED
+ * transaction takes nothing back. The same callback again changes nothing.
+ */
+export function onCallbackArrived(
+  rec: TrackingRecord & { hasResult: boolean },
+  verdict: { status: 'DONE' | 'FAILED'; raw: string },
+  receivedAt: Date,
+  now: Date,
+): Transition & { fill: boolean } {
+  const firstReport = rec.callbackReceivedAt === null;
+  const received: TrackingPatch = firstReport ? { callbackReceivedAt: receivedAt } : {};
+  const events: EventType[] = firstReport ? ['CALLBACK_RECEIVED'] : [];
+  if (rec.state === 'PURGED') return { ...NO_CHANGE, fill: false };
+  if (rec.state === 'RETRIEVED') return { patch: received, events, fill: false };
+  if (rec.state === 'CALLBACK_RECEIVED' && rec.hasResult) return { patch: received, events, fill: false };
+  const fill = !rec.hasResult;
+  const patch: TrackingPatch = {
+    ...received,
+    state: 'CALLBACK_RECEIVED',
+    nextAttemptAt: now,
+    lastError: null,
+    retryAfterUntil: null,
+    ...(fill ? { status: verdict.status, jumioStatusRaw: verdict.raw } : {}),
+  };
+  return { patch, events: rec.state === 'CALLBACK_RECEIVED' ? events : ['CALLBACK_RECEIVED'], fill };
+}
+
+/** A callback-filled transaction has every medium stored (or refused): nothing more is scheduled. */
+export function onCallbackMediaStored(now: Date): Transition {
+  return { patch: { retrievedAt: now, nextAttemptAt: null, lastError: null }, events: ['MEDIA_STORED'] };
 }
 
 export type StatusAnswer =

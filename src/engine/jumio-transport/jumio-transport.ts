@@ -101,13 +101,18 @@ export class JumioTransport {
     return this.config.jumio.baseUrls[datacenter][host];
   }
 
+  /** The absolute URL of a Retrieval API path (relative to /api/netverify/v2) on the data center's host. */
+  retrievalUrl(datacenter: Datacenter, host: JumioHost, path: string): string {
+    return new URL(`${API_BASE_PATH}${path}`, this.baseUrl(datacenter, host)).toString();
+  }
+
   /**
    * GET a JSON resource at `path` (relative to /api/netverify/v2) on the data center's host. Resolves to the
    * parsed JSON or to a JumioCallFailure saying why not; it rejects only when no call could be made (the rate
    * ceiling could not be reserved: the database is away).
    */
   async getJson(datacenter: Datacenter, host: JumioHost, path: string): Promise<JumioJsonResult> {
-    const url = new URL(`${API_BASE_PATH}${path}`, this.baseUrl(datacenter, host));
+    const url = new URL(this.retrievalUrl(datacenter, host, path));
     const r = await this.call(datacenter, url, 'application/json', MAX_JSON_BYTES);
     if (!r.ok) return r;
     const { response, base } = r;

@@ -31,6 +31,8 @@ export class TrackedTransactionEntity {
   @Column({ name: 'raw_media_list', type: 'jsonb', nullable: true }) rawMediaList: unknown;
   @Column({ name: 'media_plan', type: 'jsonb', nullable: true }) mediaPlan: MediaPlanEntry[] | null;
   @Column({ type: 'jsonb', nullable: true }) result: Record<string, unknown> | null;
+  /** The fields of Jumio's callback, when it came to this service directly (issue 8), as Jumio sent them. */
+  @Column({ name: 'raw_callback', type: 'jsonb', nullable: true }) rawCallback: Record<string, string> | null;
   @Column({ name: 'retrieved_at', type: 'timestamptz', nullable: true }) retrievedAt: Date | null;
   @Column({ name: 'purged_at', type: 'timestamptz', nullable: true }) purgedAt: Date | null;
   /** An admin's forced attempt: the key's name, read and cleared by the next claim (see claimDue). */

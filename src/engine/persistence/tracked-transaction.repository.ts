@@ -18,6 +18,7 @@ export interface StepWrites {
     rawMediaList?: unknown;
     mediaPlan?: MediaPlanEntry[] | null;
     result?: Record<string, unknown> | null;
+    rawCallback?: Record<string, string> | null;
   };
   events?: EventType[];
   calls?: JumioCallRecord[];
@@ -75,7 +76,7 @@ export interface ForcedAttempt extends Transition {
 }
 
 /** The columns that hold what Jumio sent: personal data, deleted by a purge. */
-const PERSONAL_PROPERTIES = ['rawStatus', 'rawDetails', 'rawMediaList', 'mediaPlan', 'result'] as const;
+const PERSONAL_PROPERTIES = ['rawStatus', 'rawDetails', 'rawMediaList', 'mediaPlan', 'result', 'rawCallback'] as const;
 
 /**
  * The columns encrypted at rest (DataCipher's JSON envelope, bound to `tracked_transaction:<id>:<column>`):
@@ -83,7 +84,7 @@ const PERSONAL_PROPERTIES = ['rawStatus', 'rawDetails', 'rawMediaList', 'mediaPl
  * (which carry only the transaction's reference) and per-medium outcomes, and no personal value; the reference,
  * the backend's merchant/customer references and the attempt log are tracking data, not Jumio's personal data.
  */
-const ENCRYPTED_PROPERTIES = ['rawStatus', 'rawDetails', 'rawMediaList', 'result'] as const;
+const ENCRYPTED_PROPERTIES = ['rawStatus', 'rawDetails', 'rawMediaList', 'result', 'rawCallback'] as const;
 
 /** The columns a view needs (never the raw payloads), for lists of many rows. */
 const VIEW_COLUMNS = [
@@ -126,8 +127,9 @@ export class TrackedTransactionRepository {
   }
 
   /** Inserts unless (kind, reference) exists; the TRACKED event is written in the same transaction. */
-  async insertIfAbsent(row: NewTrackedTransaction, now: Date): Promise<{ created: boolean; row: TrackedTransactionEntity }> {
-    return this.dataSource.transaction(async (m) => {
+  async insertIfAbsent(row: NewTrackedTransaction, now: Date, manager?: EntityManager): Promise<{ created: boolean; row: TrackedTransactionEntity }> {
+    const inTransaction = <T>(work: (m: EntityManager) => Promise<T>) => (manager ? work(manager) : this.dataSource.transaction(work));
+    return inTransaction(async (m) => {
       const inserted: { id: string }[] = await m.query(
         `INSERT INTO tracked_transaction (kind, reference, datacenter, merchant_reference, customer_reference, acquired_at,
            callback_grace_seconds, callback_deadline, state, status, next_attempt_at, attempts, created_at, updated_at)
@@ -240,20 +242,29 @@ export class TrackedTransactionRepository {
     now: Date,
   ): Promise<TrackedTransactionEntity | null> {
     return this.dataSource.transaction(async (m) => {
-      const locked = await m.findOne(TrackedTransactionEntity, { where: { kind, reference }, lock: { mode: 'pessimistic_write' } });
-      if (!locked) return null;
-      const row = this.decrypted(locked);
+      const row = await this.lockRow(m, kind, reference);
+      if (!row) return null;
       const decision = decide(row);
-      if (decision && (Object.keys(decision.patch).length > 0 || decision.events.length > 0)) {
-        const { sets, values } = this.setClause(decision.patch, now, { id: row.id });
-        sets.push('lease_owner = NULL, lease_expires_at = NULL');
-        // Nothing scheduled any more: a forced attempt still waiting has nothing left to force.
-        if (decision.patch.nextAttemptAt === null) sets.push('forced_by = NULL, forced_at = NULL');
-        await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = $${values.length + 1}`, [...values, row.id]);
-        if (decision.events.length) await this.feed.append(m, kind, reference, decision.events, now);
-      }
+      if (decision) await this.writeLocked(m, row, decision, now);
       return this.find(kind, reference, m);
     });
+  }
+
+  /** The row locked FOR UPDATE in the caller's transaction (decrypted), for a change made outside any claim. */
+  async lockRow(m: EntityManager, kind: Kind, reference: string): Promise<TrackedTransactionEntity | null> {
+    const locked = await m.findOne(TrackedTransactionEntity, { where: { kind, reference }, lock: { mode: 'pessimistic_write' } });
+    return locked && this.decrypted(locked);
+  }
+
+  /** Writes a change to a row locked with lockRow; any claim is dropped so a step in flight cannot overwrite it. */
+  async writeLocked(m: EntityManager, row: TrackedTransactionEntity, writes: { patch: StepWrites['patch']; events: EventType[] }, now: Date): Promise<void> {
+    if (Object.keys(writes.patch).length === 0 && writes.events.length === 0) return;
+    const { sets, values } = this.setClause(writes.patch, now, { id: row.id });
+    sets.push('lease_owner = NULL, lease_expires_at = NULL');
+    // Nothing scheduled any more: a forced attempt still waiting has nothing left to force.
+    if (writes.patch.nextAttemptAt === null) sets.push('forced_by = NULL, forced_at = NULL');
+    await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = $${values.length + 1}`, [...values, row.id]);
+    if (writes.events.length) await this.feed.append(m, row.kind, row.reference, writes.events, now);
   }
 
   /**
@@ -394,6 +405,12 @@ export class TrackedTransactionRepository {
     const { sets, values } = this.setClause({ ...t.patch, ...nulls }, now);
     sets.push('personal_data_at = NULL, forced_by = NULL, forced_at = NULL, lease_owner = NULL, lease_expires_at = NULL');
     await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = ANY($${values.length + 1}::bigint[])`, [...values, rows.map((r) => r.id)]);
+    // Callbacks of these transactions still waiting in the inbox (unprocessed or unreadable) hold Jumio's data too.
+    await m.query(
+      `UPDATE jumio_callback c SET body = NULL FROM tracked_transaction t
+        WHERE t.id = ANY($1::bigint[]) AND c.kind = t.kind AND c.reference = t.reference AND c.body IS NOT NULL`,
+      [rows.map((r) => r.id)],
+    );
     if (t.events.length) for (const row of rows) await this.feed.append(m, row.kind, row.reference, t.events, now);
   }
 
@@ -468,7 +485,7 @@ export class TrackedTransactionRepository {
 }
 
 function isJsonColumn(column: string): boolean {
-  return ['raw_status', 'raw_details', 'raw_media_list', 'media_plan', 'result'].includes(column);
+  return ['raw_status', 'raw_details', 'raw_media_list', 'media_plan', 'result', 'raw_callback'].includes(column);
 }
 
 /** SET assignments by column, so a caller can replace one with its own expression. */

@@ -1,3 +1,4 @@
+import type { ProductCallbackReader } from '../callbacks/callback-reader.js';
 import type { Datacenter, Kind } from '../domain/kinds.js';
 import type { MediaRef, NormalizeContext, StatusVerdict } from '../domain/product-contracts.js';
 import type { JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-transport.js';
@@ -36,6 +37,8 @@ export interface ProductDefinition {
   kind: Kind;
   gateway: ProductGateway;
   normalizer: ProductNormalizer;
+  /** Its callback, received directly, read into the payloads the normalizer reads. */
+  callbacks: ProductCallbackReader;
 }
 
 export const PRODUCT_DEFINITIONS = Symbol('PRODUCT_DEFINITIONS');

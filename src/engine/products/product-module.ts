@@ -1,4 +1,6 @@
 import { Inject, Module, type DynamicModule, type OnModuleInit, type Type } from '@nestjs/common';
+import { createCallbackController } from '../callbacks/callback-controller.factory.js';
+import type { ProductCallbackReader } from '../callbacks/callback-reader.js';
 import type { Kind } from '../domain/kinds.js';
 import { createTrackingController } from '../tracking/tracking-controller.factory.js';
 import type { ProductGateway, ProductNormalizer } from './product-definition.js';
@@ -8,6 +10,7 @@ export interface ProductModuleDefinition {
   kind: Kind;
   gateway: Type<ProductGateway>;
   normalizer: ProductNormalizer;
+  callbacks: ProductCallbackReader;
 }
 
 export interface ProductApiDocumentation {
@@ -32,14 +35,14 @@ export function productModule(definition: ProductModuleDefinition, docs: Product
     ) {}
 
     onModuleInit(): void {
-      this.registry.register({ kind: definition.kind, gateway: this.gateway, normalizer: definition.normalizer });
+      this.registry.register({ kind: definition.kind, gateway: this.gateway, normalizer: definition.normalizer, callbacks: definition.callbacks });
     }
   }
   Object.defineProperty(ProductRegistration, 'name', { value: `${definition.kind}-module` });
 
   return {
     module: ProductRegistration,
-    controllers: [createTrackingController({ kind: definition.kind, ...docs })],
+    controllers: [createTrackingController({ kind: definition.kind, ...docs }), createCallbackController(definition.kind)],
     providers: [definition.gateway, { provide: GATEWAY, useExisting: definition.gateway }],
   };
 }

@@ -8,6 +8,7 @@ import { retrievalRetryDelayMs, type RetrievalSchedule } from '../domain/retriev
 import {
   isExpired,
   onCallbackDeadline,
+  onCallbackMediaStored,
   onExhausted,
   onRetrievalComplete,
   onStatusAnswer,
@@ -16,7 +17,7 @@ import {
 } from '../domain/tracking-state-machine.js';
 import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-transport.js';
 import type { CallType, JumioCallRecord } from '../persistence/attempt-log.js';
-import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
+import { trackingRecordOf as record } from '../persistence/tracking-record.js';
 import { TrackedTransactionRepository, type ClaimedTransaction, type StepWrites } from '../persistence/tracked-transaction.repository.js';
 import type { ProductDefinition } from '../products/product-definition.js';
 import { ProductRegistry } from '../products/product-registry.js';
@@ -99,6 +100,12 @@ export class ReconciliationWorker {
       const dueNow = t.patch.nextAttemptAt!.getTime() <= this.clock.now().getTime();
       await step.save({ patch: t.patch, events: t.events, keepLease: dueNow });
       if (!dueNow) return;
+    }
+    if (row.state === 'CALLBACK_RECEIVED') {
+      // Filled from Jumio's callback (the status is final, the details are stored): only the media remain. A
+      // callback a backend reported itself stored nothing here, and nothing is fetched for it.
+      if (row.result == null || (row.status !== 'DONE' && row.status !== 'FAILED') || shouldStop()) return step.release();
+      return this.retrieve(step, product, shouldStop);
     }
     if (row.state !== 'RECONCILING') return step.release();
     if (isExpired(row, this.clock.now(), this.schedule)) {
@@ -191,7 +198,7 @@ export class ReconciliationWorker {
         await step.save({ patch: { mediaPlan: plan }, calls: [call], keepLease: true });
       }
     }
-    const t = onRetrievalComplete(this.clock.now());
+    const t = row.state === 'CALLBACK_RECEIVED' ? onCallbackMediaStored(this.clock.now()) : onRetrievalComplete(this.clock.now());
     await step.save({ patch: t.patch, events: t.events, keepLease: false });
   }
 
@@ -288,18 +295,4 @@ class Step {
   async release(): Promise<void> {
     await this.repository.release(this.row.id, this.owner, this.row.forcedBy);
   }
-}
-
-function record(row: TrackedTransactionEntity): TrackingRecord {
-  return {
-    state: row.state,
-    status: row.status,
-    acquiredAt: new Date(row.acquiredAt),
-    callbackDeadline: new Date(row.callbackDeadline),
-    callbackReceivedAt: row.callbackReceivedAt,
-    reconcileStartedAt: row.reconcileStartedAt,
-    attempts: row.attempts,
-    lastAttemptAt: row.lastAttemptAt ? new Date(row.lastAttemptAt) : null,
-    retryAfterUntil: row.retryAfterUntil ? new Date(row.retryAfterUntil) : null,
-  };
 }

@@ -3,7 +3,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { Clock } from '../clock/clock.js';
 import type { Kind } from '../domain/kinds.js';
-import { initialPlan, onCallbackReported } from '../domain/tracking-state-machine.js';
+import { onCallbackReported } from '../domain/tracking-state-machine.js';
 import { EngineException } from '../engine.exception.js';
 import { ChangeFeed, type FeedPage } from '../feed/change-feed.js';
 import type { RetrievalSchedule } from '../domain/retrieval-schedule.js';
@@ -12,6 +12,7 @@ import { MediaStore } from '../media/media-store.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
 import { TrackedTransactionRepository } from '../persistence/tracked-transaction.repository.js';
 import type { ReportCallbackDto, TrackTransactionDto } from './tracking.dto.js';
+import { newTrackedTransaction } from './new-tracked-transaction.js';
 import { toView, type TrackingView } from './tracking-view.js';
 
 const MAX_FUTURE_ACQUIRED_AT_MS = 60_000;
@@ -38,23 +39,16 @@ export class TrackingService {
     if (acquiredAt.getTime() > now.getTime() + MAX_FUTURE_ACQUIRED_AT_MS) {
       throw new EngineException('INVALID_REQUEST', ['acquiredAt must not be more than 60 seconds in the future']);
     }
-    const grace = dto.callbackGraceSeconds ?? this.config.reconciler.callbackGraceSeconds;
-    const deadline = new Date(acquiredAt.getTime() + grace * 1000);
-    const plan = initialPlan(deadline);
     const { created, row } = await this.repository.insertIfAbsent(
-      {
+      newTrackedTransaction({
         kind,
         reference: dto.reference.toLowerCase(),
         datacenter: dto.datacenter ?? this.config.jumio.defaultDatacenter,
         merchantReference: dto.merchantReference ?? null,
         customerReference: dto.customerReference ?? null,
         acquiredAt,
-        callbackGraceSeconds: grace,
-        callbackDeadline: deadline,
-        state: plan.state!,
-        status: plan.status!,
-        nextAttemptAt: plan.nextAttemptAt!,
-      },
+        graceSeconds: dto.callbackGraceSeconds ?? this.config.reconciler.callbackGraceSeconds,
+      }),
       now,
     );
     if (!created) {

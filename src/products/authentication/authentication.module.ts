@@ -1,3 +1,4 @@
+import { authenticationCallbackReader } from './callbacks/authentication.callback-reader.js';
 import { productModule } from '../../engine/products/product-module.js';
 import { AuthenticationRetrievalGateway } from './authentication.gateway.js';
 import { AuthenticationResultDto } from './dto/authentication-result.dto.js';
@@ -5,6 +6,6 @@ import { authenticationNormalizer } from './normalization/authentication.normali
 
 /** Authentication: `/v1/authentications`, keyed by transactionReference. */
 export const AuthenticationModule = productModule(
-  { kind: 'authentications', gateway: AuthenticationRetrievalGateway, normalizer: authenticationNormalizer },
+  { kind: 'authentications', gateway: AuthenticationRetrievalGateway, normalizer: authenticationNormalizer, callbacks: authenticationCallbackReader },
   { resultModel: AuthenticationResultDto, mediaNames: 'face, liveness-<n>' },
 );

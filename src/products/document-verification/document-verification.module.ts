@@ -1,3 +1,4 @@
+import { documentVerificationCallbackReader } from './callbacks/document-verification.callback-reader.js';
 import { productModule } from '../../engine/products/product-module.js';
 import { DocumentRetrievalGateway } from './document-verification.gateway.js';
 import { DocumentVerificationResultDto } from './dto/document-verification-result.dto.js';
@@ -5,6 +6,6 @@ import { documentVerificationNormalizer } from './normalization/document-verific
 
 /** Document Verification: `/v1/document-verifications`. */
 export const DocumentVerificationModule = productModule(
-  { kind: 'document-verifications', gateway: DocumentRetrievalGateway, normalizer: documentVerificationNormalizer },
+  { kind: 'document-verifications', gateway: DocumentRetrievalGateway, normalizer: documentVerificationNormalizer, callbacks: documentVerificationCallbackReader },
   { resultModel: DocumentVerificationResultDto, mediaNames: 'page-<classifier>, original' },
 );

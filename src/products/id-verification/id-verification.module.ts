@@ -1,3 +1,4 @@
+import { idVerificationCallbackReader } from './callbacks/id-verification.callback-reader.js';
 import { productModule } from '../../engine/products/product-module.js';
 import { IdVerificationResultDto } from './dto/id-verification-result.dto.js';
 import { ScanRetrievalGateway } from './id-verification.gateway.js';
@@ -5,6 +6,6 @@ import { idVerificationNormalizer } from './normalization/id-verification.normal
 
 /** ID Verification (Netverify): `/v1/id-verifications`. */
 export const IdVerificationModule = productModule(
-  { kind: 'id-verifications', gateway: ScanRetrievalGateway, normalizer: idVerificationNormalizer },
+  { kind: 'id-verifications', gateway: ScanRetrievalGateway, normalizer: idVerificationNormalizer, callbacks: idVerificationCallbackReader },
   { resultModel: IdVerificationResultDto, mediaNames: 'front, back, face, liveness-<n>, facemap' },
 );

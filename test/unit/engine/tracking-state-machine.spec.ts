@@ -7,7 +7,9 @@ import {
   canTransition,
   initialPlan,
   isExpired,
+  onCallbackArrived,
   onCallbackDeadline,
+  onCallbackMediaStored,
   onCallbackReported,
   onExhausted,
   onRetrievalComplete,
@@ -320,10 +322,11 @@ describe('canTransition / ALLOWED_TRANSITIONS', () => {
     for (const s of TRACKING_STATES.filter((x) => x !== 'AWAITING_CALLBACK')) expect(canTransition(s, 'AWAITING_CALLBACK')).toBe(false);
   });
 
-  it('PURGED is terminal; RETRIEVED, NOT_FOUND and EXHAUSTED only lead to PURGED', () => {
+  it('PURGED is terminal; RETRIEVED only leads to PURGED; NOT_FOUND and EXHAUSTED also to a late callback of Jumio', () => {
     for (const to of TRACKING_STATES.filter((x) => x !== 'PURGED')) expect(canTransition('PURGED', to)).toBe(false);
-    for (const from of ['RETRIEVED', 'NOT_FOUND', 'EXHAUSTED'] as const) {
-      expect(TRACKING_STATES.filter((to) => to !== from && canTransition(from, to))).toEqual(['PURGED']);
+    expect(TRACKING_STATES.filter((to) => to !== 'RETRIEVED' && canTransition('RETRIEVED', to))).toEqual(['PURGED']);
+    for (const from of ['NOT_FOUND', 'EXHAUSTED'] as const) {
+      expect(TRACKING_STATES.filter((to) => to !== from && canTransition(from, to)).sort()).toEqual(['CALLBACK_RECEIVED', 'PURGED']);
     }
     expect(FINAL_STATES).toEqual(expect.arrayContaining(['RETRIEVED', 'NOT_FOUND', 'EXHAUSTED', 'PURGED']));
   });
@@ -446,5 +449,59 @@ describe('every transition the functions produce is allowed by canTransition', (
     }
     expect(steps).toBeGreaterThan(1000);
     expect(bad).toEqual([]);
+  });
+});
+
+describe('onCallbackArrived (a callback received directly)', () => {
+  const now = at(500);
+  const received = at(499);
+  const done = { status: 'DONE' as const, raw: 'DONE' };
+
+  it('fills the view of a transaction waiting for its callback, and fetches the media at once', () => {
+    const t = onCallbackArrived({ ...rec(), hasResult: false }, done, received, now);
+    expect(t).toEqual({
+      fill: true,
+      patch: { callbackReceivedAt: received, state: 'CALLBACK_RECEIVED', nextAttemptAt: now, lastError: null, retryAfterUntil: null, status: 'DONE', jumioStatusRaw: 'DONE' },
+      events: ['CALLBACK_RECEIVED'],
+    });
+    expect(canTransition('AWAITING_CALLBACK', t.patch.state!)).toBe(true);
+  });
+
+  it('stops reconciliation; what a retrieval already stored is kept (not filled again)', () => {
+    const reconciling = rec({ state: 'RECONCILING', status: 'FAILED', attempts: 2, retryAfterUntil: at(900), lastAttemptAt: at(400) });
+    const t = onCallbackArrived({ ...reconciling, hasResult: true }, done, received, now);
+    expect(t.fill).toBe(false);
+    expect(t.patch).toEqual({ callbackReceivedAt: received, state: 'CALLBACK_RECEIVED', nextAttemptAt: now, lastError: null, retryAfterUntil: null });
+    expect(t.events).toEqual(['CALLBACK_RECEIVED']);
+    expect(onCallbackArrived({ ...reconciling, hasResult: false }, done, received, now).fill).toBe(true);
+  });
+
+  it('overrules NOT_FOUND and EXHAUSTED, the service\'s own conclusions', () => {
+    for (const state of ['NOT_FOUND', 'EXHAUSTED'] as const) {
+      const t = onCallbackArrived({ ...rec({ state }), hasResult: false }, { status: 'FAILED', raw: 'FAILED' }, received, now);
+      expect(t).toMatchObject({ fill: true, patch: { state: 'CALLBACK_RECEIVED', status: 'FAILED' }, events: ['CALLBACK_RECEIVED'] });
+    }
+  });
+
+  it('a RETRIEVED transaction stays RETRIEVED and only records the callback; a PURGED one takes nothing', () => {
+    expect(onCallbackArrived({ ...rec({ state: 'RETRIEVED', status: 'DONE' }), hasResult: true }, done, received, now)).toEqual({
+      fill: false,
+      patch: { callbackReceivedAt: received },
+      events: ['CALLBACK_RECEIVED'],
+    });
+    expect(onCallbackArrived({ ...rec({ state: 'PURGED' }), hasResult: false }, done, received, now)).toEqual({ fill: false, patch: {}, events: [] });
+  });
+
+  it('the same callback again changes nothing; a backend-reported RECEIVED still gets its view filled, without a second event', () => {
+    const filled = rec({ state: 'CALLBACK_RECEIVED', status: 'DONE', callbackReceivedAt: at(450) });
+    expect(onCallbackArrived({ ...filled, hasResult: true }, done, received, now)).toEqual({ fill: false, patch: {}, events: [] });
+    const reportedOnly = onCallbackArrived({ ...filled, status: 'UNKNOWN', hasResult: false }, done, received, now);
+    expect(reportedOnly).toMatchObject({ fill: true, patch: { status: 'DONE', nextAttemptAt: now }, events: [] });
+    expect(reportedOnly.patch.callbackReceivedAt).toBeUndefined();
+  });
+
+  it('onCallbackMediaStored: nothing more scheduled, and MEDIA_STORED', () => {
+    expect(onCallbackMediaStored(now)).toEqual({ patch: { retrievedAt: now, nextAttemptAt: null, lastError: null }, events: ['MEDIA_STORED'] });
+    expect(EVENT_TYPES).toContain('MEDIA_STORED');
   });
 });

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { DataCipher } from '../crypto/data-cipher.js';
+import type { Datacenter, Kind } from '../domain/kinds.js';
+import { rowsOf } from '../persistence/sql-results.js';
+
+/** A callback as it arrived, before anything was read from it but its reference. */
+export interface ArrivedCallback {
+  kind: Kind;
+  reference: string;
+  /** The raw form body. */
+  body: string;
+  /** Equal for two deliveries of the same callback (see callbackDedupeKey). */
+  dedupeKey: string;
+  sourceAddress: string;
+  /** The data center the callback came from, when its URL or source address says so. */
+  datacenterHint: Datacenter | null;
+}
+
+export interface StoredCallback {
+  id: string;
+  kind: Kind;
+  reference: string;
+  /** null once processed or purged. */
+  body: string | null;
+  datacenterHint: Datacenter | null;
+  receivedAt: Date;
+}
+
+/** How processing ended, kept on the inbox row (and counted in metrics). */
+export type CallbackOutcome = 'APPLIED' | 'ALREADY_STORED' | 'MALFORMED' | 'IGNORED_PURGED';
+
+/** After this many failed processing runs (a bug, not the database) a callback is left for an operator. */
+export const MAX_PROCESSING_FAILURES = 10;
+
+/**
+ * The inbox of callbacks received directly (table jumio_callback): stored before the 200, processed once by
+ * whichever replica locks the row first. The body is encrypted like every other copy of Jumio's data.
+ */
+@Injectable()
+export class CallbackInbox {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cipher: DataCipher,
+  ) {}
+
+  /**
+   * Stores a callback; the same body delivered again is the same row (its delivery counted, nothing else
+   * changed), so it is processed once. Returns the row's id and whether it was a repeat delivery.
+   */
+  async store(cb: ArrivedCallback, now: Date): Promise<{ id: string; duplicate: boolean }> {
+    const digest = cb.dedupeKey;
+    const body = this.cipher.encryptJson(cb.body, bodyContext(cb.kind, digest));
+    const rows = rowsOf<{ id: string; duplicate: boolean }>(await this.dataSource.query(
+      `INSERT INTO jumio_callback AS c (kind, reference, body_digest, body, source_address, datacenter_hint, received_at, last_delivery_at)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $7)
+       ON CONFLICT (kind, body_digest) DO UPDATE SET deliveries = c.deliveries + 1, last_delivery_at = EXCLUDED.last_delivery_at
+       RETURNING id::text AS id, (xmax <> 0) AS duplicate`,
+      [cb.kind, cb.reference, digest, JSON.stringify(body), cb.sourceAddress, cb.datacenterHint, now],
+    ));
+    return rows[0];
+  }
+
+  /** Unprocessed callbacks, oldest first (a sweep's work list; each is then locked on its own). */
+  async pendingIds(limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id::text AS id FROM jumio_callback WHERE processed_at IS NULL AND failures < $1 ORDER BY received_at LIMIT $2`,
+      [MAX_PROCESSING_FAILURES, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Locks an unprocessed callback in the caller's transaction; null when processed, or locked by another replica. */
+  async lock(m: EntityManager, id: string): Promise<StoredCallback | null> {
+    const rows: Record<string, unknown>[] = await m.query(
+      `SELECT id::text AS id, kind, reference, body_digest, body, datacenter_hint, received_at FROM jumio_callback
+        WHERE id = $1 AND processed_at IS NULL FOR UPDATE SKIP LOCKED`,
+      [id],
+    );
+    if (rows.length === 0) return null;
+    const r = rows[0];
+    const kind = r.kind as Kind;
+    const body = r.body === null ? null : String(this.cipher.decryptJson(r.body, bodyContext(kind, String(r.body_digest))));
+    return {
+      id: String(r.id),
+      kind,
+      reference: String(r.reference),
+      body,
+      datacenterHint: (r.datacenter_hint as Datacenter | null) ?? null,
+      receivedAt: new Date(r.received_at as Date),
+    };
+  }
+
+  /**
+   * Marks a locked callback processed, in the transaction that applied it. Its body is dropped once applied (the
+   * transaction keeps the fields, encrypted, and purges them with the rest); an unreadable one keeps it for an
+   * operator until retention or a purge clears it.
+   */
+  async markProcessed(m: EntityManager, id: string, outcome: CallbackOutcome, error: string | null, now: Date): Promise<void> {
+    await m.query(
+      `UPDATE jumio_callback SET processed_at = $2, outcome = $3, error = $4, body = CASE WHEN $3 = 'MALFORMED' THEN body ELSE NULL END
+        WHERE id = $1`,
+      [id, now, outcome, error],
+    );
+  }
+
+  /** A processing run failed for a reason of ours; the callback stays in the inbox for the next sweep. */
+  async recordFailure(id: string, error: string): Promise<void> {
+    await this.dataSource.query(`UPDATE jumio_callback SET failures = failures + 1, error = $2 WHERE id = $1`, [id, error]);
+  }
+
+  /** Retention: bodies of callbacks received before `cutoff` that are still held (unreadable or never processed). */
+  async clearBodiesReceivedBefore(cutoff: Date): Promise<number> {
+    const rows = rowsOf<{ id: string }>(await this.dataSource.query(
+      `UPDATE jumio_callback SET body = NULL WHERE body IS NOT NULL AND received_at < $1 RETURNING id`,
+      [cutoff],
+    ));
+    return rows.length;
+  }
+}
+
+/**
+ * What makes two deliveries the same callback: every field but the ones that describe the delivery itself
+ * (`callbackDate`, Document Verification's `timestamp`), in a canonical order, hashed (SHA-256, hex): a
+ * redelivery with a new callback date is still the same callback, and the key holds no personal value.
+ */
+export function callbackDedupeKey(fields: Record<string, string>): string {
+  const kept = Object.keys(fields)
+    .filter((k) => k !== 'callbackDate' && k !== 'timestamp')
+    .sort()
+    .map((k) => [k, fields[k]]);
+  return createHash('sha256').update(JSON.stringify(kept), 'utf8').digest('hex');
+}
+
+function bodyContext(kind: Kind, digest: string): string {
+  return `jumio_callback:${kind}:${digest}:body`;
+}

@@ -1,0 +1,189 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { MetricsService } from '../../operations/metrics.service.js';
+import { Clock } from '../clock/clock.js';
+import type { Datacenter } from '../domain/kinds.js';
+import { JumioPayloadError } from '../domain/product-contracts.js';
+import type { RetrievalSchedule } from '../domain/retrieval-schedule.js';
+import { onCallbackArrived, onCallbackReported } from '../domain/tracking-state-machine.js';
+import { JumioTransport } from '../jumio-transport/jumio-transport.js';
+import { parseJumioTimestamp } from '../normalization/timestamps.js';
+import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
+import { trackingRecordOf as record } from '../persistence/tracking-record.js';
+import { TrackedTransactionRepository, type StepWrites } from '../persistence/tracked-transaction.repository.js';
+import type { ProductDefinition } from '../products/product-definition.js';
+import { ProductRegistry } from '../products/product-registry.js';
+import { scheduleOf } from '../reconciliation/reconciliation.worker.js';
+import { newTrackedTransaction } from '../tracking/new-tracked-transaction.js';
+import { mediaHref } from '../tracking/tracking-view.js';
+import { CallbackInbox, type CallbackOutcome, type StoredCallback } from './callback-inbox.js';
+import { parseCallbackForm } from './callback-form.js';
+import type { CallbackContent, CallbackFields } from './callback-reader.js';
+
+const INTERVAL_NAME = 'callback-inbox';
+const SWEEP_BATCH = 50;
+
+type Reading = { ok: true; fields: CallbackFields; content: CallbackContent; verdict: { status: 'DONE' | 'FAILED'; raw: string }; result: Record<string, unknown> } | { ok: false; fields: CallbackFields | null; error: string };
+
+/**
+ * Processes the callbacks of the inbox, each once, in one database transaction with the change it makes: the
+ * callback row is locked (SKIP LOCKED: replicas take different ones), the transaction row locked or created, the
+ * view filled from the callback through the product's own normalizer, and the callback marked processed. A crash
+ * anywhere before the commit leaves the callback unprocessed for the next run: right after it is stored (in this
+ * replica) and every poll interval (any replica with the reconciler enabled).
+ */
+@Injectable()
+export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(CallbackProcessor.name);
+  private readonly schedule: RetrievalSchedule;
+  private readonly running = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly inbox: CallbackInbox,
+    private readonly repository: TrackedTransactionRepository,
+    private readonly products: ProductRegistry,
+    private readonly transport: JumioTransport,
+    private readonly clock: Clock,
+    private readonly metrics: MetricsService,
+    private readonly schedulerRegistry: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.schedule = scheduleOf(config);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.reconciler.enabled) return;
+    const handle = setInterval(() => void this.track(this.sweep()), this.config.reconciler.pollIntervalMs);
+    this.schedulerRegistry.addInterval(INTERVAL_NAME, handle);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.schedulerRegistry.doesExist('interval', INTERVAL_NAME)) this.schedulerRegistry.deleteInterval(INTERVAL_NAME);
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Called once a callback is stored: processed at once when this replica runs background work. */
+  stored(id: string): void {
+    if (!this.config.reconciler.enabled || this.stopping) return;
+    setImmediate(() => void this.track(this.processOne(id)));
+  }
+
+  /** Processes everything in the inbox (tests call it; the interval runs it). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+    await this.sweep();
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    const p = work.catch(() => undefined).finally(() => this.running.delete(p));
+    this.running.add(p);
+    return p;
+  }
+
+  private async sweep(): Promise<void> {
+    let ids: string[];
+    try {
+      ids = await this.inbox.pendingIds(SWEEP_BATCH);
+    } catch (e) {
+      this.logger.warn({ err: e }, 'could not read the callback inbox; will retry');
+      return;
+    }
+    for (const id of ids) {
+      if (this.stopping) return;
+      await this.processOne(id);
+    }
+  }
+
+  async processOne(id: string): Promise<void> {
+    try {
+      await this.dataSource.transaction(async (m) => {
+        const cb = await this.inbox.lock(m, id);
+        if (cb) await this.apply(m, cb);
+      });
+    } catch (e) {
+      this.logger.error({ err: e, callbackId: id }, 'processing a stored callback failed; it stays in the inbox');
+      await this.inbox.recordFailure(id, 'internal error while processing; see the service log').catch(() => undefined);
+    }
+  }
+
+  private async apply(m: EntityManager, cb: StoredCallback): Promise<void> {
+    const product = this.products.get(cb.kind);
+    const now = this.clock.now();
+    let row = await this.repository.lockRow(m, cb.kind, cb.reference);
+    const datacenter: Datacenter = row?.datacenter ?? cb.datacenterHint ?? this.config.jumio.defaultDatacenter;
+    const reading = this.read(product, cb, datacenter);
+    if (!row) row = await this.startTracking(m, cb, reading, datacenter, now);
+
+    let writes: { patch: StepWrites['patch']; events: NonNullable<StepWrites['events']> } = { patch: {}, events: [] };
+    let outcome: CallbackOutcome;
+    if (row.state === 'PURGED') {
+      // Its personal data was deleted on purpose: nothing of a later callback is taken back in.
+      outcome = 'IGNORED_PURGED';
+    } else if (!reading.ok) {
+      // An unreadable callback is a callback that could not be processed: unless Jumio's data is already stored,
+      // reconciliation starts now, as when a backend reports FAILED, and the Retrieval API fills the view instead.
+      if (row.result == null) {
+        const t = onCallbackReported(record(row), 'FAILED', cb.receivedAt, now, this.schedule);
+        writes = { patch: { ...t.patch, lastError: `Jumio's callback could not be read: ${reading.error}` }, events: t.events };
+      }
+      outcome = 'MALFORMED';
+    } else {
+      const t = onCallbackArrived({ ...record(row), hasResult: row.result != null }, reading.verdict, cb.receivedAt, now);
+      const patch: StepWrites['patch'] = { ...t.patch };
+      if (t.fill) Object.assign(patch, { rawStatus: reading.content.status, rawDetails: reading.content.details, result: reading.result });
+      if (row.rawCallback == null) patch.rawCallback = reading.fields;
+      writes = { patch, events: t.events };
+      outcome = t.fill ? 'APPLIED' : 'ALREADY_STORED';
+    }
+    await this.repository.writeLocked(m, row, writes, now);
+    await this.inbox.markProcessed(m, cb.id, outcome, reading.ok ? null : reading.error, now);
+    this.metrics.callbacks.inc({ kind: cb.kind, outcome });
+  }
+
+  /** Reads the stored body with the product's reader and normalizer; every problem named, never a value. */
+  private read(product: ProductDefinition, cb: StoredCallback, datacenter: Datacenter): Reading {
+    if (cb.body === null) return { ok: false, fields: null, error: 'its body was purged before it was processed' };
+    const fields = parseCallbackForm(cb.body);
+    try {
+      const content = product.callbacks.read(fields, { href: (host, path) => this.transport.retrievalUrl(datacenter, host, path) });
+      const verdict = product.normalizer.readStatus(content.status);
+      if (!verdict.final || verdict.status === 'PENDING') throw new JumioPayloadError(`its status (${verdict.raw.slice(0, 40)}) is not final`);
+      const context = { kind: cb.kind, reference: cb.reference, mediaHref: (name: string) => mediaHref(cb.kind, cb.reference, name) };
+      const result = product.normalizer.normalize(content.details, context);
+      return { ok: true, fields, content, verdict: { status: verdict.status, raw: verdict.raw }, result };
+    } catch (e) {
+      if (!(e instanceof JumioPayloadError)) throw e;
+      return { ok: false, fields, error: e.message };
+    }
+  }
+
+  /**
+   * A callback for a reference nobody tracked starts tracking it, from the journey's date when the callback gives
+   * one (no later than now), with the configured grace: it is then handled like any tracked transaction.
+   */
+  private async startTracking(m: EntityManager, cb: StoredCallback, reading: Reading, datacenter: Datacenter, now: Date): Promise<TrackedTransactionEntity> {
+    const journeyAt = reading.ok ? parseJumioTimestamp(reading.content.journeyAt) : null;
+    const acquiredAt = new Date(journeyAt === null ? now.getTime() : Math.min(journeyAt, now.getTime()));
+    const short = (v: string | null | undefined) => (typeof v === 'string' && v !== '' && v.length <= 255 ? v : null);
+    await this.repository.insertIfAbsent(
+      newTrackedTransaction({
+        kind: cb.kind,
+        reference: cb.reference,
+        datacenter,
+        merchantReference: reading.ok ? short(reading.content.merchantReference) : null,
+        customerReference: reading.ok ? short(reading.content.customerReference) : null,
+        acquiredAt,
+        graceSeconds: this.config.reconciler.callbackGraceSeconds,
+      }),
+      now,
+      m,
+    );
+    return (await this.repository.lockRow(m, cb.kind, cb.reference))!;
+  }
+}

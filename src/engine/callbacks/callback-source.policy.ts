@@ -1,0 +1,68 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import ipaddr from 'ipaddr.js';
+import proxyaddr from 'proxy-addr';
+import { JUMIO_CALLBACK_SOURCES, type AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { DATACENTERS, type Datacenter } from '../domain/kinds.js';
+
+type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+export interface CallbackSource {
+  /** The sender: the direct peer, or the client named by X-Forwarded-For when the peer is a trusted proxy. */
+  address: string;
+  allowed: boolean;
+  /** The data center whose published callback addresses include the sender, if any. */
+  datacenter: Datacenter | null;
+}
+
+/**
+ * Who may post callbacks. Jumio signs nothing, so the sender's address is the proof (jumio-facts.md, section 7):
+ * it must be in CALLBACK_ALLOWED_SOURCES. Behind a load balancer the direct peer is the balancer: X-Forwarded-For
+ * is believed only when the peer is in TRUSTED_PROXIES, and then read from the right, hop by hop, through
+ * trusted proxies only (proxy-addr), so a client cannot name itself Jumio by sending the header. An IPv4-mapped
+ * IPv6 address (`::ffff:a.b.c.d`, a dual-stack socket) counts as its IPv4 address.
+ */
+@Injectable()
+export class CallbackSourcePolicy {
+  private readonly allowed: Range[];
+  private readonly trust: (addr: string, i: number) => boolean;
+  private readonly published: { datacenter: Datacenter; ranges: Range[] }[];
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.allowed = config.callbacks.allowedSources.map(toRange);
+    const proxies = config.callbacks.trustedProxies.map(toRange);
+    this.trust = proxies.length === 0 ? () => false : (addr: string) => inAny(addr, proxies);
+    this.published = DATACENTERS.map((datacenter) => ({ datacenter, ranges: JUMIO_CALLBACK_SOURCES[datacenter].map(toRange) }));
+  }
+
+  identify(req: IncomingMessage): CallbackSource {
+    const raw = proxyaddr(req, this.trust);
+    const address = canonical(raw) ?? String(raw);
+    const datacenter = this.published.find((p) => inAny(address, p.ranges))?.datacenter ?? null;
+    return { address, allowed: inAny(address, this.allowed), datacenter };
+  }
+}
+
+function toRange(entry: string): Range {
+  if (entry.includes('/')) {
+    const [addr, bits] = ipaddr.parseCIDR(entry);
+    return addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96
+      ? [(addr as ipaddr.IPv6).toIPv4Address(), bits - 96]
+      : [addr, bits];
+  }
+  const addr = ipaddr.process(entry);
+  return [addr, addr.kind() === 'ipv4' ? 32 : 128];
+}
+
+/** The address in canonical form, IPv4-mapped IPv6 as IPv4; null when it is not an address. */
+function canonical(address: string | undefined): string | null {
+  if (!address || !ipaddr.isValid(address)) return null;
+  return ipaddr.process(address).toString();
+}
+
+function inAny(address: string, ranges: Range[]): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  const addr = ipaddr.process(address);
+  return ranges.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
+}
