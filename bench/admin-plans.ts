@@ -20,6 +20,7 @@ import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { databaseOptions } from '../src/database/database-options.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
 import { freePort } from '../src/database/free-port.js';
+import { CallbackInbox } from '../src/engine/callbacks/callback-inbox.js';
 import { DataCipher } from '../src/engine/crypto/data-cipher.js';
 import { onPersonalDataPurged } from '../src/engine/domain/tracking-state-machine.js';
 import { ChangeFeed } from '../src/engine/feed/change-feed.js';
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     const cipher = new DataCipher([{ id: 'bench', key: randomBytes(32) }]);
     const media = new PostgresMediaStore(ds, cipher);
     const attempts = new AttemptLog(ds);
-    const repo = new TrackedTransactionRepository(ds, feed, media, attempts, cipher);
+    const repo = new TrackedTransactionRepository(ds, feed, media, attempts, cipher, new CallbackInbox(ds, cipher));
     const fixtures = await pickFixtures(ds);
 
     const list = (filter: TransactionFilter, after: ListPosition | null = null) => async () => {

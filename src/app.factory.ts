@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { AppModule, type AppRuntime } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { runMigrationsExclusively } from './database/migrations.js';
+import { CallbackSourceGate } from './engine/callbacks/callback-source.policy.js';
 import { callbackBodyParsers, jsonBodyParsers } from './http/body-parsing.js';
 
 /**
@@ -21,7 +22,8 @@ export async function createApplication(config: AppConfig, runtime: AppRuntime =
   app.useLogger(app.get(Logger));
   app.set('trust proxy', false);
   app.disable('x-powered-by');
-  app.use('/callbacks', ...callbackBodyParsers());
+  // The sender is checked before the body is read (a refused sender's body is never even buffered).
+  app.use('/callbacks', app.get(CallbackSourceGate).handle, ...callbackBodyParsers());
   app.use(...jsonBodyParsers());
   app.useGlobalPipes(
     new ValidationPipe({

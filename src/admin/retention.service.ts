@@ -74,10 +74,10 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
       if (n < batchSize) break;
     }
     if (purged > 0) this.logger.log(`retention: purged the personal data of ${purged} transaction(s)`);
-    // Callbacks still held in the inbox (unreadable, or their transaction never processed) age out the same way.
+    // The callback inbox ages out the same way, bodies still held (unreadable ones) and bookkeeping alike.
     const cutoff = new Date(this.clock.now().getTime() - this.config.retention.personalDataDays * 86_400_000);
-    const cleared = await this.callbacks.clearBodiesReceivedBefore(cutoff);
-    if (cleared > 0) this.logger.log(`retention: cleared the bodies of ${cleared} stored callback(s)`);
+    const deleted = await this.callbacks.deleteReceivedBefore(cutoff);
+    if (deleted > 0) this.logger.log(`retention: deleted ${deleted} stored callback(s)`);
     return purged;
   }
 }

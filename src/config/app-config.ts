@@ -20,11 +20,23 @@ export const JUMIO_DEFAULT_HOSTS: Record<Datacenter, { scans: string; documents:
   SGP: { scans: 'https://core-sgp.jumio.com', documents: 'https://retrieval.core-sgp.jumio.com' },
 };
 
-/** Jumio's published callback source addresses per data center (jumio-facts.md, section 7). */
+/**
+ * Jumio's published callback source addresses per data center (jumio-facts.md, section 7): the Netverify guide's
+ * list, plus the addresses its current KYX page lists (US, SGP) and those published for callback.lon.jumio.com
+ * in 2019 (EU), since Jumio has moved them before and a refused callback is not sent again. The addresses retired
+ * around 2017 are left out: they may belong to someone else now. CALLBACK_ALLOWED_SOURCES replaces the lot.
+ */
 export const JUMIO_CALLBACK_SOURCES: Record<Datacenter, string[]> = {
-  US: ['34.202.241.227', '34.226.103.119', '34.226.254.127', '52.52.51.178', '52.53.95.123', '54.67.101.173'],
-  EU: ['34.253.41.236', '35.157.27.193', '52.48.0.25', '52.57.194.92', '52.58.113.86', '52.209.180.134'],
-  SGP: ['3.0.109.121', '52.76.184.73', '52.77.102.92'],
+  US: [
+    '34.202.241.227', '34.226.103.119', '34.226.254.127', '52.52.51.178', '52.53.95.123', '54.67.101.173',
+    '52.8.136.236', '54.177.61.57', '54.183.15.212',
+  ],
+  EU: [
+    '34.253.41.236', '35.157.27.193', '52.48.0.25', '52.57.194.92', '52.58.113.86', '52.209.180.134',
+    '52.214.231.47', '34.253.150.171', '52.31.217.22', '34.252.8.98', '52.213.162.172', '34.251.97.146', '54.72.230.95',
+    '52.213.194.188', '34.252.224.190',
+  ],
+  SGP: ['3.0.109.121', '52.76.184.73', '52.77.102.92', '13.238.100.17', '13.238.203.238', '52.64.132.26'],
 };
 
 export const JUMIO_DEFAULT_SCHEDULE = [40, 60, 100, 160, 240, 340, 460, 600, 760, 940];

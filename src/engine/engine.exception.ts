@@ -4,8 +4,7 @@ export type EngineExceptionCode =
   | 'MEDIUM_NOT_FOUND'
   | 'TRACKING_CONFLICT'
   | 'INVALID_REQUEST'
-  | 'TRANSACTION_FINAL'
-  | 'CALLBACK_SOURCE_REFUSED';
+  | 'TRANSACTION_FINAL';
 
 export class EngineException extends Error {
   constructor(
@@ -27,8 +26,6 @@ export function httpStatusOf(code: EngineExceptionCode): number {
       return 409;
     case 'INVALID_REQUEST':
       return 400;
-    case 'CALLBACK_SOURCE_REFUSED':
-      return 403;
     default: {
       const unreachable: never = code;
       throw new Error(`unmapped engine exception code ${String(unreachable)}`);

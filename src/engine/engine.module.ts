@@ -5,7 +5,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { CallbackInbox } from './callbacks/callback-inbox.js';
 import { CallbackProcessor } from './callbacks/callback-processor.js';
 import { CallbackReceiver } from './callbacks/callback-receiver.js';
-import { CallbackSourcePolicy } from './callbacks/callback-source.policy.js';
+import { CallbackSourceGate, CallbackSourcePolicy } from './callbacks/callback-source.policy.js';
 import { DataCipher } from './crypto/data-cipher.js';
 import { EventsController } from './feed/events.controller.js';
 import { ChangeFeed } from './feed/change-feed.js';
@@ -48,10 +48,11 @@ export class EngineModule {
         TrackingService,
         CallbackInbox,
         CallbackSourcePolicy,
+        CallbackSourceGate,
         CallbackProcessor,
         CallbackReceiver,
       ],
-      exports: [CallbackReceiver, CallbackProcessor, CallbackInbox, DataCipher, ProductRegistry, JumioTransport, TrackingService, ReconciliationScheduler, MediaStore, AttemptLog, TrackedTransactionRepository, ...runtimeProviders],
+      exports: [CallbackSourceGate, CallbackReceiver, CallbackProcessor, CallbackInbox, DataCipher, ProductRegistry, JumioTransport, TrackingService, ReconciliationScheduler, MediaStore, AttemptLog, TrackedTransactionRepository, ...runtimeProviders],
     };
   }
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DataCipher } from '../crypto/data-cipher.js';
@@ -11,8 +10,8 @@ export interface ArrivedCallback {
   reference: string;
   /** The raw form body. */
   body: string;
-  /** Equal for two deliveries of the same callback (see callbackDedupeKey). */
-  dedupeKey: string;
+  /** Equal for two deliveries of the same callback (see callbackIdentity). */
+  identity: string;
   sourceAddress: string;
   /** The data center the callback came from, when its URL or source address says so. */
   datacenterHint: Datacenter | null;
@@ -31,8 +30,8 @@ export interface StoredCallback {
 /** How processing ended, kept on the inbox row (and counted in metrics). */
 export type CallbackOutcome = 'APPLIED' | 'ALREADY_STORED' | 'MALFORMED' | 'IGNORED_PURGED';
 
-/** After this many failed processing runs (a bug, not the database) a callback is left for an operator. */
-export const MAX_PROCESSING_FAILURES = 10;
+/** The longest wait before a callback whose processing failed is tried again. */
+const MAX_RETRY_DELAY_SECONDS = 3600;
 
 /**
  * The inbox of callbacks received directly (table jumio_callback): stored before the 200, processed once by
@@ -50,7 +49,7 @@ export class CallbackInbox {
    * changed), so it is processed once. Returns the row's id and whether it was a repeat delivery.
    */
   async store(cb: ArrivedCallback, now: Date): Promise<{ id: string; duplicate: boolean }> {
-    const digest = cb.dedupeKey;
+    const digest = this.cipher.fingerprint(cb.identity);
     const body = this.cipher.encryptJson(cb.body, bodyContext(cb.kind, digest));
     const rows = rowsOf<{ id: string; duplicate: boolean }>(await this.dataSource.query(
       `INSERT INTO jumio_callback AS c (kind, reference, body_digest, body, source_address, datacenter_hint, received_at, last_delivery_at)
@@ -62,11 +61,13 @@ export class CallbackInbox {
     return rows[0];
   }
 
-  /** Unprocessed callbacks, oldest first (a sweep's work list; each is then locked on its own). */
+  /** Unprocessed callbacks due for a run, oldest first (a sweep's work list; each is then locked on its own). */
   async pendingIds(limit: number): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT id::text AS id FROM jumio_callback WHERE processed_at IS NULL AND failures < $1 ORDER BY received_at LIMIT $2`,
-      [MAX_PROCESSING_FAILURES, limit],
+      `SELECT id::text AS id FROM jumio_callback
+        WHERE processed_at IS NULL AND (next_try_at IS NULL OR next_try_at <= clock_timestamp())
+        ORDER BY received_at LIMIT $1`,
+      [limit],
     );
     return rows.map((r) => r.id);
   }
@@ -105,32 +106,53 @@ export class CallbackInbox {
     );
   }
 
-  /** A processing run failed for a reason of ours; the callback stays in the inbox for the next sweep. */
+  /**
+   * A processing run failed for a reason of ours (the database, a key missing, a bug): the callback stays in the
+   * inbox and is tried again after 2^failures seconds, at most an hour; never given up, since Jumio will not
+   * send it again. `jumio_fallback_callbacks_total{outcome="PROCESSING_FAILED"}` and the log show it.
+   */
   async recordFailure(id: string, error: string): Promise<void> {
-    await this.dataSource.query(`UPDATE jumio_callback SET failures = failures + 1, error = $2 WHERE id = $1`, [id, error]);
+    await this.dataSource.query(
+      `UPDATE jumio_callback SET failures = failures + 1, error = $2,
+              next_try_at = clock_timestamp() + make_interval(secs => least(power(2, failures + 1), $3))
+        WHERE id = $1`,
+      [id, error, MAX_RETRY_DELAY_SECONDS],
+    );
   }
 
-  /** Retention: bodies of callbacks received before `cutoff` that are still held (unreadable or never processed). */
-  async clearBodiesReceivedBefore(cutoff: Date): Promise<number> {
-    const rows = rowsOf<{ id: string }>(await this.dataSource.query(
-      `UPDATE jumio_callback SET body = NULL WHERE body IS NOT NULL AND received_at < $1 RETURNING id`,
-      [cutoff],
-    ));
+  /** Retention: callbacks received before `cutoff` are deleted, whatever became of them. Returns how many. */
+  async deleteReceivedBefore(cutoff: Date): Promise<number> {
+    const rows = rowsOf<{ id: string }>(await this.dataSource.query(`DELETE FROM jumio_callback WHERE received_at < $1 RETURNING id`, [cutoff]));
     return rows.length;
+  }
+
+  /**
+   * A purge, in the purge's transaction: the bodies still held for these transactions are cleared. SKIP LOCKED: a
+   * callback being processed right now is not waited for (no lock-order deadlock with the processor, which locks
+   * the callback first), and the processor keeps nothing of it for a PURGED transaction.
+   */
+  async clearBodiesOf(m: EntityManager, transactionIds: string[]): Promise<void> {
+    await m.query(
+      `UPDATE jumio_callback SET body = NULL WHERE id IN (
+         SELECT c.id FROM jumio_callback c JOIN tracked_transaction t ON c.kind = t.kind AND c.reference = t.reference
+          WHERE t.id = ANY($1::bigint[]) AND c.body IS NOT NULL
+          FOR UPDATE OF c SKIP LOCKED)`,
+      [transactionIds],
+    );
   }
 }
 
 /**
  * What makes two deliveries the same callback: every field but the ones that describe the delivery itself
- * (`callbackDate`, Document Verification's `timestamp`), in a canonical order, hashed (SHA-256, hex): a
- * redelivery with a new callback date is still the same callback, and the key holds no personal value.
+ * (`callbackDate`, Document Verification's `timestamp`), in a canonical order. A redelivery with a new callback
+ * date is still the same callback. Only its keyed fingerprint is stored (DataCipher.fingerprint).
  */
-export function callbackDedupeKey(fields: Record<string, string>): string {
+export function callbackIdentity(fields: Record<string, string>): string {
   const kept = Object.keys(fields)
     .filter((k) => k !== 'callbackDate' && k !== 'timestamp')
     .sort()
     .map((k) => [k, fields[k]]);
-  return createHash('sha256').update(JSON.stringify(kept), 'utf8').digest('hex');
+  return JSON.stringify(kept);
 }
 
 function bodyContext(kind: Kind, digest: string): string {

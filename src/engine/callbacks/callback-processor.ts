@@ -13,7 +13,7 @@ import { JumioTransport } from '../jumio-transport/jumio-transport.js';
 import { parseJumioTimestamp } from '../normalization/timestamps.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
 import { trackingRecordOf as record } from '../persistence/tracking-record.js';
-import { TrackedTransactionRepository, type StepWrites } from '../persistence/tracked-transaction.repository.js';
+import { TrackedTransactionRepository, type RowPatch, type StepWrites } from '../persistence/tracked-transaction.repository.js';
 import type { ProductDefinition } from '../products/product-definition.js';
 import { ProductRegistry } from '../products/product-registry.js';
 import { scheduleOf } from '../reconciliation/reconciliation.worker.js';
@@ -107,7 +107,8 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
         if (cb) await this.apply(m, cb);
       });
     } catch (e) {
-      this.logger.error({ err: e, callbackId: id }, 'processing a stored callback failed; it stays in the inbox');
+      this.logger.error({ err: e, callbackId: id }, 'processing a stored callback failed; it stays in the inbox and is tried again');
+      this.metrics.callbacks.inc({ kind: 'unknown', outcome: 'PROCESSING_FAILED' });
       await this.inbox.recordFailure(id, 'internal error while processing; see the service log').catch(() => undefined);
     }
   }
@@ -136,7 +137,14 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
     } else {
       const t = onCallbackArrived({ ...record(row), hasResult: row.result != null }, reading.verdict, cb.receivedAt, now);
       const patch: StepWrites['patch'] = { ...t.patch };
-      if (t.fill) Object.assign(patch, { rawStatus: reading.content.status, rawDetails: reading.content.details, result: reading.result });
+      if (t.fill) {
+        Object.assign(patch, { rawStatus: reading.content.status, rawDetails: reading.content.details, result: reading.result });
+        // What the callback lacks comes from one details call, unless a retrieval already made one or is about to
+        // (its status is final: the details call may be in flight right now). Jumio's "details once" comes first;
+        // the view then lacks only what Jumio's callback lacks.
+        const detailsMayBeInFlight = row.state === 'RECONCILING' && (row.status === 'DONE' || row.status === 'FAILED');
+        if (product.callbacks.completion && !detailsMayBeInFlight && !(await this.detailsAlreadyFetched(m, row.id))) patch.callbackCompletionPending = true;
+      }
       if (row.rawCallback == null) patch.rawCallback = reading.fields;
       writes = { patch, events: t.events };
       outcome = t.fill ? 'APPLIED' : 'ALREADY_STORED';
@@ -144,6 +152,31 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
     await this.repository.writeLocked(m, row, writes, now);
     await this.inbox.markProcessed(m, cb.id, outcome, reading.ok ? null : reading.error, now);
     this.metrics.callbacks.inc({ kind: cb.kind, outcome });
+  }
+
+  private async detailsAlreadyFetched(m: EntityManager, transactionId: string): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `SELECT 1 FROM jumio_call WHERE transaction_id = $1 AND call_type = 'details' AND http_status = 200 LIMIT 1`,
+      [transactionId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * A transaction a callback started moves to the data center its backend names (TrackingService.track): the
+   * media links read from the callback are rebuilt for that data center, and unless some medium is already
+   * stored, the media are listed again there. Nothing changes for a transaction not filled from a callback.
+   */
+  relinkToDatacenter(row: TrackedTransactionEntity, datacenter: Datacenter, now: Date): RowPatch {
+    if (row.rawCallback == null || row.result == null || row.datacenter === datacenter) return {};
+    if ((row.mediaPlan ?? []).some((e) => e.outcome === 'STORED')) return {};
+    try {
+      const content = this.products.get(row.kind).callbacks.read(row.rawCallback, { href: (host, path) => this.transport.retrievalUrl(datacenter, host, path) });
+      return { rawDetails: content.details, mediaPlan: null, rawMediaList: null, nextAttemptAt: now, lastError: null };
+    } catch (e) {
+      if (e instanceof JumioPayloadError) return {};
+      throw e;
+    }
   }
 
   /** Reads the stored body with the product's reader and normalizer; every problem named, never a value. */
@@ -180,6 +213,7 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
         customerReference: reading.ok ? short(reading.content.customerReference) : null,
         acquiredAt,
         graceSeconds: this.config.reconciler.callbackGraceSeconds,
+        startedByCallback: true,
       }),
       now,
       m,

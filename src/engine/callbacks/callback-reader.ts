@@ -28,6 +28,17 @@ export interface CallbackContent {
 }
 
 /**
+ * What a product's callback lacks that its retrieval has, and the one details call that completes it (made once,
+ * after the callback is applied and before the media; never when a retrieval already fetched the details).
+ */
+export interface CallbackCompletion {
+  /** The sub-resource of the transaction to ask, e.g. `data/verification`. */
+  subresource: string;
+  /** The details with what the answer adds; throws JumioPayloadError when the answer is not what Jumio documents. */
+  merge(details: unknown, answer: unknown): unknown;
+}
+
+/**
  * A product's reading of Jumio's callback: its field names are mapped onto the retrieval names (jumio-facts.md,
  * section 7), so the product's normalizer builds the view from it exactly as from a retrieval.
  */
@@ -36,6 +47,7 @@ export interface ProductCallbackReader {
   referenceField: string;
   /** Throws JumioPayloadError (naming the field, never a value) when the callback is not what Jumio documents. */
   read(fields: CallbackFields, links: CallbackLinks): CallbackContent;
+  completion?: CallbackCompletion;
 }
 
 /** Form fields mapped one by one; `taken` records every field read, so the rest can be kept as unknown. */

@@ -1,15 +1,14 @@
-import { Injectable, Logger } from '@nestjs/common';
-import type { Request } from 'express';
+import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../operations/metrics.service.js';
 import { Clock } from '../clock/clock.js';
 import { DATACENTERS, type Datacenter, type Kind } from '../domain/kinds.js';
 import { EngineException } from '../engine.exception.js';
 import { ProductRegistry } from '../products/product-registry.js';
-import { CallbackInbox, callbackDedupeKey } from './callback-inbox.js';
+import { CallbackInbox, callbackIdentity } from './callback-inbox.js';
 import type { CallbackFields } from './callback-reader.js';
 import { CallbackProcessor } from './callback-processor.js';
 import { CallbackBodyError, decodeCallbackBody, parseCallbackForm } from './callback-form.js';
-import { CallbackSourcePolicy } from './callback-source.policy.js';
+import type { RequestWithCallbackSource } from './callback-source.policy.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -20,10 +19,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 @Injectable()
 export class CallbackReceiver {
-  private readonly logger = new Logger(CallbackReceiver.name);
-
   constructor(
-    private readonly policy: CallbackSourcePolicy,
     private readonly inbox: CallbackInbox,
     private readonly processor: CallbackProcessor,
     private readonly products: ProductRegistry,
@@ -31,13 +27,10 @@ export class CallbackReceiver {
     private readonly clock: Clock,
   ) {}
 
-  async receive(kind: Kind, req: Request, datacenterParam: string | undefined): Promise<{ received: true; duplicate: boolean }> {
-    const source = this.policy.identify(req);
-    if (!source.allowed) {
-      this.metrics.callbacks.inc({ kind, outcome: 'REFUSED_SOURCE' });
-      this.logger.warn({ kind, source: source.address }, 'callback refused: its source address is not in CALLBACK_ALLOWED_SOURCES');
-      throw new EngineException('CALLBACK_SOURCE_REFUSED', [`callbacks are accepted only from the addresses in CALLBACK_ALLOWED_SOURCES; ${source.address} is not one`]);
-    }
+  async receive(kind: Kind, req: RequestWithCallbackSource, datacenterParam: string | undefined): Promise<{ received: true; duplicate: boolean }> {
+    // CallbackSourceGate checked the sender before the body was read; this is its finding.
+    const source = req.callbackSource;
+    if (!source?.allowed) throw new Error('CallbackSourceGate is not mounted before the callback routes');
     const field = this.products.get(kind).callbacks.referenceField;
     let body: string;
     let fields: CallbackFields;
@@ -57,7 +50,7 @@ export class CallbackReceiver {
     }
     const datacenter = (datacenterParam as Datacenter | undefined) ?? source.datacenter;
     const stored = await this.inbox.store(
-      { kind, reference: reference.toLowerCase(), body, dedupeKey: callbackDedupeKey(fields), sourceAddress: source.address, datacenterHint: datacenter },
+      { kind, reference: reference.toLowerCase(), body, identity: callbackIdentity(fields), sourceAddress: source.address, datacenterHint: datacenter },
       this.clock.now(),
     );
     this.metrics.callbacks.inc({ kind, outcome: stored.duplicate ? 'DUPLICATE_DELIVERY' : 'STORED' });

@@ -1,10 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
 import ipaddr from 'ipaddr.js';
 import proxyaddr from 'proxy-addr';
 import { JUMIO_CALLBACK_SOURCES, type AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import { DATACENTERS, type Datacenter } from '../domain/kinds.js';
+import { errorBody } from '../../http/http-exception.filter.js';
+import { MetricsService } from '../../operations/metrics.service.js';
+import { DATACENTERS, KINDS, type Datacenter, type Kind } from '../domain/kinds.js';
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
@@ -65,4 +68,35 @@ function inAny(address: string, ranges: Range[]): boolean {
   if (!ipaddr.isValid(address)) return false;
   const addr = ipaddr.process(address);
   return ranges.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
+}
+
+/** The sender CallbackSourceGate let through, for CallbackReceiver. */
+export type RequestWithCallbackSource = Request & { callbackSource?: CallbackSource };
+
+/**
+ * Express middleware on /callbacks, mounted before the body parser: a sender outside the allowlist is answered
+ * 403 before a byte of its body is read, and is logged with its address only.
+ */
+@Injectable()
+export class CallbackSourceGate {
+  private readonly logger = new Logger(CallbackSourceGate.name);
+
+  constructor(
+    private readonly policy: CallbackSourcePolicy,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  readonly handle = (req: RequestWithCallbackSource, res: Response, next: NextFunction): void => {
+    const source = this.policy.identify(req);
+    if (source.allowed) {
+      req.callbackSource = source;
+      return next();
+    }
+    const segment = req.path.split('/').filter(Boolean).pop() ?? '';
+    const kind: Kind | 'unknown' = (KINDS as readonly string[]).includes(segment) ? (segment as Kind) : 'unknown';
+    this.metrics.callbacks.inc({ kind, outcome: 'REFUSED_SOURCE' });
+    this.logger.warn({ kind, source: source.address }, 'callback refused: its source address is not in CALLBACK_ALLOWED_SOURCES');
+    res.setHeader('Connection', 'close');
+    res.status(403).json(errorBody(403, `callbacks are accepted only from the addresses in CALLBACK_ALLOWED_SOURCES; ${source.address} is not one`));
+  };
 }

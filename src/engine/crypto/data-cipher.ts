@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { Logger, ServiceUnavailableException } from '@nestjs/common';
 
 /**
@@ -100,6 +100,16 @@ export class DataCipher {
   /** The id of the key new values are encrypted under (the first of DATA_ENCRYPTION_KEYS). */
   get activeKeyId(): string {
     return this.active.id;
+  }
+
+  /**
+   * A keyed fingerprint (HMAC-SHA256, hex) of a text, to recognise the same personal data again without storing
+   * anything a guess could be checked against. Keyed by a key derived (HKDF) from the active data key, so it
+   * changes when that key rotates: a fingerprint only matches values fingerprinted under the same key.
+   */
+  fingerprint(text: string): string {
+    const key = Buffer.from(hkdfSync('sha256', this.active.key, Buffer.alloc(0), 'jumio-fallback fingerprint', 32));
+    return createHmac('sha256', key).update(text, 'utf8').digest('hex');
   }
 
   /** Encrypts any JSON value (not undefined) into the envelope stored in a jsonb column. */

@@ -100,7 +100,7 @@ export function onCallbackDeadline(rec: TrackingRecord, now: Date, schedule: Ret
  * again changes nothing.
  */
 export function onCallbackReported(
-  rec: TrackingRecord,
+  rec: TrackingRecord & { hasResult?: boolean },
   outcome: 'RECEIVED' | 'FAILED',
   receivedAt: Date,
   now: Date,
@@ -114,6 +114,8 @@ export function onCallbackReported(
     }
     return { patch, events: firstReport ? ['CALLBACK_RECEIVED'] : [] };
   }
+  // A transaction filled from Jumio's own callback has nothing missing: a backend's FAILED changes nothing.
+  if (rec.state === 'CALLBACK_RECEIVED' && rec.hasResult) return NO_CHANGE;
   if (rec.state === 'AWAITING_CALLBACK' || rec.state === 'CALLBACK_RECEIVED') {
     const first = new Date(Math.max(now.getTime(), rec.retryAfterUntil?.getTime() ?? 0));
     const plan = rec.attempts === 0 ? { nextAttemptAt: first } : planFromHistory(schedule, rec, now);

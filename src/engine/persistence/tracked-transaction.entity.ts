@@ -33,6 +33,10 @@ export class TrackedTransactionEntity {
   @Column({ type: 'jsonb', nullable: true }) result: Record<string, unknown> | null;
   /** The fields of Jumio's callback, when it came to this service directly (issue 8), as Jumio sent them. */
   @Column({ name: 'raw_callback', type: 'jsonb', nullable: true }) rawCallback: Record<string, string> | null;
+  /** Tracked because a callback arrived for it, not by a backend: the first backend to track it sets its fields. */
+  @Column({ name: 'started_by_callback', type: 'boolean', default: false }) startedByCallback: boolean;
+  /** Filled from a callback that lacks what the product's CallbackCompletion adds; one details call to go. */
+  @Column({ name: 'callback_completion_pending', type: 'boolean', default: false }) callbackCompletionPending: boolean;
   @Column({ name: 'retrieved_at', type: 'timestamptz', nullable: true }) retrievedAt: Date | null;
   @Column({ name: 'purged_at', type: 'timestamptz', nullable: true }) purgedAt: Date | null;
   /** An admin's forced attempt: the key's name, read and cleared by the next claim (see claimDue). */

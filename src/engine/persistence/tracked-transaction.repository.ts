@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { CallbackInbox } from '../callbacks/callback-inbox.js';
 import { DataCipher, DataDecryptionError } from '../crypto/data-cipher.js';
 import type { Kind, TrackingState, ViewStatus } from '../domain/kinds.js';
 import type { EventType, TrackingPatch, Transition } from '../domain/tracking-state-machine.js';
@@ -19,6 +20,7 @@ export interface StepWrites {
     mediaPlan?: MediaPlanEntry[] | null;
     result?: Record<string, unknown> | null;
     rawCallback?: Record<string, string> | null;
+    callbackCompletionPending?: boolean;
   };
   events?: EventType[];
   calls?: JumioCallRecord[];
@@ -26,6 +28,10 @@ export interface StepWrites {
   /** Keep the claim (more steps follow) or give the transaction back. */
   keepLease: boolean;
 }
+
+/** A change written outside any claim: the state machine's patch, payloads, and the fields a backend's tracking sets. */
+export type RowPatch = StepWrites['patch'] &
+  Partial<Pick<TrackedTransactionEntity, 'datacenter' | 'merchantReference' | 'customerReference' | 'acquiredAt' | 'callbackGraceSeconds' | 'callbackDeadline' | 'startedByCallback'>>;
 
 export interface NewTrackedTransaction {
   kind: Kind;
@@ -39,6 +45,7 @@ export interface NewTrackedTransaction {
   state: TrackedTransactionEntity['state'];
   status: TrackedTransactionEntity['status'];
   nextAttemptAt: Date | null;
+  startedByCallback?: boolean;
 }
 
 /** A claimed transaction, and the API key whose forced attempt the claim took over (null: a scheduled step). */
@@ -113,6 +120,7 @@ export class TrackedTransactionRepository {
     private readonly mediaStore: MediaStore,
     private readonly attemptLog: AttemptLog,
     private readonly cipher: DataCipher,
+    private readonly callbackInbox: CallbackInbox,
   ) {
     const metadata = dataSource.getMetadata(TrackedTransactionEntity);
     this.columns = new Map(metadata.columns.map((c) => [c.propertyName, c.databaseName]));
@@ -132,11 +140,11 @@ export class TrackedTransactionRepository {
     return inTransaction(async (m) => {
       const inserted: { id: string }[] = await m.query(
         `INSERT INTO tracked_transaction (kind, reference, datacenter, merchant_reference, customer_reference, acquired_at,
-           callback_grace_seconds, callback_deadline, state, status, next_attempt_at, attempts, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,0,$12,$12)
+           callback_grace_seconds, callback_deadline, state, status, next_attempt_at, attempts, created_at, updated_at, started_by_callback)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,0,$12,$12,$13)
          ON CONFLICT (kind, reference) DO NOTHING RETURNING id`,
         [row.kind, row.reference, row.datacenter, row.merchantReference, row.customerReference, row.acquiredAt,
-          row.callbackGraceSeconds, row.callbackDeadline, row.state, row.status, row.nextAttemptAt, now],
+          row.callbackGraceSeconds, row.callbackDeadline, row.state, row.status, row.nextAttemptAt, now, row.startedByCallback ?? false],
       );
       if (inserted.length > 0) await this.feed.append(m, row.kind, row.reference, ['TRACKED'], now);
       const stored = await this.find(row.kind, row.reference, m);
@@ -238,7 +246,7 @@ export class TrackedTransactionRepository {
   async updateLocked(
     kind: Kind,
     reference: string,
-    decide: (row: TrackedTransactionEntity) => { patch: TrackingPatch; events: EventType[] } | null,
+    decide: (row: TrackedTransactionEntity) => { patch: RowPatch; events: EventType[] } | null,
     now: Date,
   ): Promise<TrackedTransactionEntity | null> {
     return this.dataSource.transaction(async (m) => {
@@ -257,7 +265,7 @@ export class TrackedTransactionRepository {
   }
 
   /** Writes a change to a row locked with lockRow; any claim is dropped so a step in flight cannot overwrite it. */
-  async writeLocked(m: EntityManager, row: TrackedTransactionEntity, writes: { patch: StepWrites['patch']; events: EventType[] }, now: Date): Promise<void> {
+  async writeLocked(m: EntityManager, row: TrackedTransactionEntity, writes: { patch: RowPatch; events: EventType[] }, now: Date): Promise<void> {
     if (Object.keys(writes.patch).length === 0 && writes.events.length === 0) return;
     const { sets, values } = this.setClause(writes.patch, now, { id: row.id });
     sets.push('lease_owner = NULL, lease_expires_at = NULL');
@@ -405,12 +413,8 @@ export class TrackedTransactionRepository {
     const { sets, values } = this.setClause({ ...t.patch, ...nulls }, now);
     sets.push('personal_data_at = NULL, forced_by = NULL, forced_at = NULL, lease_owner = NULL, lease_expires_at = NULL');
     await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = ANY($${values.length + 1}::bigint[])`, [...values, rows.map((r) => r.id)]);
-    // Callbacks of these transactions still waiting in the inbox (unprocessed or unreadable) hold Jumio's data too.
-    await m.query(
-      `UPDATE jumio_callback c SET body = NULL FROM tracked_transaction t
-        WHERE t.id = ANY($1::bigint[]) AND c.kind = t.kind AND c.reference = t.reference AND c.body IS NOT NULL`,
-      [rows.map((r) => r.id)],
-    );
+    // Callbacks of these transactions still held in the inbox (unprocessed or unreadable) hold Jumio's data too.
+    await this.callbackInbox.clearBodiesOf(m, rows.map((r) => r.id));
     if (t.events.length) for (const row of rows) await this.feed.append(m, row.kind, row.reference, t.events, now);
   }
 

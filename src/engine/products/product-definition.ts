@@ -22,6 +22,8 @@ export interface ProductGateway {
   /** The media list; null when the details carry it. */
   fetchMediaList(target: JumioTarget): Promise<JumioJsonResult> | null;
   fetchMedium(target: JumioTarget, medium: MediaRef): Promise<JumioMediumResult>;
+  /** Any other JSON sub-resource of the transaction (a callback's completion), e.g. `data/verification`. */
+  fetchSubresource(target: JumioTarget, subresource: string): Promise<JumioJsonResult>;
 }
 
 /** A product's reading of Jumio's payloads (pure functions; see each product's normalization/ folder). */

@@ -32,6 +32,10 @@ export abstract class RetrievalGateway implements ProductGateway {
     return this.routes.mediaList === null ? null : this.get(t, this.routes.mediaList);
   }
 
+  fetchSubresource(t: JumioTarget, subresource: string): Promise<JumioJsonResult> {
+    return this.get(t, subresource);
+  }
+
   fetchMedium(t: JumioTarget, medium: MediaRef): Promise<JumioMediumResult> {
     return this.transport.getMedium(t.datacenter, this.routes.host, medium.href, medium.mediumClass, this.mediumQuery(medium));
   }

@@ -104,7 +104,14 @@ export class ReconciliationWorker {
     if (row.state === 'CALLBACK_RECEIVED') {
       // Filled from Jumio's callback (the status is final, the details are stored): only the media remain. A
       // callback a backend reported itself stored nothing here, and nothing is fetched for it.
-      if (row.result == null || (row.status !== 'DONE' && row.status !== 'FAILED') || shouldStop()) return step.release();
+      if (row.result == null || (row.status !== 'DONE' && row.status !== 'FAILED')) return step.save({ patch: { nextAttemptAt: null }, keepLease: false });
+      // The media of a callback get the same maximum age as a retrieval, counted from the callback's arrival.
+      if (isExpired({ acquiredAt: row.callbackReceivedAt ?? row.acquiredAt }, this.clock.now(), this.schedule)) {
+        const error = 'gave up fetching the media: the maximum age passed';
+        return step.save({ patch: { nextAttemptAt: null, lastError: error }, keepLease: false });
+      }
+      if (shouldStop()) return step.release();
+      if (row.callbackCompletionPending && product.callbacks.completion && !(await this.completeCallback(step, product))) return;
       return this.retrieve(step, product, shouldStop);
     }
     if (row.state !== 'RECONCILING') return step.release();
@@ -160,9 +167,23 @@ export class ReconciliationWorker {
     return final;
   }
 
+  /** The one details call that completes a view filled from a callback (ProductCallbackReader.completion). */
+  private async completeCallback(step: Step, product: ProductDefinition): Promise<boolean> {
+    const row = step.row;
+    const completion = product.callbacks.completion!;
+    const read = (answer: unknown) => {
+      const details = completion.merge(row.rawDetails, answer);
+      return { details, result: product.normalizer.normalize(details, normalizeContext(row)) };
+    };
+    const got = await this.fetchAndRead(step, 'details', product.gateway.fetchSubresource(step.target, completion.subresource), null, read);
+    if (!got) return false;
+    await step.save({ patch: { rawDetails: got.value.details, result: got.value.result, callbackCompletionPending: false }, calls: got.calls, keepLease: true });
+    return true;
+  }
+
   private async retrieve(step: Step, product: ProductDefinition, shouldStop: () => boolean): Promise<void> {
     const row = step.row;
-    const context = { kind: row.kind, reference: row.reference, mediaHref: (name: string) => mediaHref(row.kind, row.reference, name) };
+    const context = normalizeContext(row);
     if (row.rawDetails == null) {
       const read = (details: unknown) => product.normalizer.normalize(details, context);
       const got = await this.fetchAndRead(step, 'details', product.gateway.fetchDetails(step.target), row.rawStatus, read);
@@ -223,7 +244,15 @@ export class ReconciliationWorker {
         return null;
       }
       if (!res.ok) {
-        await this.retryLater(step, this.callRecord(step, callType, at, res, res.failure, false, res.error), res);
+        const call = this.callRecord(step, callType, at, res, res.failure, false, res.error);
+        if (res.failure === 'NOT_FOUND' && step.row.state === 'CALLBACK_RECEIVED') {
+          // Jumio's callback said the transaction is final, yet this data center does not have it: asking again
+          // will not help (typically the data center was guessed for a reference no backend tracked).
+          const error = `the Retrieval API of ${step.row.datacenter} does not have this transaction (404); its media could not be fetched`;
+          await step.save({ patch: { nextAttemptAt: null, lastError: error }, calls: [call], keepLease: false });
+          return null;
+        }
+        await this.retryLater(step, call, res);
         return null;
       }
       raw = res.json;
@@ -295,4 +324,8 @@ class Step {
   async release(): Promise<void> {
     await this.repository.release(this.row.id, this.owner, this.row.forcedBy);
   }
+}
+
+function normalizeContext(row: { kind: ClaimedTransaction['kind']; reference: string }) {
+  return { kind: row.kind, reference: row.reference, mediaHref: (name: string) => mediaHref(row.kind, row.reference, name) };
 }

@@ -14,6 +14,7 @@ export function newTrackedTransaction(t: {
   customerReference: string | null;
   acquiredAt: Date;
   graceSeconds: number;
+  startedByCallback?: boolean;
 }): NewTrackedTransaction {
   const deadline = new Date(t.acquiredAt.getTime() + t.graceSeconds * 1000);
   const plan = initialPlan(deadline);
@@ -29,5 +30,6 @@ export function newTrackedTransaction(t: {
     state: plan.state!,
     status: plan.status!,
     nextAttemptAt: plan.nextAttemptAt!,
+    startedByCallback: t.startedByCallback ?? false,
   };
 }

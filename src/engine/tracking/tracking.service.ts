@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { CallbackProcessor } from '../callbacks/callback-processor.js';
 import { Clock } from '../clock/clock.js';
 import type { Kind } from '../domain/kinds.js';
 import { onCallbackReported } from '../domain/tracking-state-machine.js';
@@ -10,7 +11,8 @@ import type { RetrievalSchedule } from '../domain/retrieval-schedule.js';
 import { scheduleOf } from '../reconciliation/reconciliation.worker.js';
 import { MediaStore } from '../media/media-store.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
-import { TrackedTransactionRepository } from '../persistence/tracked-transaction.repository.js';
+import { TrackedTransactionRepository, type RowPatch } from '../persistence/tracked-transaction.repository.js';
+import { trackingRecordOf } from '../persistence/tracking-record.js';
 import type { ReportCallbackDto, TrackTransactionDto } from './tracking.dto.js';
 import { newTrackedTransaction } from './new-tracked-transaction.js';
 import { toView, type TrackingView } from './tracking-view.js';
@@ -26,6 +28,7 @@ export class TrackingService {
     private readonly repository: TrackedTransactionRepository,
     private readonly mediaStore: MediaStore,
     private readonly feed: ChangeFeed,
+    private readonly callbacks: CallbackProcessor,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -39,7 +42,7 @@ export class TrackingService {
     if (acquiredAt.getTime() > now.getTime() + MAX_FUTURE_ACQUIRED_AT_MS) {
       throw new EngineException('INVALID_REQUEST', ['acquiredAt must not be more than 60 seconds in the future']);
     }
-    const { created, row } = await this.repository.insertIfAbsent(
+    const inserted = await this.repository.insertIfAbsent(
       newTrackedTransaction({
         kind,
         reference: dto.reference.toLowerCase(),
@@ -51,6 +54,8 @@ export class TrackingService {
       }),
       now,
     );
+    const created = inserted.created;
+    const row = !created && inserted.row.startedByCallback ? await this.adoptCallbackStarted(kind, dto, now) : inserted.row;
     if (!created) {
       const differing = differingFields(row, dto);
       if (differing.length > 0) {
@@ -63,13 +68,41 @@ export class TrackingService {
     return { created, view: await this.toView(row) };
   }
 
+  /**
+   * A callback got here before any backend tracked its reference, so the row holds what the callback suggested
+   * (the journey's date, a data center guessed from the sender). The first backend to track it knows better: the
+   * fields it gives are taken, and it gets 200 as for any retry; from then on a differing field is a 409 again.
+   */
+  private async adoptCallbackStarted(kind: Kind, dto: TrackTransactionDto, now: Date): Promise<TrackedTransactionEntity> {
+    const row = await this.repository.updateLocked(
+      kind,
+      dto.reference.toLowerCase(),
+      (current) => {
+        if (!current.startedByCallback) return null;
+        const acquiredAt = dto.acquiredAt ? new Date(dto.acquiredAt) : new Date(current.acquiredAt);
+        const grace = dto.callbackGraceSeconds ?? current.callbackGraceSeconds;
+        const deadline = new Date(acquiredAt.getTime() + grace * 1000);
+        const patch: RowPatch = { startedByCallback: false, acquiredAt, callbackGraceSeconds: grace, callbackDeadline: deadline };
+        if (current.state === 'AWAITING_CALLBACK') patch.nextAttemptAt = deadline;
+        if (dto.merchantReference !== undefined) patch.merchantReference = dto.merchantReference;
+        if (dto.customerReference !== undefined) patch.customerReference = dto.customerReference;
+        if (dto.datacenter !== undefined && dto.datacenter !== current.datacenter) {
+          Object.assign(patch, { datacenter: dto.datacenter }, this.callbacks.relinkToDatacenter(current, dto.datacenter, now));
+        }
+        return { patch, events: [] };
+      },
+      now,
+    );
+    return row!;
+  }
+
   async reportCallback(kind: Kind, reference: string, dto: ReportCallbackDto): Promise<TrackingView> {
     const now = this.clock.now();
     const receivedAt = dto.receivedAt ? new Date(dto.receivedAt) : now;
     const row = await this.repository.updateLocked(
       kind,
       reference.toLowerCase(),
-      (current) => onCallbackReported(current, dto.outcome, receivedAt, now, this.schedule),
+      (current) => onCallbackReported({ ...trackingRecordOf(current), hasResult: current.result != null }, dto.outcome, receivedAt, now, this.schedule),
       now,
     );
     if (!row) throw notTracked(kind, reference);

@@ -1,5 +1,6 @@
 import { decodeCallbackBody, parseCallbackForm, CallbackBodyError } from '../../../src/engine/callbacks/callback-form';
-import { callbackDedupeKey } from '../../../src/engine/callbacks/callback-inbox';
+import { callbackIdentity } from '../../../src/engine/callbacks/callback-inbox';
+import { DataCipher } from '../../../src/engine/crypto/data-cipher';
 import { JumioPayloadError } from '../../../src/engine/domain/product-contracts';
 import { authenticationCallbackReader } from '../../../src/products/authentication/callbacks/authentication.callback-reader';
 import { documentVerificationCallbackReader } from '../../../src/products/document-verification/callbacks/document-verification.callback-reader';
@@ -153,10 +154,20 @@ describe('callback bodies', () => {
     expect(Object.getPrototypeOf(f)).toBe(Object.prototype);
   });
 
-  it('the same callback delivered again, with a new callback date, has the same dedupe key; any other change does not', () => {
-    const a = callbackDedupeKey(idCallback());
-    expect(callbackDedupeKey(idCallback({ callbackDate: '2026-11-27T00:00:00Z' }))).toBe(a);
-    expect(callbackDedupeKey(idCallback({ verificationStatus: 'DENIED_FRAUD' }))).not.toBe(a);
-    expect(a).toMatch(/^[0-9a-f]{64}$/);
+  it('the same callback delivered again, with a new callback date, is the same callback; any other change is not', () => {
+    const a = callbackIdentity(idCallback());
+    expect(callbackIdentity(idCallback({ callbackDate: '2026-11-27T00:00:00Z' }))).toBe(a);
+    expect(callbackIdentity(Object.fromEntries(Object.entries(idCallback()).reverse()))).toBe(a);
+    expect(callbackIdentity(idCallback({ verificationStatus: 'DENIED_FRAUD' }))).not.toBe(a);
+  });
+
+  it('only a keyed fingerprint of it is stored: another key, another fingerprint', () => {
+    const one = new DataCipher([{ id: 'a', key: Buffer.alloc(32, 1) }]);
+    const two = new DataCipher([{ id: 'b', key: Buffer.alloc(32, 2) }]);
+    const identity = callbackIdentity(idCallback());
+    expect(one.fingerprint(identity)).toMatch(/^[0-9a-f]{64}$/);
+    expect(one.fingerprint(identity)).toBe(one.fingerprint(identity));
+    expect(two.fingerprint(identity)).not.toBe(one.fingerprint(identity));
+    expect(one.fingerprint(identity)).not.toContain('JANE');
   });
 });

@@ -1,5 +1,5 @@
 import { CallbackFieldReader, sentMedium, type CallbackFields, type CallbackLinks, type ProductCallbackReader } from '../../../engine/callbacks/callback-reader.js';
-import { setOwn, type JsonRecord } from '../../../engine/normalization/payload-readers.js';
+import { asObject, asOptionalObject, copyRecord, getOwn, hasValue, setOwn, type JsonRecord } from '../../../engine/normalization/payload-readers.js';
 
 const WHAT = 'ID verification callback';
 
@@ -91,5 +91,20 @@ export const idVerificationCallbackReader: ProductCallbackReader = {
       merchantReference: fields.merchantIdScanReference ?? null,
       customerReference: fields.customerId ?? null,
     };
+  },
+  // Jumio's callback has no additionalChecks (address validation, face search, ...): `/data/verification` has,
+  // and fills whatever verification field the callback did not carry.
+  completion: {
+    subresource: 'data/verification',
+    merge(details: unknown, answer: unknown) {
+      const merged = copyRecord(asObject(details, `${WHAT}: details`));
+      const sent = asObject(answer, 'ID verification verification answer');
+      const verification = copyRecord(asOptionalObject(getOwn(merged, 'verification'), `${WHAT}: verification`) ?? {});
+      for (const key of Object.keys(sent)) {
+        if (key !== 'timestamp' && key !== 'scanReference' && !hasValue(verification, key)) setOwn(verification, key, getOwn(sent, key));
+      }
+      merged.verification = verification;
+      return merged;
+    },
   },
 };
