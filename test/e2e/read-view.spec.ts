@@ -75,6 +75,16 @@ describe('the view read in one statement', () => {
     expect(res.text).toBe(JSON.stringify(await viewTheOldWay('id-verifications', reference)));
   });
 
+  it('answers 400 for a reference that is not a UUID, and documents the path parameter once', async () => {
+    for (const bad of ['1234', 'x'.repeat(36), `${randomUUID()}0`]) {
+      const res = await t.http().get(`/v1/id-verifications/${bad}`).set(bearer(BACKEND_KEY)).expect(400);
+      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: ['reference must be a UUID'] });
+    }
+    const doc = (await t.http().get('/docs/openapi.json').expect(200)).body;
+    const params = doc.paths['/v1/id-verifications/{reference}'].get.parameters;
+    expect(params).toEqual([expect.objectContaining({ name: 'reference', in: 'path', required: true, schema: expect.objectContaining({ format: 'uuid' }) })]);
+  });
+
   it('answers 404 with the contract\'s error shape for a reference nobody tracks, and for another kind\'s reference', async () => {
     const unknown = randomUUID();
     const res = await t.http().get(`/v1/id-verifications/${unknown}`).set(bearer(BACKEND_KEY)).expect(404);
