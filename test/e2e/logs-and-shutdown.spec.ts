@@ -46,7 +46,9 @@ describe('the service as a process', () => {
   }, 60_000);
 
   it('at warn, logs refused requests only (with their request id, never the key), and still answers X-Request-Id', async () => {
-    const service = await ServiceProcess.start(database.url, simulator.url, { LOG_LEVEL: 'warn', RECONCILER_ENABLED: 'false' });
+    // A database of its own: the transaction tracked here is never reconciled, and the drain below counts every row.
+    const own = await createTestDatabase();
+    const service = await ServiceProcess.start(own.url, simulator.url, { LOG_LEVEL: 'warn', RECONCILER_ENABLED: 'false' });
     try {
       const reference = randomUUID();
       expect((await service.request('POST', '/v1/id-verifications', { reference })).status).toBe(201);
@@ -76,6 +78,7 @@ describe('the service as a process', () => {
     } finally {
       service.kill('SIGTERM');
       await service.exited;
+      await own.drop();
     }
   }, 60_000);
 
