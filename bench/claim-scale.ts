@@ -51,7 +51,7 @@ export interface ClaimFigure {
   /** Buffers the due-index scan touched after the timed runs. */
   dueIndexBuffers: number;
   /** The plan's cost before any timed run. */
-  fresh: { dueIndexBuffers: number; executionMs: number };
+  fresh: { dueIndexBuffers: number; executionMs: number; plan: string[] };
   /** Median of the 20 warm-up runs: the claim before the timed runs' own churn has built up. */
   warmUpMedianMs: number;
   /** Row updates the runs (and the two EXPLAIN ANALYZE) made, and how many of them were HOT (no index entry written). */
@@ -78,9 +78,10 @@ export async function timeClaims(dbs: { url: string; rows: number }[], sql: stri
   /** Shared buffers the due-index scan touched, and the execution time. */
   const cost = (plan: string[]) => {
     const at = plan.findIndex((l) => /tracked_transaction_due/.test(l));
-    const buffers = /shared hit=(\d+)(?: read=(\d+))?/.exec(plan.slice(at).find((l) => /Buffers:/.test(l)) ?? '');
+    // "shared hit=9", "shared hit=9 read=2" or, on a cold cache, "shared read=11".
+    const buffers = /shared(?: hit=(\d+))?(?: read=(\d+))?/.exec(plan.slice(at).find((l) => /Buffers: shared/.test(l)) ?? '');
     const execution = /Execution Time: ([\d.]+) ms/.exec(plan.join('\n'));
-    return { dueIndexBuffers: buffers ? Number(buffers[1]) + Number(buffers[2] ?? 0) : NaN, executionMs: execution ? Number(execution[1]) : NaN };
+    return { dueIndexBuffers: buffers ? Number(buffers[1] ?? 0) + Number(buffers[2] ?? 0) : NaN, executionMs: execution ? Number(execution[1]) : NaN };
   };
   /** The table's update counters (aborted updates count too), flushed from this session first. */
   const updateCounters = async (c: Client) => {
@@ -95,7 +96,10 @@ export async function timeClaims(dbs: { url: string; rows: number }[], sql: stri
     // Before any timed run: every timed run updates the same 8 most overdue rows and rolls back, and the dead
     // versions it leaves behind weigh on the later runs (see BENCHMARKS.md); the fresh plan shows the clean cost.
     const fresh = [];
-    for (const c of clients) fresh.push(cost(await explain(c)));
+    for (const c of clients) {
+      const plan = await explain(c);
+      fresh.push({ ...cost(plan), plan });
+    }
     const times = dbs.map(() => [] as number[]);
     const warmUp = dbs.map(() => [] as number[]);
     const claimed = dbs.map(() => 0);

@@ -217,6 +217,7 @@ async function main(): Promise<void> {
           print(`row updates by the runs: ${int(f.updates.total)}, of which HOT (no index entry written): ${int(f.updates.hot)}`);
           print(`EXPLAIN ANALYZE before the timed runs: ${fix(f.fresh.executionMs, 3)} ms, ${f.fresh.dueIndexBuffers} buffers in the due-index scan; after them (below): ${fix(f.executionMs, 3)} ms, ${f.dueIndexBuffers} buffers`);
           print(f.plan.join('\n'));
+          if (!f.fresh.plan.some((l) => /tracked_transaction_due/.test(l))) print(`the plan before the timed runs did not use tracked_transaction_due:\n${f.fresh.plan.join('\n')}`);
         }
         results.scale = { figures, statementMatchesRepository: sqlOk };
         const first = figures[0];
