@@ -1,7 +1,7 @@
 /**
  * Benchmark 4's reference: `GET /v1/{kind}/{reference}` with nothing but node:http and pg. The same work as the
- * service's read: check the bearer key, SELECT the row by (kind, reference), SELECT its media list (without the
- * bytes), answer the same view as JSON. No framework, no validation pipe, no logging, no metrics.
+ * service's read: check the bearer key, SELECT the row by (kind, reference) with its media list (without the
+ * bytes) in one statement, as the service does, answer the same view as JSON. No framework, no validation pipe, no logging, no metrics.
  *
  *   DATABASE_URL=... BEARER=... node dist-bench/bench/bare-read-server.js   -> prints "ready <port>"
  */
@@ -29,12 +29,19 @@ const server = http.createServer((req, res) => {
   if (req.headers.authorization !== bearer) return send(res, 401, { statusCode: 401, message: ['unauthorized'] });
   const [, kind, reference] = m;
   (async () => {
-    const { rows } = await pool.query(`SELECT * FROM tracked_transaction WHERE kind = $1 AND reference = $2`, [kind, reference.toLowerCase()]);
+    // One statement, as the service reads a view (TrackedTransactionRepository.findView): the view's columns and the media list.
+    const { rows } = await pool.query(
+      `SELECT t.id, t.kind, t.reference, t.datacenter, t.merchant_reference, t.customer_reference, t.acquired_at, t.callback_deadline,
+              t.state, t.status, t.callback_received_at, t.attempts, t.last_attempt_at, t.next_attempt_at, t.last_error, t.result,
+              t.retrieved_at, t.purged_at, t.created_at, t.updated_at,
+              (SELECT coalesce(json_agg(json_build_object('name', m.name, 'content_type', m.content_type, 'byte_size', m.byte_size)), '[]'::json)
+                      FROM stored_medium m WHERE m.transaction_id = t.id) AS media
+         FROM tracked_transaction t WHERE t.kind = $1 AND t.reference = $2`,
+      [kind, reference.toLowerCase()],
+    );
     const row = rows[0];
     if (!row) return send(res, 404, { statusCode: 404, message: [`${kind} ${reference} is not tracked`] });
-    const media = (
-      await pool.query(`SELECT name, content_type, byte_size, sha256 FROM stored_medium WHERE transaction_id = $1`, [row.id])
-    ).rows.sort(byMediumName);
+    const media = (row.media as { name: string; content_type: string; byte_size: number }[]).sort(byMediumName);
     send(res, 200, {
       kind: row.kind,
       reference: row.reference,

@@ -112,7 +112,7 @@ export async function runReadPath(
       `${rows.toLocaleString('en')} tracked transactions (the scale load); autocannon ${connections} connections, ${seconds} s ` +
       `(after a ${Math.max(1, Math.round(seconds / 4))} s warm-up), round robin over ${targets.length} RETRIEVED ID Verification references ` +
       `with a result and 3 media; service: 1 process, NODE_ENV=production, LOG_LEVEL=warn, RECONCILER_ENABLED=false; bare: node:http + pg ` +
-      `(pool 20, like the service), same two SELECTs, same view JSON; load generator in the bench process on the same 2 cores; ` +
+      `(pool 20, like the service), the same single SELECT of the row and its media, same view JSON; load generator in the bench process on the same 2 cores; ` +
       `then each again at a fixed ${FIXED_RATE} req/s (autocannon overallRate, 10 connections, ${Math.max(3, Math.round(seconds / 2))} s) for latency without queueing`,
     service: serviceFigure,
     bare: bareFigure,

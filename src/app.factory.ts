@@ -2,13 +2,14 @@ import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule, type AppRuntime } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { runMigrationsExclusively } from './database/migrations.js';
 import { CallbackSourceGate } from './engine/callbacks/callback-source.policy.js';
 import { callbackBodyParsers, jsonBodyParsers } from './http/body-parsing.js';
+import { leanRequestLogging } from './operations/logging.js';
 
 /**
  * Builds the fully configured application: the same function serves `npm start` and the e2e tests, so the
@@ -22,6 +23,8 @@ export async function createApplication(config: AppConfig, runtime: AppRuntime =
   app.useLogger(app.get(Logger));
   app.set('trust proxy', false);
   app.disable('x-powered-by');
+  const requestLogging = leanRequestLogging(config, PinoLogger.root);
+  if (requestLogging) app.use(requestLogging);
   // The sender is checked before the body is read (a refused sender's body is never even buffered).
   app.use('/callbacks', app.get(CallbackSourceGate).handle, ...callbackBodyParsers());
   app.use(...jsonBodyParsers());

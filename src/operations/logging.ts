@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 
 /**
@@ -21,25 +22,75 @@ export const REDACTED_PATHS = [
   '*.apiToken',
 ];
 
+/** The request id: the caller's X-Request-Id when it is a sane token, else a new UUID; echoed in the response. */
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+/** Probes and scrapes are not logged. */
+const notLogged = (req: IncomingMessage) => req.url === '/health/live' || req.url === '/health/ready' || req.url === '/metrics';
+
+/** The level of a request's line: a failure is an error, a refusal a warning, anything else info. */
+const requestLevel = (res: ServerResponse, err?: Error) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info');
+
+/**
+ * Whether the level logs every request (a request that succeeds logs at info). Above it (warn, error, fatal,
+ * silent) pino-http would still build a child logger per request and nestjs-pino would run every request in an
+ * AsyncLocalStorage context (which turns on promise hooks for every promise of the process) to log nothing for
+ * most requests: leanRequestLogging takes their place.
+ */
+export function logsEveryRequest(config: AppConfig): boolean {
+  return ['info', 'debug', 'trace'].includes(config.server.logLevel);
+}
+
 export function loggerParams(config: AppConfig): Params {
   return {
     pinoHttp: {
       level: config.server.logLevel,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       base: { service: 'jumio-fallback', sandbox: config.sandbox },
-      genReqId: (req: IncomingMessage, res: ServerResponse) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
+      genReqId: requestId,
       // Only method and path: query strings could carry references, and headers carry credentials.
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/health/ready' || req.url === '/metrics' },
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: notLogged },
+      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => requestLevel(res, err),
     },
+    // Above info, no route gets pino-http's middleware (leanRequestLogging is mounted instead); the logger it
+    // builds is still the application's root logger.
+    ...(logsEveryRequest(config) ? {} : { forRoutes: [] }),
+  };
+}
+
+/**
+ * The request middleware when the level does not log every request (see logsEveryRequest); null when it does
+ * (pino-http's, through nestjs-pino, is mounted then). It keeps what pino-http gave at these levels: the request
+ * id and its X-Request-Id header, and one line for each refused or failed request whose level is enabled, the
+ * same line pino-http writes (through the same root logger, so the same serializers and redaction). What it
+ * leaves out: logs written while a request is handled no longer carry the request's fields; the request's own
+ * line carries its id.
+ */
+export function leanRequestLogging(config: AppConfig, root: Logger): ((req: IncomingMessage, res: ServerResponse, next: () => void) => void) | null {
+  if (logsEveryRequest(config)) return null;
+  const logsRefusals = root.isLevelEnabled('warn') || root.isLevelEnabled('error');
+  return (req, res, next) => {
+    (req as IncomingMessage & { id: string }).id = requestId(req, res);
+    if (logsRefusals && !notLogged(req)) {
+      const started = Date.now();
+      res.once('close', () => {
+        if (res.statusCode < 400) return;
+        const level = requestLevel(res);
+        if (!root.isLevelEnabled(level)) return;
+        const responseTime = Date.now() - started;
+        if (level === 'error') root.error({ req, res, err: new Error(`failed with status code ${res.statusCode}`), responseTime }, 'request errored');
+        else root[level]({ req, res, responseTime }, !req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted');
+      });
+    }
+    next();
   };
 }

@@ -45,6 +45,43 @@ describe('the service as a process', () => {
     }
   }, 60_000);
 
+  it('at warn, logs refused requests only (with their request id, never the key), and still answers X-Request-Id', async () => {
+    // A database of its own: the transaction tracked here is never reconciled, and the drain below counts every row.
+    const own = await createTestDatabase();
+    const service = await ServiceProcess.start(own.url, simulator.url, { LOG_LEVEL: 'warn', RECONCILER_ENABLED: 'false' });
+    try {
+      const reference = randomUUID();
+      expect((await service.request('POST', '/v1/id-verifications', { reference })).status).toBe(201);
+      const get = (path: string, id: string, key = BACKEND_KEY) =>
+        fetch(`${service.base}${path}`, { headers: { Authorization: `Bearer ${key}`, 'X-Request-Id': id } });
+      const ok = await get(`/v1/id-verifications/${reference}`, 'read-ok');
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('x-request-id')).toBe('read-ok');
+      const missing = await get(`/v1/id-verifications/${randomUUID()}?q=1`, 'read-missing');
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('x-request-id')).toBe('read-missing');
+      expect((await get(`/v1/id-verifications/${reference}`, 'read-unauthorized', 'a-wrong-key-value')).status).toBe(401);
+      const generated = await fetch(`${service.base}/health/live`);
+      expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+
+      const lines = await pollUntil(async () => {
+        const parsed = service.output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+        return parsed.some((l) => l.req?.id === 'read-unauthorized') ? parsed : null;
+      }, 5_000, 'the 401 to be logged');
+      const requestLines = lines.filter((l) => l.req);
+      expect(requestLines.map((l) => [l.level, l.req.id, l.res.statusCode, l.msg])).toEqual([
+        [40, 'read-missing', 404, 'request completed'],
+        [40, 'read-unauthorized', 401, 'request completed'],
+      ]);
+      expect(requestLines[0].req).toEqual({ id: 'read-missing', method: 'GET', path: expect.stringMatching(/^\/v1\/id-verifications\/[0-9a-f-]{36}$/) });
+      expect(service.output.includes('a-wrong-key-value')).toBe(false);
+    } finally {
+      service.kill('SIGTERM');
+      await service.exited;
+      await own.drop();
+    }
+  }, 60_000);
+
   it('SIGTERM during a drain: stops claiming, lets calls in flight finish, gives back unfinished claims, exits 0', async () => {
     const service = await ServiceProcess.start(database.url, simulator.url, {
       CALLBACK_GRACE_SECONDS: '0',

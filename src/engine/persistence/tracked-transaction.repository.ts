@@ -6,7 +6,7 @@ import type { Kind, TrackingState, ViewStatus } from '../domain/kinds.js';
 import type { EventType, TrackingPatch, Transition } from '../domain/tracking-state-machine.js';
 import type { MediaPlanEntry } from '../domain/media-plan.js';
 import { ChangeFeed } from '../feed/change-feed.js';
-import { MediaStore, type MediumToStore } from '../media/media-store.js';
+import { byMediumName, MediaStore, type MediumToStore, type StoredMediumInfo } from '../media/media-store.js';
 import { AttemptLog, type JumioCallRecord } from './attempt-log.js';
 import { rowsOf } from './sql-results.js';
 import { TrackedTransactionEntity } from './tracked-transaction.entity.js';
@@ -93,7 +93,10 @@ const PERSONAL_PROPERTIES = ['rawStatus', 'rawDetails', 'rawMediaList', 'mediaPl
  */
 const ENCRYPTED_PROPERTIES = ['rawStatus', 'rawDetails', 'rawMediaList', 'result', 'rawCallback'] as const;
 
-/** The columns a view needs (never the raw payloads), for lists of many rows. */
+/** A medium as a view lists it. */
+export type ViewMedium = Pick<StoredMediumInfo, 'name' | 'contentType' | 'byteSize'>;
+
+/** The columns a view needs (never the raw payloads), for lists of many rows and the single view. */
 const VIEW_COLUMNS = [
   'id', 'kind', 'reference', 'datacenter', 'merchant_reference', 'customer_reference', 'acquired_at', 'callback_deadline',
   'state', 'status', 'callback_received_at', 'attempts', 'last_attempt_at', 'next_attempt_at', 'last_error', 'result',
@@ -132,6 +135,24 @@ export class TrackedTransactionRepository {
   async find(kind: Kind, reference: string, manager: EntityManager = this.dataSource.manager): Promise<TrackedTransactionEntity | null> {
     const row = await manager.findOne(TrackedTransactionEntity, { where: { kind, reference } });
     return row && this.decrypted(row);
+  }
+
+  /**
+   * What `GET /v1/{kind}/{reference}` shows, in one statement and one round trip: the view's columns (never the
+   * raw payloads) and the media list (names, types, sizes; never the bytes), decrypted, media in the view's
+   * order. Null when not tracked. The hot read path: no query builder, no second query for the media.
+   */
+  async findView(kind: Kind, reference: string): Promise<{ row: TrackedTransactionEntity; media: ViewMedium[] } | null> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT ${VIEW_COLUMNS},
+              (SELECT coalesce(json_agg(json_build_object('name', m.name, 'contentType', m.content_type, 'byteSize', m.byte_size)), '[]'::json)
+                 FROM stored_medium m WHERE m.transaction_id = t.id) AS media
+         FROM tracked_transaction t
+        WHERE t.kind = $1 AND t.reference = $2`,
+      [kind, reference],
+    );
+    if (rows.length === 0) return null;
+    return { row: this.fromRow(rows[0]), media: (rows[0].media as ViewMedium[]).sort(byMediumName) };
   }
 
   /** Inserts unless (kind, reference) exists; the TRACKED event is written in the same transaction. */

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiParam, ApiResponse, Api
 import type { Response } from 'express';
 import type { Kind } from '../domain/kinds.js';
 import { RequireScope } from '../../http/scopes.js';
-import { MediumParams, ReferenceParams, ReportCallbackDto, TrackTransactionDto } from './tracking.dto.js';
+import { MediumParams, ParseReferencePipe, ReferenceParams, ReportCallbackDto, TrackTransactionDto } from './tracking.dto.js';
 import { TrackingViewDto } from './tracking-view.dto.js';
 import { TrackingService } from './tracking.service.js';
 import type { TrackingView } from './tracking-view.js';
@@ -56,8 +56,8 @@ export function createTrackingController({ kind, resultModel, mediaNames }: Trac
     @ApiParam({ name: 'reference', format: 'uuid' })
     @ApiResponse({ status: 200, schema: viewSchema })
     @ApiResponse({ status: 404, description: 'Not tracked' })
-    view(@Param() params: ReferenceParams): Promise<TrackingView> {
-      return this.tracking.view(kind, params.reference);
+    view(@Param('reference', ParseReferencePipe) reference: string): Promise<TrackingView> {
+      return this.tracking.view(kind, reference);
     }
 
     @Get(':reference/media/:name')

@@ -1,6 +1,6 @@
 import type { Kind } from '../domain/kinds.js';
-import type { StoredMediumInfo } from '../media/media-store.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
+import type { ViewMedium } from '../persistence/tracked-transaction.repository.js';
 
 export function mediaHref(kind: Kind, reference: string, name: string): string {
   return `/v1/${kind}/${reference}/media/${encodeURIComponent(name)}`;
@@ -35,7 +35,7 @@ const iso = (d: Date | string | null): string | null => (d === null ? null : new
  * The contract's view, the same for every kind. `nextAttemptAt` is the next status call or retrieval step;
  * while the service still waits for the callback there is none planned yet (the deadline is shown instead).
  */
-export function toView(row: TrackedTransactionEntity, media: StoredMediumInfo[]): TrackingView {
+export function toView(row: TrackedTransactionEntity, media: readonly ViewMedium[]): TrackingView {
   return {
     kind: row.kind,
     reference: row.reference,

@@ -1,6 +1,7 @@
+import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, isUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 
 /** PostgreSQL text cannot hold NUL: refused as bad input rather than failing in the database. */
 const NO_NUL = /^[^\u0000]*$/;
@@ -64,9 +65,23 @@ export class ReportCallbackDto {
   receivedAt?: string;
 }
 
+const REFERENCE_MESSAGE = 'reference must be a UUID';
+
 export class ReferenceParams {
-  @IsUUID('all', { message: 'reference must be a UUID' })
+  @IsUUID('all', { message: REFERENCE_MESSAGE })
   reference: string;
+}
+
+/**
+ * The reference of `GET /v1/{kind}/{reference}` (the hot read path): ReferenceParams' rule and 400, without the
+ * global ValidationPipe's class-transformer and class-validator passes over a one-field object per request.
+ */
+@Injectable()
+export class ParseReferencePipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!isUUID(value, 'all')) throw new BadRequestException([REFERENCE_MESSAGE]);
+    return value;
+  }
 }
 
 export class MediumParams extends ReferenceParams {

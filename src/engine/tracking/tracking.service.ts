@@ -109,8 +109,11 @@ export class TrackingService {
     return this.toView(row);
   }
 
+  /** One statement for the row and its media (the hot read path; see TrackedTransactionRepository.findView). */
   async view(kind: Kind, reference: string): Promise<TrackingView> {
-    return this.toView(await this.get(kind, reference));
+    const found = await this.repository.findView(kind, reference.toLowerCase());
+    if (!found) throw notTracked(kind, reference);
+    return toView(found.row, found.media);
   }
 
   async medium(kind: Kind, reference: string, name: string): Promise<{ bytes: Buffer; contentType: string }> {
