@@ -8,3 +8,16 @@ export function rowsOf<T>(result: unknown): T[] {
   }
   return result as T[];
 }
+
+/**
+ * The values of one parameterized statement being composed from parts: `add` pushes a value and returns its
+ * placeholder (`$n`, with an optional cast), so each part can write its own SQL without counting.
+ */
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  add(value: unknown, cast = ''): string {
+    this.values.push(value);
+    return `$${this.values.length}${cast}`;
+  }
+}
