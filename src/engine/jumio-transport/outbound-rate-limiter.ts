@@ -38,9 +38,10 @@ const RESERVE_SQL = `INSERT INTO jumio_rate_slot AS s (bucket, next_free_at)
  * trip counts as uncertainty about when its slot was chosen, and waiting for a pooled connection behind the
  * workers' saves made every reservation look late, so every caller gave its slot up and asked again at once,
  * which kept the pool saturated (BENCHMARKS.md, benchmark 2: 32,023 reservations, 3 calls in 39 s). Callers
- * waiting meanwhile are served together by the next round trip (up to batchLimit slots in one UPDATE). A caller
- * that wakes too late gives its slot up and waits (retryDelayMs) before asking again, and lateness seen lately
- * pads the next reservations (paddingMs), so a slow database or a busy process lowers the rate, never loops.
+ * waiting meanwhile are served together by the next round trip (up to batchLimit slots in one UPDATE), and slots
+ * already due when the answer arrives are handed out at once. A caller that wakes too late gives its slot up and
+ * waits (retryDelayMs) before asking again, and slow round trips pad the next reservations (paddingMs) so that
+ * their sends stay within the guarantee: a slow database or a busy process lowers the rate, never loops.
  * If the connection fails, the callers of that round trip are rejected (no call is made) and the next round
  * trip opens a new one.
  */
@@ -50,9 +51,10 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
   private readonly ceiling: number;
   private readonly spacingMs: number;
   private readonly waiting = new Map<string, Waiter[]>();
-  /** Callers asleep until their slot or their next try, with what ends the sleep early at shutdown. */
-  private readonly sleeping = new Map<NodeJS.Timeout, Waiter>();
-  private readonly lateness = new DecayingMax();
+  /** Callers asleep until their slots or their next try, by timer: shutdown ends the sleep early. */
+  private readonly sleeping = new Map<NodeJS.Timeout, Waiter[]>();
+  /** Recent reservation round trips: a slow database pads the next reservations (paddingMs). */
+  private readonly roundTrips = new DecayingMax();
   private pumping = false;
   private closed = false;
   private connection: { client: Client; ready: Promise<Client> } | null = null;
@@ -82,9 +84,9 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
     this.closed = true;
     for (const queue of this.waiting.values()) for (const w of queue) w.reject(new LimiterClosed());
     this.waiting.clear();
-    for (const [timer, w] of this.sleeping) {
+    for (const [timer, ws] of this.sleeping) {
       clearTimeout(timer);
-      w.reject(new LimiterClosed());
+      for (const w of ws) w.reject(new LimiterClosed());
     }
     this.sleeping.clear();
     const connection = this.connection;
@@ -108,7 +110,7 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
         const next = this.waiting.entries().next();
         if (next.done) return;
         const [bucket, queue] = next.value;
-        const batch = queue.splice(0, batchLimit(this.ceiling, this.lateness.current(performance.now())));
+        const batch = queue.splice(0, batchLimit(this.ceiling, this.roundTrips.current(performance.now())));
         // Served buckets go to the back of the map's order.
         this.waiting.delete(bucket);
         if (queue.length > 0) this.waiting.set(bucket, queue);
@@ -124,41 +126,49 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
   }
 
   private async reserve(bucket: string, batch: Waiter[]): Promise<void> {
-    const padding = paddingMs(this.lateness.current(performance.now()));
+    const padding = paddingMs(this.roundTrips.current(performance.now()));
     const client = await this.client();
     // Taken with the connection in hand: the round trip is the database's alone.
     const asked = performance.now();
     const rows = await this.run<{ wait_ms: number }>(client, { name: 'reserve-rate-slots', text: RESERVE_SQL, values: [bucket, reservationWidthUs(batch.length, this.spacingMs, padding)] });
     const received = performance.now();
     const roundTrip = received - asked;
-    this.lateness.observe(roundTrip, received);
+    this.roundTrips.observe(roundTrip, received);
     // The database chose the slots somewhere between `asked` and `received`: waking at `received + wait` is never
     // before a slot; the send then lags it by at most (wake-up delay + round trip), which maySend bounds.
     const first = Number(rows[0].wait_ms);
-    batch.forEach((w, i) => this.sleepUntilSlot(w, received + Math.max(0, first + i * this.spacingMs), roundTrip, padding));
-  }
-
-  private sleepUntilSlot(w: Waiter, dueAt: number, roundTrip: number, padding: number): void {
-    const wake = () => {
+    const dueAt = (i: number) => received + Math.max(0, first + i * this.spacingMs);
+    let next = 0;
+    const release = () => {
       const now = performance.now();
-      // Timers may fire up to a millisecond early: never send before the slot.
-      if (now < dueAt) return this.sleep(w, Math.ceil(dueAt - now), wake);
-      const late = now - dueAt;
-      this.lateness.observe(late + roundTrip, now);
-      if (maySend(late, roundTrip, padding)) return w.resolve();
-      w.giveUps++;
-      this.sleep(w, retryDelayMs(w.giveUps, this.spacingMs), () => this.enqueue(w));
+      // Slots already due go at once, in order (at high ceilings, most of a batch): no timer, no event-loop delay.
+      for (; next < batch.length && dueAt(next) <= now; next++) this.settle(batch[next], now - dueAt(next), roundTrip, padding);
+      if (next === batch.length) return;
+      const wait = dueAt(next) - now;
+      // Timers may fire up to a millisecond early, and release checks the clock again: never before a slot.
+      if (wait < 1) setImmediate(release);
+      else this.sleep(batch.slice(next), Math.floor(wait), release);
     };
-    wake();
+    release();
   }
 
-  private sleep(w: Waiter, ms: number, then: () => void): void {
-    if (this.closed) return w.reject(new LimiterClosed());
+  /** At its slot, `lateMs` after it: the caller sends, or gives the slot up and asks again later (never at once). */
+  private settle(w: Waiter, lateMs: number, roundTrip: number, padding: number): void {
+    if (maySend(lateMs, roundTrip, padding)) return w.resolve();
+    w.giveUps++;
+    this.sleep([w], retryDelayMs(w.giveUps, this.spacingMs), () => this.enqueue(w));
+  }
+
+  private sleep(ws: Waiter[], ms: number, then: () => void): void {
+    if (this.closed) {
+      for (const w of ws) w.reject(new LimiterClosed());
+      return;
+    }
     const timer = setTimeout(() => {
       this.sleeping.delete(timer);
       then();
     }, ms);
-    this.sleeping.set(timer, w);
+    this.sleeping.set(timer, ws);
   }
 
   private async query(text: string, values: unknown[]): Promise<void> {

@@ -39,7 +39,7 @@ export const BATCH_WINDOW_MS = 20;
  * are given up until the database recovers.
  */
 export const MAX_PADDING_MS = 5000;
-/** How fast a spell of lateness (a slow database, a starved event loop) is forgotten. */
+/** How fast a spell of slow round trips is forgotten. */
 export const UNCERTAINTY_HALF_LIFE_MS = 200;
 /** The longest a caller that gave its slot up waits before it asks again. */
 export const MAX_RETRY_DELAY_MS = 1000;
@@ -59,9 +59,11 @@ export function batchLimit(ceilingPerSecond: number, uncertaintyMs: number): num
 }
 
 /**
- * Extra time reserved after a batch when sends have been arriving late (a slow reservation round trip, a busy
- * event loop): with it, such sends stay within the guarantee instead of giving their slots up again and again,
- * so lateness lowers the rate rather than stopping it. None while lateness stays within 2/3 of the tolerance.
+ * Extra time reserved after a batch when reservation round trips have been slow (`uncertaintyMs`, the worst of
+ * them lately): a round trip counts as lateness (maySend), so without padding a database slower than the tolerance
+ * would get no send through at all; with it, the rate drops instead. None while round trips stay within 2/3 of the
+ * tolerance. (A busy event loop is not padded for: its late callers give their slots up and back off, which costs
+ * only those slots, where padding would cost every batch while it lasts.)
  */
 export function paddingMs(uncertaintyMs: number): number {
   return Math.min(MAX_PADDING_MS, Math.max(0, 1.5 * uncertaintyMs - LATE_TOLERANCE_MS));
@@ -86,7 +88,7 @@ export function retryDelayMs(giveUps: number, spacing: number): number {
   return Math.min(MAX_RETRY_DELAY_MS, Math.max(spacing, 5 * 2 ** Math.max(0, giveUps - 1)));
 }
 
-/** The worst lateness seen lately: a maximum that halves every UNCERTAINTY_HALF_LIFE_MS. */
+/** The worst round trip seen lately: a maximum that halves every UNCERTAINTY_HALF_LIFE_MS. */
 export class DecayingMax {
   private value = 0;
   private at = 0;
