@@ -7,7 +7,7 @@ import type { MediaPlanEntry } from '../domain/media-plan.js';
 import { ChangeFeed } from '../feed/change-feed.js';
 import { MediaStore, type MediumToStore } from '../media/media-store.js';
 import { AttemptLog, type JumioCallRecord } from './attempt-log.js';
-import { rowsOf, SqlParams } from './sql-results.js';
+import { queryPrepared, rowsOf, SqlParams } from './sql-results.js';
 import { TrackedTransactionEntity } from './tracked-transaction.entity.js';
 
 /** Everything a reconciliation step may write besides the state machine's patch. */
@@ -227,7 +227,7 @@ export class TrackedTransactionRepository {
     if (writes.calls?.length) parts.push(`c AS (${this.attemptLog.insertSql(id, writes.calls, p)})`);
     if (writes.media?.length) parts.push(`m AS (${this.mediaStore.insertFromSql('u', id, writes.media, now, p)})`);
     if (writes.events?.length) parts.push(`e AS (${this.feed.insertFromSql('u', writes.events, now, p)})`);
-    const rows: { matched: boolean }[] = await this.dataSource.query(`WITH ${parts.join(',\n')}\nSELECT EXISTS (SELECT 1 FROM u) AS matched`, p.values);
+    const rows = await queryPrepared<{ matched: boolean }>(this.dataSource, `WITH ${parts.join(',\n')}\nSELECT EXISTS (SELECT 1 FROM u) AS matched`, p.values);
     return rows[0].matched;
   }
 
