@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Client } from 'pg';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import { DecayingMax, batchLimit, maySend, paddingMs, reservationWidthUs, retryDelayMs, spacingMs } from './rate-slots.js';
+import { RecentFloor, batchLimit, maySend, paddingMs, reservationWidthUs, retryDelayMs, spacingMs } from './rate-slots.js';
 
 interface Waiter {
   bucket: string;
@@ -40,7 +40,7 @@ const RESERVE_SQL = `INSERT INTO jumio_rate_slot AS s (bucket, next_free_at)
  * which kept the pool saturated (BENCHMARKS.md, benchmark 2: 32,023 reservations, 3 calls in 39 s). Callers
  * waiting meanwhile are served together by the next round trip (up to batchLimit slots in one UPDATE), and slots
  * already due when the answer arrives are handed out at once. A caller that wakes too late gives its slot up and
- * waits (retryDelayMs) before asking again, and slow round trips pad the next reservations (paddingMs) so that
+ * waits (retryDelayMs) before asking again, and a database that stays slow pads the next reservations (paddingMs) so that
  * their sends stay within the guarantee: a slow database or a busy process lowers the rate, never loops.
  * If the connection fails, the callers of that round trip are rejected (no call is made) and the next round
  * trip opens a new one.
@@ -53,8 +53,8 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
   private readonly waiting = new Map<string, Waiter[]>();
   /** Callers asleep until their slots or their next try, by timer: shutdown ends the sleep early. */
   private readonly sleeping = new Map<NodeJS.Timeout, Waiter[]>();
-  /** Recent reservation round trips: a slow database pads the next reservations (paddingMs). */
-  private readonly roundTrips = new DecayingMax();
+  /** Recent reservation round trips: a database that stays slow pads the next reservations (paddingMs). */
+  private readonly roundTrips = new RecentFloor();
   private pumping = false;
   private closed = false;
   private connection: { client: Client; ready: Promise<Client> } | null = null;
@@ -110,7 +110,7 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
         const next = this.waiting.entries().next();
         if (next.done) return;
         const [bucket, queue] = next.value;
-        const batch = queue.splice(0, batchLimit(this.ceiling, this.roundTrips.current(performance.now())));
+        const batch = queue.splice(0, batchLimit(this.ceiling, this.roundTrips.current()));
         // Served buckets go to the back of the map's order.
         this.waiting.delete(bucket);
         if (queue.length > 0) this.waiting.set(bucket, queue);
@@ -126,14 +126,14 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
   }
 
   private async reserve(bucket: string, batch: Waiter[]): Promise<void> {
-    const padding = paddingMs(this.roundTrips.current(performance.now()));
+    const padding = paddingMs(this.roundTrips.current());
     const client = await this.client();
     // Taken with the connection in hand: the round trip is the database's alone.
     const asked = performance.now();
     const rows = await this.run<{ wait_ms: number }>(client, { name: 'reserve-rate-slots', text: RESERVE_SQL, values: [bucket, reservationWidthUs(batch.length, this.spacingMs, padding)] });
     const received = performance.now();
     const roundTrip = received - asked;
-    this.roundTrips.observe(roundTrip, received);
+    this.roundTrips.observe(roundTrip);
     // The database chose the slots somewhere between `asked` and `received`: waking at `received + wait` is never
     // before a slot; the send then lags it by at most (wake-up delay + round trip), which maySend bounds.
     const first = Number(rows[0].wait_ms);

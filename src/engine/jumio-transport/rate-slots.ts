@@ -39,8 +39,8 @@ export const BATCH_WINDOW_MS = 20;
  * are given up until the database recovers.
  */
 export const MAX_PADDING_MS = 5000;
-/** How fast a spell of slow round trips is forgotten. */
-export const UNCERTAINTY_HALF_LIFE_MS = 200;
+/** How many recent round trips RecentFloor keeps. */
+export const ROUND_TRIP_SAMPLES = 8;
 /** The longest a caller that gave its slot up waits before it asks again. */
 export const MAX_RETRY_DELAY_MS = 1000;
 
@@ -59,11 +59,13 @@ export function batchLimit(ceilingPerSecond: number, uncertaintyMs: number): num
 }
 
 /**
- * Extra time reserved after a batch when reservation round trips have been slow (`uncertaintyMs`, the worst of
- * them lately): a round trip counts as lateness (maySend), so without padding a database slower than the tolerance
- * would get no send through at all; with it, the rate drops instead. None while round trips stay within 2/3 of the
- * tolerance. (A busy event loop is not padded for: its late callers give their slots up and back off, which costs
- * only those slots, where padding would cost every batch while it lasts.)
+ * Extra time reserved after a batch when reservation round trips are slow (`uncertaintyMs`: the fastest of the
+ * recent ones, RecentFloor): a round trip counts as lateness (maySend), so without padding a database slower than
+ * the tolerance would get no send through at all; with it, the rate drops instead. None while round trips stay
+ * within 2/3 of the tolerance. A single slow round trip (a checkpoint, a starved moment) does not pad: padding is
+ * reserved by every reservation queued behind it and would leave the ceiling unused for seconds (a drain at 50/s
+ * fell to 82 % that way); its late callers give their slots up and back off instead, which costs only those slots.
+ * Nor does a busy event loop, for the same reason.
  */
 export function paddingMs(uncertaintyMs: number): number {
   return Math.min(MAX_PADDING_MS, Math.max(0, 1.5 * uncertaintyMs - LATE_TOLERANCE_MS));
@@ -88,18 +90,16 @@ export function retryDelayMs(giveUps: number, spacing: number): number {
   return Math.min(MAX_RETRY_DELAY_MS, Math.max(spacing, 5 * 2 ** Math.max(0, giveUps - 1)));
 }
 
-/** The worst round trip seen lately: a maximum that halves every UNCERTAINTY_HALF_LIFE_MS. */
-export class DecayingMax {
-  private value = 0;
-  private at = 0;
+/** The fastest of the last ROUND_TRIP_SAMPLES round trips: how slow the database is now, not how slow it once was. */
+export class RecentFloor {
+  private readonly samples: number[] = [];
 
-  current(now: number): number {
-    return this.value * 0.5 ** (Math.max(0, now - this.at) / UNCERTAINTY_HALF_LIFE_MS);
+  current(): number {
+    return this.samples.length === 0 ? 0 : Math.min(...this.samples);
   }
 
-  observe(value: number, now: number): void {
-    const current = this.current(now);
-    this.value = Math.max(value, current);
-    this.at = now;
+  observe(value: number): void {
+    this.samples.push(value);
+    if (this.samples.length > ROUND_TRIP_SAMPLES) this.samples.shift();
   }
 }

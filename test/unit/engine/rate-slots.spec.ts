@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import {
   BATCH_WINDOW_MS,
-  DecayingMax,
   LATE_TOLERANCE_MS,
   MAX_PADDING_MS,
   MAX_RETRY_DELAY_MS,
   RECEIVE_JITTER_ALLOWANCE_MS,
   SPACING_MARGIN,
-  UNCERTAINTY_HALF_LIFE_MS,
+  ROUND_TRIP_SAMPLES,
+  RecentFloor,
   batchLimit,
   maySend,
   paddingMs,
@@ -67,16 +67,18 @@ describe('rate slots: the arithmetic of the outbound rate limiter', () => {
     expect(retryDelayMs(1, spacingMs(12))).toBeGreaterThanOrEqual(spacingMs(12));
   });
 
-  it('remembers the worst recent lateness and forgets it by half every half-life', () => {
-    const m = new DecayingMax();
-    expect(m.current(0)).toBe(0);
-    m.observe(40, 1000);
-    expect(m.current(1000)).toBe(40);
-    expect(m.current(1000 + UNCERTAINTY_HALF_LIFE_MS)).toBeCloseTo(20, 10);
-    m.observe(5, 1000 + UNCERTAINTY_HALF_LIFE_MS);
-    expect(m.current(1000 + UNCERTAINTY_HALF_LIFE_MS)).toBeCloseTo(20, 10);
-    m.observe(30, 1000 + UNCERTAINTY_HALF_LIFE_MS);
-    expect(m.current(1000 + 2 * UNCERTAINTY_HALF_LIFE_MS)).toBeCloseTo(15, 10);
+  it('pads for how slow the database stays, not for one slow round trip', () => {
+    const floor = new RecentFloor();
+    expect(floor.current()).toBe(0);
+    for (let i = 0; i < ROUND_TRIP_SAMPLES; i++) floor.observe(0.4);
+    floor.observe(700); // one stall
+    expect(floor.current()).toBe(0.4);
+    expect(paddingMs(floor.current())).toBe(0);
+    for (let i = 0; i < ROUND_TRIP_SAMPLES; i++) floor.observe(50 + i); // the database stays slow
+    expect(floor.current()).toBe(50);
+    expect(paddingMs(floor.current())).toBe(55);
+    for (let i = 0; i < ROUND_TRIP_SAMPLES; i++) floor.observe(0.5); // and recovers
+    expect(paddingMs(floor.current())).toBe(0);
   });
 
   /**
