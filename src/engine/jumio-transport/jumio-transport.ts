@@ -3,7 +3,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AxiosError, type AxiosResponse } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
-import { firstValueFrom } from 'rxjs';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { Datacenter } from '../domain/kinds.js';
@@ -195,22 +194,22 @@ export class JumioTransport {
       const base = (status: number | null): JumioCallBase => ({ endpoint, httpStatus: status, durationMs: Math.round(performance.now() - started) });
       let response: AxiosResponse<ArrayBuffer>;
       try {
-        response = await firstValueFrom(
-          this.http.get<ArrayBuffer>(url.toString(), {
-            auth: { username: this.config.jumio.apiToken, password: this.config.jumio.apiSecret },
-            headers: { Accept: accept, 'User-Agent': this.config.jumio.userAgent },
-            responseType: 'arraybuffer',
-            timeout: this.config.jumio.timeoutMs,
-            signal: AbortSignal.timeout(this.config.jumio.timeoutMs + 1000),
-            maxRedirects: 0,
-            maxContentLength: maxBytes,
-            validateStatus: () => true,
-            httpAgent: this.httpAgent,
-            httpsAgent: this.httpsAgent,
-            proxy: false,
-            decompress: true,
-          }),
-        );
+        // axios itself, not HttpService's Observable: its teardown cancels every finished request, which builds
+        // an error (with its stack) per call for nothing.
+        response = await this.http.axiosRef.get<ArrayBuffer>(url.toString(), {
+          auth: { username: this.config.jumio.apiToken, password: this.config.jumio.apiSecret },
+          headers: { Accept: accept, 'User-Agent': this.config.jumio.userAgent },
+          responseType: 'arraybuffer',
+          timeout: this.config.jumio.timeoutMs,
+          signal: AbortSignal.timeout(this.config.jumio.timeoutMs + 1000),
+          maxRedirects: 0,
+          maxContentLength: maxBytes,
+          validateStatus: () => true,
+          httpAgent: this.httpAgent,
+          httpsAgent: this.httpsAgent,
+          proxy: false,
+          decompress: true,
+        });
       } catch (e) {
         return describeTransportError(e, base(null), this.config.jumio.timeoutMs, maxBytes);
       }

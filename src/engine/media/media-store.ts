@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DataCipher } from '../crypto/data-cipher.js';
 import { StoredMediumEntity } from '../persistence/stored-medium.entity.js';
+import type { SqlParams } from '../persistence/sql-results.js';
 
 export interface MediumToStore {
   bytes: Buffer;
@@ -22,8 +23,12 @@ export interface StoredMediumInfo {
  * The bytes are encrypted at rest (DataCipher); sizes and SHA-256 are those of the medium itself.
  */
 export abstract class MediaStore {
-  /** Stores once: a second put of the same name keeps the first. */
-  abstract put(m: EntityManager, transactionId: string, name: string, medium: MediumToStore, now: Date): Promise<void>;
+  /**
+   * The INSERT that stores `media` for the transaction, as a part of the statement that saves the step which
+   * fetched them: only when `source` (a CTE, the step's fenced update) yields a row. Stores once: a second store
+   * of the same name keeps the first. (An object store would upload first and insert rows that point to the objects.)
+   */
+  abstract insertFromSql(source: string, transactionId: string, media: { name: string; medium: MediumToStore }[], now: Date, p: SqlParams): string;
   abstract list(transactionId: string): Promise<StoredMediumInfo[]>;
   /** The media of many transactions in one query (admin lists): every id is a key, with [] when it has none. */
   abstract listMany(transactionIds: string[]): Promise<Map<string, StoredMediumInfo[]>>;
@@ -47,14 +52,18 @@ export class PostgresMediaStore extends MediaStore {
     super();
   }
 
-  async put(m: EntityManager, transactionId: string, name: string, medium: MediumToStore, now: Date): Promise<void> {
-    const sha256 = createHash('sha256').update(medium.bytes).digest('hex');
-    const content = this.cipher.encryptBytes(medium.bytes, mediumContext(transactionId, name));
-    await m.query(
-      `INSERT INTO stored_medium (transaction_id, name, content_type, byte_size, sha256, content, key_id, stored_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (transaction_id, name) DO NOTHING`,
-      [transactionId, name, medium.contentType, medium.bytes.length, sha256, content, this.cipher.activeKeyId, now],
-    );
+  insertFromSql(source: string, transactionId: string, media: { name: string; medium: MediumToStore }[], now: Date, p: SqlParams): string {
+    const keyId = p.add(this.cipher.activeKeyId, '::text');
+    const storedAt = p.add(now, '::timestamptz');
+    const rows = media.map(({ name, medium }) => {
+      const sha256 = createHash('sha256').update(medium.bytes).digest('hex');
+      const content = this.cipher.encryptBytes(medium.bytes, mediumContext(transactionId, name));
+      return `(${p.add(name, '::text')}, ${p.add(medium.contentType, '::text')}, ${p.add(medium.bytes.length, '::integer')}, ${p.add(sha256, '::text')}, ${p.add(content, '::bytea')})`;
+    });
+    return `INSERT INTO stored_medium (transaction_id, name, content_type, byte_size, sha256, content, key_id, stored_at)
+            SELECT s.id, v.name, v.content_type, v.byte_size, v.sha256, v.content, ${keyId}, ${storedAt}
+              FROM ${source} s CROSS JOIN (VALUES ${rows.join(', ')}) AS v(name, content_type, byte_size, sha256, content)
+            ON CONFLICT (transaction_id, name) DO NOTHING`;
   }
 
   async list(transactionId: string): Promise<StoredMediumInfo[]> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { DataSource } from 'typeorm';
 import { JumioCallEntity } from './jumio-call.entity.js';
+import type { SqlParams } from './sql-results.js';
 
 /** `takeover` is not a call: it records that an expired claim's step is redone (see ReconciliationWorker). */
 export type CallType = 'status' | 'details' | 'media-list' | 'medium' | 'takeover';
@@ -26,11 +26,20 @@ export interface JumioCallRecord {
 export class AttemptLog {
   constructor(private readonly dataSource: DataSource) {}
 
-  async append(m: EntityManager, transactionId: string, calls: JumioCallRecord[]): Promise<void> {
-    await m.insert(
-      JumioCallEntity,
-      calls.map((c) => ({ ...c, transactionId, actor: c.actor ?? null, claim: c.claim ?? null })),
+  /**
+   * The INSERT that logs `calls` for a transaction, in their order (ids follow it), as a part of a larger
+   * statement (TrackedTransactionRepository.applyStep writes a step's calls, row and events in one statement).
+   */
+  insertSql(transactionId: string, calls: JumioCallRecord[], p: SqlParams): string {
+    const id = p.add(transactionId, '::bigint');
+    const rows = calls.map(
+      (c) =>
+        `(${id}, ${p.add(c.at, '::timestamptz')}, ${p.add(c.endpoint, '::text')}, ${p.add(c.callType, '::text')}, ${p.add(c.httpStatus, '::integer')}, ` +
+        `${p.add(c.durationMs, '::integer')}, ${p.add(c.outcome, '::text')}, ${p.add(c.error, '::text')}, ${p.add(c.countsAsAttempt, '::boolean')}, ` +
+        `${p.add(c.actor ?? null, '::text')}, ${p.add(c.claim ?? null, '::text')})`,
     );
+    return `INSERT INTO jumio_call (transaction_id, at, endpoint, call_type, http_status, duration_ms, outcome, error, counts_as_attempt, actor, claim)
+            VALUES ${rows.join(', ')}`;
   }
 
   /** Calls since `since`, by the kind of call (never a reference) and HTTP status. */

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+
 /**
  * TypeORM's postgres driver answers `query()` with the rows for SELECT and INSERT, but with `[rows, rowCount]`
  * for UPDATE and DELETE. This reads the rows of either.
@@ -7,4 +11,29 @@ export function rowsOf<T>(result: unknown): T[] {
     return result[0] as T[];
   }
   return result as T[];
+}
+
+/**
+ * The values of one parameterized statement being composed from parts: `add` pushes a value and returns its
+ * placeholder (`$n`, with an optional cast), so each part can write its own SQL without counting.
+ */
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  add(value: unknown, cast = ''): string {
+    this.values.push(value);
+    return `$${this.values.length}${cast}`;
+  }
+}
+
+/**
+ * Runs a statement of the reconciler's hot path (a claim, a step's save) as a named prepared statement on the
+ * pool TypeORM made (the same connections, settings and limits), and returns its rows. Each connection parses
+ * and plans each statement text once instead of at every execution, and TypeORM's per-query runner is skipped.
+ * The name is derived from the text, so one text always has one name. Every parameter must be cast in the text.
+ */
+export async function queryPrepared<T>(dataSource: DataSource, text: string, values: unknown[]): Promise<T[]> {
+  const pool = (dataSource.driver as unknown as { master: Pool }).master;
+  const name = `p${createHash('sha1').update(text).digest('base64url')}`;
+  return (await pool.query({ name, text, values })).rows as T[];
 }

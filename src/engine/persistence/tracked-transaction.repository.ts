@@ -8,7 +8,7 @@ import type { MediaPlanEntry } from '../domain/media-plan.js';
 import { ChangeFeed } from '../feed/change-feed.js';
 import { byMediumName, MediaStore, type MediumToStore, type StoredMediumInfo } from '../media/media-store.js';
 import { AttemptLog, type JumioCallRecord } from './attempt-log.js';
-import { rowsOf } from './sql-results.js';
+import { queryPrepared, rowsOf, SqlParams } from './sql-results.js';
 import { TrackedTransactionEntity } from './tracked-transaction.entity.js';
 
 /** Everything a reconciliation step may write besides the state machine's patch. */
@@ -231,33 +231,35 @@ export class TrackedTransactionRepository {
    * last write (keepLease false) also settles a forced attempt that arrived while the claim ran: while the
    * transaction still has a next step, that step is brought forward to the forced time, and the force stays on
    * the row for the next claim (whose calls carry its actor); when nothing is scheduled any more, it is dropped.
+   *
+   * One statement, so one round trip and one implicit transaction: the fenced UPDATE (u), the calls (logged
+   * whether u matched or not), and the media and events, which read u and so are written only when it matched.
+   * The sub-statements see one snapshot and none reads another's writes, except through u's RETURNING.
    */
   async applyStep(id: string, owner: string, writes: StepWrites, now: Date, leaseSeconds: number): Promise<boolean> {
-    return this.dataSource.transaction(async (m) => {
-      if (writes.calls?.length) await this.attemptLog.append(m, id, writes.calls);
-      const { sets, values } = this.setClause(writes.patch, now, { personalData: (writes.media?.length ?? 0) > 0, id });
-      if (writes.keepLease) {
-        sets.push(`lease_expires_at = clock_timestamp() + make_interval(secs => ${Number(leaseSeconds)})`);
-      } else {
-        const next = sets.take('next_attempt_at') ?? 'next_attempt_at';
-        const retryAfter = sets.peek('retry_after_until') ?? 'retry_after_until';
-        const forcedNext = `forced_by IS NOT NULL AND ${next} IS NOT NULL`;
-        sets.push(
-          `next_attempt_at = CASE WHEN ${forcedNext} THEN LEAST(${next}, GREATEST(forced_at, ${retryAfter})) ELSE ${next} END`,
-          `forced_at = CASE WHEN ${forcedNext} THEN forced_at ELSE NULL END`,
-          `forced_by = CASE WHEN ${next} IS NULL THEN NULL ELSE forced_by END`,
-          'lease_owner = NULL, lease_expires_at = NULL',
-        );
-      }
-      const rows = rowsOf<{ kind: Kind; reference: string }>(await m.query(
-        `UPDATE tracked_transaction SET ${sets.sql()} WHERE id = $${values.length + 1} AND lease_owner = $${values.length + 2} RETURNING kind, reference`,
-        [...values, id, owner],
-      ));
-      if (rows.length === 0) return false;
-      for (const { name, medium } of writes.media ?? []) await this.mediaStore.put(m, id, name, medium, now);
-      if (writes.events?.length) await this.feed.append(m, rows[0].kind, rows[0].reference, writes.events, now);
-      return true;
-    });
+    const p = new SqlParams();
+    const { sets } = this.setClause(writes.patch, now, { personalData: (writes.media?.length ?? 0) > 0, id }, p);
+    if (writes.keepLease) {
+      sets.push(`lease_expires_at = clock_timestamp() + make_interval(secs => ${Number(leaseSeconds)})`);
+    } else {
+      const next = sets.take('next_attempt_at') ?? 'next_attempt_at';
+      const retryAfter = sets.peek('retry_after_until') ?? 'retry_after_until';
+      const forcedNext = `forced_by IS NOT NULL AND ${next} IS NOT NULL`;
+      sets.push(
+        `next_attempt_at = CASE WHEN ${forcedNext} THEN LEAST(${next}, GREATEST(forced_at, ${retryAfter})) ELSE ${next} END`,
+        `forced_at = CASE WHEN ${forcedNext} THEN forced_at ELSE NULL END`,
+        `forced_by = CASE WHEN ${next} IS NULL THEN NULL ELSE forced_by END`,
+        'lease_owner = NULL, lease_expires_at = NULL',
+      );
+    }
+    const parts = [
+      `u AS (UPDATE tracked_transaction SET ${sets.sql()} WHERE id = ${p.add(id, '::bigint')} AND lease_owner = ${p.add(owner, '::text')} RETURNING id, kind, reference)`,
+    ];
+    if (writes.calls?.length) parts.push(`c AS (${this.attemptLog.insertSql(id, writes.calls, p)})`);
+    if (writes.media?.length) parts.push(`m AS (${this.mediaStore.insertFromSql('u', id, writes.media, now, p)})`);
+    if (writes.events?.length) parts.push(`e AS (${this.feed.insertFromSql('u', writes.events, now, p)})`);
+    const rows = await queryPrepared<{ matched: boolean }>(this.dataSource, `WITH ${parts.join(',\n')}\nSELECT EXISTS (SELECT 1 FROM u) AS matched`, p.values);
+    return rows[0].matched;
   }
 
   /**
@@ -465,23 +467,27 @@ export class TrackedTransactionRepository {
    * stores media: `personalData`) starts the personal data's age unless it already runs. Values of the
    * encrypted columns are encrypted here, bound to the row `id` (required for them; null stays NULL).
    */
-  private setClause(patch: object, now: Date, opts: { personalData?: boolean; id?: string } = {}): { sets: SetList; values: unknown[] } {
+  private setClause(
+    patch: object,
+    now: Date,
+    opts: { personalData?: boolean; id?: string } = {},
+    p: SqlParams = new SqlParams(),
+  ): { sets: SetList; values: unknown[] } {
     const sets = new SetList();
-    const values: unknown[] = [];
     let personal = opts.personalData ?? false;
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) continue;
       const column = this.columns.get(key);
       if (!column) throw new Error(`unknown tracked_transaction field ${key}`);
       const stored = value !== null && this.encryptedColumns.has(column) ? this.cipher.encryptJson(value, this.context(opts.id, column)) : value;
-      values.push(isJsonColumn(column) && stored !== null ? JSON.stringify(stored) : stored);
-      sets.assign(column, isJsonColumn(column) ? `$${values.length}::jsonb` : `$${values.length}::${this.types.get(column)}`);
+      const json = isJsonColumn(column);
+      sets.assign(column, p.add(json && stored !== null ? JSON.stringify(stored) : stored, json ? '::jsonb' : `::${this.types.get(column)}`));
       if (value !== null && (PERSONAL_PROPERTIES as readonly string[]).includes(key)) personal = true;
     }
-    values.push(now);
-    sets.assign('updated_at', `$${values.length}::timestamptz`);
-    if (personal) sets.push(`personal_data_at = coalesce(personal_data_at, $${values.length}::timestamptz)`);
-    return { sets, values };
+    const at = p.add(now, '::timestamptz');
+    sets.assign('updated_at', at);
+    if (personal) sets.push(`personal_data_at = coalesce(personal_data_at, ${at})`);
+    return { sets, values: p.values };
   }
 
   /** A raw row (RETURNING t.*, the list's columns) as an entity, decrypted. */

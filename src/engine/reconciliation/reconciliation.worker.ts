@@ -98,6 +98,9 @@ export class ReconciliationWorker {
     if (row.state === 'AWAITING_CALLBACK') {
       const t = onCallbackDeadline(record(row), this.clock.now(), this.schedule);
       const dueNow = t.patch.nextAttemptAt!.getTime() <= this.clock.now().getTime();
+      // Saved before the status call, not with its answer: while the call is in flight the row must read
+      // RECONCILING, or a force or a callback report would take it for a transaction nobody works on, drop the
+      // claim, and the call's answer (an attempt Jumio counted) would be lost.
       await step.save({ patch: t.patch, events: t.events, keepLease: dueNow });
       if (!dueNow) return;
     }
@@ -195,7 +198,10 @@ export class ReconciliationWorker {
         product.normalizer.mediaRefs(listed, row.rawDetails).map((ref) => ({ ...ref, outcome: null, reason: null }));
       const got = await this.fetchAndRead(step, 'media-list', product.gateway.fetchMediaList(step.target), null, read);
       if (!got) return;
-      await step.save({ patch: { rawMediaList: got.raw, mediaPlan: got.value }, calls: got.calls, keepLease: true });
+      const writes = { patch: { rawMediaList: got.raw, mediaPlan: got.value }, calls: got.calls };
+      // Nothing to fetch: no call comes between this and the completion, which writes both.
+      if (got.value.length === 0) step.defer(writes);
+      else await step.save({ ...writes, keepLease: true });
     }
     for (const entry of row.mediaPlan ?? []) {
       if (entry.outcome !== null) continue;
@@ -300,8 +306,14 @@ export class ReconciliationWorker {
   }
 }
 
-/** One claim: the row as this replica last wrote it, and the fenced writes that keep it so. */
+/**
+ * One claim: the row as this replica last wrote it (or will write it: deferred writes are already on it), and
+ * the fenced writes that keep it so.
+ */
 class Step {
+  /** Writes made part of the next save (no call to Jumio comes between them and it). */
+  private deferred: DeferredWrites | null = null;
+
   constructor(
     readonly row: ClaimedTransaction,
     readonly owner: string,
@@ -314,16 +326,39 @@ class Step {
     return { kind: this.row.kind, reference: this.row.reference, datacenter: this.row.datacenter };
   }
 
+  /** One fenced statement with any deferred writes first; throws LeaseLost when the claim is no longer ours. */
   async save(writes: StepWrites): Promise<void> {
-    const ok = await this.repository.applyStep(this.row.id, this.owner, writes, this.clock.now(), this.leaseSeconds);
+    const ok = await this.repository.applyStep(this.row.id, this.owner, combined(this.deferred, writes), this.clock.now(), this.leaseSeconds);
     if (!ok) throw new LeaseLost();
+    // Kept until written: a save that failed (the database) leaves them for the next one (the back-off).
+    this.deferred = null;
     Object.assign(this.row, writes.patch);
   }
 
-  /** Gives the claim back; a forced attempt it took goes back on the row for the next claim. */
+  /** Makes `writes` part of the next save; the row reads as if they were written. */
+  defer(writes: DeferredWrites): void {
+    this.deferred = combined(this.deferred, writes);
+    Object.assign(this.row, writes.patch);
+  }
+
+  /** Gives the claim back (deferred writes saved first); a forced attempt it took goes back on the row for the next claim. */
   async release(): Promise<void> {
+    if (this.deferred) await this.save({ patch: {}, keepLease: true });
     await this.repository.release(this.row.id, this.owner, this.row.forcedBy);
   }
+}
+
+type DeferredWrites = Pick<StepWrites, 'patch' | 'events' | 'calls'>;
+
+/** `first`, then `then`: later fields win, events and calls keep their order. */
+function combined<T extends DeferredWrites>(first: DeferredWrites | null, then: T): T {
+  if (!first) return then;
+  return {
+    ...then,
+    patch: { ...first.patch, ...then.patch },
+    events: [...(first.events ?? []), ...(then.events ?? [])],
+    calls: [...(first.calls ?? []), ...(then.calls ?? [])],
+  };
 }
 
 function normalizeContext(row: { kind: ClaimedTransaction['kind']; reference: string }) {

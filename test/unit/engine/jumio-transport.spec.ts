@@ -1,6 +1,5 @@
 import type { HttpService } from '@nestjs/axios';
 import { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
-import { Observable, of } from 'rxjs';
 import { loadConfig, type AppConfig } from '../../../src/config/app-config';
 import { jsonNestingExceeds, mediumSignatureProblem, readJsonBody, unstorableJsonReason } from '../../../src/engine/jumio-transport/body-checks';
 import { JumioTransport, MAX_JSON_DEPTH, describeTransportError, type JumioCallFailure } from '../../../src/engine/jumio-transport/jumio-transport';
@@ -35,20 +34,22 @@ type Answer = { status: number; headers?: Record<string, string>; data?: Buffer 
 function fakeHttp(answer: (url: string) => Answer) {
   const urls: string[] = [];
   const http = {
-    get: (url: string) => {
-      urls.push(url);
-      const a = answer(url);
-      if ('error' in a) return new Observable((s) => s.error(a.error));
-      const data = typeof a.data === 'string' ? Buffer.from(a.data, 'utf8') : (a.data ?? Buffer.alloc(0));
-      const response: AxiosResponse = {
-        status: a.status,
-        statusText: '',
-        headers: new AxiosHeaders(a.headers ?? {}),
-        config: { headers: new AxiosHeaders() } as InternalAxiosRequestConfig,
-        data: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
-        request: a.rawHeaders ? { res: { rawHeaders: a.rawHeaders } } : undefined,
-      };
-      return of(response);
+    axiosRef: {
+      get: async (url: string) => {
+        urls.push(url);
+        const a = answer(url);
+        if ('error' in a) throw a.error;
+        const data = typeof a.data === 'string' ? Buffer.from(a.data, 'utf8') : (a.data ?? Buffer.alloc(0));
+        const response: AxiosResponse = {
+          status: a.status,
+          statusText: '',
+          headers: new AxiosHeaders(a.headers ?? {}),
+          config: { headers: new AxiosHeaders() } as InternalAxiosRequestConfig,
+          data: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
+          request: a.rawHeaders ? { res: { rawHeaders: a.rawHeaders } } : undefined,
+        };
+        return response;
+      },
     },
   };
   return { http: http as unknown as HttpService, urls };
