@@ -26,6 +26,8 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
   private ticking: Promise<number> | null = null;
   private batch = 0;
   private lastDatabaseWarning = 0;
+  /** Whether the last claim took as many as it asked for (so more work may be due right now). */
+  private lastClaimWasFull = false;
 
   constructor(
     private readonly repository: TrackedTransactionRepository,
@@ -84,6 +86,17 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
     }
   }
 
+  /**
+   * A backlog drains at the engine's pace, not the poll interval's: once half of this replica's slots are free
+   * (and only if the batch just claimed was full, i.e. more may be due), it claims again at once instead of
+   * idling until the next tick. Claims stay batched (half the slots at a time), so this adds no query per step.
+   */
+  private refillWhenHalfEmpty(): void {
+    if (!this.config.reconciler.enabled || this.stopping || !this.lastClaimWasFull) return;
+    if (this.active.size > this.config.jumio.maxInFlight / 2) return;
+    void this.tick();
+  }
+
   private async claimAndStart(): Promise<number> {
     const capacity = this.config.jumio.maxInFlight - this.active.size;
     if (capacity <= 0) return 0;
@@ -91,6 +104,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
     let rows;
     try {
       rows = await this.repository.claimDue(owner, this.clock.now(), capacity, this.config.reconciler.leaseSeconds);
+      this.lastClaimWasFull = rows.length === capacity;
     } catch (e) {
       // The database is away: keep the process up and try again next tick (logged at most every 30 s).
       if (Date.now() - this.lastDatabaseWarning > 30_000) {
@@ -102,7 +116,10 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
     for (const row of rows) {
       const run: Promise<void> = this.worker
         .process(row, owner, () => this.stopping)
-        .finally(() => this.active.delete(run));
+        .finally(() => {
+          this.active.delete(run);
+          this.refillWhenHalfEmpty();
+        });
       this.active.set(run, { id: row.id, owner });
     }
     return rows.length;
