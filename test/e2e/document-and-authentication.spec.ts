@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expectedMedium } from '../../src/simulator/jumio-simulator';
 import { ruleViolations } from '../support/rule-compliance';
-import { BACKEND_KEY, bearer, binaryParser, startTestApp, type TestApp } from '../support/test-app';
+import { BACKEND_KEY, bearer, binaryParser, startTestApp } from '../support/test-app';
 
 async function harness(env: Record<string, string> = {}) {
   const t = await startTestApp({ env });

@@ -4,7 +4,7 @@ import { callbackFields, expectedMedium, type SimulatorKind, type TransactionScr
 import { planFromScript, validateScript } from '../../src/simulator/simulator-scripts';
 import { pollUntil } from '../support/poll-until';
 import { ruleViolations } from '../support/rule-compliance';
-import { ADMIN_KEY, BACKEND_KEY, bearer, binaryParser, startTestApp, type TestApp, type TestAppOptions } from '../support/test-app';
+import { ADMIN_KEY, BACKEND_KEY, bearer, binaryParser, startTestApp, type TestAppOptions } from '../support/test-app';
 
 /**
  * Jumio's callbacks received directly (issue 8): the simulator posts them over real sockets to the app, which

@@ -18,7 +18,7 @@ import type { ProductDefinition } from '../products/product-definition.js';
 import { ProductRegistry } from '../products/product-registry.js';
 import { scheduleOf } from '../reconciliation/reconciliation.worker.js';
 import { newTrackedTransaction } from '../tracking/new-tracked-transaction.js';
-import { mediaHref } from '../tracking/tracking-view.js';
+import { normalizeContextOf } from '../tracking/tracking-view.js';
 import { CallbackInbox, type CallbackOutcome, type StoredCallback } from './callback-inbox.js';
 import { parseCallbackForm } from './callback-form.js';
 import type { CallbackContent, CallbackFields } from './callback-reader.js';
@@ -187,8 +187,7 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
       const content = product.callbacks.read(fields, { href: (host, path) => this.transport.retrievalUrl(datacenter, host, path) });
       const verdict = product.normalizer.readStatus(content.status);
       if (!verdict.final || verdict.status === 'PENDING') throw new JumioPayloadError(`its status (${verdict.raw.slice(0, 40)}) is not final`);
-      const context = { kind: cb.kind, reference: cb.reference, mediaHref: (name: string) => mediaHref(cb.kind, cb.reference, name) };
-      const result = product.normalizer.normalize(content.details, context);
+      const result = product.normalizer.normalize(content.details, normalizeContextOf(cb.kind, cb.reference));
       return { ok: true, fields, content, verdict: { status: verdict.status, raw: verdict.raw }, result };
     } catch (e) {
       if (!(e instanceof JumioPayloadError)) throw e;
@@ -204,7 +203,7 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
     const journeyAt = reading.ok ? parseJumioTimestamp(reading.content.journeyAt) : null;
     const acquiredAt = new Date(journeyAt === null ? now.getTime() : Math.min(journeyAt, now.getTime()));
     const short = (v: string | null | undefined) => (typeof v === 'string' && v !== '' && v.length <= 255 ? v : null);
-    await this.repository.insertIfAbsent(
+    const { created, row } = await this.repository.insertIfAbsent(
       newTrackedTransaction({
         kind: cb.kind,
         reference: cb.reference,
@@ -218,6 +217,7 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
       now,
       m,
     );
-    return (await this.repository.lockRow(m, cb.kind, cb.reference))!;
+    // Inserted in this transaction, the row is ours already; one a backend tracked meanwhile is locked first.
+    return created ? row : (await this.repository.lockRow(m, cb.kind, cb.reference))!;
   }
 }

@@ -13,7 +13,6 @@ import {
   onRetrievalComplete,
   onStatusAnswer,
   type StatusAnswer,
-  type TrackingRecord,
 } from '../domain/tracking-state-machine.js';
 import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-transport.js';
 import type { CallType, JumioCallRecord } from '../persistence/attempt-log.js';
@@ -22,7 +21,7 @@ import { TrackedTransactionRepository, type ClaimedTransaction, type StepWrites 
 import type { ProductDefinition } from '../products/product-definition.js';
 import { ProductRegistry } from '../products/product-registry.js';
 import { MetricsService } from '../../operations/metrics.service.js';
-import { mediaHref } from '../tracking/tracking-view.js';
+import { normalizeContextOf } from '../tracking/tracking-view.js';
 
 /** Failures that will not get better by asking again: recorded once, never retried. */
 const PERMANENT_MEDIUM_FAILURES = new Set(['REFUSED', 'FORBIDDEN', 'NOT_FOUND', 'TOO_LARGE']);
@@ -176,7 +175,7 @@ export class ReconciliationWorker {
     const completion = product.callbacks.completion!;
     const read = (answer: unknown) => {
       const details = completion.merge(row.rawDetails, answer);
-      return { details, result: product.normalizer.normalize(details, normalizeContext(row)) };
+      return { details, result: product.normalizer.normalize(details, normalizeContextOf(row.kind, row.reference)) };
     };
     const got = await this.fetchAndRead(step, 'details', product.gateway.fetchSubresource(step.target, completion.subresource), null, read);
     if (!got) return false;
@@ -186,7 +185,7 @@ export class ReconciliationWorker {
 
   private async retrieve(step: Step, product: ProductDefinition, shouldStop: () => boolean): Promise<void> {
     const row = step.row;
-    const context = normalizeContext(row);
+    const context = normalizeContextOf(row.kind, row.reference);
     if (row.rawDetails == null) {
       const read = (details: unknown) => product.normalizer.normalize(details, context);
       const got = await this.fetchAndRead(step, 'details', product.gateway.fetchDetails(step.target), row.rawStatus, read);
@@ -359,8 +358,4 @@ function combined<T extends DeferredWrites>(first: DeferredWrites | null, then: 
     events: [...(first.events ?? []), ...(then.events ?? [])],
     calls: [...(first.calls ?? []), ...(then.calls ?? [])],
   };
-}
-
-function normalizeContext(row: { kind: ClaimedTransaction['kind']; reference: string }) {
-  return { kind: row.kind, reference: row.reference, mediaHref: (name: string) => mediaHref(row.kind, row.reference, name) };
 }
