@@ -1,7 +1,7 @@
 import { JumioPayloadError } from '../domain/product-contracts.js';
 import type { JumioHost } from '../jumio-transport/jumio-transport.js';
-import { isAbsoluteHttpUrl, trailingInteger } from '../normalization/media-refs.js';
-import { parseJsonString, setOwn, toArray, type JsonRecord } from '../normalization/payload-readers.js';
+import { livenessHrefs } from '../normalization/media-refs.js';
+import { parseJsonString, setOwn, type JsonRecord } from '../normalization/payload-readers.js';
 
 /** A callback's form fields as Jumio posted them (the first value of each name). */
 export type CallbackFields = Record<string, string>;
@@ -106,13 +106,7 @@ export class CallbackFieldReader {
  * trailing path integer, as for retrieved lists). Only the numbers are used: the hrefs are never called.
  */
 export function livenessNumbers(value: unknown): number[] {
-  const out: number[] = [];
-  for (const href of toArray(value)) {
-    if (!isAbsoluteHttpUrl(href)) continue;
-    const n = trailingInteger(href);
-    if (n !== null && !out.includes(n)) out.push(n);
-  }
-  return out;
+  return [...new Set(livenessHrefs(value).map((l) => l.n))];
 }
 
 /** Whether Jumio sent a medium's field at all (a link, not empty, not `N/A`). */

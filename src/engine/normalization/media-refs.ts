@@ -62,14 +62,22 @@ export function mediaRefsFromImageList(
  * that are not absolute http(s) URLs or end in no integer are skipped.
  */
 export function livenessMediaRefs(livenessValue: unknown): MediaRef[] {
-  const refs: MediaRef[] = [];
+  return livenessHrefs(livenessValue).map(({ href, n }) => ({ name: `liveness-${n}`, href, mediumClass: 'image' as const }));
+}
+
+/**
+ * Jumio's `livenessImages` (an array of href strings; one string is read as a list of one) with the liveness
+ * number of each: the trailing integer of the href's path. Hrefs that are not absolute http(s) URLs or end in no
+ * integer are skipped.
+ */
+export function livenessHrefs(livenessValue: unknown): { href: string; n: number }[] {
+  const out: { href: string; n: number }[] = [];
   for (const href of toArray(livenessValue)) {
     if (!isAbsoluteHttpUrl(href)) continue;
     const n = trailingInteger(href);
-    if (n === null) continue;
-    refs.push({ name: `liveness-${n}`, href, mediumClass: 'image' });
+    if (n !== null) out.push({ href, n });
   }
-  return refs;
+  return out;
 }
 
 const CLASSIFIER_NAME = /^[a-z][a-z0-9-]{0,30}$/;
