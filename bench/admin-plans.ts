@@ -12,14 +12,8 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Client } from 'pg';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { databaseOptions } from '../src/database/database-options.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
-import { freePort } from '../src/database/free-port.js';
 import { CallbackInbox } from '../src/engine/callbacks/callback-inbox.js';
 import { DataCipher } from '../src/engine/crypto/data-cipher.js';
 import { onPersonalDataPurged } from '../src/engine/domain/tracking-state-machine.js';
@@ -27,6 +21,7 @@ import { ChangeFeed } from '../src/engine/feed/change-feed.js';
 import { PostgresMediaStore } from '../src/engine/media/media-store.js';
 import { AttemptLog } from '../src/engine/persistence/attempt-log.js';
 import { TrackedTransactionRepository, type ListPosition, type TransactionFilter } from '../src/engine/persistence/tracked-transaction.repository.js';
+import { adminQuery, log, print, startServer } from './lib/support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 /** The bench's "now": the data spans the 90 days before it, plus one day older than the retention age. */
@@ -75,7 +70,8 @@ interface Figure {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const { serverUrl, embedded, tempDir } = await server();
+  const server = await startServer();
+  const serverUrl = server.url;
   const dbName = `jf_bench_${randomBytes(4).toString('hex')}`;
   await adminQuery(serverUrl, `CREATE DATABASE ${dbName}`);
   const url = new URL(serverUrl);
@@ -186,39 +182,11 @@ async function main(): Promise<void> {
   } finally {
     if (ds.isInitialized) await ds.destroy();
     await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-    if (embedded) await embedded.stop();
-    if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
+    await server.stop();
   }
   process.exitCode = failed ? 1 : 0;
 }
 
-async function server(): Promise<{ serverUrl: string; embedded: EmbeddedDatabase | null; tempDir: string | null }> {
-  if (process.env.DATABASE_URL) return { serverUrl: process.env.DATABASE_URL, embedded: null, tempDir: null };
-  const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jumio-fallback-bench-'));
-  fs.chmodSync(tempDir, 0o755);
-  log(`starting embedded PostgreSQL under ${tempDir}`);
-  const embedded = await startEmbeddedPostgres({ dataDir: path.join(tempDir, 'pg'), port: await freePort(), persistent: false });
-  return { serverUrl: embedded.url, embedded, tempDir };
-}
-
-async function adminQuery(serverUrl: string, sql: string): Promise<void> {
-  const c = new Client({ connectionString: serverUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-/**
- * A million transactions over 91 days, ids in creation order: 60 % ID Verification, 25 % Document Verification,
- * 15 % Authentication; most RETRIEVED (with a result and payloads), then CALLBACK_RECEIVED, NOT_FOUND, EXHAUSTED,
- * PURGED, some RECONCILING in the last 30 days (due over the next day, some overdue) and AWAITING_CALLBACK in
- * the last minutes; 80 % with a merchant reference (one per order), 70 % with a customer reference (about four
- * transactions per customer). Every second transaction that was reconciled has three Jumio calls, every
- * twentieth retrieved one three small media.
- */
 async function load(ds: DataSource): Promise<void> {
   const q = (sql: string, params: unknown[] = []) => ds.query(sql, params);
   await q(`SELECT setseed(0.42)`);
@@ -388,8 +356,6 @@ function scanNodes(plan: string[]): string[] {
 }
 
 const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim().slice(0, 220);
-const print = (s: string) => process.stdout.write(`${s}\n`);
-const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 main().catch((e) => {
   process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
