@@ -13,6 +13,7 @@ import { JumioTransport } from './jumio-transport/jumio-transport.js';
 import { OutboundRateLimiter } from './jumio-transport/outbound-rate-limiter.js';
 import { MediaStore, PostgresMediaStore } from './media/media-store.js';
 import { AttemptLog } from './persistence/attempt-log.js';
+import { GroupedStepWriter } from './persistence/grouped-step-writer.js';
 import { TrackedTransactionRepository } from './persistence/tracked-transaction.repository.js';
 import { ProductRegistry } from './products/product-registry.js';
 import { ReconciliationScheduler, REPLICA_ID, defaultReplicaId } from './reconciliation/reconciliation.scheduler.js';
@@ -43,6 +44,7 @@ export class EngineModule {
         { provide: MediaStore, useClass: PostgresMediaStore },
         AttemptLog,
         TrackedTransactionRepository,
+        GroupedStepWriter,
         ReconciliationWorker,
         ReconciliationScheduler,
         TrackingService,

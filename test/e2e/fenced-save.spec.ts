@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataCipher } from '../../src/engine/crypto/data-cipher';
 import type { JumioCallRecord } from '../../src/engine/persistence/attempt-log';
-import { TrackedTransactionRepository } from '../../src/engine/persistence/tracked-transaction.repository';
+import { GroupedStepWriter } from '../../src/engine/persistence/grouped-step-writer';
+import { TrackedTransactionRepository, type StepWrites } from '../../src/engine/persistence/tracked-transaction.repository';
 import { BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -102,5 +103,72 @@ describe('a step save (applyStep)', () => {
     expect(after.events).toEqual(before.events);
     expect(after.media).toEqual([]);
     expect(after.calls.map((c: { endpoint: string; claim: string }) => [c.endpoint, c.claim])).toEqual([['/late', 'test/1']]);
+  });
+
+  describe('saves grouped into one statement (GroupedStepWriter)', () => {
+    const statusSave = (endpoint: string): StepWrites => ({
+      patch: { state: 'RECONCILING', status: 'PENDING', attempts: 1 },
+      events: ['CALLBACK_MISSED'],
+      calls: [call(endpoint, 'PENDING')],
+      keepLease: true,
+    });
+    const save = (id: string, owner: string, writes: StepWrites) => ({ id, owner, writes, now: t.clock.now(), leaseSeconds: 60 });
+
+    it('saves made in the same turn share one transaction, each fenced by its own claim', async () => {
+      const a = await claimed('replica-g/1');
+      const b = await claimed('replica-g/2');
+      const c = await claimed('replica-g/3');
+      const d = await claimed('replica-g/7');
+      await t.dataSource.query(`UPDATE tracked_transaction SET lease_owner = 'replica-h/1' WHERE id = $1`, [b.id]);
+      const writer = t.app.get(GroupedStepWriter);
+      // Four: groups are cut to sizes 32, 16, 8, 4, 2, 1 (so three would go as two and one).
+      const answers = await Promise.all([
+        writer.save(save(a.id, 'replica-g/1', statusSave('/a'))),
+        writer.save(save(b.id, 'replica-g/2', statusSave('/b'))),
+        writer.save(save(c.id, 'replica-g/3', statusSave('/c'))),
+        writer.save(save(d.id, 'replica-g/7', statusSave('/d'))),
+      ]);
+      expect(answers).toEqual([true, false, true, true]);
+      const [fa, fb, fc, fd] = [await facts(a.id), await facts(b.id), await facts(c.id), await facts(d.id)];
+      expect(fa.row).toMatchObject({ state: 'RECONCILING', lease_owner: 'replica-g/1' });
+      expect(fc.row).toMatchObject({ state: 'RECONCILING', lease_owner: 'replica-g/3' });
+      // The one whose claim was lost: its call is logged (as alone), nothing else.
+      expect(fb.row).toMatchObject({ state: 'AWAITING_CALLBACK', lease_owner: 'replica-h/1' });
+      expect(fb.events.map((e: { type: string }) => e.type)).toEqual(['TRACKED']);
+      expect(fb.calls.map((x: { endpoint: string }) => x.endpoint)).toEqual(['/b']);
+      expect(fa.events.map((e: { type: string }) => e.type)).toEqual(['TRACKED', 'CALLBACK_MISSED']);
+      expect(fc.calls.map((x: { endpoint: string }) => x.endpoint)).toEqual(['/c']);
+      // One statement, so one transaction wrote all three saves.
+      expect(new Set([fa.row.xmin, fc.row.xmin, fd.row.xmin, fa.calls[0].xmin, fb.calls[0].xmin, fc.calls[0].xmin]).size).toBe(1);
+    });
+
+    it('a save that cannot be written fails alone: the rest of its group is written as if never grouped', async () => {
+      const a = await claimed('replica-g/4');
+      const c = await claimed('replica-g/5');
+      const writer = t.app.get(GroupedStepWriter);
+      // No such transaction: its call cannot be logged (foreign key), which fails the grouped statement.
+      const answers = await Promise.allSettled([
+        writer.save(save(a.id, 'replica-g/4', statusSave('/a'))),
+        writer.save(save('999999999', 'replica-g/x', statusSave('/nowhere'))),
+        writer.save(save(c.id, 'replica-g/5', statusSave('/c'))),
+      ]);
+      expect(answers[0]).toEqual({ status: 'fulfilled', value: true });
+      expect(answers[1].status).toBe('rejected');
+      expect(String((answers[1] as PromiseRejectedResult).reason)).toMatch(/foreign key/);
+      expect(answers[2]).toEqual({ status: 'fulfilled', value: true });
+      const [fa, fc] = [await facts(a.id), await facts(c.id)];
+      expect(fa.row).toMatchObject({ state: 'RECONCILING' });
+      expect(fc.row).toMatchObject({ state: 'RECONCILING' });
+      expect(fa.calls.map((x: { endpoint: string }) => x.endpoint)).toEqual(['/a']);
+      // Written one by one after the group failed: separate transactions.
+      expect(fa.row.xmin).not.toBe(fc.row.xmin);
+    });
+
+    it('applySteps refuses saves of different shapes', async () => {
+      const a = await claimed('replica-g/6');
+      const one = repository.composeStep(save(a.id, 'replica-g/6', statusSave('/a')));
+      const other = repository.composeStep(save(a.id, 'replica-g/6', { patch: { attempts: 2 }, keepLease: true }));
+      await expect(repository.applySteps([one, other])).rejects.toThrow(/different shapes/);
+    });
   });
 });

@@ -29,6 +29,24 @@ export interface StepWrites {
   keepLease: boolean;
 }
 
+/** One claim's save: what applyStep writes, fenced by `owner`'s lease on transaction `id`. */
+export interface StepSave {
+  id: string;
+  owner: string;
+  writes: StepWrites;
+  now: Date;
+  leaseSeconds: number;
+}
+
+/** A save composed but not run (TrackedTransactionRepository.composeStep). */
+export interface ComposedStep {
+  sql: string;
+  values: unknown[];
+}
+
+/** Stands in a composed save's CTE names for its position in a group (no statement text contains it otherwise). */
+const STEP_TAG = '\u0000';
+
 /** A change written outside any claim: the state machine's patch, payloads, and the fields a backend's tracking sets. */
 export type RowPatch = StepWrites['patch'] &
   Partial<Pick<TrackedTransactionEntity, 'datacenter' | 'merchantReference' | 'customerReference' | 'acquiredAt' | 'callbackGraceSeconds' | 'callbackDeadline' | 'startedByCallback'>>;
@@ -116,6 +134,8 @@ export class TrackedTransactionRepository {
 
   /** Database names of the encrypted columns. */
   private readonly encryptedColumns: Set<string>;
+
+  private readonly groupTexts = new Map<string, string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -237,7 +257,53 @@ export class TrackedTransactionRepository {
    * The sub-statements see one snapshot and none reads another's writes, except through u's RETURNING.
    */
   async applyStep(id: string, owner: string, writes: StepWrites, now: Date, leaseSeconds: number): Promise<boolean> {
+    const [matched] = await this.applySteps([this.composeStep({ id, owner, writes, now, leaseSeconds })]);
+    return matched;
+  }
+
+  /**
+   * A save's SQL, not yet run: its parts of a WITH statement (the CTE names carry STEP_TAG where a group puts
+   * the save's position) and its values, numbered from $1. Personal data is encrypted here, once. Saves of the
+   * same shape (the same columns, lease choice and numbers of calls, media and events) have the same `sql`.
+   */
+  composeStep(save: StepSave): ComposedStep {
     const p = new SqlParams();
+    const parts = this.stepParts(save, STEP_TAG, p);
+    return { sql: parts.join(',\n'), values: p.values };
+  }
+
+  /**
+   * Saves of the same shape (composeStep's `sql`) in one statement, so one round trip and one commit: each is
+   * fenced by its own claim exactly as alone, and the answer says, in order, which matched. All of them or none
+   * are written. The statement's text depends only on the shape and the number of saves, so it is prepared.
+   */
+  async applySteps(steps: ComposedStep[]): Promise<boolean[]> {
+    if (steps.length === 0) return [];
+    const shape = steps[0].sql;
+    if (steps.some((s) => s.sql !== shape)) throw new Error('applySteps: saves of different shapes');
+    const values = steps.length === 1 ? steps[0].values : steps.flatMap((s) => s.values);
+    const rows = await queryPrepared<{ matched: boolean[] }>(this.dataSource, this.groupText(shape, steps.length, steps[0].values.length), values);
+    return rows[0].matched;
+  }
+
+  /** The statement for `count` saves of one shape, each with `perStep` values (cached: the shapes are few). */
+  private groupText(shape: string, count: number, perStep: number): string {
+    const key = `${count}\u0001${shape}`;
+    let text = this.groupTexts.get(key);
+    if (text === undefined) {
+      const tag = (i: number) => (count === 1 ? '' : String(i));
+      const parts = Array.from({ length: count }, (_, i) => shape.replaceAll(STEP_TAG, tag(i)).replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + i * perStep}`));
+      const matched = Array.from({ length: count }, (_, i) => `EXISTS (SELECT 1 FROM u${tag(i)})`);
+      text = `WITH ${parts.join(',\n')}\nSELECT ARRAY[${matched.join(', ')}] AS matched`;
+      // A bound, not an eviction policy: the shapes a service writes are a few dozen.
+      if (this.groupTexts.size >= 1000) this.groupTexts.clear();
+      this.groupTexts.set(key, text);
+    }
+    return text;
+  }
+
+  /** One save's parts of a WITH statement, their names suffixed with `tag` (`u<tag>` is the fenced update). */
+  private stepParts({ id, owner, writes, now, leaseSeconds }: StepSave, tag: string, p: SqlParams): string[] {
     const { sets } = this.setClause(writes.patch, now, { personalData: (writes.media?.length ?? 0) > 0, id }, p);
     if (writes.keepLease) {
       sets.push(`lease_expires_at = clock_timestamp() + make_interval(secs => ${Number(leaseSeconds)})`);
@@ -252,14 +318,14 @@ export class TrackedTransactionRepository {
         'lease_owner = NULL, lease_expires_at = NULL',
       );
     }
+    const u = `u${tag}`;
     const parts = [
-      `u AS (UPDATE tracked_transaction SET ${sets.sql()} WHERE id = ${p.add(id, '::bigint')} AND lease_owner = ${p.add(owner, '::text')} RETURNING id, kind, reference)`,
+      `${u} AS (UPDATE tracked_transaction SET ${sets.sql()} WHERE id = ${p.add(id, '::bigint')} AND lease_owner = ${p.add(owner, '::text')} RETURNING id, kind, reference)`,
     ];
-    if (writes.calls?.length) parts.push(`c AS (${this.attemptLog.insertSql(id, writes.calls, p)})`);
-    if (writes.media?.length) parts.push(`m AS (${this.mediaStore.insertFromSql('u', id, writes.media, now, p)})`);
-    if (writes.events?.length) parts.push(`e AS (${this.feed.insertFromSql('u', writes.events, now, p)})`);
-    const rows = await queryPrepared<{ matched: boolean }>(this.dataSource, `WITH ${parts.join(',\n')}\nSELECT EXISTS (SELECT 1 FROM u) AS matched`, p.values);
-    return rows[0].matched;
+    if (writes.calls?.length) parts.push(`c${tag} AS (${this.attemptLog.insertSql(id, writes.calls, p)})`);
+    if (writes.media?.length) parts.push(`m${tag} AS (${this.mediaStore.insertFromSql(u, id, writes.media, now, p)})`);
+    if (writes.events?.length) parts.push(`e${tag} AS (${this.feed.insertFromSql(u, writes.events, now, p)})`);
+    return parts;
   }
 
   /**

@@ -16,6 +16,7 @@ import {
 } from '../domain/tracking-state-machine.js';
 import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-transport.js';
 import type { CallType, JumioCallRecord } from '../persistence/attempt-log.js';
+import { GroupedStepWriter } from '../persistence/grouped-step-writer.js';
 import { trackingRecordOf as record } from '../persistence/tracking-record.js';
 import { TrackedTransactionRepository, type ClaimedTransaction, type StepWrites } from '../persistence/tracked-transaction.repository.js';
 import type { ProductDefinition } from '../products/product-definition.js';
@@ -40,7 +41,7 @@ class LeaseLost extends Error {}
  * Carries one claimed transaction as far as it can go now: the callback deadline, one status call (Jumio's
  * counted attempt), and once the status is final, whatever details and media are still missing, each stored
  * as soon as it arrives so an interrupted retrieval resumes with only what is missing. Every write is fenced by
- * the claim (see TrackedTransactionRepository.applyStep).
+ * the claim (see TrackedTransactionRepository.applyStep), and concurrent steps' saves share a commit (GroupedStepWriter).
  */
 @Injectable()
 export class ReconciliationWorker {
@@ -49,6 +50,7 @@ export class ReconciliationWorker {
 
   constructor(
     private readonly repository: TrackedTransactionRepository,
+    private readonly writer: GroupedStepWriter,
     private readonly products: ProductRegistry,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
@@ -58,7 +60,7 @@ export class ReconciliationWorker {
   }
 
   async process(row: ClaimedTransaction, owner: string, shouldStop: () => boolean): Promise<void> {
-    const step = new Step(row, owner, this.repository, this.clock, this.config.reconciler.leaseSeconds);
+    const step = new Step(row, owner, this.repository, this.writer, this.clock, this.config.reconciler.leaseSeconds);
     try {
       if (row.previousOwner) await this.recordTakeover(step, row.previousOwner);
       await this.advance(step, this.products.get(row.kind), shouldStop);
@@ -317,6 +319,7 @@ class Step {
     readonly row: ClaimedTransaction,
     readonly owner: string,
     private readonly repository: TrackedTransactionRepository,
+    private readonly writer: GroupedStepWriter,
     private readonly clock: Clock,
     private readonly leaseSeconds: number,
   ) {}
@@ -327,7 +330,7 @@ class Step {
 
   /** One fenced statement with any deferred writes first; throws LeaseLost when the claim is no longer ours. */
   async save(writes: StepWrites): Promise<void> {
-    const ok = await this.repository.applyStep(this.row.id, this.owner, combined(this.deferred, writes), this.clock.now(), this.leaseSeconds);
+    const ok = await this.writer.save({ id: this.row.id, owner: this.owner, writes: combined(this.deferred, writes), now: this.clock.now(), leaseSeconds: this.leaseSeconds });
     if (!ok) throw new LeaseLost();
     // Kept until written: a save that failed (the database) leaves them for the next one (the back-off).
     this.deferred = null;
