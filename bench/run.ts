@@ -3,19 +3,20 @@
  * simulator in a process of its own, prints what each one set up, its figures and elapsed time, a table of
  * figures against targets, and writes bench/results/latest.json.
  *
- *   npm run bench                         # the full run (about 25 minutes on 2 cores)
+ *   npm run bench                         # the full run (about 26 minutes on 2 cores)
  *   BENCH_QUICK=1 npm run bench           # small sizes, about 3 minutes: a smoke run
  *   DATABASE_URL=postgres://... npm run bench   # a server instead of the embedded PostgreSQL (scratch databases)
  *
  * Sizes (defaults full / quick):
  *   BENCH_DRAIN_TRANSACTIONS    10000 / 300    drain at the ceiling, 1 replica (also the memory benchmark)
- *   BENCH_DRAIN3_TRANSACTIONS    5000 / 300    drain at the ceiling, 3 replicas (10000 fits too: about 27 minutes)
+ *   BENCH_DRAIN3_TRANSACTIONS   10000 / 300    drain at the ceiling, 3 replicas
  *   BENCH_OVERHEAD_TRANSACTIONS 10000 / 1000   drain with the ceiling lifted (64 in flight), and the bare client's run
  *   BENCH_OVERHEAD2_TRANSACTIONS 3000 / 500    the same with 16 in flight (BENCH_OVERHEAD2_IN_FLIGHT)
  *   BENCH_SCALE_SIZES  1000,100000,1000000 / 1000,10000,50000
  *   BENCH_READ_SECONDS             10 / 3
  *   BENCH_ONLY=limit,overhead,ceiling,scale,read   run a subset; BENCH_REPLICAS=1 (or 3): one drain at the ceiling only
  *   BENCH_CPU_PROFILE=1          the overhead drain's service writes a --cpu-prof profile under bench/results/
+ *   BENCH_SERVICE_NODE_ARGS='--max-semi-space-size=32'   node flags for every service process (experiments)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,7 +34,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const num = (name: string, full: number, quick: number) => Number(process.env[name] ?? (QUICK ? quick : full));
 const SIZES = {
   drain1: num('BENCH_DRAIN_TRANSACTIONS', 10_000, 300),
-  drain3: num('BENCH_DRAIN3_TRANSACTIONS', 5_000, 300),
+  drain3: num('BENCH_DRAIN3_TRANSACTIONS', 10_000, 300),
   overhead: num('BENCH_OVERHEAD_TRANSACTIONS', 10_000, 1_000),
   scale: (process.env.BENCH_SCALE_SIZES ?? (QUICK ? '1000,10000,50000' : '1000,100000,1000000')).split(',').map(Number),
   claimRuns: QUICK ? 50 : 300,

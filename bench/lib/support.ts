@@ -153,7 +153,8 @@ export class ServiceProcess {
         [`JUMIO_${dc}_DOCUMENTS_BASE_URL`, jumioUrl],
       ]),
     );
-    const child = spawn(process.execPath, [...nodeArgs, SERVICE_MAIN], {
+    const extra = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...extra, ...nodeArgs, SERVICE_MAIN], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
