@@ -29,16 +29,18 @@ const server = http.createServer((req, res) => {
   if (req.headers.authorization !== bearer) return send(res, 401, { statusCode: 401, message: ['unauthorized'] });
   const [, kind, reference] = m;
   (async () => {
-    // One statement, as the service reads a view (TrackedTransactionRepository.findView): the view's columns and the media list.
-    const { rows } = await pool.query(
-      `SELECT t.id, t.kind, t.reference, t.datacenter, t.merchant_reference, t.customer_reference, t.acquired_at, t.callback_deadline,
+    // One statement, as the service reads a view (TrackedTransactionRepository.findView): the view's columns and the
+    // media list, prepared as the service's is.
+    const { rows } = await pool.query({
+      name: 'bare_view',
+      text: `SELECT t.id, t.kind, t.reference, t.datacenter, t.merchant_reference, t.customer_reference, t.acquired_at, t.callback_deadline,
               t.state, t.status, t.callback_received_at, t.attempts, t.last_attempt_at, t.next_attempt_at, t.last_error, t.result,
               t.retrieved_at, t.purged_at, t.created_at, t.updated_at,
               (SELECT coalesce(json_agg(json_build_object('name', m.name, 'content_type', m.content_type, 'byte_size', m.byte_size)), '[]'::json)
                       FROM stored_medium m WHERE m.transaction_id = t.id) AS media
-         FROM tracked_transaction t WHERE t.kind = $1 AND t.reference = $2`,
-      [kind, reference.toLowerCase()],
-    );
+         FROM tracked_transaction t WHERE t.kind = $1::text AND t.reference = $2::uuid`,
+      values: [kind, reference.toLowerCase()],
+    });
     const row = rows[0];
     if (!row) return send(res, 404, { statusCode: 404, message: [`${kind} ${reference} is not tracked`] });
     const media = (row.media as { name: string; content_type: string; byte_size: number }[]).sort(byMediumName);
