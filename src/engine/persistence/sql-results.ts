@@ -33,10 +33,7 @@ export class SqlParams {
  * The name is derived from the text, so one text always has one name. Every parameter must be cast in the text.
  */
 export async function queryPrepared<T>(dataSource: DataSource, text: string, values: unknown[]): Promise<T[]> {
+  const pool = (dataSource.driver as unknown as { master: Pool }).master;
   const name = `p${createHash('sha1').update(text).digest('base64url')}`;
-  return (await poolOf(dataSource).query({ name, text, values })).rows as T[];
-}
-
-function poolOf(dataSource: DataSource): Pool {
-  return (dataSource.driver as unknown as { master: Pool }).master;
+  return (await pool.query({ name, text, values })).rows as T[];
 }
