@@ -1,4 +1,6 @@
 import { HttpService } from '@nestjs/axios';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../../src/config/app-config';
 import { JumioTransport, type JumioCallFailure, type JumioMediumResult } from '../../../src/engine/jumio-transport/jumio-transport';
@@ -144,5 +146,76 @@ describe('JumioTransport over real sockets: hostile answers', () => {
       'MALFORMED: the body is not valid JSON',
       'ok',
     ]);
+  });
+});
+
+/**
+ * What the transport sends, and its whole-call deadline, against a plain server that records the request and
+ * then drips its body: axios's own `timeout` only bounds idle time, so a body that keeps dripping must be cut
+ * by the transport's deadline (JUMIO_TIMEOUT_MS + 1 s).
+ */
+describe('JumioTransport over real sockets: what it sends, and a body that drips', () => {
+  let server: http.Server;
+  let url: string;
+  const seen: http.IncomingHttpHeaders[] = [];
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      seen.push(req.headers);
+      if (req.url?.endsWith('/drip')) {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
+        const drip = setInterval(() => (res.destroyed ? clearInterval(drip) : res.write(' ')), 200);
+        res.on('close', () => clearInterval(drip));
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"DONE"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const transportWithTimeout = (timeoutMs: number) =>
+    new JumioTransport(
+      new HttpService(),
+      { acquire: async () => undefined, holdOff: async () => undefined } as unknown as OutboundRateLimiter,
+      loadConfig({
+        SANDBOX: 'false',
+        DATABASE_URL: 'postgres://u:p@localhost:5432/db',
+        API_KEYS: 'checkout:transactions:s3cr3t-value',
+        JUMIO_API_TOKEN: 'tök',
+        JUMIO_API_SECRET: 'sec:ret',
+        JUMIO_USER_AGENT: 'Acme KYC/1.0',
+        DATA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+        JUMIO_ALLOW_INSECURE_HTTP: 'true',
+        JUMIO_US_BASE_URL: url,
+        JUMIO_US_DOCUMENTS_BASE_URL: url,
+        JUMIO_TIMEOUT_MS: String(timeoutMs),
+      }),
+    );
+
+  it('Basic credentials (UTF-8), the User-Agent and the Accept of the call, nothing of axios defaults', async () => {
+    seen.length = 0;
+    expect(await transportWithTimeout(2000).getJson('US', 'scans', '/scans/abc')).toMatchObject({ ok: true, json: { status: 'DONE' } });
+    expect(seen).toHaveLength(1);
+    const [scheme, encoded] = String(seen[0].authorization).split(' ');
+    expect(scheme).toBe('Basic');
+    expect(Buffer.from(encoded, 'base64').toString('utf8')).toBe('tök:sec:ret');
+    expect(seen[0]['user-agent']).toBe('Acme KYC/1.0');
+    expect(seen[0].accept).toBe('application/json');
+    expect(seen[0]['content-type']).toBeUndefined();
+  });
+
+  it('a body that drips past the deadline ends as TIMEOUT at JUMIO_TIMEOUT_MS + 1 s, not when it stops', async () => {
+    const started = Date.now();
+    const r = await transportWithTimeout(500).getJson('US', 'scans', '/scans/abc/drip');
+    const took = Date.now() - started;
+    expect(r).toMatchObject({ ok: false, failure: 'TIMEOUT', error: 'no complete answer within 500 ms' });
+    // 1000 bytes at one per 200 ms would take 200 s; the deadline is 1.5 s.
+    expect(took).toBeGreaterThanOrEqual(1400);
+    expect(took).toBeLessThan(20_000);
   });
 });

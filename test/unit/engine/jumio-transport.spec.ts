@@ -35,7 +35,8 @@ function fakeHttp(answer: (url: string) => Answer) {
   const urls: string[] = [];
   const http = {
     axiosRef: {
-      get: async (url: string) => {
+      defaults: { headers: {} },
+      request: async ({ url }: { url: string }) => {
         urls.push(url);
         const a = answer(url);
         if ('error' in a) throw a.error;
