@@ -68,6 +68,14 @@ describe('DataCipher', () => {
       const b = cipher.encryptJson(VALUE, CONTEXT);
       expect(a.iv).not.toBe(b.iv);
       expect(a.ct).not.toBe(b.ct);
+      // IVs come from a pool drawn 256 at a time: across several pools, none repeats, and every envelope made
+      // earlier still decrypts (a used pool is never written over).
+      const envelopes = Array.from({ length: 1000 }, () => cipher.encryptJson(VALUE, CONTEXT));
+      expect(new Set(envelopes.map((e) => e.iv)).size).toBe(1000);
+      for (const e of envelopes) expect(cipher.decryptJson(e, CONTEXT)).toEqual(VALUE);
+      const blobs = Array.from({ length: 600 }, () => cipher.encryptBytes(Buffer.from('medium'), CONTEXT));
+      expect(new Set(blobs.map((b) => b.toString('base64'))).size).toBe(600);
+      for (const b of blobs) expect(cipher.decryptBytes(b, CONTEXT).toString()).toBe('medium');
     });
 
     it('returns values stored before encryption as they are (anything that is not an envelope)', () => {
