@@ -30,7 +30,9 @@ export class EngineModule {
   static forRoot(runtimeProviders: Provider[], replicaId?: string): DynamicModule {
     return {
       module: EngineModule,
-      imports: [HttpModule],
+      // An axios instance of the engine's own (register(), not the bare module, whose HttpService wraps axios's
+      // global default instance): JumioTransport sets its defaults for Jumio calls only.
+      imports: [HttpModule.register({})],
       controllers: [EventsController],
       providers: [
         ...runtimeProviders,

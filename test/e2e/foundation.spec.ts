@@ -1,3 +1,5 @@
+import { HttpService } from '@nestjs/axios';
+import axios from 'axios';
 import { ADMIN_KEY, BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
 
 describe('request pipeline and operations', () => {
@@ -11,6 +13,13 @@ describe('request pipeline and operations', () => {
     await t.http().get('/health/live').expect(200);
     const ready = await t.http().get('/health/ready').expect(200);
     expect(ready.body.info).toMatchObject({ database: { status: 'up' }, migrations: { status: 'up' } });
+  });
+
+  it("calls Jumio through an axios instance of the engine's own: axios's global defaults stay as they were", () => {
+    const engineAxios = t.app.get(HttpService, { strict: false }).axiosRef;
+    expect(engineAxios).not.toBe(axios);
+    expect(axios.defaults.headers.common).toBeDefined();
+    expect(axios.defaults.headers.post).toBeDefined();
   });
 
   it('serves Prometheus metrics with the engine gauges', async () => {

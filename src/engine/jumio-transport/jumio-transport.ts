@@ -107,9 +107,10 @@ export class JumioTransport {
       proxy: false,
       decompress: true,
     };
-    // This HttpService is the engine's own (HttpModule in EngineModule) and serves Jumio calls only: axios's
-    // per-method default headers (Content-Type for POST and the like) never apply to them, and merging those
-    // objects into every call's headers was a measurable share of a call's CPU.
+    // This HttpService's axios instance is the engine's own (HttpModule.register in EngineModule, not axios's
+    // global instance) and serves Jumio calls only: axios's per-method default headers (Content-Type for POST
+    // and the like) never apply to them, and merging those objects into every call's headers was a measurable
+    // share of a call's CPU.
     const defaults = this.http.axiosRef.defaults as { headers?: unknown } | undefined;
     if (defaults) defaults.headers = {};
   }

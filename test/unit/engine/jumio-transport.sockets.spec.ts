@@ -1,4 +1,5 @@
 import { HttpService } from '@nestjs/axios';
+import axios from 'axios';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -6,6 +7,12 @@ import { loadConfig } from '../../../src/config/app-config';
 import { JumioTransport, type JumioCallFailure, type JumioMediumResult } from '../../../src/engine/jumio-transport/jumio-transport';
 import type { OutboundRateLimiter } from '../../../src/engine/jumio-transport/outbound-rate-limiter';
 import { JumioSimulator, expectedMedium, type FaultScript, type SimulatorKind } from '../../../src/simulator/jumio-simulator';
+
+/**
+ * An HttpService on an axios instance of its own, as HttpModule.register gives the engine (the transport sets
+ * its defaults; axios's global instance must stay untouched). The cast bridges axios's CJS and ESM typings.
+ */
+const ownHttpService = () => new HttpService(axios.create() as unknown as ConstructorParameters<typeof HttpService>[0]);
 
 /**
  * The transport against the simulator's hostile faults over real sockets (the rate limiter is stubbed: no
@@ -35,7 +42,7 @@ describe('JumioTransport over real sockets: hostile answers', () => {
       JUMIO_429_PAUSE_MAX_SECONDS: '0',
     });
     const limiter = { acquire: async () => undefined, holdOff: async () => undefined } as unknown as OutboundRateLimiter;
-    transport = new JumioTransport(new HttpService(), limiter, config);
+    transport = new JumioTransport(ownHttpService(), limiter, config);
   });
   afterAll(() => sim.close());
 
@@ -180,7 +187,7 @@ describe('JumioTransport over real sockets: what it sends, and a body that drips
 
   const transportWithTimeout = (timeoutMs: number) =>
     new JumioTransport(
-      new HttpService(),
+      ownHttpService(),
       { acquire: async () => undefined, holdOff: async () => undefined } as unknown as OutboundRateLimiter,
       loadConfig({
         SANDBOX: 'false',
