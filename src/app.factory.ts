@@ -1,6 +1,6 @@
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
@@ -8,26 +8,45 @@ import { AppModule, type AppRuntime } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { runMigrationsExclusively } from './database/migrations.js';
 import { CallbackSourceGate } from './engine/callbacks/callback-source.policy.js';
-import { callbackBodyParsers, jsonBodyParsers } from './http/body-parsing.js';
-import { leanRequestLogging } from './operations/logging.js';
+import { registerBodyParsing } from './http/body-parsing.js';
+import { createHttpAdapter, registerResponseConventions } from './http/http-platform.js';
+import { echoRequestId, leanRequestLogging, refusalLogging, requestIdOf, type RawRequestHook } from './operations/logging.js';
 
 /**
  * Builds the fully configured application: the same function serves `npm start` and the e2e tests, so the
  * tests exercise the real request pipeline (body limits, validation, auth, error shape, OpenAPI).
  */
 export async function createApplication(config: AppConfig, runtime: AppRuntime = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, runtime), {
+  // The root logger exists once the application does; the router's refusals (see createHttpAdapter) wait for it.
+  let logRefusal: RawRequestHook | undefined;
+  const adapter = createHttpAdapter({
+    genReqId: requestIdOf,
+    beforeRefusal: (request, reply) => {
+      echoRequestId(request.raw, reply.raw, request.id);
+      logRefusal?.(request.raw, reply.raw, () => undefined);
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, runtime), adapter, {
     bodyParser: false,
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.set('trust proxy', false);
-  app.disable('x-powered-by');
+  logRefusal = refusalLogging(PinoLogger.root);
+  // Fastify hooks rather than Nest middleware (@fastify/middie), in this order, for every request (unknown routes
+  // too): the request id echoed and the refusal log line, then the callback sender check, which runs before the
+  // body is read (a refused sender's body is never even buffered), then the body (preValidation), then the route.
+  // At info level and below pino-http logs every request, as Nest middleware (@fastify/middie), before these hooks.
+  const fastify = app.getHttpAdapter().getInstance();
   const requestLogging = leanRequestLogging(config, PinoLogger.root);
-  if (requestLogging) app.use(requestLogging);
-  // The sender is checked before the body is read (a refused sender's body is never even buffered).
-  app.use('/callbacks', app.get(CallbackSourceGate).handle, ...callbackBodyParsers());
-  app.use(...jsonBodyParsers());
+  fastify.addHook('onRequest', (request, reply, done) => {
+    echoRequestId(request.raw, reply.raw, request.id);
+    if (requestLogging) requestLogging(request.raw, reply.raw, done);
+    else done();
+  });
+  fastify.decorateRequest('callbackSource', undefined);
+  fastify.addHook('onRequest', app.get(CallbackSourceGate).onRequest);
+  registerBodyParsing(fastify);
+  registerResponseConventions(fastify);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ForbiddenException, Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { ApiKey, AppConfig, Scope } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { REQUIRED_SCOPE, scopeGrants, type AuthenticatedCaller } from './scopes.js';
@@ -23,11 +23,13 @@ export class ApiKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const request = context.switchToHttp().getRequest<Request & { caller?: AuthenticatedCaller }>();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { caller?: AuthenticatedCaller }>();
     const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]);
     if (!scope) {
-      // Fail closed: a /v1 route that forgot to declare its scope is never open.
-      if (request.path === '/v1' || request.path.startsWith('/v1/')) throw new ForbiddenException('this route declares no scope');
+      // Fail closed: a /v1 route that forgot to declare its scope is never open (judged by the route the router
+      // matched, whatever the spelling of the request's path).
+      const route = request.routeOptions.url ?? '';
+      if (route === '/v1' || route.startsWith('/v1/')) throw new ForbiddenException('this route declares no scope');
       return true;
     }
     const key = this.authenticate(request.headers.authorization);

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import { EngineException, httpStatusOf } from '../engine/engine.exception.js';
 
@@ -15,6 +15,14 @@ export function errorBody(statusCode: number, message: string | string[]): Error
 }
 
 /**
+ * Messages for the errors Fastify raises before a route runs (Nest's adapter turns them into HttpExceptions with
+ * Fastify's own words), in the contract's words.
+ */
+const FASTIFY_ERROR_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'the Content-Type header is not a valid media type (type/subtype); send application/json',
+};
+
+/**
  * Turns every exception into the contract's shape. Anything that is not an HttpException is a bug: it is
  * logged (without the request body) and answered with a 500 that reveals nothing internal.
  */
@@ -22,19 +30,23 @@ export function errorBody(statusCode: number, message: string | string[]): Error
 export class ContractExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ContractExceptionFilter');
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    if (response.headersSent) return;
+    // Through the adapter: the response is Fastify's reply, or the raw ServerResponse for an error of a middleware.
+    const { httpAdapter } = this.adapterHost;
+    const response: unknown = host.switchToHttp().getResponse();
+    if (httpAdapter.isHeadersSent(response)) return;
     let body: ErrorBody;
     if (exception instanceof EngineException) {
       body = errorBody(httpStatusOf(exception.code), exception.messages);
     } else if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const payload = exception.getResponse();
+      const fastifyCode = (exception.cause as { code?: string } | undefined)?.code;
       const message =
-        typeof payload === 'string'
-          ? payload
-          : ((payload as { message?: string | string[] }).message ?? exception.message);
+        (fastifyCode && FASTIFY_ERROR_MESSAGES[fastifyCode]) ??
+        (typeof payload === 'string' ? payload : ((payload as { message?: string | string[] }).message ?? exception.message));
       body = errorBody(status, message);
     } else if (isDatabaseUnavailable(exception)) {
       body = errorBody(HttpStatus.SERVICE_UNAVAILABLE, 'the database is unavailable; retry shortly');
@@ -42,7 +54,7 @@ export class ContractExceptionFilter implements ExceptionFilter {
       this.logger.error({ err: exception }, 'unhandled error');
       body = errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error; the request id in the X-Request-Id header identifies it in the logs');
     }
-    response.status(body.statusCode).json(body);
+    httpAdapter.reply(response, body, body.statusCode);
   }
 }
 

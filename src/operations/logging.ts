@@ -22,12 +22,19 @@ export const REDACTED_PATHS = [
   '*.apiToken',
 ];
 
-/** The request id: the caller's X-Request-Id when it is a sane token, else a new UUID; echoed in the response. */
-function requestId(req: IncomingMessage, res: ServerResponse): string {
+/**
+ * The request id: the caller's X-Request-Id when it is a sane token, else a new UUID. Fastify's genReqId (so it is
+ * `request.id`, which @fastify/middie hands to pino-http as `req.id`); echoRequestId puts it in the response.
+ */
+export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/** The request's id on the raw request (what the log serializers read) and in the X-Request-Id response header. */
+export function echoRequestId(req: IncomingMessage, res: ServerResponse, id: string): void {
+  (req as IncomingMessage & { id: string }).id = id;
   res.setHeader('X-Request-Id', id);
-  return id;
 }
 
 /** Probes and scrapes are not logged. */
@@ -52,7 +59,8 @@ export function loggerParams(config: AppConfig): Params {
       level: config.server.logLevel,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       base: { service: 'jumio-fallback', sandbox: config.sandbox },
-      genReqId: requestId,
+      // Fastify has given every request its id already (requestIdOf): pino-http takes `req.id` as it is.
+      genReqId: (req: IncomingMessage) => requestIdOf(req),
       // Only method and path: query strings could carry references, and headers carry credentials.
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
@@ -68,18 +76,27 @@ export function loggerParams(config: AppConfig): Params {
 }
 
 /**
- * The request middleware when the level does not log every request (see logsEveryRequest); null when it does
- * (pino-http's, through nestjs-pino, is mounted then). It keeps what pino-http gave at these levels: the request
- * id and its X-Request-Id header, and one line for each refused or failed request whose level is enabled, the
+ * The request hook (on the raw request and response, after echoRequestId; app.factory runs it as a Fastify
+ * onRequest hook) when the level does not log every request (see logsEveryRequest); null when it does (pino-http's,
+ * through nestjs-pino, is mounted then). It keeps what pino-http gave at these levels: one line for each refused or
+ * failed request whose level is enabled, the
  * same line pino-http writes (through the same root logger, so the same serializers and redaction). What it
  * leaves out: logs written while a request is handled no longer carry the request's fields; the request's own
  * line carries its id.
  */
-export function leanRequestLogging(config: AppConfig, root: Logger): ((req: IncomingMessage, res: ServerResponse, next: () => void) => void) | null {
-  if (logsEveryRequest(config)) return null;
+export function leanRequestLogging(config: AppConfig, root: Logger): RawRequestHook | null {
+  return logsEveryRequest(config) ? null : refusalLogging(root);
+}
+
+export type RawRequestHook = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+/**
+ * leanRequestLogging's hook at any level. Also run on its own for a request the router refuses before any hook or
+ * middleware (a malformed percent-encoding in the path): pino-http's middleware never sees such a request.
+ */
+export function refusalLogging(root: Logger): RawRequestHook {
   const logsRefusals = root.isLevelEnabled('warn') || root.isLevelEnabled('error');
   return (req, res, next) => {
-    (req as IncomingMessage & { id: string }).id = requestId(req, res);
     if (logsRefusals && !notLogged(req)) {
       const started = Date.now();
       res.once('close', () => {

@@ -1,8 +1,8 @@
 import { Controller, HttpCode, Post, Query, Req, type Type } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
 import type { Kind } from '../domain/kinds.js';
 import { CallbackReceiver } from './callback-receiver.js';
+import type { RequestWithCallbackSource } from './callback-source.policy.js';
 
 /** POST /callbacks/jumio/{kind}: Jumio's callback for one product, outside /v1 and without an API key. */
 export function createCallbackController(kind: Kind): Type<unknown> {
@@ -24,7 +24,7 @@ export function createCallbackController(kind: Kind): Type<unknown> {
     @ApiResponse({ status: 200, description: 'Stored (also for a repeated delivery, which changes nothing)' })
     @ApiResponse({ status: 400, description: 'Not a form body, or no valid reference' })
     @ApiResponse({ status: 403, description: 'The sender is not an allowed source' })
-    receive(@Req() req: Request, @Query('datacenter') datacenter?: string) {
+    receive(@Req() req: RequestWithCallbackSource, @Query('datacenter') datacenter?: string) {
       return this.receiver.receive(kind, req, datacenter);
     }
   }

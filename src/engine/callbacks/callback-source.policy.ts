@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import ipaddr from 'ipaddr.js';
 import proxyaddr from 'proxy-addr';
@@ -71,11 +71,26 @@ function inAny(address: string, ranges: Range[]): boolean {
 }
 
 /** The sender CallbackSourceGate let through, for CallbackReceiver. */
-export type RequestWithCallbackSource = Request & { callbackSource?: CallbackSource };
+export type RequestWithCallbackSource = FastifyRequest & { callbackSource?: CallbackSource };
 
 /**
- * Express middleware on /callbacks, mounted before the body parser: a sender outside the allowlist is answered
- * 403 before a byte of its body is read, and is logged with its address only.
+ * Whether a request is for /callbacks (Jumio's callbacks: the gate below, raw bodies). A request the router
+ * matched to a route is judged by that route, so no spelling of the path that the router accepts (case, a
+ * trailing slash, percent-encoding) reaches a callback route around the gate; any other request by its path,
+ * case-insensitively, as express matched the /callbacks mount: an unknown path under it is gated too.
+ */
+export function isCallbackRequest(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  if (route !== undefined && !request.is404) return route === '/callbacks' || route.startsWith('/callbacks/');
+  const url = request.raw.url ?? '';
+  const end = url.indexOf('?');
+  const path = (end === -1 ? url : url.slice(0, end)).toLowerCase();
+  return path === '/callbacks' || path.startsWith('/callbacks/');
+}
+
+/**
+ * An onRequest hook for /callbacks, which runs before the body is read: a sender outside the allowlist is
+ * answered 403 before a byte of its body is read, and is logged with its address only.
  */
 @Injectable()
 export class CallbackSourceGate {
@@ -86,17 +101,23 @@ export class CallbackSourceGate {
     private readonly metrics: MetricsService,
   ) {}
 
-  readonly handle = (req: RequestWithCallbackSource, res: Response, next: NextFunction): void => {
-    const source = this.policy.identify(req);
+  readonly onRequest = (request: RequestWithCallbackSource, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (!isCallbackRequest(request)) return done();
+    const source = this.policy.identify(request.raw);
     if (source.allowed) {
-      req.callbackSource = source;
-      return next();
+      request.callbackSource = source;
+      return done();
     }
-    const segment = req.path.split('/').filter(Boolean).pop() ?? '';
+    const url = request.raw.url ?? '';
+    const end = url.indexOf('?');
+    const segment = (end === -1 ? url : url.slice(0, end)).split('/').filter(Boolean).pop() ?? '';
     const kind: Kind | 'unknown' = (KINDS as readonly string[]).includes(segment) ? (segment as Kind) : 'unknown';
     this.metrics.callbacks.inc({ kind, outcome: 'REFUSED_SOURCE' });
     this.logger.warn({ kind, source: source.address }, 'callback refused: its source address is not in CALLBACK_ALLOWED_SOURCES');
-    res.setHeader('Connection', 'close');
-    res.status(403).json(errorBody(403, `callbacks are accepted only from the addresses in CALLBACK_ALLOWED_SOURCES; ${source.address} is not one`));
+    // Answered without calling done(): the request goes no further, and its body is never read.
+    reply
+      .header('Connection', 'close')
+      .code(403)
+      .send(errorBody(403, `callbacks are accepted only from the addresses in CALLBACK_ALLOWED_SOURCES; ${source.address} is not one`));
   };
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res, StreamableFile, type Type } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { Kind } from '../domain/kinds.js';
 import { RequireScope } from '../../http/scopes.js';
 import { MediumParams, ParseReferencePipe, ReferenceParams, ReportCallbackDto, TrackTransactionDto } from './tracking.dto.js';
@@ -35,9 +35,9 @@ export function createTrackingController({ kind, resultModel, mediaNames }: Trac
     @ApiResponse({ status: 201, description: 'Tracked', schema: viewSchema })
     @ApiResponse({ status: 200, description: 'Already tracked with the same fields (a retry)', schema: viewSchema })
     @ApiResponse({ status: 409, description: 'Already tracked with different fields (named in message)' })
-    async track(@Body() body: TrackTransactionDto, @Res({ passthrough: true }) res: Response): Promise<TrackingView> {
+    async track(@Body() body: TrackTransactionDto, @Res({ passthrough: true }) res: FastifyReply): Promise<TrackingView> {
       const { created, view } = await this.tracking.track(kind, body);
-      res.status(created ? 201 : 200);
+      res.code(created ? 201 : 200);
       return view;
     }
 
@@ -66,9 +66,9 @@ export function createTrackingController({ kind, resultModel, mediaNames }: Trac
     @ApiParam({ name: 'name', example: 'front' })
     @ApiResponse({ status: 200, description: 'The bytes, with their Content-Type' })
     @ApiResponse({ status: 404, description: 'Not tracked, or no such medium' })
-    async medium(@Param() params: MediumParams, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+    async medium(@Param() params: MediumParams, @Res({ passthrough: true }) res: FastifyReply): Promise<StreamableFile> {
       const medium = await this.tracking.medium(kind, params.reference, params.name);
-      res.setHeader('Cache-Control', 'private, no-store');
+      res.header('Cache-Control', 'private, no-store');
       return new StreamableFile(medium.bytes, { type: medium.contentType, length: medium.bytes.length });
     }
   }
