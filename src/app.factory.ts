@@ -10,6 +10,7 @@ import { runMigrationsExclusively } from './database/migrations.js';
 import { CallbackSourceGate } from './engine/callbacks/callback-source.policy.js';
 import { registerBodyParsing } from './http/body-parsing.js';
 import { createHttpAdapter, registerResponseConventions } from './http/http-platform.js';
+import { PrototypeKeysPipe } from './http/prototype-keys.pipe.js';
 import { echoRequestId, leanRequestLogging, refusalLogging, requestIdOf, type RawRequestHook } from './operations/logging.js';
 
 /**
@@ -48,6 +49,7 @@ export async function createApplication(config: AppConfig, runtime: AppRuntime =
   registerBodyParsing(fastify);
   registerResponseConventions(fastify);
   app.useGlobalPipes(
+    new PrototypeKeysPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
