@@ -82,10 +82,15 @@ export type RequestWithCallbackSource = FastifyRequest & { callbackSource?: Call
 export function isCallbackRequest(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
   if (route !== undefined && !request.is404) return route === '/callbacks' || route.startsWith('/callbacks/');
+  const path = pathOf(request).toLowerCase();
+  return path === '/callbacks' || path.startsWith('/callbacks/');
+}
+
+/** The request's path as sent (no query string, not decoded). */
+function pathOf(request: FastifyRequest): string {
   const url = request.raw.url ?? '';
   const end = url.indexOf('?');
-  const path = (end === -1 ? url : url.slice(0, end)).toLowerCase();
-  return path === '/callbacks' || path.startsWith('/callbacks/');
+  return end === -1 ? url : url.slice(0, end);
 }
 
 /**
@@ -108,9 +113,7 @@ export class CallbackSourceGate {
       request.callbackSource = source;
       return done();
     }
-    const url = request.raw.url ?? '';
-    const end = url.indexOf('?');
-    const segment = (end === -1 ? url : url.slice(0, end)).split('/').filter(Boolean).pop() ?? '';
+    const segment = pathOf(request).split('/').filter(Boolean).pop() ?? '';
     const kind: Kind | 'unknown' = (KINDS as readonly string[]).includes(segment) ? (segment as Kind) : 'unknown';
     this.metrics.callbacks.inc({ kind, outcome: 'REFUSED_SOURCE' });
     this.logger.warn({ kind, source: source.address }, 'callback refused: its source address is not in CALLBACK_ALLOWED_SOURCES');
