@@ -18,9 +18,9 @@ export function errorBody(statusCode: number, message: string | string[]): Error
  * Messages for the errors Fastify raises before a route runs (Nest's adapter turns them into HttpExceptions with
  * Fastify's own words), in the contract's words.
  */
-const FASTIFY_ERROR_MESSAGES: Record<string, string> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'the Content-Type header is not a valid media type (type/subtype); send application/json',
-};
+const FASTIFY_ERROR_MESSAGES: ReadonlyMap<string, string> = new Map([
+  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 'the Content-Type header is not a valid media type (type/subtype); send application/json'],
+]);
 
 /**
  * Turns every exception into the contract's shape. Anything that is not an HttpException is a bug: it is
@@ -45,7 +45,7 @@ export class ContractExceptionFilter implements ExceptionFilter {
       const payload = exception.getResponse();
       const fastifyCode = (exception.cause as { code?: string } | undefined)?.code;
       const message =
-        (fastifyCode && FASTIFY_ERROR_MESSAGES[fastifyCode]) ??
+        (typeof fastifyCode === 'string' ? FASTIFY_ERROR_MESSAGES.get(fastifyCode) : undefined) ??
         (typeof payload === 'string' ? payload : ((payload as { message?: string | string[] }).message ?? exception.message));
       body = errorBody(status, message);
     } else if (isDatabaseUnavailable(exception)) {

@@ -16,6 +16,10 @@ export const REDACTED_PATHS = [
   'headers.authorization',
   'config.headers.Authorization',
   'config.auth',
+  // An axios error carries its request's config, the Basic credentials in its headers (none is logged today).
+  'err.config.headers.Authorization',
+  'err.config.auth',
+  '*.config.headers.Authorization',
   '*.password',
   '*.secret',
   '*.apiSecret',
@@ -69,7 +73,7 @@ export function loggerParams(config: AppConfig): Params {
       autoLogging: { ignore: notLogged },
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => requestLevel(res, err),
     },
-    // Above info, no route gets pino-http's middleware (leanRequestLogging is mounted instead); the logger it
+    // Above info, no route gets pino-http's middleware (leanRequestLogging runs as a hook instead); the logger it
     // builds is still the application's root logger.
     ...(logsEveryRequest(config) ? {} : { forRoutes: [] }),
   };
@@ -79,10 +83,9 @@ export function loggerParams(config: AppConfig): Params {
  * The request hook (on the raw request and response, after echoRequestId; app.factory runs it as a Fastify
  * onRequest hook) when the level does not log every request (see logsEveryRequest); null when it does (pino-http's,
  * through nestjs-pino, is mounted then). It keeps what pino-http gave at these levels: one line for each refused or
- * failed request whose level is enabled, the
- * same line pino-http writes (through the same root logger, so the same serializers and redaction). What it
- * leaves out: logs written while a request is handled no longer carry the request's fields; the request's own
- * line carries its id.
+ * failed request whose level is enabled, the same line pino-http writes (through the same root logger, so the
+ * same serializers and redaction). What it leaves out: logs written while a request is handled no longer carry
+ * the request's fields; the request's own line carries its id.
  */
 export function leanRequestLogging(config: AppConfig, root: Logger): RawRequestHook | null {
   return logsEveryRequest(config) ? null : refusalLogging(root);

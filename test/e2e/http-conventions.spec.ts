@@ -97,6 +97,15 @@ describe('HTTP conventions', () => {
     });
   });
 
+  it('gives a target the router cannot take (OPTIONS *, GET *x) its request id and the 404 contract body', async () => {
+    for (const [method, target] of [['OPTIONS', '*'], ['GET', '*x']]) {
+      const res = await raw(t.baseUrl, method, target, { headers: { 'X-Request-Id': `odd-${method}` } });
+      expect(res.status).toBe(404);
+      expect(res.headers['x-request-id']).toBe(`odd-${method}`);
+      expect(res.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+    }
+  });
+
   describe('responses', () => {
     it('answers HEAD like GET without the body', async () => {
       const get = await raw(t.baseUrl, 'GET', `/v1/id-verifications/${reference}`, { headers: key });
@@ -222,6 +231,11 @@ describe('HTTP conventions', () => {
       expect(big.json()).toEqual({ statusCode: 413, error: 'Payload Too Large', message: ['request body exceeds 262144 bytes (256 KiB)'] });
       const asJson = await raw(t.baseUrl, 'POST', '/callbacks/jumio/id-verifications', { headers: { ...jumio, 'Content-Type': 'application/json' }, body: '{' });
       expect(asJson.json().message).toEqual(['a Jumio callback is sent as application/x-www-form-urlencoded']);
+      // A Content-Type that is no media type (Fastify would answer 415 before any route): the same 400.
+      for (const type of ['json', 'form', '/x']) {
+        const noType = await raw(t.baseUrl, 'POST', '/callbacks/jumio/id-verifications', { headers: { ...jumio, 'Content-Type': type }, body: 'x=1' });
+        expect({ type, reply: noType.json() }).toEqual({ type, reply: { statusCode: 400, error: 'Bad Request', message: ['a Jumio callback is sent as application/x-www-form-urlencoded'] } });
+      }
       const unknown = await raw(t.baseUrl, 'POST', '/callbacks/nope', { headers: jumio, body: 'x=1' });
       expect(unknown.json()).toEqual({ statusCode: 404, error: 'Not Found', message: ['Cannot POST /callbacks/nope'] });
     });

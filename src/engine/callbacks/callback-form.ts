@@ -7,9 +7,11 @@ export const MAX_CALLBACK_BODY_BYTES = 256 * 1024;
 export class CallbackBodyError extends Error {}
 
 /** Decodes a raw body as UTF-8 form fields; anything that is not refused with CallbackBodyError. */
+export const NOT_A_FORM = 'a Jumio callback is sent as application/x-www-form-urlencoded';
+
 export function decodeCallbackBody(raw: unknown, contentType: string | undefined): string {
   if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType ?? '')) {
-    throw new CallbackBodyError('a Jumio callback is sent as application/x-www-form-urlencoded');
+    throw new CallbackBodyError(NOT_A_FORM);
   }
   if (!Buffer.isBuffer(raw) || raw.length === 0) throw new CallbackBodyError('the callback body is empty');
   try {

@@ -8,6 +8,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { errorBody } from '../../http/http-exception.filter.js';
 import { MetricsService } from '../../operations/metrics.service.js';
 import { DATACENTERS, KINDS, type Datacenter, type Kind } from '../domain/kinds.js';
+import { NOT_A_FORM } from './callback-form.js';
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
@@ -77,7 +78,8 @@ export type RequestWithCallbackSource = FastifyRequest & { callbackSource?: Call
  * Whether a request is for /callbacks (Jumio's callbacks: the gate below, raw bodies). A request the router
  * matched to a route is judged by that route, so no spelling of the path that the router accepts (case, a
  * trailing slash, percent-encoding) reaches a callback route around the gate; any other request by its path,
- * case-insensitively, as express matched the /callbacks mount: an unknown path under it is gated too.
+ * case-insensitively, as express matched the /callbacks mount: an unknown path under it is gated too (an
+ * absolute-form target, `POST http://host/callbacks/x`, matches no route and is answered 404 before this hook).
  */
 export function isCallbackRequest(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
@@ -91,6 +93,23 @@ function pathOf(request: FastifyRequest): string {
   const url = request.raw.url ?? '';
   const end = url.indexOf('?');
   return end === -1 ? url : url.slice(0, end);
+}
+
+/**
+ * The kind a callback request is for, for metrics: the matched route's last segment when a route matched (any
+ * spelling of its path), else the path's as sent.
+ */
+function kindOf(request: FastifyRequest): Kind | 'unknown' {
+  const matched = request.is404 ? undefined : request.routeOptions.url;
+  const segment = (matched ?? pathOf(request)).split('/').filter(Boolean).pop() ?? '';
+  return (KINDS as readonly string[]).includes(segment) ? (segment as Kind) : 'unknown';
+}
+
+/** Fastify's test of a Content-Type (lib/content-type.js): `type/subtype` as tokens; parameters are not judged. */
+function isMediaTypeSyntax(value: string): boolean {
+  const mediaType = value.split(';', 1)[0];
+  const slash = mediaType.indexOf('/');
+  return slash !== -1 && /^[\w!#$%&'*+.^`|~-]+$/.test(mediaType.slice(0, slash).trimStart()) && /^[\w!#$%&'*+.^`|~-]+\s*$/.test(mediaType.slice(slash + 1).trimEnd());
 }
 
 /**
@@ -110,11 +129,18 @@ export class CallbackSourceGate {
     if (!isCallbackRequest(request)) return done();
     const source = this.policy.identify(request.raw);
     if (source.allowed) {
+      // Fastify refuses a Content-Type that is no media type at all (415) before any parser or route runs; for a
+      // callback that is a body that is not Jumio's form: the receiver's 400, counted as INVALID, like any other.
+      const type = request.headers['content-type'];
+      if (type && !isMediaTypeSyntax(type)) {
+        this.metrics.callbacks.inc({ kind: kindOf(request), outcome: 'INVALID' });
+        reply.code(400).send(errorBody(400, NOT_A_FORM));
+        return;
+      }
       request.callbackSource = source;
       return done();
     }
-    const segment = pathOf(request).split('/').filter(Boolean).pop() ?? '';
-    const kind: Kind | 'unknown' = (KINDS as readonly string[]).includes(segment) ? (segment as Kind) : 'unknown';
+    const kind = kindOf(request);
     this.metrics.callbacks.inc({ kind, outcome: 'REFUSED_SOURCE' });
     this.logger.warn({ kind, source: source.address }, 'callback refused: its source address is not in CALLBACK_ALLOWED_SOURCES');
     // Answered without calling done(): the request goes no further, and its body is never read.

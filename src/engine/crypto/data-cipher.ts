@@ -192,7 +192,7 @@ export class DataCipher {
   private ivPoolAt = 0;
 
   /**
-   * A fresh random IV. Drawn from the CSPRNG 256 at a time (as node:crypto's randomUUID does): one
+   * A fresh random IV. Drawn from the CSPRNG 256 at a time (node:crypto's randomUUID batches the same way): one
    * randomBytes(12) per encrypted value was 2 % of the service's CPU at a lifted ceiling. Each IV is used once;
    * a used pool is dropped, never refilled in place (the IVs handed out are views into it).
    */

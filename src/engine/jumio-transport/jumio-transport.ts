@@ -227,7 +227,7 @@ export class JumioTransport {
       // it). A timer cleared when the call ends, not AbortSignal.timeout(): that one's timer and signal stay
       // alive until the deadline passes, thousands of them at a lifted ceiling.
       const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(), this.config.jumio.timeoutMs + 1000);
+      const timer = setTimeout(() => deadline.abort(), this.config.jumio.timeoutMs + 1000).unref();
       try {
         // axios itself, not HttpService's Observable: its teardown cancels every finished request, which builds
         // an error (with its stack) per call for nothing. request(), not get(): get() merges the config once more.
