@@ -43,7 +43,10 @@ describe('change feed under concurrent writers', () => {
 
   /** Reads one page from `after` until it holds at least `count` events (another file's transaction may delay them). */
   async function readAtLeast(after: string, count: number, limit = 100): Promise<FeedPage> {
-    const until = Date.now() + 5_000;
+    // The feed serves an event once every transaction that could still commit before it has ended, and that
+    // horizon is the whole PostgreSQL cluster's: other test files' transactions on the same server hold it back
+    // too. 5 s was not always enough on a loaded CI machine (an empty page until the deadline); 20 s is.
+    const until = Date.now() + 20_000;
     for (;;) {
       const page = await feed.read(after, limit);
       if (page.events.length >= count || Date.now() > until) return page;
