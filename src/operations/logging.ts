@@ -64,7 +64,7 @@ export function loggerParams(config: AppConfig): Params {
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       base: { service: 'jumio-fallback', sandbox: config.sandbox },
       // Fastify has given every request its id already (requestIdOf): pino-http takes `req.id` as it is.
-      genReqId: (req: IncomingMessage) => requestIdOf(req),
+      genReqId: requestIdOf,
       // Only method and path: query strings could carry references, and headers carry credentials.
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),

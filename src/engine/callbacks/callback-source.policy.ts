@@ -82,10 +82,13 @@ export type RequestWithCallbackSource = FastifyRequest & { callbackSource?: Call
  * absolute-form target, `POST http://host/callbacks/x`, matches no route and is answered 404 before this hook).
  */
 export function isCallbackRequest(request: FastifyRequest): boolean {
-  const route = request.routeOptions.url;
-  if (route !== undefined && !request.is404) return route === '/callbacks' || route.startsWith('/callbacks/');
-  const path = pathOf(request).toLowerCase();
+  const path = matchedRoute(request) ?? pathOf(request).toLowerCase();
   return path === '/callbacks' || path.startsWith('/callbacks/');
+}
+
+/** The route the router matched the request to (whatever the spelling of its path), if any. */
+function matchedRoute(request: FastifyRequest): string | undefined {
+  return request.is404 ? undefined : request.routeOptions.url;
 }
 
 /** The request's path as sent (no query string, not decoded). */
@@ -100,8 +103,7 @@ function pathOf(request: FastifyRequest): string {
  * spelling of its path), else the path's as sent.
  */
 function kindOf(request: FastifyRequest): Kind | 'unknown' {
-  const matched = request.is404 ? undefined : request.routeOptions.url;
-  const segment = (matched ?? pathOf(request)).split('/').filter(Boolean).pop() ?? '';
+  const segment = (matchedRoute(request) ?? pathOf(request)).split('/').filter(Boolean).pop() ?? '';
   return (KINDS as readonly string[]).includes(segment) ? (segment as Kind) : 'unknown';
 }
 

@@ -111,8 +111,7 @@ export class JumioTransport {
     // global instance) and serves Jumio calls only: axios's per-method default headers (Content-Type for POST
     // and the like) never apply to them, and merging those objects into every call's headers was a measurable
     // share of a call's CPU.
-    const defaults = this.http.axiosRef.defaults as { headers?: unknown } | undefined;
-    if (defaults) defaults.headers = {};
+    (this.http.axiosRef.defaults as { headers: unknown }).headers = {};
   }
 
   private sending = true;
