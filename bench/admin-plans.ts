@@ -20,7 +20,11 @@ import { onPersonalDataPurged } from '../src/engine/domain/tracking-state-machin
 import { ChangeFeed } from '../src/engine/feed/change-feed.js';
 import { PostgresMediaStore } from '../src/engine/media/media-store.js';
 import { AttemptLog } from '../src/engine/persistence/attempt-log.js';
-import { TrackedTransactionRepository, type ListPosition, type TransactionFilter } from '../src/engine/persistence/tracked-transaction.repository.js';
+import {
+  TrackedTransactionRepository,
+  type ListPosition,
+  type TransactionFilter,
+} from '../src/engine/persistence/tracked-transaction.repository.js';
 import { adminQuery, log, print, startServer } from './lib/support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -77,7 +81,10 @@ async function main(): Promise<void> {
   const url = new URL(serverUrl);
   url.pathname = `/${dbName}`;
   const logger = new CapturingLogger();
-  const ds = new DataSource({ ...databaseOptions(url.toString(), { poolSize: 4, applicationName: 'jumio-fallback-bench' }), logger });
+  const ds = new DataSource({
+    ...databaseOptions(url.toString(), { poolSize: 4, applicationName: 'jumio-fallback-bench' }),
+    logger,
+  });
   let failed = false;
   try {
     await ds.initialize();
@@ -94,52 +101,96 @@ async function main(): Promise<void> {
     const repo = new TrackedTransactionRepository(ds, feed, media, attempts, cipher, new CallbackInbox(ds, cipher));
     const fixtures = await pickFixtures(ds);
 
-    const list = (filter: TransactionFilter, after: ListPosition | null = null) => async () => {
-      const rows = await repo.list(filter, after, 51);
-      await media.listMany(rows.slice(0, 50).map((r) => r.row.id));
-      return rows;
-    };
+    const list =
+      (filter: TransactionFilter, after: ListPosition | null = null) =>
+      async () => {
+        const rows = await repo.list(filter, after, 51);
+        await media.listMany(rows.slice(0, 50).map((r) => r.row.id));
+        return rows;
+      };
     const deep = (filter: TransactionFilter) => positionAt(ds, filter, Math.floor(fixtures.count(filter) / 2));
-    const lastDay: TransactionFilter = { createdFrom: new Date(NOW.getTime() - 45 * DAY), createdTo: new Date(NOW.getTime() - 44 * DAY) };
+    const lastDay: TransactionFilter = {
+      createdFrom: new Date(NOW.getTime() - 45 * DAY),
+      createdTo: new Date(NOW.getTime() - 44 * DAY),
+    };
     const cases: Case[] = [
       { name: 'list: no filter, first page', run: list({}) },
       { name: 'list: no filter, deep page (middle of the table)', run: list({}, await deep({})) },
       { name: 'list: kind=authentications', run: list({ kind: 'authentications' }) },
-      { name: 'list: kind=authentications, deep page', run: list({ kind: 'authentications' }, await deep({ kind: 'authentications' })) },
+      {
+        name: 'list: kind=authentications, deep page',
+        run: list({ kind: 'authentications' }, await deep({ kind: 'authentications' })),
+      },
       { name: 'list: state=RETRIEVED (common)', run: list({ state: 'RETRIEVED' }) },
       { name: 'list: state=RECONCILING (rare)', run: list({ state: 'RECONCILING' }) },
-      { name: 'list: state=EXHAUSTED, deep page', run: list({ state: 'EXHAUSTED' }, await deep({ state: 'EXHAUSTED' })) },
+      {
+        name: 'list: state=EXHAUSTED, deep page',
+        run: list({ state: 'EXHAUSTED' }, await deep({ state: 'EXHAUSTED' })),
+      },
       { name: 'list: status=FAILED', run: list({ status: 'FAILED' }) },
-      { name: 'list: status=NOT_FOUND, deep page', run: list({ status: 'NOT_FOUND' }, await deep({ status: 'NOT_FOUND' })) },
+      {
+        name: 'list: status=NOT_FOUND, deep page',
+        run: list({ status: 'NOT_FOUND' }, await deep({ status: 'NOT_FOUND' })),
+      },
       { name: 'list: customerReference', run: list({ customerReference: fixtures.customerReference }) },
       { name: 'list: merchantReference', run: list({ merchantReference: fixtures.merchantReference }) },
       { name: 'list: createdFrom..createdTo (one day)', run: list(lastDay) },
       { name: 'list: createdFrom..createdTo, deep page', run: list(lastDay, await deep(lastDay)) },
       { name: 'list: kind + state', run: list({ kind: 'document-verifications', state: 'NOT_FOUND' }) },
-      { name: 'list: kind + state, deep page', run: list({ kind: 'id-verifications', state: 'RETRIEVED' }, await deep({ kind: 'id-verifications', state: 'RETRIEVED' })) },
-      { name: 'list: kind + status + createdFrom..createdTo', run: list({ kind: 'id-verifications', status: 'DONE', ...lastDay }) },
-      { name: 'list: state + customerReference', run: list({ state: 'RETRIEVED', customerReference: fixtures.customerReference }) },
-      { name: 'attempts: find + calls of one transaction', run: async () => attempts.forTransaction((await repo.find(fixtures.withCalls.kind, fixtures.withCalls.reference))!.id) },
+      {
+        name: 'list: kind + state, deep page',
+        run: list(
+          { kind: 'id-verifications', state: 'RETRIEVED' },
+          await deep({ kind: 'id-verifications', state: 'RETRIEVED' }),
+        ),
+      },
+      {
+        name: 'list: kind + status + createdFrom..createdTo',
+        run: list({ kind: 'id-verifications', status: 'DONE', ...lastDay }),
+      },
+      {
+        name: 'list: state + customerReference',
+        run: list({ state: 'RETRIEVED', customerReference: fixtures.customerReference }),
+      },
+      {
+        name: 'attempts: find + calls of one transaction',
+        run: async () =>
+          attempts.forTransaction((await repo.find(fixtures.withCalls.kind, fixtures.withCalls.reference))!.id),
+      },
       { name: 'stats: counts by kind and state', run: () => repo.countByKindAndState() },
       { name: 'stats: due now', run: () => repo.countDue(NOW) },
       { name: 'stats: oldest overdue', run: () => repo.oldestOverdue(NOW) },
-      { name: 'stats: Jumio calls of the last hour', run: () => attempts.countsSince(new Date(NOW.getTime() - 3_600_000)) },
+      {
+        name: 'stats: Jumio calls of the last hour',
+        run: () => attempts.countsSince(new Date(NOW.getTime() - 3_600_000)),
+      },
       {
         name: 'retention: one batch of 200',
         write: true,
-        run: () => repo.purgeExpiredBatch(new Date(NOW.getTime() - RETENTION_DAYS * DAY), 200, NOW, (row) => onPersonalDataPurged(row, NOW)),
+        run: () =>
+          repo.purgeExpiredBatch(new Date(NOW.getTime() - RETENTION_DAYS * DAY), 200, NOW, (row) =>
+            onPersonalDataPurged(row, NOW),
+          ),
       },
       { name: "reconciler's claim (8 due)", write: true, run: () => repo.claimDue('bench/1', NOW, 8, 60) },
       {
         name: 'reconcile: forced attempt on one transaction',
         write: true,
         run: () =>
-          repo.forceAttempt(fixtures.reconciling.kind, fixtures.reconciling.reference, 'bench', NOW, () => ({ patch: { nextAttemptAt: NOW }, events: [], dueAt: NOW, dropLease: false })),
+          repo.forceAttempt(fixtures.reconciling.kind, fixtures.reconciling.reference, 'bench', NOW, () => ({
+            patch: { nextAttemptAt: NOW },
+            events: [],
+            dueAt: NOW,
+            dropLease: false,
+          })),
       },
       {
         name: 'purge: personal data of one transaction',
         write: true,
-        run: () => repo.purgePersonalData(fixtures.withCalls.kind, fixtures.withCalls.reference, NOW, (row) => onPersonalDataPurged(row, NOW)),
+        run: () =>
+          repo.purgePersonalData(fixtures.withCalls.kind, fixtures.withCalls.reference, NOW, (row) =>
+            onPersonalDataPurged(row, NOW),
+          ),
       },
     ];
 
@@ -167,17 +218,30 @@ async function main(): Promise<void> {
         failed ||= seqScan;
         print(`--- query ${i + 1}${q.times > 1 ? ` (sent ${q.times} times)` : ''}: ${oneLine(q.sql)}`);
         print(text);
-        figures.push({ name: c.name, query: i + 1, nodes: scanNodes(plan), executionMs: execution ? Number(execution[1]) : NaN, wallMs, seqScan });
+        figures.push({
+          name: c.name,
+          query: i + 1,
+          nodes: scanNodes(plan),
+          executionMs: execution ? Number(execution[1]) : NaN,
+          wallMs,
+          seqScan,
+        });
       }
     }
 
-    print(`\n=== summary (${ROWS.toLocaleString('en')} tracked transactions; execution time from EXPLAIN ANALYZE, wall time of the whole call)`);
+    print(
+      `\n=== summary (${ROWS.toLocaleString('en')} tracked transactions; execution time from EXPLAIN ANALYZE, wall time of the whole call)`,
+    );
     for (const f of figures) {
       print(
         `${f.seqScan ? 'SEQ SCAN ' : ''}${f.name} [q${f.query}]: ${f.executionMs.toFixed(3)} ms (call ${f.wallMs.toFixed(1)} ms) :: ${f.nodes.join('; ') || 'no table scan'}`,
       );
     }
-    print(failed ? '\nFAIL: a plan reads tracked_transaction or jumio_call with a Seq Scan' : '\nOK: every plan stays on an index path');
+    print(
+      failed
+        ? '\nFAIL: a plan reads tracked_transaction or jumio_call with a Seq Scan'
+        : '\nOK: every plan stays on an index path',
+    );
     log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   } finally {
     if (ds.isInitialized) await ds.destroy();
@@ -282,7 +346,9 @@ async function pickFixtures(ds: DataSource) {
   const [withCalls] = await ds.query(
     `SELECT t.kind, t.reference FROM tracked_transaction t WHERE t.state = 'RETRIEVED' AND t.id % 2 = 0 AND t.id % 20 = 0 ORDER BY t.id DESC LIMIT 1`,
   );
-  const [reconciling] = await ds.query(`SELECT kind, reference FROM tracked_transaction WHERE state = 'RECONCILING' ORDER BY id DESC LIMIT 1`);
+  const [reconciling] = await ds.query(
+    `SELECT kind, reference FROM tracked_transaction WHERE state = 'RECONCILING' ORDER BY id DESC LIMIT 1`,
+  );
   const [{ customer_reference: customerReference }] = await ds.query(
     `SELECT customer_reference FROM tracked_transaction WHERE customer_reference IS NOT NULL ORDER BY id LIMIT 1 OFFSET 1000`,
   );
@@ -290,8 +356,16 @@ async function pickFixtures(ds: DataSource) {
     `SELECT merchant_reference FROM tracked_transaction WHERE merchant_reference IS NOT NULL ORDER BY id LIMIT 1 OFFSET 1000`,
   );
   const counts = new Map<string, number>();
-  for (const r of await ds.query(`SELECT kind, state, status, count(*)::int AS n FROM tracked_transaction GROUP BY kind, state, status`)) {
-    for (const key of [`kind=${r.kind}`, `state=${r.state}`, `status=${r.status}`, `kind=${r.kind}&state=${r.state}`, '']) {
+  for (const r of await ds.query(
+    `SELECT kind, state, status, count(*)::int AS n FROM tracked_transaction GROUP BY kind, state, status`,
+  )) {
+    for (const key of [
+      `kind=${r.kind}`,
+      `state=${r.state}`,
+      `status=${r.status}`,
+      `kind=${r.kind}&state=${r.state}`,
+      '',
+    ]) {
       counts.set(key, (counts.get(key) ?? 0) + r.n);
     }
   }
@@ -301,8 +375,17 @@ async function pickFixtures(ds: DataSource) {
     customerReference: customerReference as string,
     merchantReference: merchantReference as string,
     count(filter: TransactionFilter): number {
-      if (filter.createdFrom && filter.createdTo) return Math.round((ROWS * (filter.createdTo.getTime() - filter.createdFrom.getTime())) / (NOW.getTime() - START.getTime()));
-      const key = [filter.kind && `kind=${filter.kind}`, filter.state && `state=${filter.state}`, filter.status && `status=${filter.status}`].filter(Boolean).join('&');
+      if (filter.createdFrom && filter.createdTo)
+        return Math.round(
+          (ROWS * (filter.createdTo.getTime() - filter.createdFrom.getTime())) / (NOW.getTime() - START.getTime()),
+        );
+      const key = [
+        filter.kind && `kind=${filter.kind}`,
+        filter.state && `state=${filter.state}`,
+        filter.status && `status=${filter.status}`,
+      ]
+        .filter(Boolean)
+        .join('&');
       return counts.get(key) ?? 0;
     },
   };
@@ -349,7 +432,10 @@ async function explain(ds: DataSource, sql: string, parameters: unknown[]): Prom
 function scanNodes(plan: string[]): string[] {
   const nodes: string[] = [];
   for (const line of plan) {
-    const m = /((?:Parallel )?(?:Index Only Scan|Index Scan|Bitmap Heap Scan|Bitmap Index Scan|Seq Scan)(?: Backward)?)(?: using (\S+))? on (\S+)/.exec(line);
+    const m =
+      /((?:Parallel )?(?:Index Only Scan|Index Scan|Bitmap Heap Scan|Bitmap Index Scan|Seq Scan)(?: Backward)?)(?: using (\S+))? on (\S+)/.exec(
+        line,
+      );
     if (m) nodes.push(m[2] ? `${m[1]} using ${m[2]} on ${m[3]}` : `${m[1]} on ${m[3]}`);
   }
   return nodes;

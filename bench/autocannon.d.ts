@@ -26,7 +26,11 @@ declare module 'autocannon' {
     duration?: number;
     overallRate?: number;
     headers?: Record<string, string>;
-    requests?: { method?: string; path?: string; setupRequest?: (req: Record<string, unknown>, context: unknown) => Record<string, unknown> }[];
+    requests?: {
+      method?: string;
+      path?: string;
+      setupRequest?: (req: Record<string, unknown>, context: unknown) => Record<string, unknown>;
+    }[];
   }
   function autocannon(opts: Options): Promise<Result>;
   export = autocannon;

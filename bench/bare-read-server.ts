@@ -9,17 +9,25 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 
-const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 20, application_name: 'jumio-fallback-bench-bare' });
+const pool = new Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: 20,
+  application_name: 'jumio-fallback-bench-bare',
+});
 const bearer = `Bearer ${process.env.BEARER ?? ''}`;
 const ROUTE = /^\/v1\/(id-verifications|document-verifications|authentications)\/([0-9a-fA-F-]{36})$/;
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 /** The service's order of media in a view (MediaStore's byMediumName): front, back, face, then by name. */
 const rank = (n: string) => ['front', 'back', 'face'].indexOf(n) + 1 || 4;
-const byMediumName = (a: { name: string }, b: { name: string }) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name, 'en', { numeric: true });
+const byMediumName = (a: { name: string }, b: { name: string }) =>
+  rank(a.name) - rank(b.name) || a.name.localeCompare(b.name, 'en', { numeric: true });
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   const json = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(json),
+  });
   res.end(json);
 }
 
@@ -62,7 +70,12 @@ const server = http.createServer((req, res) => {
         lastError: row.last_error,
       },
       result: row.result,
-      media: media.map((x) => ({ name: x.name, contentType: x.content_type, bytes: x.byte_size, href: `/v1/${kind}/${row.reference}/media/${x.name}` })),
+      media: media.map((x) => ({
+        name: x.name,
+        contentType: x.content_type,
+        bytes: x.byte_size,
+        href: `/v1/${kind}/${row.reference}/media/${x.name}`,
+      })),
       retrievedAt: iso(row.retrieved_at),
       updatedAt: iso(row.updated_at),
     });

@@ -33,7 +33,10 @@ export const CLAIM_SQL = `UPDATE tracked_transaction t
         RETURNING t.*, due.forced_by AS claimed_forced_by, due.lease_owner AS expired_owner`;
 
 export function claimSqlMatchesRepository(): boolean {
-  const compiled = fs.readFileSync(path.join(ROOT, 'dist', 'src', 'engine', 'persistence', 'tracked-transaction.repository.js'), 'utf8');
+  const compiled = fs.readFileSync(
+    path.join(ROOT, 'dist', 'src', 'engine', 'persistence', 'tracked-transaction.repository.js'),
+    'utf8',
+  );
   const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
   return squash(compiled).includes(squash(CLAIM_SQL));
 }
@@ -63,15 +66,24 @@ export interface ClaimFigure {
  * Times the claim on several databases (one per size), interleaved run by run, so that whatever else the machine
  * does at a moment weighs on every size alike.
  */
-export async function timeClaims(dbs: { url: string; rows: number }[], sql: string, runs: number, limit = 8): Promise<ClaimFigure[]> {
-  const clients = await Promise.all(dbs.map(async (d) => {
-    const c = new Client({ connectionString: d.url });
-    await c.connect();
-    return c;
-  }));
+export async function timeClaims(
+  dbs: { url: string; rows: number }[],
+  sql: string,
+  runs: number,
+  limit = 8,
+): Promise<ClaimFigure[]> {
+  const clients = await Promise.all(
+    dbs.map(async (d) => {
+      const c = new Client({ connectionString: d.url });
+      await c.connect();
+      return c;
+    }),
+  );
   const explain = async (c: Client) => {
     await c.query('BEGIN');
-    const plan = (await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, ['bench/explain', 60, new Date(), limit])).rows.map((r) => r['QUERY PLAN'] as string);
+    const plan = (
+      await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, ['bench/explain', 60, new Date(), limit])
+    ).rows.map((r) => r['QUERY PLAN'] as string);
     await c.query('ROLLBACK');
     return plan;
   };
@@ -79,15 +91,24 @@ export async function timeClaims(dbs: { url: string; rows: number }[], sql: stri
   const cost = (plan: string[]) => {
     const at = plan.findIndex((l) => /tracked_transaction_due/.test(l));
     // "shared hit=9", "shared hit=9 read=2" or, on a cold cache, "shared read=11".
-    const buffers = /shared(?: hit=(\d+))?(?: read=(\d+))?/.exec(plan.slice(at).find((l) => /Buffers: shared/.test(l)) ?? '');
+    const buffers = /shared(?: hit=(\d+))?(?: read=(\d+))?/.exec(
+      plan.slice(at).find((l) => /Buffers: shared/.test(l)) ?? '',
+    );
     const execution = /Execution Time: ([\d.]+) ms/.exec(plan.join('\n'));
-    return { dueIndexBuffers: buffers ? Number(buffers[1] ?? 0) + Number(buffers[2] ?? 0) : NaN, executionMs: execution ? Number(execution[1]) : NaN };
+    return {
+      dueIndexBuffers: buffers ? Number(buffers[1] ?? 0) + Number(buffers[2] ?? 0) : NaN,
+      executionMs: execution ? Number(execution[1]) : NaN,
+    };
   };
   /** The table's update counters (aborted updates count too), flushed from this session first. */
   const updateCounters = async (c: Client) => {
     await c.query('SELECT pg_stat_force_next_flush()');
     await c.query('SELECT 1');
-    const r = (await c.query(`SELECT n_tup_upd::int AS total, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname = 'tracked_transaction'`)).rows[0];
+    const r = (
+      await c.query(
+        `SELECT n_tup_upd::int AS total, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname = 'tracked_transaction'`,
+      )
+    ).rows[0];
     return { total: Number(r.total), hot: Number(r.hot) };
   };
   try {
@@ -120,7 +141,11 @@ export async function timeClaims(dbs: { url: string; rows: number }[], sql: stri
     }
     const out: ClaimFigure[] = [];
     for (const [k, c] of clients.entries()) {
-      const counts = (await c.query(`SELECT count(*) FILTER (WHERE next_attempt_at IS NOT NULL)::int AS idx, count(*) FILTER (WHERE next_attempt_at <= now())::int AS due FROM tracked_transaction`)).rows[0];
+      const counts = (
+        await c.query(
+          `SELECT count(*) FILTER (WHERE next_attempt_at IS NOT NULL)::int AS idx, count(*) FILTER (WHERE next_attempt_at <= now())::int AS due FROM tracked_transaction`,
+        )
+      ).rows[0];
       const plan = await explain(c);
       const after = await updateCounters(c);
       const sorted = times[k].sort((a, b) => a - b);
@@ -137,9 +162,14 @@ export async function timeClaims(dbs: { url: string; rows: number }[], sql: stri
         executionMs: execution ? Number(execution[1]) : NaN,
         dueIndexBuffers: cost(plan).dueIndexBuffers,
         fresh: fresh[k],
-        warmUpMedianMs: quantile(warmUp[k].sort((a, b) => a - b), 0.5),
+        warmUpMedianMs: quantile(
+          warmUp[k].sort((a, b) => a - b),
+          0.5,
+        ),
         updates: { total: after.total - before[k].total, hot: after.hot - before[k].hot },
-        usesDueIndex: plan.some((l) => /tracked_transaction_due/.test(l)) && !plan.some((l) => /Seq Scan on tracked_transaction/.test(l)),
+        usesDueIndex:
+          plan.some((l) => /tracked_transaction_due/.test(l)) &&
+          !plan.some((l) => /Seq Scan on tracked_transaction/.test(l)),
       });
     }
     return out;

@@ -79,7 +79,14 @@ export interface DrainResult {
   states: Record<string, number>;
   /** What the service processes wrote to stdout/stderr (LOG_LEVEL=warn), and the last of it. */
   serviceOutput: { bytes: number; lines: number; tail: string };
-  memory: { pid: number; maxMb: number; firstQuarterAvgMb: number; lastQuarterAvgMb: number; afterMb: number; samples: number[] }[];
+  memory: {
+    pid: number;
+    maxMb: number;
+    firstQuarterAvgMb: number;
+    lastQuarterAvgMb: number;
+    afterMb: number;
+    samples: number[];
+  }[];
   elapsedS: number;
 }
 
@@ -99,7 +106,9 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
       const nodeArgs = o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : [];
       services.push(await ServiceProcess.start(db.url, sim.url, env, nodeArgs));
     }
-    log(`${o.label}: ${o.replicas} replica(s) ready (pids ${services.map((s) => s.pid).join(', ')}), simulator at ${sim.url}`);
+    log(
+      `${o.label}: ${o.replicas} replica(s) ready (pids ${services.map((s) => s.pid).join(', ')}), simulator at ${sim.url}`,
+    );
 
     const samples = new Map<number, { t: number; mb: number }[]>(services.map((s) => [s.pid, []]));
     const sample = () => {
@@ -109,7 +118,9 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
     const sampler = setInterval(sample, 1000);
 
     const dbStats = (c: { query: (sql: string, v: unknown[]) => Promise<{ rows: { commits: string }[] }> }) =>
-      c.query(`SELECT xact_commit::text AS commits FROM pg_stat_database WHERE datname = $1`, [db.name]).then((r) => Number(r.rows[0].commits));
+      c
+        .query(`SELECT xact_commit::text AS commits FROM pg_stat_database WHERE datname = $1`, [db.name])
+        .then((r) => Number(r.rows[0].commits));
     const commits0 = await withClient(db.url, dbStats);
     const cpu0 = services.map((s) => cpuMs(s.pid));
     const pg0 = postgresCpuMs(server.postmasterPid);
@@ -124,7 +135,9 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
            FROM generate_series(1, $2::int) n`,
         [`${db.name}-`, o.transactions],
       );
-      await c.query(`INSERT INTO change_event (kind, reference, type, at) SELECT kind, reference, 'TRACKED', created_at FROM tracked_transaction ORDER BY id`);
+      await c.query(
+        `INSERT INTO change_event (kind, reference, type, at) SELECT kind, reference, 'TRACKED', created_at FROM tracked_transaction ORDER BY id`,
+      );
       await c.query('COMMIT');
       return Date.now();
     });
@@ -143,11 +156,17 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
     const callsMade = async (c: { query: (sql: string) => Promise<{ rows: { n: number }[] }> }) =>
       (await c.query(`SELECT coalesce(max(id), 0)::int AS n FROM jumio_call`)).rows[0].n;
     const left = async (c: { query: (sql: string) => Promise<{ rows: { n: number }[] }> }) =>
-      (await c.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state IN ('AWAITING_CALLBACK', 'RECONCILING')`)).rows[0].n;
+      (
+        await c.query(
+          `SELECT count(*)::int AS n FROM tracked_transaction WHERE state IN ('AWAITING_CALLBACK', 'RECONCILING')`,
+        )
+      ).rows[0].n;
     await withClient(db.url, async (c) => {
       let progress = { calls: -1, at: Date.now() };
       while (Date.now() < deadline) {
-        const { rows } = await c.query(`SELECT EXISTS (SELECT 1 FROM tracked_transaction WHERE state IN ('AWAITING_CALLBACK', 'RECONCILING')) AS any`);
+        const { rows } = await c.query(
+          `SELECT EXISTS (SELECT 1 FROM tracked_transaction WHERE state IN ('AWAITING_CALLBACK', 'RECONCILING')) AS any`,
+        );
         if (!rows[0].any) {
           remaining = 0;
           tDone = Date.now();
@@ -185,10 +204,19 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
     let commits = NaN;
     await withClient(db.url, async (c) => {
       // Each reservation of a rate slot is one insert or update of jumio_rate_slot (the statistics lag by up to a second).
-      const st = (await c.query(`SELECT (n_tup_ins + n_tup_upd)::int AS n FROM pg_stat_user_tables WHERE relname = 'jumio_rate_slot'`)).rows[0];
+      const st = (
+        await c.query(
+          `SELECT (n_tup_ins + n_tup_upd)::int AS n FROM pg_stat_user_tables WHERE relname = 'jumio_rate_slot'`,
+        )
+      ).rows[0];
       slotReservations = st ? st.n : NaN;
       commits = (await dbStats(c)) - commits0;
-      for (const r of (await c.query(`SELECT state || '/' || status AS k, count(*)::int AS n FROM tracked_transaction GROUP BY 1 ORDER BY 1`)).rows) states[r.k] = r.n;
+      for (const r of (
+        await c.query(
+          `SELECT state || '/' || status AS k, count(*)::int AS n FROM tracked_transaction GROUP BY 1 ORDER BY 1`,
+        )
+      ).rows)
+        states[r.k] = r.n;
     });
 
     const requests = (await sim.requests()).filter((r) => r.at >= t0 - 1000);

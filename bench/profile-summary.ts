@@ -38,7 +38,8 @@ export function summarize(file: string, top = 25): string {
   const isStartup = (id: number): boolean => {
     if (startup.has(id)) return startup.get(id)!;
     const n = byId.get(id)!;
-    const v = n.callFrame.url === 'node:internal/main/run_main_module' || (parentOf.has(id) && isStartup(parentOf.get(id)!));
+    const v =
+      n.callFrame.url === 'node:internal/main/run_main_module' || (parentOf.has(id) && isStartup(parentOf.get(id)!));
     startup.set(id, v);
     return v;
   };
@@ -88,7 +89,8 @@ export function summarize(file: string, top = 25): string {
   for (let i = 0; i < p.samples.length; i++) {
     const n = byId.get(p.samples[i])!;
     if (n.callFrame.functionName === '(idle)' || isStartup(p.samples[i])) continue;
-    for (const place of placesOnStack(p.samples[i])) inclusive.set(place, (inclusive.get(place) ?? 0) + (p.timeDeltas[i] ?? 0));
+    for (const place of placesOnStack(p.samples[i]))
+      inclusive.set(place, (inclusive.get(place) ?? 0) + (p.timeDeltas[i] ?? 0));
   }
   const ms = (us: number) => (us / 1000).toFixed(0).padStart(7);
   const pct = (us: number) => ((100 * us) / busy).toFixed(1).padStart(5);
@@ -98,9 +100,11 @@ export function summarize(file: string, top = 25): string {
   ];
   for (const [k, v] of [...byPlace].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`${ms(v)} ${pct(v)} %  ${k}`);
   lines.push('inclusive time by place (any of its frames on the stack; ms, % of busy):');
-  for (const [k, v] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`${ms(v)} ${pct(v)} %  ${k}`);
+  for (const [k, v] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top))
+    lines.push(`${ms(v)} ${pct(v)} %  ${k}`);
   lines.push('heaviest functions (self):');
-  for (const [k, v] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`${ms(v)} ${pct(v)} %  ${k}`);
+  for (const [k, v] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top))
+    lines.push(`${ms(v)} ${pct(v)} %  ${k}`);
   return lines.join('\n');
 }
 

@@ -34,7 +34,14 @@ export interface ReadPathResult {
   elapsedS: number;
 }
 
-async function load(base: string, paths: string[], connections: number, seconds: number, pid: number, overallRate?: number): Promise<LoadFigure> {
+async function load(
+  base: string,
+  paths: string[],
+  connections: number,
+  seconds: number,
+  pid: number,
+  overallRate?: number,
+): Promise<LoadFigure> {
   const run = (duration: number) => {
     let i = 0;
     return autocannon({
@@ -43,7 +50,12 @@ async function load(base: string, paths: string[], connections: number, seconds:
       duration,
       ...(overallRate ? { overallRate } : {}),
       headers: { authorization: `Bearer ${BACKEND_KEY}`, accept: 'application/json' },
-      requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: paths[i++ % paths.length] }) }],
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req: Record<string, unknown>) => ({ ...req, path: paths[i++ % paths.length] }),
+        },
+      ],
     });
   };
   await run(Math.max(1, Math.round(seconds / 4))); // warm-up, not counted
@@ -82,7 +94,12 @@ export async function runReadPath(
   const paths = targets.map((t) => `/v1/${t.kind}/${t.reference}`);
   // Jumio is never called on a read; the reconciler is off so that only the read path runs.
   const nodeArgs = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
-  const service = await ServiceProcess.start(databaseUrl, 'http://127.0.0.1:9', { RECONCILER_ENABLED: 'false' }, nodeArgs);
+  const service = await ServiceProcess.start(
+    databaseUrl,
+    'http://127.0.0.1:9',
+    { RECONCILER_ENABLED: 'false' },
+    nodeArgs,
+  );
   let serviceFigure: LoadFigure;
   let serviceFixed: LoadFigure;
   let serviceBody: unknown;

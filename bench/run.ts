@@ -61,7 +61,8 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const row = (benchmark: string, figure: string, value: string, target: string, ok: boolean | null) => rows.push({ benchmark, figure, value, target, ok });
+const row = (benchmark: string, figure: string, value: string, target: string, ok: boolean | null) =>
+  rows.push({ benchmark, figure, value, target, ok });
 
 function machine() {
   const sh = (cmd: string) => {
@@ -82,24 +83,54 @@ function machine() {
 }
 
 function header(title: string, setup: string): void {
-  print(`\n=== ${title} (load average now ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+  print(
+    `\n=== ${title} (load average now ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')})`,
+  );
   print(`setup: ${setup}`);
 }
 
 function reportDrain(title: string, r: DrainResult, reduced: boolean): void {
   header(title, r.setup);
-  if (reduced) print(`REDUCED: ${r.transactions.toLocaleString('en')} transactions instead of ${FULL_TARGET.toLocaleString('en')} to keep the whole run under 30 minutes`);
-  print(`calls ${int(r.calls)} (minimum ${int(r.transactions * 3)}), above the minimum ${r.callsAboveMinimum} (in ${r.transactionsWithExtraCalls} transactions), not reconciled ${r.transactionsNotDone}${r.stalled ? ' -- STALLED: no call for 30 s' : ''}`);
-  print(`PostgreSQL commits per reconciled transaction: ${fix(r.commitsPerTransaction, 1)} (pg_stat_database.xact_commit; includes the bench's polling, about 10 per second)`);
-  print(`rate-slot reservations: ${int(r.slotReservations)}, per call made ${fix(r.slotReservationsPerCall, 2)} (1.00 = no slot given up; jumio_rate_slot inserts+updates from pg_stat_user_tables)`);
-  print(`service output (LOG_LEVEL=warn): ${int(r.serviceOutput.lines)} lines, ${int(r.serviceOutput.bytes)} bytes${r.serviceOutput.lines ? `; last line: ${r.serviceOutput.tail.trim().split('\n').pop()!.slice(0, 600)}` : ''}`);
-  print(`states: ${Object.entries(r.states).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  print(`first call to last call ${fix(r.firstCallToLastCallS, 1)} s; drain (due -> last transaction final) ${fix(r.drainS, 1)} s`);
-  print(`achieved ${fix(r.achievedCallsPerS, 2)} calls/s = ${fix(r.shareOfCeiling * 100, 1)} % of ${r.ratePerSecond}/s; most in any 1 s window ${r.max1s} (stamps <= 1000 ms apart; ${r.max1sHalfOpen} with < 1000 ms), in any 5 s window ${r.max5s} (${r.max5sHalfOpen} with < 5000 ms); 1 s windows over ${r.ratePerSecond}: ${r.windowsOver1s} closed, ${r.windowsOver1sHalfOpen} half-open`);
-  print(`gap between a transaction's consecutive calls: p50 ${r.gapBetweenCallsMs.p50} ms, p95 ${r.gapBetweenCallsMs.p95} ms`);
-  print(`reconciled ${fix(r.reconciledPerS, 1)} transactions/s; CPU per transaction: service ${fix(r.serviceCpuMsPerTransaction, 2)} ms, PostgreSQL ${fix(r.postgresCpuMsPerTransaction, 2)} ms; simulator ${fix(r.simulatorCpuMsPerCall, 3)} ms per call`);
+  if (reduced)
+    print(
+      `REDUCED: ${r.transactions.toLocaleString('en')} transactions instead of ${FULL_TARGET.toLocaleString('en')} to keep the whole run under 30 minutes`,
+    );
+  print(
+    `calls ${int(r.calls)} (minimum ${int(r.transactions * 3)}), above the minimum ${r.callsAboveMinimum} (in ${r.transactionsWithExtraCalls} transactions), not reconciled ${r.transactionsNotDone}${r.stalled ? ' -- STALLED: no call for 30 s' : ''}`,
+  );
+  print(
+    `PostgreSQL commits per reconciled transaction: ${fix(r.commitsPerTransaction, 1)} (pg_stat_database.xact_commit; includes the bench's polling, about 10 per second)`,
+  );
+  print(
+    `rate-slot reservations: ${int(r.slotReservations)}, per call made ${fix(r.slotReservationsPerCall, 2)} (1.00 = no slot given up; jumio_rate_slot inserts+updates from pg_stat_user_tables)`,
+  );
+  print(
+    `service output (LOG_LEVEL=warn): ${int(r.serviceOutput.lines)} lines, ${int(r.serviceOutput.bytes)} bytes${r.serviceOutput.lines ? `; last line: ${r.serviceOutput.tail.trim().split('\n').pop()!.slice(0, 600)}` : ''}`,
+  );
+  print(
+    `states: ${Object.entries(r.states)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  print(
+    `first call to last call ${fix(r.firstCallToLastCallS, 1)} s; drain (due -> last transaction final) ${fix(r.drainS, 1)} s`,
+  );
+  print(
+    `achieved ${fix(r.achievedCallsPerS, 2)} calls/s = ${fix(r.shareOfCeiling * 100, 1)} % of ${r.ratePerSecond}/s; most in any 1 s window ${r.max1s} (stamps <= 1000 ms apart; ${r.max1sHalfOpen} with < 1000 ms), in any 5 s window ${r.max5s} (${r.max5sHalfOpen} with < 5000 ms); 1 s windows over ${r.ratePerSecond}: ${r.windowsOver1s} closed, ${r.windowsOver1sHalfOpen} half-open`,
+  );
+  print(
+    `gap between a transaction's consecutive calls: p50 ${r.gapBetweenCallsMs.p50} ms, p95 ${r.gapBetweenCallsMs.p95} ms`,
+  );
+  print(
+    `reconciled ${fix(r.reconciledPerS, 1)} transactions/s; CPU per transaction: service ${fix(r.serviceCpuMsPerTransaction, 2)} ms, PostgreSQL ${fix(r.postgresCpuMsPerTransaction, 2)} ms; simulator ${fix(r.simulatorCpuMsPerCall, 3)} ms per call`,
+  );
   for (const m of r.memory) {
-    print(`RSS pid ${m.pid}: max ${fix(m.maxMb)} MB, first quarter ${fix(m.firstQuarterAvgMb)} MB, last quarter ${fix(m.lastQuarterAvgMb)} MB, after ${fix(m.afterMb)} MB (${m.samples.length} samples, 1/s)`);
+    print(
+      `RSS pid ${m.pid}: max ${fix(m.maxMb)} MB, first quarter ${fix(m.firstQuarterAvgMb)} MB, last quarter ${fix(m.lastQuarterAvgMb)} MB, after ${fix(m.afterMb)} MB (${m.samples.length} samples, 1/s)`,
+    );
   }
   print(`elapsed ${fix(r.elapsedS, 1)} s`);
 }
@@ -108,13 +139,19 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const results: Record<string, unknown> = {};
   const mach = machine();
-  print(`jumio-fallback benchmarks${QUICK ? ' (BENCH_QUICK=1: small sizes, a smoke run)' : ''}, ${new Date().toISOString()}`);
-  print(`machine: ${mach.cores} cores (${mach.cpu}), memory ${mach.memory}, Linux ${mach.kernel}, Node ${mach.node}, load average at start ${mach.loadAverageAtStart.join(' ')}`);
+  print(
+    `jumio-fallback benchmarks${QUICK ? ' (BENCH_QUICK=1: small sizes, a smoke run)' : ''}, ${new Date().toISOString()}`,
+  );
+  print(
+    `machine: ${mach.cores} cores (${mach.cpu}), memory ${mach.memory}, Linux ${mach.kernel}, Node ${mach.node}, load average at start ${mach.loadAverageAtStart.join(' ')}`,
+  );
   const server = await startServer();
   print(`database: ${server.description}`);
   const commit = await commitLatencyMs(server.url);
   results.commitLatencyMs = commit;
-  print(`database commit latency (sequential autocommit inserts): ${fix(commit.on, 3)} ms with synchronous_commit=on, ${fix(commit.off, 3)} ms off`);
+  print(
+    `database commit latency (sequential autocommit inserts): ${fix(commit.on, 3)} ms with synchronous_commit=on, ${fix(commit.off, 3)} ms off`,
+  );
   try {
     // 2 (reference) -- the machine's limit: the simulator alone, driven by a bare client.
     let limit: MachineLimitResult | null = null;
@@ -122,64 +159,198 @@ async function main(): Promise<void> {
       limit = await runMachineLimit(SIZES.overhead, OVERHEAD_IN_FLIGHT);
       results.machineLimit = limit;
       header('2a. Machine limit: the simulator alone, bare HTTP client', limit.setup);
-      print(`${int(limit.calls)} calls in ${fix(limit.seconds, 2)} s = ${int(limit.callsPerS)} calls/s (${int(limit.transactionsPerS)} transactions/s), errors ${limit.errors}`);
-      print(`CPU per call: simulator ${fix(limit.simulatorCpuMsPerCall, 3)} ms, client ${fix(limit.clientCpuMsPerCall, 3)} ms`);
+      print(
+        `${int(limit.calls)} calls in ${fix(limit.seconds, 2)} s = ${int(limit.callsPerS)} calls/s (${int(limit.transactionsPerS)} transactions/s), errors ${limit.errors}`,
+      );
+      print(
+        `CPU per call: simulator ${fix(limit.simulatorCpuMsPerCall, 3)} ms, client ${fix(limit.clientCpuMsPerCall, 3)} ms`,
+      );
       print(`elapsed ${fix(limit.elapsedS, 1)} s`);
     }
 
     // 2 -- engine overhead: the same drain with the ceiling lifted.
     if (ONLY.has('overhead')) {
-      const profileDir = process.env.BENCH_CPU_PROFILE === '1' ? path.join(ROOT, 'bench', 'results', 'profiles', String(Date.now())) : undefined;
+      const profileDir =
+        process.env.BENCH_CPU_PROFILE === '1'
+          ? path.join(ROOT, 'bench', 'results', 'profiles', String(Date.now()))
+          : undefined;
       if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
-      const r = await runDrain(server, { label: 'overhead', transactions: SIZES.overhead, replicas: 1, ratePerSecond: OVERHEAD_RATE, maxInFlight: OVERHEAD_IN_FLIGHT, pollIntervalMs: OVERHEAD_POLL_MS, cpuProfileDir: profileDir });
+      const r = await runDrain(server, {
+        label: 'overhead',
+        transactions: SIZES.overhead,
+        replicas: 1,
+        ratePerSecond: OVERHEAD_RATE,
+        maxInFlight: OVERHEAD_IN_FLIGHT,
+        pollIntervalMs: OVERHEAD_POLL_MS,
+        cpuProfileDir: profileDir,
+      });
       results.overhead = r;
       reportDrain('2b. Engine overhead: the drain with the ceiling lifted, 1 replica', r, false);
       if (profileDir) {
-        for (const f of fs.readdirSync(profileDir).filter((x) => x.endsWith('.cpuprofile'))) print(summarize(path.join(profileDir, f), 15));
+        for (const f of fs.readdirSync(profileDir).filter((x) => x.endsWith('.cpuprofile')))
+          print(summarize(path.join(profileDir, f), 15));
       }
       const half = limit ? limit.callsPerS / 2 : NaN;
-      print(`engine ${int(r.achievedCallsPerS)} calls/s vs the machine's ${limit ? int(limit.callsPerS) : '?'} calls/s = ${limit ? fix((r.achievedCallsPerS / limit.callsPerS) * 100, 1) : '?'} %`);
-      row('2 overhead', 'Jumio calls/s, ceiling lifted, 1 replica', int(r.achievedCallsPerS), `>= 1,000 or >= half the machine (${int(half)})`, r.achievedCallsPerS >= 1000 || r.achievedCallsPerS >= half);
-      row('2 overhead', 'machine limit (bare client -> simulator)', `${int(limit?.callsPerS ?? NaN)} calls/s`, 'reference', null);
+      print(
+        `engine ${int(r.achievedCallsPerS)} calls/s vs the machine's ${limit ? int(limit.callsPerS) : '?'} calls/s = ${limit ? fix((r.achievedCallsPerS / limit.callsPerS) * 100, 1) : '?'} %`,
+      );
+      row(
+        '2 overhead',
+        'Jumio calls/s, ceiling lifted, 1 replica',
+        int(r.achievedCallsPerS),
+        `>= 1,000 or >= half the machine (${int(half)})`,
+        r.achievedCallsPerS >= 1000 || r.achievedCallsPerS >= half,
+      );
+      row(
+        '2 overhead',
+        'machine limit (bare client -> simulator)',
+        `${int(limit?.callsPerS ?? NaN)} calls/s`,
+        'reference',
+        null,
+      );
       if (!r.stalled) {
         row('2 overhead', 'reconciled transactions/s', fix(r.reconciledPerS, 1), 'reported', null);
-        row('2 overhead', 'CPU per transaction, service / PostgreSQL', `${fix(r.serviceCpuMsPerTransaction, 2)} / ${fix(r.postgresCpuMsPerTransaction, 2)} ms`, 'reported', null);
+        row(
+          '2 overhead',
+          'CPU per transaction, service / PostgreSQL',
+          `${fix(r.serviceCpuMsPerTransaction, 2)} / ${fix(r.postgresCpuMsPerTransaction, 2)} ms`,
+          'reported',
+          null,
+        );
       }
-      row('2 overhead', 'calls above the minimum', String(r.callsAboveMinimum), '0', r.callsAboveMinimum === 0 && r.transactionsNotDone === 0);
-      if (r.stalled) row('2 overhead', `STALLED at JUMIO_MAX_IN_FLIGHT=${OVERHEAD_IN_FLIGHT}`, `${int(r.calls)} calls, ${int(r.slotReservations)} slot reservations`, 'no stall', false);
+      row(
+        '2 overhead',
+        'calls above the minimum',
+        String(r.callsAboveMinimum),
+        '0',
+        r.callsAboveMinimum === 0 && r.transactionsNotDone === 0,
+      );
+      if (r.stalled)
+        row(
+          '2 overhead',
+          `STALLED at JUMIO_MAX_IN_FLIGHT=${OVERHEAD_IN_FLIGHT}`,
+          `${int(r.calls)} calls, ${int(r.slotReservations)} slot reservations`,
+          'no stall',
+          false,
+        );
 
       // 2c -- the same drain on every core: one replica per core (a Node process runs JavaScript on one), the
       // deployment this machine allows; replicas share the database, the rate ceiling and the work.
-      const r2 = await runDrain(server, { label: 'overhead-replicas', transactions: SIZES.overhead, replicas: OVERHEAD2_REPLICAS, ratePerSecond: OVERHEAD_RATE, maxInFlight: OVERHEAD_IN_FLIGHT, pollIntervalMs: OVERHEAD_POLL_MS });
+      const r2 = await runDrain(server, {
+        label: 'overhead-replicas',
+        transactions: SIZES.overhead,
+        replicas: OVERHEAD2_REPLICAS,
+        ratePerSecond: OVERHEAD_RATE,
+        maxInFlight: OVERHEAD_IN_FLIGHT,
+        pollIntervalMs: OVERHEAD_POLL_MS,
+      });
       results.overheadReplicas = r2;
-      reportDrain(`2c. Engine overhead: the drain with the ceiling lifted, ${OVERHEAD2_REPLICAS} replicas (one per core)`, r2, false);
-      print(`engine ${int(r2.achievedCallsPerS)} calls/s vs the machine's ${limit ? int(limit.callsPerS) : '?'} calls/s = ${limit ? fix((r2.achievedCallsPerS / limit.callsPerS) * 100, 1) : '?'} %`);
-      row('2 overhead', `Jumio calls/s, ceiling lifted, ${OVERHEAD2_REPLICAS} replicas`, int(r2.achievedCallsPerS), `>= 1,000 or >= half the machine (${int(half)})`, r2.achievedCallsPerS >= 1000 || r2.achievedCallsPerS >= half);
-      row('2 overhead', `reconciled transactions/s (${OVERHEAD2_REPLICAS} replicas)`, fix(r2.reconciledPerS, 1), 'reported', null);
-      row('2 overhead', `CPU per transaction, services / PostgreSQL (${OVERHEAD2_REPLICAS} replicas)`, `${fix(r2.serviceCpuMsPerTransaction, 2)} / ${fix(r2.postgresCpuMsPerTransaction, 2)} ms`, 'reported', null);
-      row('2 overhead', `calls above the minimum (${OVERHEAD2_REPLICAS} replicas)`, String(r2.callsAboveMinimum), '0', r2.callsAboveMinimum === 0 && r2.transactionsNotDone === 0);
+      reportDrain(
+        `2c. Engine overhead: the drain with the ceiling lifted, ${OVERHEAD2_REPLICAS} replicas (one per core)`,
+        r2,
+        false,
+      );
+      print(
+        `engine ${int(r2.achievedCallsPerS)} calls/s vs the machine's ${limit ? int(limit.callsPerS) : '?'} calls/s = ${limit ? fix((r2.achievedCallsPerS / limit.callsPerS) * 100, 1) : '?'} %`,
+      );
+      row(
+        '2 overhead',
+        `Jumio calls/s, ceiling lifted, ${OVERHEAD2_REPLICAS} replicas`,
+        int(r2.achievedCallsPerS),
+        `>= 1,000 or >= half the machine (${int(half)})`,
+        r2.achievedCallsPerS >= 1000 || r2.achievedCallsPerS >= half,
+      );
+      row(
+        '2 overhead',
+        `reconciled transactions/s (${OVERHEAD2_REPLICAS} replicas)`,
+        fix(r2.reconciledPerS, 1),
+        'reported',
+        null,
+      );
+      row(
+        '2 overhead',
+        `CPU per transaction, services / PostgreSQL (${OVERHEAD2_REPLICAS} replicas)`,
+        `${fix(r2.serviceCpuMsPerTransaction, 2)} / ${fix(r2.postgresCpuMsPerTransaction, 2)} ms`,
+        'reported',
+        null,
+      );
+      row(
+        '2 overhead',
+        `calls above the minimum (${OVERHEAD2_REPLICAS} replicas)`,
+        String(r2.callsAboveMinimum),
+        '0',
+        r2.callsAboveMinimum === 0 && r2.transactionsNotDone === 0,
+      );
     }
 
     // 1 and 5 -- the drain at the ceiling, 1 replica then 3.
     if (ONLY.has('ceiling')) {
-      for (const [replicas, n] of ([
-        [1, SIZES.drain1],
-        [3, SIZES.drain3],
-      ] as const).filter(([k]) => CEILING_REPLICAS.includes(k))) {
-        const r = await runDrain(server, { label: `ceiling${replicas}`, transactions: n, replicas, ratePerSecond: CEILING, maxInFlight: 8 });
+      for (const [replicas, n] of (
+        [
+          [1, SIZES.drain1],
+          [3, SIZES.drain3],
+        ] as const
+      ).filter(([k]) => CEILING_REPLICAS.includes(k))) {
+        const r = await runDrain(server, {
+          label: `ceiling${replicas}`,
+          transactions: n,
+          replicas,
+          ratePerSecond: CEILING,
+          maxInFlight: 8,
+        });
         results[`ceiling${replicas}`] = r;
-        reportDrain(`1${replicas === 1 ? 'a' : 'b'}. Drain at the ceiling (${CEILING}/s), ${replicas} replica${replicas > 1 ? 's' : ''}${replicas === 1 ? ' (and 5. memory)' : ''}`, r, !QUICK && n < FULL_TARGET);
+        reportDrain(
+          `1${replicas === 1 ? 'a' : 'b'}. Drain at the ceiling (${CEILING}/s), ${replicas} replica${replicas > 1 ? 's' : ''}${replicas === 1 ? ' (and 5. memory)' : ''}`,
+          r,
+          !QUICK && n < FULL_TARGET,
+        );
         const b = `1 ceiling, ${replicas} repl.`;
         row(b, `transactions${n < FULL_TARGET ? ' (REDUCED)' : ''}`, int(n), int(FULL_TARGET), null);
-        row(b, 'achieved rate / ceiling while work remained', `${fix(r.shareOfCeiling * 100, 1)} % (${fix(r.achievedCallsPerS, 2)}/s)`, '>= 95 %', r.shareOfCeiling >= 0.95);
-        row(b, 'most calls in any 1 s window (<=1000 / <1000 ms)', `${r.max1s} / ${r.max1sHalfOpen} (${r.windowsOver1s} / ${r.windowsOver1sHalfOpen} windows over)`, `<= ${CEILING}`, r.max1s <= CEILING);
-        row(b, 'most calls in any 5 s window (<=5000 / <5000 ms)', `${r.max5s} / ${r.max5sHalfOpen}`, `<= ${CEILING * 5}`, r.max5s <= CEILING * 5);
-        row(b, 'calls above the minimum (3/transaction)', `${r.callsAboveMinimum} of ${int(r.calls)}`, '0', r.callsAboveMinimum === 0 && r.transactionsNotDone === 0);
-        row(b, 'time to drain', `${fix(r.drainS, 1)} s`, `reported (ideal ${fix((n * 3 * 1.03) / CEILING, 0)} s)`, null);
+        row(
+          b,
+          'achieved rate / ceiling while work remained',
+          `${fix(r.shareOfCeiling * 100, 1)} % (${fix(r.achievedCallsPerS, 2)}/s)`,
+          '>= 95 %',
+          r.shareOfCeiling >= 0.95,
+        );
+        row(
+          b,
+          'most calls in any 1 s window (<=1000 / <1000 ms)',
+          `${r.max1s} / ${r.max1sHalfOpen} (${r.windowsOver1s} / ${r.windowsOver1sHalfOpen} windows over)`,
+          `<= ${CEILING}`,
+          r.max1s <= CEILING,
+        );
+        row(
+          b,
+          'most calls in any 5 s window (<=5000 / <5000 ms)',
+          `${r.max5s} / ${r.max5sHalfOpen}`,
+          `<= ${CEILING * 5}`,
+          r.max5s <= CEILING * 5,
+        );
+        row(
+          b,
+          'calls above the minimum (3/transaction)',
+          `${r.callsAboveMinimum} of ${int(r.calls)}`,
+          '0',
+          r.callsAboveMinimum === 0 && r.transactionsNotDone === 0,
+        );
+        row(
+          b,
+          'time to drain',
+          `${fix(r.drainS, 1)} s`,
+          `reported (ideal ${fix((n * 3 * 1.03) / CEILING, 0)} s)`,
+          null,
+        );
         if (replicas === 1) {
           const m = r.memory[0];
           row('5 memory', `RSS max during the ${int(n)} drain`, `${fix(m.maxMb)} MB`, '< 250 MB', m.maxMb < 250);
-          row('5 memory', 'RSS first quarter -> last quarter (avg)', `${fix(m.firstQuarterAvgMb)} -> ${fix(m.lastQuarterAvgMb)} MB`, 'flat: last <= first + 10 %', m.lastQuarterAvgMb <= 1.1 * m.firstQuarterAvgMb);
+          row(
+            '5 memory',
+            'RSS first quarter -> last quarter (avg)',
+            `${fix(m.firstQuarterAvgMb)} -> ${fix(m.lastQuarterAvgMb)} MB`,
+            'flat: last <= first + 10 %',
+            m.lastQuarterAvgMb <= 1.1 * m.firstQuarterAvgMb,
+          );
           row('5 memory', 'RSS after the drain', `${fix(m.afterMb)} MB`, 'reported', null);
         } else {
           const max = Math.max(...r.memory.map((m) => m.maxMb));
@@ -201,7 +372,10 @@ async function main(): Promise<void> {
             `the sizes interleaved run by run, each run in BEGIN ... ROLLBACK; round trip of the statement from a pg client; ` +
             `the statement ${sqlOk ? 'matches' : 'DOES NOT MATCH'} the compiled repository's`,
         );
-        if (!sqlOk) print(`WARNING: TrackedTransactionRepository.claimDue no longer sends the statement in bench/claim-scale.ts; update CLAIM_SQL`);
+        if (!sqlOk)
+          print(
+            `WARNING: TrackedTransactionRepository.claimDue no longer sends the statement in bench/claim-scale.ts; update CLAIM_SQL`,
+          );
         print(`statement: ${CLAIM_SQL.replace(/\s+/g, ' ')}`);
         for (const size of SIZES.scale) {
           const l0 = Date.now();
@@ -214,31 +388,91 @@ async function main(): Promise<void> {
         const figures = await timeClaims(dbs, CLAIM_SQL, SIZES.claimRuns);
         for (const f of figures) {
           print(`\n--- ${int(f.rows)} tracked transactions (${int(f.indexEntries)} in the due index, ${f.due} due)`);
-          print(`claim: median ${fix(f.medianMs, 3)} ms, p95 ${fix(f.p95Ms, 3)} ms, ${fix(f.claimedPerRun, 1)} rows claimed per run; median of the 20 warm-up runs ${fix(f.warmUpMedianMs, 3)} ms`);
-          print(`row updates by the runs: ${int(f.updates.total)}, of which HOT (no index entry written): ${int(f.updates.hot)}`);
-          print(`EXPLAIN ANALYZE before the timed runs: ${fix(f.fresh.executionMs, 3)} ms, ${f.fresh.dueIndexBuffers} buffers in the due-index scan; after them (below): ${fix(f.executionMs, 3)} ms, ${f.dueIndexBuffers} buffers`);
+          print(
+            `claim: median ${fix(f.medianMs, 3)} ms, p95 ${fix(f.p95Ms, 3)} ms, ${fix(f.claimedPerRun, 1)} rows claimed per run; median of the 20 warm-up runs ${fix(f.warmUpMedianMs, 3)} ms`,
+          );
+          print(
+            `row updates by the runs: ${int(f.updates.total)}, of which HOT (no index entry written): ${int(f.updates.hot)}`,
+          );
+          print(
+            `EXPLAIN ANALYZE before the timed runs: ${fix(f.fresh.executionMs, 3)} ms, ${f.fresh.dueIndexBuffers} buffers in the due-index scan; after them (below): ${fix(f.executionMs, 3)} ms, ${f.dueIndexBuffers} buffers`,
+          );
           print(f.plan.join('\n'));
-          if (!f.fresh.plan.some((l) => /tracked_transaction_due/.test(l))) print(`the plan before the timed runs did not use tracked_transaction_due:\n${f.fresh.plan.join('\n')}`);
+          if (!f.fresh.plan.some((l) => /tracked_transaction_due/.test(l)))
+            print(`the plan before the timed runs did not use tracked_transaction_due:\n${f.fresh.plan.join('\n')}`);
         }
         results.scale = { figures, statementMatchesRepository: sqlOk };
         const first = figures[0];
         const last = figures[figures.length - 1];
-        for (const f of figures) row('3 scale', `claim at ${int(f.rows)}: median / p95`, `${fix(f.medianMs, 3)} / ${fix(f.p95Ms, 3)} ms`, f === first ? 'baseline' : 'reported', null);
-        row('3 scale', `median ${int(last.rows)} / ${int(first.rows)}`, `${fix(last.medianMs / first.medianMs, 2)}x`, '<= 1.2x', last.medianMs / first.medianMs <= 1.2);
-        row('3 scale', `median of the 20 warm-up runs ${int(last.rows)} / ${int(first.rows)}`, `${fix(last.warmUpMedianMs / first.warmUpMedianMs, 2)}x`, 'reported', null);
-        row('3 scale', `claim updates that were HOT at ${int(first.rows)} / ${int(last.rows)}`, `${int(first.updates.hot)} of ${int(first.updates.total)} / ${int(last.updates.hot)} of ${int(last.updates.total)}`, 'reported', null);
-        row('3 scale', `EXPLAIN ANALYZE before timing ${int(first.rows)} -> ${int(last.rows)}`, `${fix(first.fresh.executionMs, 3)} -> ${fix(last.fresh.executionMs, 3)} ms, ${first.fresh.dueIndexBuffers} -> ${last.fresh.dueIndexBuffers} buf`, 'reported', null);
-        row('3 scale', `EXPLAIN ANALYZE after timing ${int(first.rows)} -> ${int(last.rows)}`, `${fix(first.executionMs, 3)} -> ${fix(last.executionMs, 3)} ms, ${first.dueIndexBuffers} -> ${last.dueIndexBuffers} buf`, 'reported', null);
-        row('3 scale', 'plans use tracked_transaction_due (no seq scan)', figures.every((f) => f.usesDueIndex) ? 'yes' : 'NO', 'yes', figures.every((f) => f.usesDueIndex));
+        for (const f of figures)
+          row(
+            '3 scale',
+            `claim at ${int(f.rows)}: median / p95`,
+            `${fix(f.medianMs, 3)} / ${fix(f.p95Ms, 3)} ms`,
+            f === first ? 'baseline' : 'reported',
+            null,
+          );
+        row(
+          '3 scale',
+          `median ${int(last.rows)} / ${int(first.rows)}`,
+          `${fix(last.medianMs / first.medianMs, 2)}x`,
+          '<= 1.2x',
+          last.medianMs / first.medianMs <= 1.2,
+        );
+        row(
+          '3 scale',
+          `median of the 20 warm-up runs ${int(last.rows)} / ${int(first.rows)}`,
+          `${fix(last.warmUpMedianMs / first.warmUpMedianMs, 2)}x`,
+          'reported',
+          null,
+        );
+        row(
+          '3 scale',
+          `claim updates that were HOT at ${int(first.rows)} / ${int(last.rows)}`,
+          `${int(first.updates.hot)} of ${int(first.updates.total)} / ${int(last.updates.hot)} of ${int(last.updates.total)}`,
+          'reported',
+          null,
+        );
+        row(
+          '3 scale',
+          `EXPLAIN ANALYZE before timing ${int(first.rows)} -> ${int(last.rows)}`,
+          `${fix(first.fresh.executionMs, 3)} -> ${fix(last.fresh.executionMs, 3)} ms, ${first.fresh.dueIndexBuffers} -> ${last.fresh.dueIndexBuffers} buf`,
+          'reported',
+          null,
+        );
+        row(
+          '3 scale',
+          `EXPLAIN ANALYZE after timing ${int(first.rows)} -> ${int(last.rows)}`,
+          `${fix(first.executionMs, 3)} -> ${fix(last.executionMs, 3)} ms, ${first.dueIndexBuffers} -> ${last.dueIndexBuffers} buf`,
+          'reported',
+          null,
+        );
+        row(
+          '3 scale',
+          'plans use tracked_transaction_due (no seq scan)',
+          figures.every((f) => f.usesDueIndex) ? 'yes' : 'NO',
+          'yes',
+          figures.every((f) => f.usesDueIndex),
+        );
         print(`elapsed ${fix((Date.now() - started) / 1000, 1)} s`);
         const db = dbs[dbs.length - 1];
         const size = db.rows;
 
         if (ONLY.has('read')) {
           const targets = await withClient(db.url, (c) => readTargets(c, 1000));
-          const profileDir = process.env.BENCH_CPU_PROFILE === '1' ? path.join(ROOT, 'bench', 'results', 'profiles', `read-${Date.now()}`) : undefined;
+          const profileDir =
+            process.env.BENCH_CPU_PROFILE === '1'
+              ? path.join(ROOT, 'bench', 'results', 'profiles', `read-${Date.now()}`)
+              : undefined;
           if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
-          const r: ReadPathResult = await runReadPath(db.url, size, targets, SIZES.readConnections, SIZES.readSeconds, profileDir);
+          const r: ReadPathResult = await runReadPath(
+            db.url,
+            size,
+            targets,
+            SIZES.readConnections,
+            SIZES.readSeconds,
+            profileDir,
+          );
           results.readPath = r;
           header('4. Read path: GET /v1/id-verifications/{reference}', r.setup);
           for (const [name, f] of [
@@ -247,21 +481,65 @@ async function main(): Promise<void> {
             [`service at ${r.fixedRate} req/s`, r.serviceAtFixedRate],
             [`bare at ${r.fixedRate} req/s   `, r.bareAtFixedRate],
           ] as const) {
-            print(`${name}: ${int(f.requestsPerS)} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms, ${int(f.requests)} requests, non-2xx ${f.non2xx}, errors ${f.errors}, server CPU ${fix(f.cpuMsPerRequest, 3)} ms/request, status codes ${JSON.stringify(f.statusCodes)}`);
+            print(
+              `${name}: ${int(f.requestsPerS)} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms, ${int(f.requests)} requests, non-2xx ${f.non2xx}, errors ${f.errors}, server CPU ${fix(f.cpuMsPerRequest, 3)} ms/request, status codes ${JSON.stringify(f.statusCodes)}`,
+            );
           }
-          if (!r.sameBody) print(`bodies differ:\nservice: ${JSON.stringify(r.serviceBody).slice(0, 1500)}\nbare:    ${JSON.stringify(r.bareBody).slice(0, 1500)}`);
-          print(`service / bare throughput ${fix(r.throughputRatio * 100, 1)} %; same JSON body: ${r.sameBody ? 'yes' : 'no'}`);
+          if (!r.sameBody)
+            print(
+              `bodies differ:\nservice: ${JSON.stringify(r.serviceBody).slice(0, 1500)}\nbare:    ${JSON.stringify(r.bareBody).slice(0, 1500)}`,
+            );
+          print(
+            `service / bare throughput ${fix(r.throughputRatio * 100, 1)} %; same JSON body: ${r.sameBody ? 'yes' : 'no'}`,
+          );
           if (profileDir) {
-            for (const f of fs.readdirSync(profileDir).filter((x) => x.endsWith('.cpuprofile'))) print(summarize(path.join(profileDir, f), 15));
+            for (const f of fs.readdirSync(profileDir).filter((x) => x.endsWith('.cpuprofile')))
+              print(summarize(path.join(profileDir, f), 15));
           }
           print(`elapsed ${fix(r.elapsedS, 1)} s`);
           const clean = r.service.non2xx === 0 && r.service.errors === 0;
-          row('4 read', 'service req/s (p50 / p99)', `${int(r.service.requestsPerS)} (${r.service.p50Ms} / ${r.service.p99Ms} ms)`, 'p99 < 25 ms', r.service.p99Ms < 25 && clean);
-          row('4 read', 'bare handler req/s (p50 / p99)', `${int(r.bare.requestsPerS)} (${r.bare.p50Ms} / ${r.bare.p99Ms} ms)`, 'reference', null);
-          row('4 read', `p50 / p99 at a fixed ${r.fixedRate} req/s: service`, `${r.serviceAtFixedRate.p50Ms} / ${r.serviceAtFixedRate.p99Ms} ms`, 'p99 < 25 ms', r.serviceAtFixedRate.p99Ms < 25);
-          row('4 read', `p50 / p99 at a fixed ${r.fixedRate} req/s: bare`, `${r.bareAtFixedRate.p50Ms} / ${r.bareAtFixedRate.p99Ms} ms`, 'reference', null);
-          row('4 read', 'service / bare throughput', `${fix(r.throughputRatio * 100, 1)} %`, '>= 50 %', r.throughputRatio >= 0.5);
-          row('4 read', 'server CPU per request: service / bare', `${fix(r.service.cpuMsPerRequest, 3)} / ${fix(r.bare.cpuMsPerRequest, 3)} ms`, 'reported', null);
+          row(
+            '4 read',
+            'service req/s (p50 / p99)',
+            `${int(r.service.requestsPerS)} (${r.service.p50Ms} / ${r.service.p99Ms} ms)`,
+            'p99 < 25 ms',
+            r.service.p99Ms < 25 && clean,
+          );
+          row(
+            '4 read',
+            'bare handler req/s (p50 / p99)',
+            `${int(r.bare.requestsPerS)} (${r.bare.p50Ms} / ${r.bare.p99Ms} ms)`,
+            'reference',
+            null,
+          );
+          row(
+            '4 read',
+            `p50 / p99 at a fixed ${r.fixedRate} req/s: service`,
+            `${r.serviceAtFixedRate.p50Ms} / ${r.serviceAtFixedRate.p99Ms} ms`,
+            'p99 < 25 ms',
+            r.serviceAtFixedRate.p99Ms < 25,
+          );
+          row(
+            '4 read',
+            `p50 / p99 at a fixed ${r.fixedRate} req/s: bare`,
+            `${r.bareAtFixedRate.p50Ms} / ${r.bareAtFixedRate.p99Ms} ms`,
+            'reference',
+            null,
+          );
+          row(
+            '4 read',
+            'service / bare throughput',
+            `${fix(r.throughputRatio * 100, 1)} %`,
+            '>= 50 %',
+            r.throughputRatio >= 0.5,
+          );
+          row(
+            '4 read',
+            'server CPU per request: service / bare',
+            `${fix(r.service.cpuMsPerRequest, 3)} / ${fix(r.bare.cpuMsPerRequest, 3)} ms`,
+            'reported',
+            null,
+          );
         }
       } finally {
         for (const d of dbs) await d.drop();
@@ -277,12 +555,33 @@ async function main(): Promise<void> {
   const line = (c: string[]) => c.map((x, i) => (i < w.length ? x.padEnd(w[i]) : x)).join(' | ');
   print(line(['benchmark', 'figure', 'value', 'target', 'met']));
   print(line(w.map((n) => '-'.repeat(n)).concat('----')));
-  for (const r of rows) print(line([r.benchmark, r.figure, r.value, r.target, r.ok === null ? '' : r.ok ? 'yes' : 'NO']));
-  print(`\nbench total (excluding the build) ${fix(totalS / 60, 1)} min; load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  for (const r of rows)
+    print(line([r.benchmark, r.figure, r.value, r.target, r.ok === null ? '' : r.ok ? 'yes' : 'NO']));
+  print(
+    `\nbench total (excluding the build) ${fix(totalS / 60, 1)} min; load average at the end ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 
   const out = path.join(ROOT, 'bench', 'results', 'latest.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), quick: QUICK, machine: mach, sizes: SIZES, table: rows, results, totalSeconds: totalS }, null, 2));
+  fs.writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        quick: QUICK,
+        machine: mach,
+        sizes: SIZES,
+        table: rows,
+        results,
+        totalSeconds: totalS,
+      },
+      null,
+      2,
+    ),
+  );
   log(`wrote ${path.relative(ROOT, out)}`);
 }
 

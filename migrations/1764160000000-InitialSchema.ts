@@ -43,7 +43,9 @@ export class InitialSchema1764160000000 implements MigrationInterface {
         CONSTRAINT tracked_transaction_kind_reference UNIQUE (kind, reference)
       )`);
     // The reconciler's claim reads only rows with work to do, oldest due first.
-    await q.query(`CREATE INDEX tracked_transaction_due ON tracked_transaction (next_attempt_at) WHERE next_attempt_at IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX tracked_transaction_due ON tracked_transaction (next_attempt_at) WHERE next_attempt_at IS NOT NULL`,
+    );
     await q.query(`
       CREATE TABLE jumio_call (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

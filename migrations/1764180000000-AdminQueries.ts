@@ -36,11 +36,17 @@ export class AdminQueries1764180000000 implements MigrationInterface {
     // on a value spread over time (kind: every product is tracked all along), read along it with a Filter.
     await q.query(`CREATE INDEX tracked_transaction_created ON tracked_transaction (created_at DESC, id DESC)`);
     // kind and state together; also the stats' counts by kind and state, as an index-only scan.
-    await q.query(`CREATE INDEX tracked_transaction_kind_state_created ON tracked_transaction (kind, state, created_at DESC, id DESC)`);
+    await q.query(
+      `CREATE INDEX tracked_transaction_kind_state_created ON tracked_transaction (kind, state, created_at DESC, id DESC)`,
+    );
     // state alone, status alone: some values are rare and bunched in time (RECONCILING in the last 30 days,
     // EXHAUSTED only before them), which the created_at index would look for row by row across the whole table.
-    await q.query(`CREATE INDEX tracked_transaction_state_created ON tracked_transaction (state, created_at DESC, id DESC)`);
-    await q.query(`CREATE INDEX tracked_transaction_status_created ON tracked_transaction (status, created_at DESC, id DESC)`);
+    await q.query(
+      `CREATE INDEX tracked_transaction_state_created ON tracked_transaction (state, created_at DESC, id DESC)`,
+    );
+    await q.query(
+      `CREATE INDEX tracked_transaction_status_created ON tracked_transaction (status, created_at DESC, id DESC)`,
+    );
     // A backend's own references: few rows each, searched by equality.
     await q.query(`
       CREATE INDEX tracked_transaction_customer_created ON tracked_transaction (customer_reference, created_at DESC, id DESC)
@@ -49,7 +55,9 @@ export class AdminQueries1764180000000 implements MigrationInterface {
       CREATE INDEX tracked_transaction_merchant_created ON tracked_transaction (merchant_reference, created_at DESC, id DESC)
        WHERE merchant_reference IS NOT NULL`);
     // Retention: only rows that still hold personal data, oldest first.
-    await q.query(`CREATE INDEX tracked_transaction_personal_data ON tracked_transaction (personal_data_at) WHERE personal_data_at IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX tracked_transaction_personal_data ON tracked_transaction (personal_data_at) WHERE personal_data_at IS NOT NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -64,6 +72,8 @@ export class AdminQueries1764180000000 implements MigrationInterface {
     ]) {
       await q.query(`DROP INDEX ${index}`);
     }
-    await q.query(`ALTER TABLE tracked_transaction DROP COLUMN personal_data_at, DROP COLUMN forced_at, DROP COLUMN forced_by`);
+    await q.query(
+      `ALTER TABLE tracked_transaction DROP COLUMN personal_data_at, DROP COLUMN forced_at, DROP COLUMN forced_by`,
+    );
   }
 }

@@ -42,7 +42,9 @@ export class JumioCallbackInbox1764210000000 implements MigrationInterface {
     await q.query(`ALTER TABLE tracked_transaction ADD COLUMN started_by_callback boolean NOT NULL DEFAULT false`);
     // A view filled from a callback that lacks what only a retrieval has (ID Verification's additionalChecks):
     // one details call completes it, before the media.
-    await q.query(`ALTER TABLE tracked_transaction ADD COLUMN callback_completion_pending boolean NOT NULL DEFAULT false`);
+    await q.query(
+      `ALTER TABLE tracked_transaction ADD COLUMN callback_completion_pending boolean NOT NULL DEFAULT false`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

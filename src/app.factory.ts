@@ -11,7 +11,13 @@ import { CallbackSourceGate } from './engine/callbacks/callback-source.policy.js
 import { registerBodyParsing } from './http/body-parsing.js';
 import { createHttpAdapter, registerResponseConventions } from './http/http-platform.js';
 import { PrototypeKeysPipe } from './http/prototype-keys.pipe.js';
-import { echoRequestId, leanRequestLogging, refusalLogging, requestIdOf, type RawRequestHook } from './operations/logging.js';
+import {
+  echoRequestId,
+  leanRequestLogging,
+  refusalLogging,
+  requestIdOf,
+  type RawRequestHook,
+} from './operations/logging.js';
 
 /**
  * Builds the fully configured application: the same function serves `npm start` and the e2e tests, so the

@@ -25,7 +25,8 @@ export interface AppRuntime {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, runtime: AppRuntime = {}): DynamicModule {
-    if (!config.database.url) throw new Error('AppModule needs config.database.url (the embedded database starts before the application)');
+    if (!config.database.url)
+      throw new Error('AppModule needs config.database.url (the embedded database starts before the application)');
     const runtimeProviders: Provider[] = [{ provide: Clock, useValue: runtime.clock ?? new SystemClock() }];
     return {
       module: AppModule,

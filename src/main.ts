@@ -29,7 +29,11 @@ async function main(): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   let database: EmbeddedDatabase | undefined;
   if (!config.database.url) {
-    database = await startEmbeddedPostgres({ dataDir: config.database.embeddedDir, port: config.database.embeddedPort, persistent: true });
+    database = await startEmbeddedPostgres({
+      dataDir: config.database.embeddedDir,
+      port: config.database.embeddedPort,
+      persistent: true,
+    });
     config.database.url = database.url;
     stops.push(() => database!.stop());
   }
@@ -56,7 +60,10 @@ async function main(): Promise<void> {
       'Sandbox',
     );
   } else if (database) {
-    logger.warn(`DATABASE_URL is not set: using the embedded PostgreSQL under ${config.database.embeddedDir} (development only)`, 'Database');
+    logger.warn(
+      `DATABASE_URL is not set: using the embedded PostgreSQL under ${config.database.embeddedDir} (development only)`,
+      'Database',
+    );
   }
   await app.listen(config.server.port, '0.0.0.0');
   logger.log(`listening on port ${config.server.port}`, 'Bootstrap');

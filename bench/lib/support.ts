@@ -41,17 +41,27 @@ export interface Server {
 
 export async function startServer(): Promise<Server> {
   if (process.env.DATABASE_URL) {
-    return { url: process.env.DATABASE_URL, description: 'PostgreSQL at DATABASE_URL', postmasterPid: null, stop: async () => undefined };
+    return {
+      url: process.env.DATABASE_URL,
+      description: 'PostgreSQL at DATABASE_URL',
+      postmasterPid: null,
+      stop: async () => undefined,
+    };
   }
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jumio-fallback-bench-'));
   fs.chmodSync(tempDir, 0o755);
   log(`starting embedded PostgreSQL under ${tempDir}`);
-  const embedded: EmbeddedDatabase = await startEmbeddedPostgres({ dataDir: path.join(tempDir, 'pg'), port: await freePort(), persistent: false });
+  const embedded: EmbeddedDatabase = await startEmbeddedPostgres({
+    dataDir: path.join(tempDir, 'pg'),
+    port: await freePort(),
+    persistent: false,
+  });
   const c = new Client({ connectionString: embedded.url });
   await c.connect();
   const [{ server_version: version }] = (await c.query(`SHOW server_version`)).rows;
   await c.end();
-  const postmasterPid = Number(fs.readFileSync(path.join(tempDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]) || null;
+  const postmasterPid =
+    Number(fs.readFileSync(path.join(tempDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]) || null;
   return {
     url: embedded.url,
     postmasterPid,
@@ -74,7 +84,10 @@ export async function adminQuery(serverUrl: string, sql: string): Promise<void> 
 }
 
 /** A scratch database with the service's schema (the built service's own migrations). */
-export async function createDatabase(server: Server, label: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+export async function createDatabase(
+  server: Server,
+  label: string,
+): Promise<{ name: string; url: string; drop(): Promise<void> }> {
   const name = `jf_bench_${label}_${randomBytes(3).toString('hex')}`;
   await adminQuery(server.url, `CREATE DATABASE ${name}`);
   const u = new URL(server.url);
@@ -92,7 +105,11 @@ export async function createDatabase(server: Server, label: string): Promise<{ n
   } finally {
     await ds.destroy();
   }
-  return { name, url, drop: () => adminQuery(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined) };
+  return {
+    name,
+    url,
+    drop: () => adminQuery(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined),
+  };
 }
 
 export async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
@@ -145,7 +162,12 @@ export class ServiceProcess {
   }
 
   /** `node dist/src/main.js`, configured like production (NODE_ENV=production, SANDBOX=false). */
-  static async start(databaseUrl: string, jumioUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServiceProcess> {
+  static async start(
+    databaseUrl: string,
+    jumioUrl: string,
+    env: Record<string, string> = {},
+    nodeArgs: string[] = [],
+  ): Promise<ServiceProcess> {
     const port = await freePort();
     const baseUrls = Object.fromEntries(
       ['US', 'EU', 'SGP'].flatMap((dc) => [
@@ -177,7 +199,10 @@ export class ServiceProcess {
     const service = new ServiceProcess(`http://127.0.0.1:${port}`, child);
     const until = Date.now() + 90_000;
     while (Date.now() < until) {
-      const ready = await fetch(`${service.base}/health/ready`).then((r) => r.status === 200, () => false);
+      const ready = await fetch(`${service.base}/health/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ready) return service;
       if (child.exitCode !== null) break;
       await sleep(150);
@@ -211,7 +236,12 @@ export class SimulatorProcess {
   static async start(): Promise<SimulatorProcess> {
     const child = spawn(process.execPath, [SIMULATOR_MAIN], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', SIMULATOR_PORT: '0', JUMIO_API_TOKEN: JUMIO_TOKEN, JUMIO_API_SECRET: JUMIO_SECRET },
+      env: {
+        PATH: process.env.PATH ?? '',
+        SIMULATOR_PORT: '0',
+        JUMIO_API_TOKEN: JUMIO_TOKEN,
+        JUMIO_API_SECRET: JUMIO_SECRET,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const url = await new Promise<string>((resolve, reject) => {
@@ -252,7 +282,10 @@ export class SimulatorProcess {
 }
 
 /** A compiled bench script (dist-bench/bench/<name>.js) as a process; resolves once it printed `ready <port>`. */
-export async function startBenchProcess(script: string, env: Record<string, string>): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
+export async function startBenchProcess(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [path.join(__dirname, '..', script)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },

@@ -1,10 +1,24 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { KINDS } from '../engine/domain/kinds.js';
 import { TrackingViewDto } from '../engine/tracking/tracking-view.dto.js';
 import type { TrackingView } from '../engine/tracking/tracking-view.js';
 import { RequireScope } from '../http/scopes.js';
-import { AdminTransactionParams, AttemptListDto, ListTransactionsQueryDto, TransactionPageDto, type AttemptDto } from './admin-transactions.dto.js';
+import {
+  AdminTransactionParams,
+  AttemptListDto,
+  ListTransactionsQueryDto,
+  TransactionPageDto,
+  type AttemptDto,
+} from './admin-transactions.dto.js';
 import { AdminTransactionsService } from './admin-transactions.service.js';
 import { CallerKeyName } from './caller.decorator.js';
 
@@ -28,7 +42,9 @@ const VIEW_EXAMPLE = {
     lastError: null,
   },
   result: { document: { type: 'PASSPORT', status: 'APPROVED_VERIFIED' }, transaction: {}, verification: {} },
-  media: [{ name: 'front', contentType: 'image/jpeg', bytes: 48211, href: `/v1/id-verifications/${REFERENCE}/media/front` }],
+  media: [
+    { name: 'front', contentType: 'image/jpeg', bytes: 48211, href: `/v1/id-verifications/${REFERENCE}/media/front` },
+  ],
   retrievedAt: '2026-11-26T10:26:41.120Z',
   updatedAt: '2026-11-26T10:26:41.120Z',
 };
@@ -39,7 +55,10 @@ const viewResponse = (status: number, description: string, example: object = VIE
   content: { 'application/json': { schema: { $ref: getSchemaPath(TrackingViewDto) }, example } },
 });
 
-const ERROR_400 = { status: 400, description: 'A parameter is invalid (named in message): kind, reference (not a UUID)' };
+const ERROR_400 = {
+  status: 400,
+  description: 'A parameter is invalid (named in message): kind, reference (not a UUID)',
+};
 const ERROR_404 = { status: 404, description: 'Not tracked' };
 
 @ApiTags('admin')
@@ -67,13 +86,18 @@ export class AdminTransactionsController {
       },
     },
   })
-  @ApiResponse({ status: 400, description: 'Unknown parameter, a bad value (named in message), or a cursor made for other filters' })
+  @ApiResponse({
+    status: 400,
+    description: 'Unknown parameter, a bad value (named in message), or a cursor made for other filters',
+  })
   list(@Query() query: ListTransactionsQueryDto): Promise<{ items: TrackingView[]; next: string | null }> {
     return this.service.list(query);
   }
 
   @Get(':kind/:reference/attempts')
-  @ApiOperation({ summary: 'Every call made to Jumio for the transaction, oldest first (status, details, media list, media)' })
+  @ApiOperation({
+    summary: 'Every call made to Jumio for the transaction, oldest first (status, details, media list, media)',
+  })
   @ApiParam({ name: 'kind', enum: KINDS })
   @ApiParam({ name: 'reference', format: 'uuid' })
   @ApiResponse({
@@ -84,9 +108,39 @@ export class AdminTransactionsController {
         schema: { $ref: getSchemaPath(AttemptListDto) },
         example: {
           items: [
-            { at: '2026-11-26T10:25:40.000Z', endpoint: `/api/netverify/v2/scans/${REFERENCE}`, callType: 'status', httpStatus: 200, durationMs: 84, outcome: 'PENDING', error: null, countsAsAttempt: true, actor: null },
-            { at: '2026-11-26T10:26:40.000Z', endpoint: `/api/netverify/v2/scans/${REFERENCE}`, callType: 'status', httpStatus: 200, durationMs: 91, outcome: 'DONE', error: null, countsAsAttempt: true, actor: 'ops' },
-            { at: '2026-11-26T10:26:40.100Z', endpoint: `/api/netverify/v2/scans/${REFERENCE}/data`, callType: 'details', httpStatus: 200, durationMs: 120, outcome: 'STORED', error: null, countsAsAttempt: false, actor: 'ops' },
+            {
+              at: '2026-11-26T10:25:40.000Z',
+              endpoint: `/api/netverify/v2/scans/${REFERENCE}`,
+              callType: 'status',
+              httpStatus: 200,
+              durationMs: 84,
+              outcome: 'PENDING',
+              error: null,
+              countsAsAttempt: true,
+              actor: null,
+            },
+            {
+              at: '2026-11-26T10:26:40.000Z',
+              endpoint: `/api/netverify/v2/scans/${REFERENCE}`,
+              callType: 'status',
+              httpStatus: 200,
+              durationMs: 91,
+              outcome: 'DONE',
+              error: null,
+              countsAsAttempt: true,
+              actor: 'ops',
+            },
+            {
+              at: '2026-11-26T10:26:40.100Z',
+              endpoint: `/api/netverify/v2/scans/${REFERENCE}/data`,
+              callType: 'details',
+              httpStatus: 200,
+              durationMs: 120,
+              outcome: 'STORED',
+              error: null,
+              countsAsAttempt: false,
+              actor: 'ops',
+            },
           ],
         },
       },
@@ -101,7 +155,7 @@ export class AdminTransactionsController {
   @Post(':kind/:reference/reconcile')
   @HttpCode(202)
   @ApiOperation({
-    summary: 'Schedule an attempt now (logged with the API key name as the calls\' actor)',
+    summary: "Schedule an attempt now (logged with the API key name as the calls' actor)",
     description:
       'Still one call at a time per transaction and inside the rate ceiling. While the service waits for the callback ' +
       '(AWAITING_CALLBACK) or after a CALLBACK_RECEIVED report, reconciliation starts now as for a FAILED report (event ' +
@@ -113,7 +167,12 @@ export class AdminTransactionsController {
     viewResponse(202, 'Scheduled; tracking.nextAttemptAt is when the attempt is due', {
       ...VIEW_EXAMPLE,
       status: 'PENDING',
-      tracking: { ...VIEW_EXAMPLE.tracking, state: 'RECONCILING', attempts: 2, nextAttemptAt: '2026-11-26T10:25:58.000Z' },
+      tracking: {
+        ...VIEW_EXAMPLE.tracking,
+        state: 'RECONCILING',
+        attempts: 2,
+        nextAttemptAt: '2026-11-26T10:25:58.000Z',
+      },
       result: null,
       media: [],
       retrievedAt: null,
@@ -128,8 +187,10 @@ export class AdminTransactionsController {
 
   @Delete(':kind/:reference/personal-data')
   @ApiOperation({
-    summary: 'Delete stored personal data (result, media, Jumio payloads); keep the tracking record and the attempt log',
-    description: 'State becomes PURGED (event PERSONAL_DATA_PURGED), reconciliation stops, every medium then answers 404. Again on a purged transaction: 200, no second event.',
+    summary:
+      'Delete stored personal data (result, media, Jumio payloads); keep the tracking record and the attempt log',
+    description:
+      'State becomes PURGED (event PERSONAL_DATA_PURGED), reconciliation stops, every medium then answers 404. Again on a purged transaction: 200, no second event.',
   })
   @ApiParam({ name: 'kind', enum: KINDS })
   @ApiParam({ name: 'reference', format: 'uuid' })

@@ -1,7 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, isISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateBy, type ValidationArguments } from 'class-validator';
-import { KINDS, TRACKING_STATES, VIEW_STATUSES, type Kind, type TrackingState, type ViewStatus } from '../engine/domain/kinds.js';
+import {
+  IsIn,
+  isISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  ValidateBy,
+  type ValidationArguments,
+} from 'class-validator';
+import {
+  KINDS,
+  TRACKING_STATES,
+  VIEW_STATUSES,
+  type Kind,
+  type TrackingState,
+  type ViewStatus,
+} from '../engine/domain/kinds.js';
 import { TrackingViewDto } from '../engine/tracking/tracking-view.dto.js';
 
 /** A timestamp with its zone: without one, the server's time zone would decide what it means. */
@@ -13,13 +30,17 @@ function IsZonedTimestamp(field: string): PropertyDecorator {
     name: 'isZonedTimestamp',
     validator: {
       validate: (value: unknown) =>
-        typeof value === 'string' && ZONED_TIMESTAMP.test(value) && isISO8601(value, { strict: true, strictSeparator: true }),
+        typeof value === 'string' &&
+        ZONED_TIMESTAMP.test(value) &&
+        isISO8601(value, { strict: true, strictSeparator: true }),
       defaultMessage: () => `${field} must be an ISO-8601 timestamp with a zone, such as 2026-11-26T10:15:00.000Z`,
     },
   });
 }
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 /** PostgreSQL text cannot hold NUL: such a filter could never match, and the database would refuse the query. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this refuses
 const NO_NUL = /^[^\u0000]*$/;
 
 /** limit: one message, the one that says what is wrong. */
@@ -69,12 +90,20 @@ export class ListTransactionsQueryDto {
   @Matches(NO_NUL, { message: 'merchantReference must not contain NUL characters' })
   merchantReference?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-01T00:00:00.000Z', description: 'Tracked at or after this instant (inclusive)' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2026-11-01T00:00:00.000Z',
+    description: 'Tracked at or after this instant (inclusive)',
+  })
   @IsOptional()
   @IsZonedTimestamp('createdFrom')
   createdFrom?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T00:00:00.000Z', description: 'Tracked before this instant (exclusive)' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2026-12-01T00:00:00.000Z',
+    description: 'Tracked before this instant (exclusive)',
+  })
   @IsOptional()
   @IsZonedTimestamp('createdTo')
   createdTo?: string;
@@ -85,7 +114,9 @@ export class ListTransactionsQueryDto {
   @IsPageSize()
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'The `next` of the previous page, with the same filters; omit for the first page' })
+  @ApiPropertyOptional({
+    description: 'The `next` of the previous page, with the same filters; omit for the first page',
+  })
   @IsOptional()
   @IsString({ message: 'cursor must be a value returned as next' })
   @MaxLength(120, { message: 'cursor must be a value returned as next' })
@@ -102,20 +133,34 @@ export class AdminTransactionParams {
 
 export class TransactionPageDto {
   @ApiProperty({ type: [TrackingViewDto] }) items: TrackingViewDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as cursor for the next page; null on the last page' }) next: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as cursor for the next page; null on the last page' })
+  next: string | null;
 }
 
 export class AttemptDto {
   @ApiProperty({ format: 'date-time' }) at: string;
-  @ApiProperty({ description: 'The path called, without host or credentials', example: '/api/netverify/v2/scans/8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11' })
+  @ApiProperty({
+    description: 'The path called, without host or credentials',
+    example: '/api/netverify/v2/scans/8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11',
+  })
   endpoint: string;
   @ApiProperty({ enum: ['status', 'details', 'media-list', 'medium'] }) callType: string;
-  @ApiProperty({ nullable: true, type: Number, description: 'null when no answer came (timeout, reset)' }) httpStatus: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'null when no answer came (timeout, reset)' }) httpStatus:
+    number | null;
   @ApiProperty() durationMs: number;
-  @ApiProperty({ description: 'PENDING, DONE, FAILED, NOT_FOUND, STORED, or a failure (TIMEOUT, RATE_LIMITED, REFUSED, MALFORMED, ...)' }) outcome: string;
+  @ApiProperty({
+    description:
+      'PENDING, DONE, FAILED, NOT_FOUND, STORED, or a failure (TIMEOUT, RATE_LIMITED, REFUSED, MALFORMED, ...)',
+  })
+  outcome: string;
   @ApiProperty({ nullable: true, type: String }) error: string | null;
   @ApiProperty({ description: "Whether Jumio's 10-attempt rule counts it (status calls)" }) countsAsAttempt: boolean;
-  @ApiProperty({ nullable: true, type: String, description: 'The API key that forced it (POST .../reconcile); null when scheduled' }) actor: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The API key that forced it (POST .../reconcile); null when scheduled',
+  })
+  actor: string | null;
 }
 
 export class AttemptListDto {

@@ -78,16 +78,21 @@ export class AdminTransactionsService {
    */
   async reconcile(kind: Kind, reference: string, actor: string): Promise<TrackingView> {
     const now = this.clock.now();
-    const result = await this.transactions.forceAttempt(kind, reference.toLowerCase(), actor, now, (row) => forcedAttempt(row, now, this.schedule));
+    const result = await this.transactions.forceAttempt(kind, reference.toLowerCase(), actor, now, (row) =>
+      forcedAttempt(row, now, this.schedule),
+    );
     if (!result) throw notTracked(kind, reference);
-    if (!result.forced) throw new EngineException('TRANSACTION_FINAL', [`already ${result.row.state}: nothing to re-check`]);
+    if (!result.forced)
+      throw new EngineException('TRANSACTION_FINAL', [`already ${result.row.state}: nothing to re-check`]);
     return this.toView(result.row);
   }
 
   /** Deletes the transaction's personal data and keeps its tracking record and attempt log; again: the same answer, no second event. */
   async purge(kind: Kind, reference: string): Promise<TrackingView> {
     const now = this.clock.now();
-    const result = await this.transactions.purgePersonalData(kind, reference.toLowerCase(), now, (row) => onPersonalDataPurged(row, now));
+    const result = await this.transactions.purgePersonalData(kind, reference.toLowerCase(), now, (row) =>
+      onPersonalDataPurged(row, now),
+    );
     if (!result) throw notTracked(kind, reference);
     return this.toView(result.row);
   }
@@ -111,7 +116,11 @@ export class AdminTransactionsService {
  *   grace period, and a CALLBACK_RECEIVED that they doubt is treated like the backend's own FAILED after RECEIVED.
  * A Retry-After Jumio gave for the transaction still holds: the attempt is due when it ends, if that is later.
  */
-export function forcedAttempt(row: TrackedTransactionEntity, now: Date, schedule: RetrievalSchedule): ForcedAttempt | null {
+export function forcedAttempt(
+  row: TrackedTransactionEntity,
+  now: Date,
+  schedule: RetrievalSchedule,
+): ForcedAttempt | null {
   if (FINAL_STATES.includes(row.state)) return null;
   const retryAfter = row.retryAfterUntil ? new Date(row.retryAfterUntil) : null;
   const dueAt = retryAfter && retryAfter.getTime() > now.getTime() ? retryAfter : now;

@@ -11,13 +11,24 @@ export class AdminController {
   constructor(private readonly statsService: AdminStatsService) {}
 
   @Get('stats')
-  @ApiOperation({ summary: 'Counts by kind and state, work due now, the most overdue step, and the last hour of Jumio calls' })
+  @ApiOperation({
+    summary: 'Counts by kind and state, work due now, the most overdue step, and the last hour of Jumio calls',
+  })
   @ApiOkResponse({
     schema: {
       example: {
-        states: { 'id-verifications': { RECONCILING: 12, RETRIEVED: 3400 }, 'document-verifications': {}, authentications: { AWAITING_CALLBACK: 3 } },
+        states: {
+          'id-verifications': { RECONCILING: 12, RETRIEVED: 3400 },
+          'document-verifications': {},
+          authentications: { AWAITING_CALLBACK: 3 },
+        },
         dueNow: 4,
-        oldestOverdue: { kind: 'id-verifications', reference: '8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11', dueAt: '2026-11-26T10:25:00.000Z', lateSeconds: 31 },
+        oldestOverdue: {
+          kind: 'id-verifications',
+          reference: '8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11',
+          dueAt: '2026-11-26T10:25:00.000Z',
+          lateSeconds: 31,
+        },
         jumioCalls: [{ kind: 'id-verifications', endpoint: 'status', httpStatus: 200, count: 812 }],
       },
     },

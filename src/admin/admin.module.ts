@@ -6,5 +6,8 @@ import { AdminController } from './admin.controller.js';
 import { RetentionService } from './retention.service.js';
 
 /** Admin queries (`admin` scope) over the engine's tables, for every kind, and the personal data retention job. */
-@Module({ controllers: [AdminController, AdminTransactionsController], providers: [AdminStatsService, AdminTransactionsService, RetentionService] })
+@Module({
+  controllers: [AdminController, AdminTransactionsController],
+  providers: [AdminStatsService, AdminTransactionsService, RetentionService],
+})
 export class AdminModule {}

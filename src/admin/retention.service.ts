@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -43,14 +49,18 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
 
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
-    const handle = setInterval(() => void this.purgeExpired().catch((e) => this.logger.warn({ err: e }, 'retention run failed; will retry')), RETENTION_INTERVAL_MS);
+    const handle = setInterval(
+      () => void this.purgeExpired().catch((e) => this.logger.warn({ err: e }, 'retention run failed; will retry')),
+      RETENTION_INTERVAL_MS,
+    );
     handle.unref();
     this.schedulerRegistry.addInterval(INTERVAL_NAME, handle);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    if (this.schedulerRegistry.doesExist('interval', INTERVAL_NAME)) this.schedulerRegistry.deleteInterval(INTERVAL_NAME);
+    if (this.schedulerRegistry.doesExist('interval', INTERVAL_NAME))
+      this.schedulerRegistry.deleteInterval(INTERVAL_NAME);
     await this.running?.catch(() => undefined);
   }
 
@@ -60,7 +70,10 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
    */
   purgeExpired(options: { batchSize?: number; maxBatches?: number } = {}): Promise<number> {
     if (!this.enabled) return Promise.resolve(0);
-    this.running ??= this.run(options.batchSize ?? RETENTION_BATCH_SIZE, options.maxBatches ?? RETENTION_MAX_BATCHES).finally(() => (this.running = null));
+    this.running ??= this.run(
+      options.batchSize ?? RETENTION_BATCH_SIZE,
+      options.maxBatches ?? RETENTION_MAX_BATCHES,
+    ).finally(() => (this.running = null));
     return this.running;
   }
 
@@ -69,7 +82,9 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
     for (let batch = 0; batch < maxBatches && !this.stopping; batch++) {
       const now = this.clock.now();
       const cutoff = new Date(now.getTime() - this.config.retention.personalDataDays * 86_400_000);
-      const n = await this.transactions.purgeExpiredBatch(cutoff, batchSize, now, (row) => onPersonalDataPurged(row, now));
+      const n = await this.transactions.purgeExpiredBatch(cutoff, batchSize, now, (row) =>
+        onPersonalDataPurged(row, now),
+      );
       purged += n;
       if (n < batchSize) break;
     }

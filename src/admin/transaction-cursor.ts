@@ -31,7 +31,9 @@ export function decodeListCursor(cursor: string, filter: TransactionFilter): Lis
   const decoded = /^[A-Za-z0-9_-]{1,120}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const match = FORMAT.exec(decoded);
   if (!match || BigInt(match[3]) > MAX_BIGINT || !isRealInstant(match[2])) {
-    throw new EngineException('INVALID_REQUEST', ['cursor must be a value returned as "next" by GET /v1/admin/transactions']);
+    throw new EngineException('INVALID_REQUEST', [
+      'cursor must be a value returned as "next" by GET /v1/admin/transactions',
+    ]);
   }
   if (match[1] !== filterDigest(filter)) {
     throw new EngineException('INVALID_REQUEST', [

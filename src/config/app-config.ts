@@ -28,13 +28,32 @@ export const JUMIO_DEFAULT_HOSTS: Record<Datacenter, { scans: string; documents:
  */
 export const JUMIO_CALLBACK_SOURCES: Record<Datacenter, string[]> = {
   US: [
-    '34.202.241.227', '34.226.103.119', '34.226.254.127', '52.52.51.178', '52.53.95.123', '54.67.101.173',
-    '52.8.136.236', '54.177.61.57', '54.183.15.212',
+    '34.202.241.227',
+    '34.226.103.119',
+    '34.226.254.127',
+    '52.52.51.178',
+    '52.53.95.123',
+    '54.67.101.173',
+    '52.8.136.236',
+    '54.177.61.57',
+    '54.183.15.212',
   ],
   EU: [
-    '34.253.41.236', '35.157.27.193', '52.48.0.25', '52.57.194.92', '52.58.113.86', '52.209.180.134',
-    '52.214.231.47', '34.253.150.171', '52.31.217.22', '34.252.8.98', '52.213.162.172', '34.251.97.146', '54.72.230.95',
-    '52.213.194.188', '34.252.224.190',
+    '34.253.41.236',
+    '35.157.27.193',
+    '52.48.0.25',
+    '52.57.194.92',
+    '52.58.113.86',
+    '52.209.180.134',
+    '52.214.231.47',
+    '34.253.150.171',
+    '52.31.217.22',
+    '34.252.8.98',
+    '52.213.162.172',
+    '34.251.97.146',
+    '54.72.230.95',
+    '52.213.194.188',
+    '34.252.224.190',
   ],
   SGP: ['3.0.109.121', '52.76.184.73', '52.77.102.92', '13.238.100.17', '13.238.203.238', '52.64.132.26'],
 };
@@ -120,7 +139,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     r.problem('DATABASE_URL', 'accepts a PostgreSQL connection string postgres://user:password@host:port/database');
   }
   if (databaseUrl === undefined && production) {
-    r.problem('DATABASE_URL', 'is required with NODE_ENV=production (the embedded PostgreSQL is for the sandbox and development only)');
+    r.problem(
+      'DATABASE_URL',
+      'is required with NODE_ENV=production (the embedded PostgreSQL is for the sandbox and development only)',
+    );
   }
   const database = {
     url: databaseUrl,
@@ -129,7 +151,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     embeddedPort: r.integer('EMBEDDED_DATABASE_PORT', 54329, 1, 65535),
   };
 
-  const apiKeys = parseApiKeys(r, r.required('API_KEYS', 'comma-separated name:scopes:secret, scopes joined by +, e.g. checkout:transactions:s3cr3t', outside) ?? (sandbox ? SANDBOX_API_KEYS : ''));
+  const apiKeys = parseApiKeys(
+    r,
+    r.required(
+      'API_KEYS',
+      'comma-separated name:scopes:secret, scopes joined by +, e.g. checkout:transactions:s3cr3t',
+      outside,
+    ) ?? (sandbox ? SANDBOX_API_KEYS : ''),
+  );
   const encryptionKeys = parseEncryptionKeys(
     r,
     r.required('DATA_ENCRYPTION_KEYS', 'comma-separated keyId:base64key with 32-byte keys', outside),
@@ -137,7 +166,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   const token = r.required('JUMIO_API_TOKEN', 'the Retrieval API token from the Customer Portal', outside);
   const secret = r.required('JUMIO_API_SECRET', 'the Retrieval API secret from the Customer Portal', outside);
-  const userAgent = r.required('JUMIO_USER_AGENT', 'a User-Agent naming your business and app, e.g. "Acme KYC/1.0"', outside);
+  const userAgent = r.required(
+    'JUMIO_USER_AGENT',
+    'a User-Agent naming your business and app, e.g. "Acme KYC/1.0"',
+    outside,
+  );
   if (userAgent !== undefined && !/^[\x21-\x7e][\x20-\x7e]{0,199}$/.test(userAgent)) {
     r.problem('JUMIO_USER_AGENT', 'accepts printable ASCII, up to 200 characters, e.g. "Acme KYC/1.0"');
   }
@@ -146,7 +179,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   for (const dc of DATACENTERS) {
     baseUrls[dc] = {
       scans: readBaseUrl(r, `JUMIO_${dc}_BASE_URL`, JUMIO_DEFAULT_HOSTS[dc].scans, sandbox || allowInsecureHttp),
-      documents: readBaseUrl(r, `JUMIO_${dc}_DOCUMENTS_BASE_URL`, JUMIO_DEFAULT_HOSTS[dc].documents, sandbox || allowInsecureHttp),
+      documents: readBaseUrl(
+        r,
+        `JUMIO_${dc}_DOCUMENTS_BASE_URL`,
+        JUMIO_DEFAULT_HOSTS[dc].documents,
+        sandbox || allowInsecureHttp,
+      ),
     };
   }
   const jumio = {
@@ -165,10 +203,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
 
   const reconciler = {
-    callbackGraceSeconds: r.integer('CALLBACK_GRACE_SECONDS', sandbox ? SANDBOX_TIME_DEFAULTS.callbackGraceSeconds : 300, 0, 86400),
+    callbackGraceSeconds: r.integer(
+      'CALLBACK_GRACE_SECONDS',
+      sandbox ? SANDBOX_TIME_DEFAULTS.callbackGraceSeconds : 300,
+      0,
+      86400,
+    ),
     scheduleSeconds: readSchedule(r, sandbox ? SANDBOX_TIME_DEFAULTS.schedule : JUMIO_DEFAULT_SCHEDULE),
-    dailyIntervalSeconds: r.integer('RETRIEVAL_DAILY_INTERVAL_SECONDS', sandbox ? SANDBOX_TIME_DEFAULTS.dailyIntervalSeconds : 86400, 1, 10 * 365 * 86400),
-    maxAgeDays: r.positiveNumber('RETRIEVAL_MAX_AGE_DAYS', sandbox ? SANDBOX_TIME_DEFAULTS.maxAgeDays : 30, 'days, fractions allowed'),
+    dailyIntervalSeconds: r.integer(
+      'RETRIEVAL_DAILY_INTERVAL_SECONDS',
+      sandbox ? SANDBOX_TIME_DEFAULTS.dailyIntervalSeconds : 86400,
+      1,
+      10 * 365 * 86400,
+    ),
+    maxAgeDays: r.positiveNumber(
+      'RETRIEVAL_MAX_AGE_DAYS',
+      sandbox ? SANDBOX_TIME_DEFAULTS.maxAgeDays : 30,
+      'days, fractions allowed',
+    ),
     leaseSeconds: r.integer('RECONCILER_LEASE_SECONDS', 60, 1, 3600),
     pollIntervalMs: r.integer('RECONCILER_POLL_INTERVAL_MS', 250, 10, 60000),
     enabled: r.boolean('RECONCILER_ENABLED', true),
@@ -176,7 +228,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   const retention = { personalDataDays: r.integer('PERSONAL_DATA_RETENTION_DAYS', 90, 0, 36500) };
   const callbacks = {
-    allowedSources: readAddressList(r, 'CALLBACK_ALLOWED_SOURCES', sandbox ? ['127.0.0.1/32', '::1/128'] : DATACENTERS.flatMap((dc) => JUMIO_CALLBACK_SOURCES[dc])),
+    allowedSources: readAddressList(
+      r,
+      'CALLBACK_ALLOWED_SOURCES',
+      sandbox ? ['127.0.0.1/32', '::1/128'] : DATACENTERS.flatMap((dc) => JUMIO_CALLBACK_SOURCES[dc]),
+    ),
     trustedProxies: readAddressList(r, 'TRUSTED_PROXIES', []),
   };
 
@@ -206,8 +262,17 @@ function parseApiKeys(r: EnvReader, value: string): ApiKey[] {
     const [name, scopeList] = parts;
     const secret = parts.slice(2).join(':');
     const scopes = (scopeList ?? '').split('+').filter(Boolean);
-    if (parts.length < 3 || !/^[A-Za-z0-9._-]{1,64}$/.test(name) || secret.length < 8 || scopes.length === 0 || scopes.some((s) => !SCOPES.includes(s as Scope))) {
-      r.problem('API_KEYS', `entry ${i + 1} is not name:scopes:secret (name of letters, digits, . _ -; scopes from ${SCOPES.join('+')}; secret of at least 8 characters)`);
+    if (
+      parts.length < 3 ||
+      !/^[A-Za-z0-9._-]{1,64}$/.test(name) ||
+      secret.length < 8 ||
+      scopes.length === 0 ||
+      scopes.some((s) => !SCOPES.includes(s as Scope))
+    ) {
+      r.problem(
+        'API_KEYS',
+        `entry ${i + 1} is not name:scopes:secret (name of letters, digits, . _ -; scopes from ${SCOPES.join('+')}; secret of at least 8 characters)`,
+      );
       return;
     }
     if (names.has(name)) r.problem('API_KEYS', `entry ${i + 1} repeats the key name "${name}"`);
@@ -225,7 +290,10 @@ function parseEncryptionKeys(r: EnvReader, value: string | undefined): { id: str
     const id = entry.slice(0, idx).trim();
     const key = Buffer.from(entry.slice(idx + 1).trim(), 'base64');
     if (idx <= 0 || !/^[A-Za-z0-9._-]{1,32}$/.test(id) || key.length !== 32) {
-      r.problem('DATA_ENCRYPTION_KEYS', `entry ${i + 1} is not keyId:base64key with a 32-byte key (generate one with: openssl rand -base64 32)`);
+      r.problem(
+        'DATA_ENCRYPTION_KEYS',
+        `entry ${i + 1} is not keyId:base64key with a 32-byte key (generate one with: openssl rand -base64 32)`,
+      );
       return;
     }
     keys.push({ id, key });
@@ -244,11 +312,17 @@ function readBaseUrl(r: EnvReader, name: string, fallback: string, allowHttp: bo
     return fallback;
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
-    r.problem(name, 'accepts scheme://host[:port] only, without path, query or credentials (the service appends /api/netverify/v2/...)');
+    r.problem(
+      name,
+      'accepts scheme://host[:port] only, without path, query or credentials (the service appends /api/netverify/v2/...)',
+    );
     return fallback;
   }
   if (url.protocol === 'http:' && !allowHttp) {
-    r.problem(name, 'must use https:// outside the sandbox (set JUMIO_ALLOW_INSECURE_HTTP=true only for a test rig on loopback)');
+    r.problem(
+      name,
+      'must use https:// outside the sandbox (set JUMIO_ALLOW_INSECURE_HTTP=true only for a test rig on loopback)',
+    );
     return fallback;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
@@ -269,7 +343,10 @@ function readSchedule(r: EnvReader, fallback: number[]): number[] {
     parts.every((p) => /^\d+$/.test(p)) &&
     numbers.every((n, i) => n > 0 && (i === 0 || n > numbers[i - 1]));
   if (!valid) {
-    r.problem('RETRIEVAL_SCHEDULE_SECONDS', 'accepts 1 to 10 strictly increasing positive whole numbers of seconds, comma-separated, e.g. 40,60,100');
+    r.problem(
+      'RETRIEVAL_SCHEDULE_SECONDS',
+      'accepts 1 to 10 strictly increasing positive whole numbers of seconds, comma-separated, e.g. 40,60,100',
+    );
     return fallback;
   }
   return numbers;
@@ -278,7 +355,10 @@ function readSchedule(r: EnvReader, fallback: number[]): number[] {
 function readAddressList(r: EnvReader, name: string, fallback: string[]): string[] {
   const value = r.raw(name);
   if (value === undefined) return fallback;
-  const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     const ok = entry.includes('/') ? safe(() => ipaddr.parseCIDR(entry)) : ipaddr.isValid(entry);
     if (!ok) {

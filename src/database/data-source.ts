@@ -8,6 +8,8 @@ import { databaseOptions } from './database-options.js';
  */
 const url = process.env.DATABASE_URL;
 if (!url) {
-  throw new Error('DATABASE_URL is required for the TypeORM CLI, e.g. postgres://user:password@localhost:5432/jumio_fallback');
+  throw new Error(
+    'DATABASE_URL is required for the TypeORM CLI, e.g. postgres://user:password@localhost:5432/jumio_fallback',
+  );
 }
 export default new DataSource(databaseOptions(url));

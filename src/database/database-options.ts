@@ -13,7 +13,10 @@ export const ENTITIES = [TrackedTransactionEntity, JumioCallEntity, StoredMedium
  */
 const MIGRATIONS_GLOB = path.join(__dirname, '..', '..', 'migrations', `*.${__filename.endsWith('.ts') ? 'ts' : 'js'}`);
 
-export function databaseOptions(url: string, extra: { poolSize?: number; applicationName?: string } = {}): DataSourceOptions {
+export function databaseOptions(
+  url: string,
+  extra: { poolSize?: number; applicationName?: string } = {},
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,

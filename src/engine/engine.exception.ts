@@ -1,10 +1,6 @@
 /** The engine's refusals, by code; the HTTP layer maps each code to a status with an exhaustive switch. */
 export type EngineExceptionCode =
-  | 'TRANSACTION_NOT_TRACKED'
-  | 'MEDIUM_NOT_FOUND'
-  | 'TRACKING_CONFLICT'
-  | 'INVALID_REQUEST'
-  | 'TRANSACTION_FINAL';
+  'TRANSACTION_NOT_TRACKED' | 'MEDIUM_NOT_FOUND' | 'TRACKING_CONFLICT' | 'INVALID_REQUEST' | 'TRANSACTION_FINAL';
 
 export class EngineException extends Error {
   constructor(

@@ -42,7 +42,11 @@ export class EngineModule {
         JumioTransport,
         ChangeFeed,
         // Personal data at rest: the keys of DATA_ENCRYPTION_KEYS (the sandbox generates one before start-up).
-        { provide: DataCipher, useFactory: (config: AppConfig) => new DataCipher(config.security.encryptionKeys), inject: [APP_CONFIG] },
+        {
+          provide: DataCipher,
+          useFactory: (config: AppConfig) => new DataCipher(config.security.encryptionKeys),
+          inject: [APP_CONFIG],
+        },
         { provide: MediaStore, useClass: PostgresMediaStore },
         AttemptLog,
         TrackedTransactionRepository,
@@ -56,7 +60,21 @@ export class EngineModule {
         CallbackProcessor,
         CallbackReceiver,
       ],
-      exports: [CallbackSourceGate, CallbackReceiver, CallbackProcessor, CallbackInbox, DataCipher, ProductRegistry, JumioTransport, TrackingService, ReconciliationScheduler, MediaStore, AttemptLog, TrackedTransactionRepository, ...runtimeProviders],
+      exports: [
+        CallbackSourceGate,
+        CallbackReceiver,
+        CallbackProcessor,
+        CallbackInbox,
+        DataCipher,
+        ProductRegistry,
+        JumioTransport,
+        TrackingService,
+        ReconciliationScheduler,
+        MediaStore,
+        AttemptLog,
+        TrackedTransactionRepository,
+        ...runtimeProviders,
+      ],
     };
   }
 }

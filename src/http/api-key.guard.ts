@@ -1,5 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ForbiddenException, Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { ApiKey, AppConfig, Scope } from '../config/app-config.js';
@@ -24,7 +31,10 @@ export class ApiKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { caller?: AuthenticatedCaller }>();
-    const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]);
+    const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (!scope) {
       // Fail closed: a /v1 route that forgot to declare its scope is never open (judged by the route the router
       // matched, whatever the spelling of the request's path).
@@ -34,7 +44,8 @@ export class ApiKeyGuard implements CanActivate {
     }
     const key = this.authenticate(request.headers.authorization);
     if (!key) throw new UnauthorizedException('missing or unknown API key: send Authorization: Bearer <key>');
-    if (!scopeGrants(key.scopes, scope)) throw new ForbiddenException(`the API key "${key.name}" lacks the "${scope}" scope`);
+    if (!scopeGrants(key.scopes, scope))
+      throw new ForbiddenException(`the API key "${key.name}" lacks the "${scope}" scope`);
     request.caller = { keyName: key.name, scopes: key.scopes };
     return true;
   }

@@ -24,15 +24,29 @@ type RawParser = (req: IncomingMessage, res: ServerResponse, next: (err?: unknow
  * answered in the contract's shape; the message never repeats the body, which may hold personal data.
  */
 export function registerBodyParsing(instance: FastifyInstance): void {
-  const json = bodyParser.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/*+json'] }) as RawParser;
+  const json = bodyParser.json({
+    limit: MAX_BODY_BYTES,
+    type: ['application/json', 'application/*+json'],
+  }) as RawParser;
   const raw = bodyParser.raw({ limit: MAX_CALLBACK_BODY_BYTES, type: () => true }) as RawParser;
   instance.removeAllContentTypeParsers();
-  instance.addContentTypeParser('*', (_request: FastifyRequest, _payload: unknown, done: (err: Error | null, body?: unknown) => void) => done(null, undefined));
+  instance.addContentTypeParser(
+    '*',
+    (_request: FastifyRequest, _payload: unknown, done: (err: Error | null, body?: unknown) => void) =>
+      done(null, undefined),
+  );
   instance.addHook('preValidation', (request, reply, done) => {
     if (!hasBody(request.raw)) return done();
     const callback = isCallbackRequest(request);
     (callback ? raw : json)(request.raw, reply.raw, (err?: unknown) => {
-      if (err) return done(contractError(err as BodyParserError, callback ? MAX_CALLBACK_BODY_BYTES : MAX_BODY_BYTES, callback ? 'request body could not be read' : 'request body is not valid JSON'));
+      if (err)
+        return done(
+          contractError(
+            err as BodyParserError,
+            callback ? MAX_CALLBACK_BODY_BYTES : MAX_BODY_BYTES,
+            callback ? 'request body could not be read' : 'request body is not valid JSON',
+          ),
+        );
       request.body = (request.raw as IncomingMessage & { body?: unknown }).body;
       done();
     });
@@ -53,8 +67,10 @@ type BodyParserError = Error & { type?: string; status?: number };
 function contractError(err: BodyParserError, limit: number, parseFailed: string): Error {
   if (err.type === 'entity.too.large') return refusal(413, `request body exceeds ${limit} bytes (${limit / 1024} KiB)`);
   if (err.type === 'entity.parse.failed') return refusal(400, parseFailed);
-  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return refusal(415, 'request body encoding is not supported; send UTF-8 JSON');
-  if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) return refusal(err.status, 'request body could not be read');
+  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported')
+    return refusal(415, 'request body encoding is not supported; send UTF-8 JSON');
+  if (typeof err.status === 'number' && err.status >= 400 && err.status < 500)
+    return refusal(err.status, 'request body could not be read');
   return err;
 }
 

@@ -11,7 +11,11 @@ export interface ErrorBody {
 }
 
 export function errorBody(statusCode: number, message: string | string[]): ErrorBody {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: Array.isArray(message) ? message : [message] };
+  return {
+    statusCode,
+    error: STATUS_CODES[statusCode] ?? 'Error',
+    message: Array.isArray(message) ? message : [message],
+  };
 }
 
 /**
@@ -19,7 +23,10 @@ export function errorBody(statusCode: number, message: string | string[]): Error
  * Fastify's own words), in the contract's words.
  */
 const FASTIFY_ERROR_MESSAGES: ReadonlyMap<string, string> = new Map([
-  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 'the Content-Type header is not a valid media type (type/subtype); send application/json'],
+  [
+    'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+    'the Content-Type header is not a valid media type (type/subtype); send application/json',
+  ],
 ]);
 
 /**
@@ -46,25 +53,44 @@ export class ContractExceptionFilter implements ExceptionFilter {
       const fastifyCode = (exception.cause as { code?: string } | undefined)?.code;
       const message =
         (typeof fastifyCode === 'string' ? FASTIFY_ERROR_MESSAGES.get(fastifyCode) : undefined) ??
-        (typeof payload === 'string' ? payload : ((payload as { message?: string | string[] }).message ?? exception.message));
+        (typeof payload === 'string'
+          ? payload
+          : ((payload as { message?: string | string[] }).message ?? exception.message));
       body = errorBody(status, message);
     } else if (isDatabaseUnavailable(exception)) {
       body = errorBody(HttpStatus.SERVICE_UNAVAILABLE, 'the database is unavailable; retry shortly');
     } else {
       this.logger.error({ err: exception }, 'unhandled error');
-      body = errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error; the request id in the X-Request-Id header identifies it in the logs');
+      body = errorBody(
+        HttpStatus.INTERNAL_SERVER_ERROR,
+        'internal error; the request id in the X-Request-Id header identifies it in the logs',
+      );
     }
     httpAdapter.reply(response, body, body.statusCode);
   }
 }
 
 /** Connection-level failures of PostgreSQL (server down, restarting, unreachable): the service is unavailable. */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
 
 export function isDatabaseUnavailable(e: unknown): boolean {
   const err = e as { code?: string; driverError?: { code?: string }; message?: string } | null;
   if (!err) return false;
   const code = err.driverError?.code ?? err.code;
   if (code && UNAVAILABLE_CODES.has(code)) return true;
-  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(err.message ?? '');
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    err.message ?? '',
+  );
 }

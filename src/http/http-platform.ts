@@ -43,10 +43,17 @@ export function createHttpAdapter(options: {
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       options.beforeRefusal(request, reply);
       const status = error.statusCode ?? 400;
-      const message = error.code === 'FST_ERR_BAD_URL' ? `Failed to decode param '${undecodableSegment(request.raw.url ?? '')}'` : error.message;
+      const message =
+        error.code === 'FST_ERR_BAD_URL'
+          ? `Failed to decode param '${undecodableSegment(request.raw.url ?? '')}'`
+          : error.message;
       // This reply runs no hooks (no route was found): the ETag and Content-Type are set as onSend would.
       const body = JSON.stringify(errorBody(status, message));
-      reply.code(status).header('Content-Type', 'application/json; charset=utf-8').header('ETag', etag(body, { weak: true })).send(body);
+      reply
+        .code(status)
+        .header('Content-Type', 'application/json; charset=utf-8')
+        .header('ETag', etag(body, { weak: true }))
+        .send(body);
     },
   });
 }
@@ -73,7 +80,6 @@ function undecodableSegment(url: string): string {
   return url;
 }
 
-
 /**
  * What express's res.send did to every response with a body, which Fastify does not:
  * - a text body's Content-Type says `charset=utf-8` (Fastify sends `text/html` for the Swagger UI page);
@@ -82,28 +88,38 @@ function undecodableSegment(url: string): string {
  * Streams (media, static Swagger UI files, which carry their own tags) are left alone.
  */
 export function registerResponseConventions(instance: FastifyInstance): void {
-  instance.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) => {
-    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
-    if (typeof payload === 'string') {
-      const type = reply.getHeader('content-type');
-      if (typeof type === 'string' && !UTF8_CHARSET.test(type)) reply.header('Content-Type', withUtf8Charset(type));
-    }
-    if (!reply.hasHeader('etag')) reply.header('ETag', etag(payload, { weak: true }));
-    if (!isFresh(request, reply)) return done(null, payload);
-    reply.code(304);
-    reply.removeHeader('content-type');
-    reply.removeHeader('content-length');
-    reply.removeHeader('transfer-encoding');
-    // No body. Fastify's HEAD handler, the last onSend hook, would fail on a null payload and give an empty string
-    // a Content-Length: it gets an empty stream, which it drains to null.
-    done(null, request.raw.method === 'HEAD' ? Readable.from([]) : null);
-  });
+  instance.addHook(
+    'onSend',
+    (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      payload: unknown,
+      done: (err: Error | null, payload?: unknown) => void,
+    ) => {
+      if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
+      if (typeof payload === 'string') {
+        const type = reply.getHeader('content-type');
+        if (typeof type === 'string' && !UTF8_CHARSET.test(type)) reply.header('Content-Type', withUtf8Charset(type));
+      }
+      if (!reply.hasHeader('etag')) reply.header('ETag', etag(payload, { weak: true }));
+      if (!isFresh(request, reply)) return done(null, payload);
+      reply.code(304);
+      reply.removeHeader('content-type');
+      reply.removeHeader('content-length');
+      reply.removeHeader('transfer-encoding');
+      // No body. Fastify's HEAD handler, the last onSend hook, would fail on a null payload and give an empty string
+      // a Content-Length: it gets an empty stream, which it drains to null.
+      done(null, request.raw.method === 'HEAD' ? Readable.from([]) : null);
+    },
+  );
 }
 
 const UTF8_CHARSET = /;\s*charset=("?)utf-8\1\s*(;|$)/i;
 
 function withUtf8Charset(type: string): string {
-  return /;\s*charset=/i.test(type) ? type.replace(/(;\s*charset=)("[^"]*"|[^;]*)/i, '$1utf-8') : `${type}; charset=utf-8`;
+  return /;\s*charset=/i.test(type)
+    ? type.replace(/(;\s*charset=)("[^"]*"|[^;]*)/i, '$1utf-8')
+    : `${type}; charset=utf-8`;
 }
 
 /** express's req.fresh: GET or HEAD, a 2xx or 304 status, and the request's validators match the response's. */
@@ -114,5 +130,8 @@ function isFresh(request: FastifyRequest, reply: FastifyReply): boolean {
   if ((status < 200 || status >= 300) && status !== 304) return false;
   const headers = request.headers;
   if (headers['if-none-match'] === undefined && headers['if-modified-since'] === undefined) return false;
-  return fresh(headers, { etag: reply.getHeader('etag') as string | undefined, 'last-modified': reply.getHeader('last-modified') as string | undefined });
+  return fresh(headers, {
+    etag: reply.getHeader('etag') as string | undefined,
+    'last-modified': reply.getHeader('last-modified') as string | undefined,
+  });
 }

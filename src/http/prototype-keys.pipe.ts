@@ -8,7 +8,14 @@ import { BadRequestException, type ArgumentMetadata, type PipeTransform } from '
  */
 export class PrototypeKeysPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    if (metadata.type !== 'body' || !metadata.metatype || typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+    if (
+      metadata.type !== 'body' ||
+      !metadata.metatype ||
+      typeof value !== 'object' ||
+      value === null ||
+      Array.isArray(value)
+    )
+      return value;
     const keys = ['__proto__', 'constructor'].filter((key) => Object.prototype.hasOwnProperty.call(value, key));
     if (keys.length > 0) throw new BadRequestException(keys.map((key) => `property ${key} should not exist`));
     return value;

@@ -42,10 +42,12 @@ export function echoRequestId(req: IncomingMessage, res: ServerResponse, id: str
 }
 
 /** Probes and scrapes are not logged. */
-const notLogged = (req: IncomingMessage) => req.url === '/health/live' || req.url === '/health/ready' || req.url === '/metrics';
+const notLogged = (req: IncomingMessage) =>
+  req.url === '/health/live' || req.url === '/health/ready' || req.url === '/metrics';
 
 /** The level of a request's line: a failure is an error, a refusal a warning, anything else info. */
-const requestLevel = (res: ServerResponse, err?: Error) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info');
+const requestLevel = (res: ServerResponse, err?: Error) =>
+  err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
 
 /**
  * Whether the level logs every request (a request that succeeds logs at info). Above it (warn, error, fatal,
@@ -67,7 +69,11 @@ export function loggerParams(config: AppConfig): Params {
       genReqId: requestIdOf,
       // Only method and path: query strings could carry references, and headers carry credentials.
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: notLogged },
@@ -107,8 +113,16 @@ export function refusalLogging(root: Logger): RawRequestHook {
         const level = requestLevel(res);
         if (!root.isLevelEnabled(level)) return;
         const responseTime = Date.now() - started;
-        if (level === 'error') root.error({ req, res, err: new Error(`failed with status code ${res.statusCode}`), responseTime }, 'request errored');
-        else root[level]({ req, res, responseTime }, !req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted');
+        if (level === 'error')
+          root.error(
+            { req, res, err: new Error(`failed with status code ${res.statusCode}`), responseTime },
+            'request errored',
+          );
+        else
+          root[level](
+            { req, res, responseTime },
+            !req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted',
+          );
       });
     }
     next();

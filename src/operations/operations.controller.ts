@@ -27,7 +27,10 @@ export class OperationsController {
   @ApiOkResponse({ description: 'The database is reachable and every migration is applied.' })
   @ApiServiceUnavailableResponse({ description: 'Not ready: the database is unreachable or migrations are pending.' })
   ready() {
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 }), () => this.migrations.check('migrations')]);
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: 2000 }),
+      () => this.migrations.check('migrations'),
+    ]);
   }
 
   @Get('metrics')

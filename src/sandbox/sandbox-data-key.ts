@@ -15,7 +15,10 @@ export const SANDBOX_KEY_FILE = 'sandbox-data-key';
  * of your own, list it after them). Logs that a generated development key is in use, never the key. Returns the
  * file, or null when nothing was done (not the sandbox, or keys configured).
  */
-export function useSandboxDataKey(config: AppConfig, log: (message: string) => void = defaultLog(config)): string | null {
+export function useSandboxDataKey(
+  config: AppConfig,
+  log: (message: string) => void = defaultLog(config),
+): string | null {
   if (!config.sandbox || config.security.encryptionKeys.length > 0) return null;
   const file = path.join(path.dirname(path.resolve(config.database.embeddedDir)), SANDBOX_KEY_FILE);
   const created = createOnce(file, `${SANDBOX_KEY_ID}:${randomBytes(32).toString('base64')}\n`);

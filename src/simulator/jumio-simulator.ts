@@ -21,7 +21,14 @@ import {
   scanStatus,
 } from './simulator-payloads.js';
 import type { DocumentDataPart, HrefFault, Json, PayloadContext, ScanDataPart } from './simulator-payloads.js';
-import { DEFAULT_SIZE_BYTES, DEFAULT_TIMEOUT_HOLD_MS, ENDPOINTS, KINDS, ScriptError, TransactionRegistry } from './simulator-scripts.js';
+import {
+  DEFAULT_SIZE_BYTES,
+  DEFAULT_TIMEOUT_HOLD_MS,
+  ENDPOINTS,
+  KINDS,
+  ScriptError,
+  TransactionRegistry,
+} from './simulator-scripts.js';
 import type { ActiveFault, TransactionState } from './simulator-scripts.js';
 import type {
   RequestFilter,
@@ -35,7 +42,15 @@ import type {
 
 export { expectedMedium } from './simulator-media.js';
 export type { Medium, MediumOptions } from './simulator-media.js';
-export { DEFAULT_SIZE_BYTES, derivePlan, ENDPOINTS, FAULT_TYPES, KINDS, ScriptError, validateScript } from './simulator-scripts.js';
+export {
+  DEFAULT_SIZE_BYTES,
+  derivePlan,
+  ENDPOINTS,
+  FAULT_TYPES,
+  KINDS,
+  ScriptError,
+  validateScript,
+} from './simulator-scripts.js';
 export { CALLBACK_PATHS, callbackFields } from './simulator-callbacks.js';
 export type {
   CallbackScript,
@@ -77,11 +92,27 @@ interface Reply {
 }
 
 function jsonReply(status: number, body: Json): Reply {
-  return { status, contentType: JSON_TYPE, body: Buffer.from(JSON.stringify(body), 'utf8'), json: body, medium: false, headers: {}, jumioStatus: null };
+  return {
+    status,
+    contentType: JSON_TYPE,
+    body: Buffer.from(JSON.stringify(body), 'utf8'),
+    json: body,
+    medium: false,
+    headers: {},
+    jumioStatus: null,
+  };
 }
 
 function mediumReply(m: Medium): Reply {
-  return { status: 200, contentType: m.contentType, body: m.bytes, json: null, medium: true, headers: {}, jumioStatus: null };
+  return {
+    status: 200,
+    contentType: m.contentType,
+    body: m.bytes,
+    json: null,
+    medium: true,
+    headers: {},
+    jumioStatus: null,
+  };
 }
 
 function notFoundReply(reference: string | null, origin: string, url: URL): Reply {
@@ -92,7 +123,11 @@ function notFoundReply(reference: string | null, origin: string, url: URL): Repl
 /** A JSON answer's fields followed by `"name": <raw JSON text>`, as bytes (the raw text is never parsed here). */
 function withRawField(json: Json, name: string, raw: Buffer[]): Buffer {
   const inner = JSON.stringify(json).slice(1, -1);
-  return Buffer.concat([Buffer.from(`{${inner}${inner ? ',' : ''}${JSON.stringify(name)}:`, 'utf8'), ...raw, Buffer.from('}', 'utf8')]);
+  return Buffer.concat([
+    Buffer.from(`{${inner}${inner ? ',' : ''}${JSON.stringify(name)}:`, 'utf8'),
+    ...raw,
+    Buffer.from('}', 'utf8'),
+  ]);
 }
 
 /** huge-json: the normal fields plus one unknown string field, `sizeBytes` bytes in all. */
@@ -100,7 +135,11 @@ function hugeJson(normal: Reply, sizeBytes: number): Reply {
   const json = normal.json ?? {};
   const overhead = withRawField(json, 'hugeUnknownField', [Buffer.from('""')]).length;
   const filler = Buffer.alloc(Math.max(0, sizeBytes - overhead), 'x');
-  return { ...normal, body: withRawField(json, 'hugeUnknownField', [Buffer.from('"'), filler, Buffer.from('"')]), jumioStatus: null };
+  return {
+    ...normal,
+    body: withRawField(json, 'hugeUnknownField', [Buffer.from('"'), filler, Buffer.from('"')]),
+    jumioStatus: null,
+  };
 }
 
 /** deep-json: the normal fields plus an unknown field of arrays nested DEEP_JSON_LEVELS deep (built flat, never parsed). */
@@ -120,9 +159,25 @@ const HTML_PAGE =
 function wrongContentType(normal: Reply, route: Route): Reply {
   if (route.endpoint === 'facemap' || route.endpoint === 'original') {
     const body = { message: 'OK', note: 'jumio-simulator wrong-content-type' };
-    return { ...normal, status: 200, contentType: JSON_TYPE, body: Buffer.from(JSON.stringify(body), 'utf8'), json: body, medium: false, jumioStatus: null };
+    return {
+      ...normal,
+      status: 200,
+      contentType: JSON_TYPE,
+      body: Buffer.from(JSON.stringify(body), 'utf8'),
+      json: body,
+      medium: false,
+      jumioStatus: null,
+    };
   }
-  return { ...normal, status: 200, contentType: HTML_TYPE, body: Buffer.from(HTML_PAGE, 'utf8'), json: null, medium: false, jumioStatus: null };
+  return {
+    ...normal,
+    status: 200,
+    contentType: HTML_TYPE,
+    body: Buffer.from(HTML_PAGE, 'utf8'),
+    json: null,
+    medium: false,
+    jumioStatus: null,
+  };
 }
 
 interface Route {
@@ -135,7 +190,11 @@ interface Route {
   number?: number;
 }
 
-const COLLECTIONS: Record<string, SimulatorKind> = { scans: 'scan', documents: 'document', authentications: 'authentication' };
+const COLLECTIONS: Record<string, SimulatorKind> = {
+  scans: 'scan',
+  documents: 'document',
+  authentications: 'authentication',
+};
 const NUMBER_SEGMENT = /^\d{1,6}$/;
 
 function decodeSegment(s: string): string | null {
@@ -157,7 +216,12 @@ export function parseRoute(pathname: string): Route {
   const kind = COLLECTIONS[collection];
   if (!kind || !reference) return unknown;
   const base = { kind, reference };
-  const r = (endpoint: SimulatorEndpoint, extra: Partial<Route> = {}): Route => ({ ...base, endpoint, mediumName: null, ...extra });
+  const r = (endpoint: SimulatorEndpoint, extra: Partial<Route> = {}): Route => ({
+    ...base,
+    endpoint,
+    mediumName: null,
+    ...extra,
+  });
   const [a, b, c, ...more] = rest;
   if (more.length > 0) return { ...base, endpoint: 'unknown', mediumName: null };
   if (a === undefined) return r('status');
@@ -170,7 +234,8 @@ export function parseRoute(pathname: string): Route {
       if (b === 'facemap') return r('facemap', { mediumName: 'facemap' });
     } else if (a === 'images') {
       if (b === undefined) return r('images');
-      if (b === 'liveness' && c !== undefined && NUMBER_SEGMENT.test(c)) return r('liveness', { number: Number(c), mediumName: `liveness-${Number(c)}` });
+      if (b === 'liveness' && c !== undefined && NUMBER_SEGMENT.test(c))
+        return r('liveness', { number: Number(c), mediumName: `liveness-${Number(c)}` });
       if (b !== 'liveness' && c === undefined) return r('image', { classifier: b, mediumName: b });
     }
   } else if (kind === 'document') {
@@ -179,12 +244,14 @@ export function parseRoute(pathname: string): Route {
       if (c === undefined && (b === 'document' || b === 'transaction')) return r('data', { dataPart: b });
     } else if (a === 'pages') {
       if (b === undefined) return r('pages');
-      if (c === undefined && NUMBER_SEGMENT.test(b)) return r('page', { number: Number(b), mediumName: `page-${Number(b)}` });
+      if (c === undefined && NUMBER_SEGMENT.test(b))
+        return r('page', { number: Number(b), mediumName: `page-${Number(b)}` });
     } else if (a === 'original' && b === undefined) {
       return r('original', { mediumName: 'original' });
     }
   } else if (a === 'images') {
-    if (b === 'liveness' && c !== undefined && NUMBER_SEGMENT.test(c)) return r('liveness', { number: Number(c), mediumName: `liveness-${Number(c)}` });
+    if (b === 'liveness' && c !== undefined && NUMBER_SEGMENT.test(c))
+      return r('liveness', { number: Number(c), mediumName: `liveness-${Number(c)}` });
     if (b !== undefined && b !== 'liveness' && c === undefined) return r('image', { classifier: b, mediumName: b });
   }
   return { ...base, endpoint: 'unknown', mediumName: null };
@@ -220,7 +287,9 @@ function carriesHrefs(state: TransactionState, route: Route): boolean {
       return route.endpoint === 'data' && route.dataPart === 'all' && hasFacemap(plan);
     case 'document':
       if (route.endpoint === 'pages') return documentPages(plan).length > 0;
-      return route.endpoint === 'data' && (route.dataPart === 'all' || route.dataPart === 'document') && hasOriginal(plan);
+      return (
+        route.endpoint === 'data' && (route.dataPart === 'all' || route.dataPart === 'document') && hasOriginal(plan)
+      );
     case 'authentication':
       return route.endpoint === 'status' && hasAuthFace(plan);
   }
@@ -262,7 +331,8 @@ export class JumioSimulator {
       throw new Error('JumioSimulator.start needs apiToken and apiSecret');
     }
     const max = options.maxLoggedRequests;
-    if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new Error('maxLoggedRequests must be a positive integer');
+    if (max !== undefined && (!Number.isInteger(max) || max < 1))
+      throw new Error('maxLoggedRequests must be a positive integer');
     const host = options.host ?? '127.0.0.1';
     const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
@@ -297,8 +367,16 @@ export class JumioSimulator {
   sendCallback(kind: SimulatorKind, reference: string, opts: { delayMs?: number; deliveries?: number } = {}): void {
     const state = this.registry.lookup(kind, reference);
     if (!state) throw new ScriptError('reference', `no ${kind} transaction ${reference} is known`);
-    if (state.plan.final === 'NOT_FOUND') throw new ScriptError('reference', 'Jumio sends no callback for a transaction it does not have (final NOT_FOUND)');
-    if (this.callbackBaseUrl === null) throw new ScriptError('callbackBaseUrl', 'no callback URL is configured (POST /__simulator/config { "callbackBaseUrl": ... })');
+    if (state.plan.final === 'NOT_FOUND')
+      throw new ScriptError(
+        'reference',
+        'Jumio sends no callback for a transaction it does not have (final NOT_FOUND)',
+      );
+    if (this.callbackBaseUrl === null)
+      throw new ScriptError(
+        'callbackBaseUrl',
+        'no callback URL is configured (POST /__simulator/config { "callbackBaseUrl": ... })',
+      );
     this.later(opts.delayMs ?? 0, () => void this.postCallback(state, opts.deliveries ?? 1));
   }
 
@@ -319,13 +397,24 @@ export class JumioSimulator {
     const body = new URLSearchParams(callbackFields(plan, this.url, new Date())).toString();
     for (let i = 0; i < deliveries; i++) {
       const url = `${this.callbackBaseUrl ?? ''}/${CALLBACK_PATHS[plan.kind]}`;
-      const entry: SentCallback = { seq: ++this.callbackSeq, at: Date.now(), kind: plan.kind, reference: plan.reference, url, httpStatus: null, error: null };
+      const entry: SentCallback = {
+        seq: ++this.callbackSeq,
+        at: Date.now(),
+        kind: plan.kind,
+        reference: plan.reference,
+        url,
+        httpStatus: null,
+        error: null,
+      };
       this.sent.push(entry);
       if (this.sent.length > this.maxLogged) this.sent.splice(0, this.sent.length - this.maxLogged);
       try {
         const res = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Jumio Callback (jumio-simulator)' },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'user-agent': 'Jumio Callback (jumio-simulator)',
+          },
           body,
           signal: AbortSignal.timeout(10_000),
         });
@@ -410,7 +499,10 @@ export class JumioSimulator {
       endpoint: route.endpoint,
       mediumName: route.mediumName,
       basicUser: auth?.user ?? null,
-      authorized: auth !== null && safeEqual(auth.user, this.options.apiToken) && safeEqual(auth.password, this.options.apiSecret),
+      authorized:
+        auth !== null &&
+        safeEqual(auth.user, this.options.apiToken) &&
+        safeEqual(auth.password, this.options.apiSecret),
       userAgent: headerValue(req.headers['user-agent']),
       accept: headerValue(req.headers.accept),
       httpStatus: null,
@@ -427,12 +519,27 @@ export class JumioSimulator {
     this.onJumio(req, res, url, route, entry);
   }
 
-  private onJumio(req: http.IncomingMessage, res: http.ServerResponse, url: URL, route: Route, entry: SimulatorRequest): void {
+  private onJumio(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    route: Route,
+    entry: SimulatorRequest,
+  ): void {
     if (!entry.authorized) {
-      return this.sendJson(res, entry, 401, { httpStatus: '401', message: 'Unauthorized' }, { 'WWW-Authenticate': 'Basic' });
+      return this.sendJson(
+        res,
+        entry,
+        401,
+        { httpStatus: '401', message: 'Unauthorized' },
+        { 'WWW-Authenticate': 'Basic' },
+      );
     }
     if (!entry.userAgent || entry.userAgent.trim() === '') {
-      return this.sendJson(res, entry, 403, { httpStatus: '403', message: 'Forbidden: a User-Agent naming your business is required' });
+      return this.sendJson(res, entry, 403, {
+        httpStatus: '403',
+        message: 'Forbidden: a User-Agent naming your business is required',
+      });
     }
     if (!entry.accept || entry.accept.trim() === '') {
       return this.sendJson(res, entry, 403, { httpStatus: '403', message: 'Forbidden: an Accept header is required' });
@@ -475,13 +582,18 @@ export class JumioSimulator {
       }
       case 'slow':
         this.later(fault.delayMs ?? 0, () => {
-          if (!res.destroyed) this.deliver(res, entry, this.reply(url, origin, state, route, { hrefFault: null, consume: true }));
+          if (!res.destroyed)
+            this.deliver(res, entry, this.reply(url, origin, state, route, { hrefFault: null, consume: true }));
         });
         return;
       case 'foreign-href':
         return this.deliver(res, entry, this.reply(url, origin, state, route, { hrefFault: 'foreign', consume: true }));
       case 'loopback-href':
-        return this.deliver(res, entry, this.reply(url, origin, state, route, { hrefFault: 'loopback', consume: true }));
+        return this.deliver(
+          res,
+          entry,
+          this.reply(url, origin, state, route, { hrefFault: 'loopback', consume: true }),
+        );
       // The answers below are corrupted: no client can read a status from them, so they use up no pending poll
       // and the log records no jumioStatus.
       case 'truncated':
@@ -494,7 +606,11 @@ export class JumioSimulator {
         return this.deliver(res, entry, wrongContentType(preview(), route));
       case 'oversize': {
         const normal = preview();
-        return this.deliver(res, entry, { ...normal, body: makeOversize(normal.contentType, fault.sizeBytes ?? DEFAULT_SIZE_BYTES.oversize!), jumioStatus: null });
+        return this.deliver(res, entry, {
+          ...normal,
+          body: makeOversize(normal.contentType, fault.sizeBytes ?? DEFAULT_SIZE_BYTES.oversize!),
+          jumioStatus: null,
+        });
       }
     }
   }
@@ -511,7 +627,8 @@ export class JumioSimulator {
       if (f.remaining <= 0) continue;
       if (f.endpoint !== 'any' && f.endpoint !== route.endpoint) continue;
       if ((f.type === 'foreign-href' || f.type === 'loopback-href') && !carriesHrefs(state, route)) continue;
-      if ((f.type === 'huge-json' || f.type === 'deep-json') && !(look().status === 200 && look().json !== null)) continue;
+      if ((f.type === 'huge-json' || f.type === 'deep-json') && !(look().status === 200 && look().json !== null))
+        continue;
       if (f.type === 'oversize' && !(look().status === 200 && look().medium)) continue;
       if (f.type === 'wrong-content-type' && look().status !== 200) continue;
       f.remaining--;
@@ -536,7 +653,13 @@ export class JumioSimulator {
    * while pending uses up one pending poll; a preview (for a fault to corrupt, or to decide whether it applies)
    * does not.
    */
-  private reply(url: URL, origin: string, state: TransactionState, route: Route, opts: { hrefFault: HrefFault; consume: boolean }): Reply {
+  private reply(
+    url: URL,
+    origin: string,
+    state: TransactionState,
+    route: Route,
+    opts: { hrefFault: HrefFault; consume: boolean },
+  ): Reply {
     const { plan } = state;
     const ctx: PayloadContext = { plan, origin, now: new Date(), hrefFault: opts.hrefFault };
     const notFound = () => notFoundReply(route.reference, origin, url);
@@ -545,23 +668,36 @@ export class JumioSimulator {
       const settled = state.settled;
       if (!settled && opts.consume) state.pendingServed++;
       const answer =
-        plan.kind === 'scan' ? scanStatus(ctx, settled) : plan.kind === 'document' ? documentStatus(ctx, settled) : authenticationStatus(ctx, settled);
+        plan.kind === 'scan'
+          ? scanStatus(ctx, settled)
+          : plan.kind === 'document'
+            ? documentStatus(ctx, settled)
+            : authenticationStatus(ctx, settled);
       return { ...jsonReply(200, answer.body), jumioStatus: answer.jumioStatus };
     }
     // Sub-resources of a transaction that is still pending are 404, as Jumio's pre-2019 guide describes.
     if (!state.settled || plan.final === 'NOT_FOUND') return notFound();
 
-    const medium = (name: string, opts?: { masked?: boolean }) => mediumReply(expectedMedium(plan.kind, plan.reference, name, opts));
+    const medium = (name: string, opts?: { masked?: boolean }) =>
+      mediumReply(expectedMedium(plan.kind, plan.reference, name, opts));
     const n = route.number ?? -1;
     switch (route.endpoint) {
       case 'data':
-        return jsonReply(200, plan.kind === 'scan' ? scanData(ctx, route.dataPart ?? 'all') : documentData(ctx, (route.dataPart ?? 'all') as DocumentDataPart));
+        return jsonReply(
+          200,
+          plan.kind === 'scan'
+            ? scanData(ctx, route.dataPart ?? 'all')
+            : documentData(ctx, (route.dataPart ?? 'all') as DocumentDataPart),
+        );
       case 'facemap':
         return hasFacemap(plan) ? medium('facemap') : notFound();
       case 'images':
         return jsonReply(200, scanImages(ctx));
       case 'image': {
-        const exists = plan.kind === 'scan' ? scanImageClassifiers(plan).includes(route.classifier ?? '') : route.classifier === 'face' && hasAuthFace(plan);
+        const exists =
+          plan.kind === 'scan'
+            ? scanImageClassifiers(plan).includes(route.classifier ?? '')
+            : route.classifier === 'face' && hasAuthFace(plan);
         return exists ? medium(route.classifier as string) : notFound();
       }
       case 'liveness':
@@ -572,8 +708,13 @@ export class JumioSimulator {
         if (!documentPages(plan).includes(n)) return notFound();
         const hint = url.searchParams.get('maskhint');
         if (hint === null || hint === 'masked') return medium(`page-${n}`, { masked: true });
-        if (hint !== 'unmasked') return jsonReply(400, { httpStatus: '400', message: 'Bad Request: maskhint must be masked or unmasked' });
-        if (!plan.allowUnmasked) return jsonReply(403, { httpStatus: '403', message: 'Forbidden: retrieval of unmasked images is not enabled' });
+        if (hint !== 'unmasked')
+          return jsonReply(400, { httpStatus: '400', message: 'Bad Request: maskhint must be masked or unmasked' });
+        if (!plan.allowUnmasked)
+          return jsonReply(403, {
+            httpStatus: '403',
+            message: 'Forbidden: retrieval of unmasked images is not enabled',
+          });
         return medium(`page-${n}`, { masked: false });
       }
       case 'original':
@@ -610,7 +751,13 @@ export class JumioSimulator {
     this.deliver(res, entry, notFoundReply(entry.reference, origin, url));
   }
 
-  private sendJson(res: http.ServerResponse, entry: SimulatorRequest | null, status: number, body: Json | unknown[], headers: Record<string, string> = {}): void {
+  private sendJson(
+    res: http.ServerResponse,
+    entry: SimulatorRequest | null,
+    status: number,
+    body: Json | unknown[],
+    headers: Record<string, string> = {},
+  ): void {
     this.send(res, entry, status, JSON_TYPE, Buffer.from(JSON.stringify(body), 'utf8'), headers);
   }
 
@@ -642,7 +789,8 @@ export class JumioSimulator {
   private async onControl(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const path = url.pathname.slice(CONTROL_PREFIX.length);
     const method = req.method ?? 'GET';
-    const allow = (methods: string) => this.sendJson(res, null, 405, { error: 'method not allowed', allow: methods }, { Allow: methods });
+    const allow = (methods: string) =>
+      this.sendJson(res, null, 405, { error: 'method not allowed', allow: methods }, { Allow: methods });
 
     if (path === '/health') {
       if (method !== 'GET') return allow('GET');
@@ -655,14 +803,23 @@ export class JumioSimulator {
       try {
         parsed = JSON.parse(await readBody(req, MAX_CONTROL_BODY));
       } catch (err) {
-        return this.sendJson(res, null, 400, { error: 'invalid script', field: 'body', message: err instanceof Error ? err.message : String(err) });
+        return this.sendJson(res, null, 400, {
+          error: 'invalid script',
+          field: 'body',
+          message: err instanceof Error ? err.message : String(err),
+        });
       }
       try {
         const state = this.registry.script(parsed as TransactionScript);
         this.scheduleScriptedCallback(state);
-        return this.sendJson(res, null, 201, { kind: state.plan.kind, reference: state.plan.reference, plan: state.plan });
+        return this.sendJson(res, null, 201, {
+          kind: state.plan.kind,
+          reference: state.plan.reference,
+          plan: state.plan,
+        });
       } catch (err) {
-        if (err instanceof ScriptError) return this.sendJson(res, null, 400, { error: 'invalid script', field: err.field, message: err.message });
+        if (err instanceof ScriptError)
+          return this.sendJson(res, null, 400, { error: 'invalid script', field: err.field, message: err.message });
         throw err;
       }
     }
@@ -678,13 +835,22 @@ export class JumioSimulator {
       if (reference) filter.reference = reference;
       const since = url.searchParams.get('since');
       if (since) {
-        if (!/^\d+$/.test(since)) return this.sendJson(res, null, 400, { error: 'invalid query', field: 'since', message: 'must be a Date.now() value' });
+        if (!/^\d+$/.test(since))
+          return this.sendJson(res, null, 400, {
+            error: 'invalid query',
+            field: 'since',
+            message: 'must be a Date.now() value',
+          });
         filter.since = Number(since);
       }
       const endpoint = url.searchParams.get('endpoint');
       if (endpoint) {
         if (!(ENDPOINTS as readonly string[]).includes(endpoint)) {
-          return this.sendJson(res, null, 400, { error: 'invalid query', field: 'endpoint', message: `must be one of ${ENDPOINTS.join(', ')}` });
+          return this.sendJson(res, null, 400, {
+            error: 'invalid query',
+            field: 'endpoint',
+            message: `must be one of ${ENDPOINTS.join(', ')}`,
+          });
         }
         filter.endpoint = endpoint as SimulatorEndpoint;
       }
@@ -698,32 +864,67 @@ export class JumioSimulator {
         if (url !== null && typeof url !== 'string') throw new Error('callbackBaseUrl must be a URL string or null');
         this.setCallbackBaseUrl(url);
       } catch (err) {
-        return this.sendJson(res, null, 400, { error: 'invalid config', field: 'callbackBaseUrl', message: err instanceof Error ? err.message : String(err) });
+        return this.sendJson(res, null, 400, {
+          error: 'invalid config',
+          field: 'callbackBaseUrl',
+          message: err instanceof Error ? err.message : String(err),
+        });
       }
       return this.sendJson(res, null, 200, { callbackBaseUrl: this.callbackBaseUrl });
     }
     if (path === '/callbacks') {
       if (method === 'GET') {
         req.resume();
-        return this.sendJson(res, null, 200, { callbacks: this.sentCallbacks(url.searchParams.get('reference') ?? undefined) });
+        return this.sendJson(res, null, 200, {
+          callbacks: this.sentCallbacks(url.searchParams.get('reference') ?? undefined),
+        });
       }
       if (method !== 'POST') return allow('GET, POST');
       let parsed: { kind?: unknown; reference?: unknown; delayMs?: unknown; deliveries?: unknown };
       try {
         parsed = JSON.parse(await readBody(req, MAX_CONTROL_BODY)) as typeof parsed;
       } catch (err) {
-        return this.sendJson(res, null, 400, { error: 'invalid request', field: 'body', message: err instanceof Error ? err.message : String(err) });
+        return this.sendJson(res, null, 400, {
+          error: 'invalid request',
+          field: 'body',
+          message: err instanceof Error ? err.message : String(err),
+        });
       }
       const kind = parsed.kind as SimulatorKind;
-      if (!KINDS.includes(kind)) return this.sendJson(res, null, 400, { error: 'invalid request', field: 'kind', message: `must be one of ${KINDS.join(', ')}` });
-      if (typeof parsed.reference !== 'string') return this.sendJson(res, null, 400, { error: 'invalid request', field: 'reference', message: 'is required' });
-      const int = (v: unknown, max: number) => v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max);
-      if (!int(parsed.delayMs, 600_000)) return this.sendJson(res, null, 400, { error: 'invalid request', field: 'delayMs', message: 'must be an integer from 0 to 600000' });
-      if (!int(parsed.deliveries, 5) || parsed.deliveries === 0) return this.sendJson(res, null, 400, { error: 'invalid request', field: 'deliveries', message: 'must be an integer from 1 to 5' });
+      if (!KINDS.includes(kind))
+        return this.sendJson(res, null, 400, {
+          error: 'invalid request',
+          field: 'kind',
+          message: `must be one of ${KINDS.join(', ')}`,
+        });
+      if (typeof parsed.reference !== 'string')
+        return this.sendJson(res, null, 400, { error: 'invalid request', field: 'reference', message: 'is required' });
+      const int = (v: unknown, max: number) =>
+        v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max);
+      if (!int(parsed.delayMs, 600_000))
+        return this.sendJson(res, null, 400, {
+          error: 'invalid request',
+          field: 'delayMs',
+          message: 'must be an integer from 0 to 600000',
+        });
+      if (!int(parsed.deliveries, 5) || parsed.deliveries === 0)
+        return this.sendJson(res, null, 400, {
+          error: 'invalid request',
+          field: 'deliveries',
+          message: 'must be an integer from 1 to 5',
+        });
       try {
-        this.sendCallback(kind, parsed.reference, { delayMs: parsed.delayMs as number | undefined, deliveries: parsed.deliveries as number | undefined });
+        this.sendCallback(kind, parsed.reference, {
+          delayMs: parsed.delayMs as number | undefined,
+          deliveries: parsed.deliveries as number | undefined,
+        });
       } catch (err) {
-        if (err instanceof ScriptError) return this.sendJson(res, null, err.field === 'callbackBaseUrl' ? 409 : 404, { error: 'cannot send', field: err.field, message: err.message });
+        if (err instanceof ScriptError)
+          return this.sendJson(res, null, err.field === 'callbackBaseUrl' ? 409 : 404, {
+            error: 'cannot send',
+            field: err.field,
+            message: err.message,
+          });
         throw err;
       }
       return this.sendJson(res, null, 202, { scheduled: true, kind, reference: parsed.reference });
@@ -748,7 +949,9 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
       size += chunk.length;
       if (size <= limit) chunks.push(chunk);
     });
-    req.on('end', () => (size > limit ? reject(new Error(`body exceeds ${limit} bytes`)) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('end', () =>
+      size > limit ? reject(new Error(`body exceeds ${limit} bytes`)) : resolve(Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', reject);
   });
 }

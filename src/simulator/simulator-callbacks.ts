@@ -66,8 +66,16 @@ function scanCallback(ctx: PayloadContext, callbackDate: string): Record<string,
     transactionDate: String(transaction.date),
   };
   const renames: Record<string, string> = {
-    type: 'idType', idSubtype: 'idSubtype', issuingCountry: 'idCountry', firstName: 'idFirstName', lastName: 'idLastName',
-    dob: 'idDob', expiry: 'idExpiry', number: 'idNumber', usState: 'idUsState', address: 'idAddress',
+    type: 'idType',
+    idSubtype: 'idSubtype',
+    issuingCountry: 'idCountry',
+    firstName: 'idFirstName',
+    lastName: 'idLastName',
+    dob: 'idDob',
+    expiry: 'idExpiry',
+    number: 'idNumber',
+    usState: 'idUsState',
+    address: 'idAddress',
   };
   for (const [key, value] of Object.entries(document)) {
     if (key === 'status') continue;
@@ -81,7 +89,9 @@ function scanCallback(ctx: PayloadContext, callbackDate: string): Record<string,
   put(out, 'rejectReason', verification.rejectReason);
   const images = scanImages(ctx);
   for (const image of [images.images].flat() as Json[]) {
-    const name = { front: 'idScanImage', back: 'idScanImageBackside', face: 'idScanImageFace' }[String(image.classifier)];
+    const name = { front: 'idScanImage', back: 'idScanImageBackside', face: 'idScanImageFace' }[
+      String(image.classifier)
+    ];
     if (name) put(out, name, image.href);
   }
   put(out, 'livenessImages', images.livenessImages);
@@ -105,7 +115,14 @@ function documentCallback(ctx: PayloadContext): Record<string, string> {
 function authenticationCallback(ctx: PayloadContext, callbackDate: string): Record<string, string> {
   const record = authenticationStatus(ctx, true).body;
   const out: Record<string, string> = { callBackType: 'NETVERIFY_AUTHENTICATION', callbackDate };
-  for (const key of ['transactionReference', 'enrollmentTransactionReference', 'transactionResult', 'transactionDate', 'scanSource', 'userReference']) {
+  for (const key of [
+    'transactionReference',
+    'enrollmentTransactionReference',
+    'transactionResult',
+    'transactionDate',
+    'scanSource',
+    'userReference',
+  ]) {
     put(out, key, record[key]);
   }
   if (hasAuthFace(ctx.plan)) put(out, 'idScanImageFace', [record.images].flat().map((i) => (i as Json).href)[0]);

@@ -166,7 +166,9 @@ export function expectedMedium(kind: SimulatorKind, reference: string, name: str
   const liveness = LIVENESS.exec(name);
   if ((kind === 'scan' || kind === 'authentication') && liveness) {
     const n = Number(liveness[1]);
-    return n % 2 === 1 ? { bytes: makePng(label()), contentType: PNG } : { bytes: makeJpeg(label()), contentType: JPEG };
+    return n % 2 === 1
+      ? { bytes: makePng(label()), contentType: PNG }
+      : { bytes: makeJpeg(label()), contentType: JPEG };
   }
   if (kind === 'scan') {
     if (name === 'front' || name === 'back' || name === 'face') return { bytes: makeJpeg(label()), contentType: JPEG };

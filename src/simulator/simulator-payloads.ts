@@ -105,7 +105,9 @@ class Persona {
 
   /** A UUID-shaped reference derived from the persona, for enrollment and face-search references. */
   uuid(salt: string): string {
-    const x = createHash('sha256').update(`${salt}:${this.h.toString('hex')}`).digest('hex');
+    const x = createHash('sha256')
+      .update(`${salt}:${this.h.toString('hex')}`)
+      .digest('hex');
     return `${x.slice(0, 8)}-${x.slice(8, 12)}-4${x.slice(13, 16)}-a${x.slice(17, 20)}-${x.slice(20, 32)}`;
   }
 
@@ -152,7 +154,11 @@ export function scanImageClassifiers(plan: TransactionPlan): string[] {
 
 export function livenessNumbers(plan: TransactionPlan): number[] {
   const hasImages =
-    plan.kind === 'scan' ? plan.final === 'DONE' : plan.kind === 'authentication' ? ['PASSED', 'FAILED', 'INVALID'].includes(plan.final) : false;
+    plan.kind === 'scan'
+      ? plan.final === 'DONE'
+      : plan.kind === 'authentication'
+        ? ['PASSED', 'FAILED', 'INVALID'].includes(plan.final)
+        : false;
   return hasImages ? Array.from({ length: plan.livenessCount }, (_, i) => i + 1) : [];
 }
 
@@ -224,16 +230,27 @@ function rejectReason(plan: TransactionPlan): Json {
     rejectReasonDescription: REJECT_DESCRIPTIONS[code] ?? `SIMULATOR_UNLISTED_REASON_${code}`,
   };
   const details = REJECT_DETAILS[code];
-  if (details) reason.rejectReasonDetails = plan.flavour === 'rejected' ? details.map((d) => ({ ...d })) : { ...details[0] };
+  if (details)
+    reason.rejectReasonDetails = plan.flavour === 'rejected' ? details.map((d) => ({ ...d })) : { ...details[0] };
   return reason;
 }
 
 function scanDocument(ctx: PayloadContext, p: Persona): Json {
   const { plan } = ctx;
   if (plan.final === 'FAILED') return { status: 'NO_ID_UPLOADED' };
-  const status = plan.flavour === 'approved' ? 'APPROVED_VERIFIED' : plan.flavour === 'rejected' ? 'DENIED_FRAUD' : 'ERROR_NOT_READABLE_ID';
+  const status =
+    plan.flavour === 'approved'
+      ? 'APPROVED_VERIFIED'
+      : plan.flavour === 'rejected'
+        ? 'DENIED_FRAUD'
+        : 'ERROR_NOT_READABLE_ID';
   if (plan.flavour === 'not-readable') {
-    return { type: 'ID_CARD', issuingCountry: 'AUT', status, ...(plan.quirks ? { someNewField: 'SIMULATOR_NEW_VALUE' } : {}) };
+    return {
+      type: 'ID_CARD',
+      issuingCountry: 'AUT',
+      status,
+      ...(plan.quirks ? { someNewField: 'SIMULATOR_NEW_VALUE' } : {}),
+    };
   }
   const streetNo = 1 + (p.n(8) % 400);
   const doc: Json = {
@@ -318,8 +335,13 @@ export function scanData(ctx: PayloadContext, part: ScanDataPart): Json {
 export function scanImages(ctx: PayloadContext): Json {
   const ref = ctx.plan.reference;
   const classifiers = scanImageClassifiers(ctx.plan);
-  const images = classifiers.map((classifier, i) => ({ classifier, href: href(ctx, `/scans/${ref}/images/${classifier}`, i) }));
-  const liveness = livenessNumbers(ctx.plan).map((n, i) => href(ctx, `/scans/${ref}/images/liveness/${n}`, images.length + i));
+  const images = classifiers.map((classifier, i) => ({
+    classifier,
+    href: href(ctx, `/scans/${ref}/images/${classifier}`, i),
+  }));
+  const liveness = livenessNumbers(ctx.plan).map((n, i) =>
+    href(ctx, `/scans/${ref}/images/liveness/${n}`, images.length + i),
+  );
   const body: Json = {
     timestamp: timestamp(ctx, 'list'),
     scanReference: ref,
@@ -342,13 +364,24 @@ const NOT_EXTRACTABLE = new Set(['CUSTOM', 'OTHER']);
 function documentExtracted(plan: TransactionPlan, p: Persona): Json {
   const fullName = `${p.firstName} ${p.lastName}`;
   if (plan.documentType === 'CC') {
-    const inner = { expiryDate: `${String(1 + (p.n(1) % 12)).padStart(2, '0')}/${30 + (p.n(2) % 5)}`, firstName: fullName, pan: `XXXXXXXXXXXX${p.digits(5, 4)}`, signaturePresent: 'true' };
+    const inner = {
+      expiryDate: `${String(1 + (p.n(1) % 12)).padStart(2, '0')}/${30 + (p.n(2) % 5)}`,
+      firstName: fullName,
+      pan: `XXXXXXXXXXXX${p.digits(5, 4)}`,
+      signaturePresent: 'true',
+    };
     return { firstName: fullName, signatureAvailable: false, extractedData: JSON.stringify(inner) };
   }
   if (plan.documentType === 'SSC') {
     const ssn = `${p.digits(5, 3)}-${p.digits(7, 2)}-${p.digits(9, 4)}`;
     const inner = { lastName: p.lastName, firstName: p.firstName, signaturePresent: 'true', ssn };
-    return { firstName: p.firstName, lastName: p.lastName, ssn, signatureAvailable: false, extractedData: JSON.stringify(inner) };
+    return {
+      firstName: p.firstName,
+      lastName: p.lastName,
+      ssn,
+      signatureAvailable: false,
+      extractedData: JSON.stringify(inner),
+    };
   }
   const inner = {
     city: 'CITY',
@@ -404,7 +437,10 @@ export function documentData(ctx: PayloadContext, part: DocumentDataPart): Json 
 
 export function documentPageList(ctx: PayloadContext): Json {
   const ref = ctx.plan.reference;
-  const images = documentPages(ctx.plan).map((n, i) => ({ classifier: n, href: href(ctx, `/documents/${ref}/pages/${n}`, i) }));
+  const images = documentPages(ctx.plan).map((n, i) => ({
+    classifier: n,
+    href: href(ctx, `/documents/${ref}/pages/${n}`, i),
+  }));
   return withQuirkFields(ctx, {
     timestamp: timestamp(ctx, 'list'),
     scanReference: ref,
@@ -430,7 +466,9 @@ export function authenticationStatus(ctx: PayloadContext, settled: boolean): Sta
   if (settled && hasAuthFace(plan)) {
     const face = { classifier: 'face', href: href(ctx, `/authentications/${plan.reference}/images/face`, 0) };
     body.images = plan.imagesAsObject ? face : [face];
-    const liveness = livenessNumbers(plan).map((n, i) => href(ctx, `/authentications/${plan.reference}/images/liveness/${n}`, 1 + i));
+    const liveness = livenessNumbers(plan).map((n, i) =>
+      href(ctx, `/authentications/${plan.reference}/images/liveness/${n}`, 1 + i),
+    );
     if (liveness.length > 0) body.livenessImages = liveness;
   }
   return { body: withQuirkFields(ctx, body), jumioStatus: result };

@@ -31,9 +31,23 @@ export const FAULT_TYPES: readonly FaultType[] = [
   'loopback-href',
 ];
 /** Fault types that take `sizeBytes`, and its default for each. */
-export const DEFAULT_SIZE_BYTES: Partial<Record<FaultType, number>> = { 'huge-json': 8 * 1024 * 1024, oversize: 16 * 1024 * 1024 };
+export const DEFAULT_SIZE_BYTES: Partial<Record<FaultType, number>> = {
+  'huge-json': 8 * 1024 * 1024,
+  oversize: 16 * 1024 * 1024,
+};
 export const MAX_SIZE_BYTES = 64 * 1024 * 1024;
-export const ENDPOINTS: readonly SimulatorEndpoint[] = ['status', 'data', 'images', 'image', 'liveness', 'facemap', 'pages', 'page', 'original', 'any'];
+export const ENDPOINTS: readonly SimulatorEndpoint[] = [
+  'status',
+  'data',
+  'images',
+  'image',
+  'liveness',
+  'facemap',
+  'pages',
+  'page',
+  'original',
+  'any',
+];
 const VARIANTS: readonly ScriptVariant[] = ['approved', 'rejected', 'not-readable', 'quirky'];
 const SCAN_DOC_FINALS: readonly ScriptFinal[] = ['DONE', 'FAILED', 'NOT_FOUND'];
 const AUTH_FINALS: readonly ScriptFinal[] = ['DONE', 'PASSED', 'FAILED', 'INVALID', 'EXPIRED', 'NOT_FOUND'];
@@ -88,7 +102,8 @@ export class TransactionState {
 
   /** Jumio sends the callback once the transaction is final: from then on it answers final too. */
   settle(): void {
-    if (Number.isFinite(this.plan.pendingPolls)) this.pendingServed = Math.max(this.pendingServed, this.plan.pendingPolls);
+    if (Number.isFinite(this.plan.pendingPolls))
+      this.pendingServed = Math.max(this.pendingServed, this.plan.pendingPolls);
   }
 
   /** Final from the simulator's point of view: no PENDING answer is left to give. */
@@ -136,7 +151,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function intField(obj: Record<string, unknown>, field: string, path: string, min: number, max: number): number | undefined {
+function intField(
+  obj: Record<string, unknown>,
+  field: string,
+  path: string,
+  min: number,
+  max: number,
+): number | undefined {
   const v = obj[field];
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
@@ -152,7 +173,12 @@ function boolField(obj: Record<string, unknown>, field: string): boolean | undef
   return v;
 }
 
-function oneOf<T extends string>(obj: Record<string, unknown>, field: string, path: string, allowed: readonly T[]): T | undefined {
+function oneOf<T extends string>(
+  obj: Record<string, unknown>,
+  field: string,
+  path: string,
+  allowed: readonly T[],
+): T | undefined {
   const v = obj[field];
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
@@ -180,7 +206,8 @@ function validateFault(input: unknown, index: number): FaultScript {
   if (delayMs !== undefined) fault.delayMs = delayMs;
   const sizeBytes = intField(input, 'sizeBytes', `${path}.sizeBytes`, 1, MAX_SIZE_BYTES);
   if (sizeBytes !== undefined) {
-    if (DEFAULT_SIZE_BYTES[type] === undefined) throw new ScriptError(`${path}.sizeBytes`, 'only huge-json and oversize take sizeBytes');
+    if (DEFAULT_SIZE_BYTES[type] === undefined)
+      throw new ScriptError(`${path}.sizeBytes`, 'only huge-json and oversize take sizeBytes');
     fault.sizeBytes = sizeBytes;
   }
   return fault;
@@ -219,7 +246,8 @@ export function validateScript(input: unknown): TransactionScript {
 
   if (input.pages !== undefined) {
     const pages = input.pages;
-    if (!Array.isArray(pages) || pages.length > 50) throw new ScriptError('pages', 'must be an array of at most 50 page numbers');
+    if (!Array.isArray(pages) || pages.length > 50)
+      throw new ScriptError('pages', 'must be an array of at most 50 page numbers');
     pages.forEach((p, i) => {
       if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 999_999) {
         throw new ScriptError(`pages[${i}]`, 'must be an integer from 0 to 999999');
@@ -241,7 +269,8 @@ export function validateScript(input: unknown): TransactionScript {
     script.rejectReasonCode = input.rejectReasonCode;
   }
   if (input.faults !== undefined) {
-    if (!Array.isArray(input.faults) || input.faults.length > 100) throw new ScriptError('faults', 'must be an array of at most 100 faults');
+    if (!Array.isArray(input.faults) || input.faults.length > 100)
+      throw new ScriptError('faults', 'must be an array of at most 100 faults');
     script.faults = input.faults.map((f, i) => validateFault(f, i));
   }
   if (input.callback !== undefined) script.callback = validateCallback(input.callback, script.final);
@@ -256,7 +285,8 @@ function validateCallback(input: unknown, final: ScriptFinal | undefined): Trans
   for (const key of Object.keys(input)) {
     if (key !== 'afterMs' && key !== 'deliveries') throw new ScriptError(`callback.${key}`, 'unknown field');
   }
-  if (final === 'NOT_FOUND') throw new ScriptError('callback', 'Jumio sends no callback for a transaction it does not have (final NOT_FOUND)');
+  if (final === 'NOT_FOUND')
+    throw new ScriptError('callback', 'Jumio sends no callback for a transaction it does not have (final NOT_FOUND)');
   const out: { afterMs?: number; deliveries?: number } = {};
   const afterMs = intField(input, 'afterMs', 'callback.afterMs', 0, MAX_DELAY_MS);
   if (afterMs !== undefined) out.afterMs = afterMs;
@@ -383,7 +413,10 @@ export class TransactionRegistry {
   /** Replaces any earlier script for the reference, with fresh pending counters and faults. */
   script(input: TransactionScript): TransactionState {
     const script = validateScript(input);
-    const callback = script.callback && script.callback !== 'never' ? { afterMs: script.callback.afterMs ?? 0, deliveries: script.callback.deliveries ?? 1 } : null;
+    const callback =
+      script.callback && script.callback !== 'never'
+        ? { afterMs: script.callback.afterMs ?? 0, deliveries: script.callback.deliveries ?? 1 }
+        : null;
     const state = new TransactionState(planFromScript(script), faultsFromScript(script), callback);
     this.scripted.set(script.reference, state);
     for (const kind of KINDS) this.derived.delete(`${kind}:${script.reference}`);

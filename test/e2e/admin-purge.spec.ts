@@ -3,7 +3,11 @@ import { expectedMedium } from '../../src/simulator/jumio-simulator';
 import { ADMIN_KEY, BACKEND_KEY, bearer, binaryParser, startTestApp, type TestApp } from '../support/test-app';
 
 type Kind = 'id-verifications' | 'document-verifications' | 'authentications';
-const SIM = { 'id-verifications': 'scan', 'document-verifications': 'document', authentications: 'authentication' } as const;
+const SIM = {
+  'id-verifications': 'scan',
+  'document-verifications': 'document',
+  authentications: 'authentication',
+} as const;
 
 /**
  * DELETE /v1/admin/transactions/{kind}/{reference}/personal-data: afterwards no personal value the simulator
@@ -18,19 +22,26 @@ describe('DELETE /v1/admin/transactions/{kind}/{reference}/personal-data', () =>
 
   /** Starts with a letter, so the simulator's upper-case tag (first 8 characters) never matches the reference itself. */
   const newReference = () => `a${randomUUID().slice(1)}`;
-  const purge = (kind: Kind, reference: string, key = ADMIN_KEY) => t.http().delete(`/v1/admin/transactions/${kind}/${reference}/personal-data`).set(bearer(key));
-  const view = async (kind: Kind, reference: string) => (await t.http().get(`/v1/${kind}/${reference}`).set(bearer(BACKEND_KEY)).expect(200)).body;
+  const purge = (kind: Kind, reference: string, key = ADMIN_KEY) =>
+    t.http().delete(`/v1/admin/transactions/${kind}/${reference}/personal-data`).set(bearer(key));
+  const view = async (kind: Kind, reference: string) =>
+    (await t.http().get(`/v1/${kind}/${reference}`).set(bearer(BACKEND_KEY)).expect(200)).body;
   const events = async (reference: string): Promise<string[]> =>
-    (await t.dataSource.query(`SELECT type FROM change_event WHERE reference = $1 ORDER BY id`, [reference])).map((r: { type: string }) => r.type);
+    (await t.dataSource.query(`SELECT type FROM change_event WHERE reference = $1 ORDER BY id`, [reference])).map(
+      (r: { type: string }) => r.type,
+    );
   const transactionId = async (reference: string): Promise<string> =>
-    (await t.dataSource.query(`SELECT id::text AS id FROM tracked_transaction WHERE reference = $1`, [reference]))[0].id;
+    (await t.dataSource.query(`SELECT id::text AS id FROM tracked_transaction WHERE reference = $1`, [reference]))[0]
+      .id;
 
   /** Every row of every table of the service, as text (bytea as hex): where personal data could hide. */
   async function everything(): Promise<string> {
     const tables: { table_name: string }[] = await t.dataSource.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
     );
-    expect(tables.map((x) => x.table_name)).toEqual(expect.arrayContaining(['tracked_transaction', 'jumio_call', 'stored_medium', 'change_event']));
+    expect(tables.map((x) => x.table_name)).toEqual(
+      expect.arrayContaining(['tracked_transaction', 'jumio_call', 'stored_medium', 'change_event']),
+    );
     const dumps: string[] = [];
     for (const { table_name } of tables) {
       const rows: { row: string }[] = await t.dataSource.query(`SELECT x::text AS row FROM "${table_name}" x`);
@@ -57,13 +68,23 @@ describe('DELETE /v1/admin/transactions/{kind}/{reference}/personal-data', () =>
    * person may share) in the transaction's own rows.
    */
   function personalValues(reference: string, result: Record<string, unknown>): { unique: string[]; all: string[] } {
-    const tag = reference.replace(/[^A-Za-z0-9]/g, '').slice(0, 8).toUpperCase();
+    const tag = reference
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 8)
+      .toUpperCase();
     const unique = new Set<string>([tag]);
     const all = new Set<string>([tag]);
     const walk = (v: unknown, key: string) => {
       if (typeof v === 'string') {
-        if (v.includes(tag) || (/^(number|personalNumber|ssn|accountNumber|pan)$/.test(key) && v.length >= 8)) unique.add(v);
-        if (v.includes(tag) || /^(dob|number|personalNumber|ssn|pan|accountNumber|line1|formattedAddress|expiry|issuingDate|clientIp)$/.test(key)) all.add(v);
+        if (v.includes(tag) || (/^(number|personalNumber|ssn|accountNumber|pan)$/.test(key) && v.length >= 8))
+          unique.add(v);
+        if (
+          v.includes(tag) ||
+          /^(dob|number|personalNumber|ssn|pan|accountNumber|line1|formattedAddress|expiry|issuingDate|clientIp)$/.test(
+            key,
+          )
+        )
+          all.add(v);
       } else if (v && typeof v === 'object') {
         for (const [k, x] of Object.entries(v)) walk(x, k);
       }
@@ -73,10 +94,19 @@ describe('DELETE /v1/admin/transactions/{kind}/{reference}/personal-data', () =>
     return { unique: [...unique], all: [...all] };
   }
 
-  async function retrieve(kind: Kind, reference: string, script: Record<string, unknown> = {}): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  async function retrieve(kind: Kind, reference: string, script: Record<string, unknown> = {}): Promise<any> {
     t.simulator.script({ kind: SIM[kind], reference, ...script });
-    await t.http().post(`/v1/${kind}`).set(bearer(BACKEND_KEY))
-      .send({ reference, acquiredAt: t.clock.now().toISOString(), callbackGraceSeconds: 0, merchantReference: 'order-77', customerReference: 'user-77' })
+    await t
+      .http()
+      .post(`/v1/${kind}`)
+      .set(bearer(BACKEND_KEY))
+      .send({
+        reference,
+        acquiredAt: t.clock.now().toISOString(),
+        callbackGraceSeconds: 0,
+        merchantReference: 'order-77',
+        customerReference: 'user-77',
+      })
       .expect(201);
     t.clock.advanceSeconds(40);
     await t.scheduler.drain();
@@ -96,7 +126,10 @@ describe('DELETE /v1/admin/transactions/{kind}/{reference}/personal-data', () =>
       const ref = newReference();
       const before = await retrieve(kind, ref, SCRIPTS[kind]);
       const personal = personalValues(ref, before.result as Record<string, unknown>);
-      const media = (before.media as { name: string; href: string }[]).map((m) => ({ ...m, bytes: expectedMedium(SIM[kind], ref, m.name).bytes }));
+      const media = (before.media as { name: string; href: string }[]).map((m) => ({
+        ...m,
+        bytes: expectedMedium(SIM[kind], ref, m.name).bytes,
+      }));
       expect(media.length).toBeGreaterThan(0);
       const mediumHex = (b: Buffer) => b.toString('hex');
       // As the value is written in a row's text: raw, JSON-escaped (in jsonb), and with the record's doubled backslashes.
@@ -117,14 +150,30 @@ describe('DELETE /v1/admin/transactions/{kind}/{reference}/personal-data', () =>
         [id],
       );
       expect(held).toEqual({ enc: 'v1', media: media.length });
-      for (const value of personal.unique) expect({ value, found: has(dumpBefore, value) }).toEqual({ value, found: false });
-      for (const value of personal.all) expect({ value, found: has(ownBefore, value) }).toEqual({ value, found: false });
+      for (const value of personal.unique)
+        expect({ value, found: has(dumpBefore, value) }).toEqual({ value, found: false });
+      for (const value of personal.all)
+        expect({ value, found: has(ownBefore, value) }).toEqual({ value, found: false });
       for (const m of media) {
-        expect({ medium: m.name, found: dumpBefore.includes(mediumHex(m.bytes)) }).toEqual({ medium: m.name, found: false });
-        const served = (await t.http().get(m.href).set(bearer(BACKEND_KEY)).buffer(true).parse(binaryParser as never).expect(200)).body as Buffer;
+        expect({ medium: m.name, found: dumpBefore.includes(mediumHex(m.bytes)) }).toEqual({
+          medium: m.name,
+          found: false,
+        });
+        const served = (
+          await t
+            .http()
+            .get(m.href)
+            .set(bearer(BACKEND_KEY))
+            .buffer(true)
+            .parse(binaryParser as never)
+            .expect(200)
+        ).body as Buffer;
         expect({ medium: m.name, same: served.equals(m.bytes) }).toEqual({ medium: m.name, same: true });
       }
-      const callsBefore = await t.dataSource.query(`SELECT id, at, endpoint, call_type, http_status, outcome, error, actor FROM jumio_call WHERE transaction_id = $1 ORDER BY id`, [id]);
+      const callsBefore = await t.dataSource.query(
+        `SELECT id, at, endpoint, call_type, http_status, outcome, error, actor FROM jumio_call WHERE transaction_id = $1 ORDER BY id`,
+        [id],
+      );
       expect(callsBefore.length).toBeGreaterThan(1);
 
       const res = await purge(kind, ref).expect(200);
@@ -143,9 +192,14 @@ describe('DELETE /v1/admin/transactions/{kind}/{reference}/personal-data', () =>
 
       const dumpAfter = await everything();
       const ownAfter = await rowsOf(id, ref);
-      for (const value of personal.unique) expect({ value, found: has(dumpAfter, value) }).toEqual({ value, found: false });
+      for (const value of personal.unique)
+        expect({ value, found: has(dumpAfter, value) }).toEqual({ value, found: false });
       for (const value of personal.all) expect({ value, found: has(ownAfter, value) }).toEqual({ value, found: false });
-      for (const m of media) expect({ medium: m.name, found: dumpAfter.includes(mediumHex(m.bytes)) }).toEqual({ medium: m.name, found: false });
+      for (const m of media)
+        expect({ medium: m.name, found: dumpAfter.includes(mediumHex(m.bytes)) }).toEqual({
+          medium: m.name,
+          found: false,
+        });
       const [row] = await t.dataSource.query(
         `SELECT state, purged_at, raw_status, raw_details, raw_media_list, media_plan, result, personal_data_at, next_attempt_at, lease_owner,
                 merchant_reference, customer_reference, (SELECT count(*)::int FROM stored_medium WHERE transaction_id = $1) AS media
@@ -168,8 +222,15 @@ describe('DELETE /v1/admin/transactions/{kind}/{reference}/personal-data', () =>
         media: 0,
       });
       // The history stays, untouched.
-      expect(await t.dataSource.query(`SELECT id, at, endpoint, call_type, http_status, outcome, error, actor FROM jumio_call WHERE transaction_id = $1 ORDER BY id`, [id])).toEqual(callsBefore);
-      const log = (await t.http().get(`/v1/admin/transactions/${kind}/${ref}/attempts`).set(bearer(ADMIN_KEY)).expect(200)).body.items;
+      expect(
+        await t.dataSource.query(
+          `SELECT id, at, endpoint, call_type, http_status, outcome, error, actor FROM jumio_call WHERE transaction_id = $1 ORDER BY id`,
+          [id],
+        ),
+      ).toEqual(callsBefore);
+      const log = (
+        await t.http().get(`/v1/admin/transactions/${kind}/${ref}/attempts`).set(bearer(ADMIN_KEY)).expect(200)
+      ).body.items;
       expect(log).toHaveLength(callsBefore.length);
 
       for (const m of media) {
@@ -190,12 +251,22 @@ describe('DELETE /v1/admin/transactions/{kind}/{reference}/personal-data', () =>
   it('stops reconciliation: nothing is called for it any more', async () => {
     const ref = newReference();
     t.simulator.script({ kind: 'scan', reference: ref, pendingPolls: 100 });
-    await t.http().post('/v1/id-verifications').set(bearer(BACKEND_KEY)).send({ reference: ref, acquiredAt: t.clock.now().toISOString(), callbackGraceSeconds: 0 }).expect(201);
+    await t
+      .http()
+      .post('/v1/id-verifications')
+      .set(bearer(BACKEND_KEY))
+      .send({ reference: ref, acquiredAt: t.clock.now().toISOString(), callbackGraceSeconds: 0 })
+      .expect(201);
     t.clock.advanceSeconds(40);
     await t.scheduler.drain();
     expect((await view('id-verifications', ref)).tracking).toMatchObject({ state: 'RECONCILING', attempts: 1 });
     const res = await purge('id-verifications', ref).expect(200);
-    expect(res.body).toMatchObject({ status: 'PENDING', result: null, media: [], tracking: { state: 'PURGED', attempts: 1, nextAttemptAt: null } });
+    expect(res.body).toMatchObject({
+      status: 'PENDING',
+      result: null,
+      media: [],
+      tracking: { state: 'PURGED', attempts: 1, nextAttemptAt: null },
+    });
     for (let i = 0; i < 5; i++) {
       t.clock.advanceSeconds(86_400);
       await t.scheduler.drain();
@@ -208,12 +279,21 @@ describe('DELETE /v1/admin/transactions/{kind}/{reference}/personal-data', () =>
     const ref = newReference();
     // The front image takes a while: the purge lands while the worker waits for it.
     t.simulator.script({ kind: 'scan', reference: ref, faults: [{ endpoint: 'image', type: 'slow', delayMs: 500 }] });
-    await t.http().post('/v1/id-verifications').set(bearer(BACKEND_KEY)).send({ reference: ref, acquiredAt: t.clock.now().toISOString(), callbackGraceSeconds: 0 }).expect(201);
+    await t
+      .http()
+      .post('/v1/id-verifications')
+      .set(bearer(BACKEND_KEY))
+      .send({ reference: ref, acquiredAt: t.clock.now().toISOString(), callbackGraceSeconds: 0 })
+      .expect(201);
     t.clock.advanceSeconds(40);
     const draining = t.scheduler.drain();
-    for (let i = 0; i < 400 && !t.simulator.requests({ reference: ref }).some((r) => r.endpoint === 'image'); i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 400 && !t.simulator.requests({ reference: ref }).some((r) => r.endpoint === 'image'); i++)
+      await new Promise((r) => setTimeout(r, 5));
     const id = await transactionId(ref);
-    const [mid] = await t.dataSource.query(`SELECT result IS NOT NULL AS has_result, lease_owner IS NOT NULL AS claimed FROM tracked_transaction WHERE id = $1`, [id]);
+    const [mid] = await t.dataSource.query(
+      `SELECT result IS NOT NULL AS has_result, lease_owner IS NOT NULL AS claimed FROM tracked_transaction WHERE id = $1`,
+      [id],
+    );
     expect(mid).toEqual({ has_result: true, claimed: true }); // details stored, the claim still running
     await purge('id-verifications', ref).expect(200);
     await draining;
@@ -224,20 +304,32 @@ describe('DELETE /v1/admin/transactions/{kind}/{reference}/personal-data', () =>
     expect(row).toEqual({ state: 'PURGED', result: null, media_plan: null, personal_data_at: null, media: 0 });
     expect(await events(ref)).toEqual(['TRACKED', 'CALLBACK_MISSED', 'PERSONAL_DATA_PURGED']);
     // The call the worker made is still in the attempt log; nothing was fetched after it.
-    const log = (await t.http().get(`/v1/admin/transactions/id-verifications/${ref}/attempts`).set(bearer(ADMIN_KEY)).expect(200)).body.items;
+    const log = (
+      await t.http().get(`/v1/admin/transactions/id-verifications/${ref}/attempts`).set(bearer(ADMIN_KEY)).expect(200)
+    ).body.items;
     expect(log.map((a: { callType: string }) => a.callType)).toEqual(['status', 'details', 'media-list', 'medium']);
     expect(t.simulator.requests({ reference: ref })).toHaveLength(4);
   });
 
   it('a transaction with nothing retrieved yet: PURGED all the same, the event once', async () => {
     const ref = newReference();
-    await t.http().post('/v1/authentications').set(bearer(BACKEND_KEY)).send({ reference: ref, callbackGraceSeconds: 3600 }).expect(201);
+    await t
+      .http()
+      .post('/v1/authentications')
+      .set(bearer(BACKEND_KEY))
+      .send({ reference: ref, callbackGraceSeconds: 3600 })
+      .expect(201);
     const res = await purge('authentications', ref).expect(200);
     expect(res.body).toMatchObject({ status: 'UNKNOWN', result: null, media: [], tracking: { state: 'PURGED' } });
     await purge('authentications', ref).expect(200);
     expect(await events(ref)).toEqual(['TRACKED', 'PERSONAL_DATA_PURGED']);
     // A late callback report changes nothing that matters.
-    await t.http().post(`/v1/authentications/${ref}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: 'FAILED' }).expect(200);
+    await t
+      .http()
+      .post(`/v1/authentications/${ref}/callback`)
+      .set(bearer(BACKEND_KEY))
+      .send({ outcome: 'FAILED' })
+      .expect(200);
     expect((await view('authentications', ref)).tracking.state).toBe('PURGED');
   });
 
@@ -248,10 +340,20 @@ describe('DELETE /v1/admin/transactions/{kind}/{reference}/personal-data', () =>
     expect(forbidden.body.message).toEqual([expect.stringContaining('lacks the "admin" scope')]);
     await t.http().delete(`/v1/admin/transactions/id-verifications/${ref}/personal-data`).expect(401);
     expect((await view('id-verifications', ref)).tracking.state).toBe('RETRIEVED');
-    expect((await purge('id-verifications', randomUUID()).expect(404)).body.message).toEqual([expect.stringContaining('is not tracked')]);
-    expect((await purge('id-verifications', 'x'.repeat(36) as string).expect(400)).body.message).toEqual(['reference must be a UUID']);
-    expect((await t.http().delete(`/v1/admin/transactions/documents/${ref}/personal-data`).set(bearer(ADMIN_KEY)).expect(400)).body.message).toEqual([
-      'kind must be one of id-verifications, document-verifications, authentications',
+    expect((await purge('id-verifications', randomUUID()).expect(404)).body.message).toEqual([
+      expect.stringContaining('is not tracked'),
     ]);
+    expect((await purge('id-verifications', 'x'.repeat(36) as string).expect(400)).body.message).toEqual([
+      'reference must be a UUID',
+    ]);
+    expect(
+      (
+        await t
+          .http()
+          .delete(`/v1/admin/transactions/documents/${ref}/personal-data`)
+          .set(bearer(ADMIN_KEY))
+          .expect(400)
+      ).body.message,
+    ).toEqual(['kind must be one of id-verifications, document-verifications, authentications']);
   });
 });

@@ -7,15 +7,28 @@ const DAY = 86_400;
 
 /** PERSONAL_DATA_RETENTION_DAYS, driven by the injected clock through RetentionService.purgeExpired(). */
 describe('personal data retention', () => {
-  const view = async (t: TestApp, reference: string) => (await t.http().get(`/v1/id-verifications/${reference}`).set(bearer(BACKEND_KEY)).expect(200)).body;
+  const view = async (t: TestApp, reference: string) =>
+    (await t.http().get(`/v1/id-verifications/${reference}`).set(bearer(BACKEND_KEY)).expect(200)).body;
   const events = async (t: TestApp, reference: string): Promise<string[]> =>
-    (await t.dataSource.query(`SELECT type FROM change_event WHERE reference = $1 ORDER BY id`, [reference])).map((r: { type: string }) => r.type);
+    (await t.dataSource.query(`SELECT type FROM change_event WHERE reference = $1 ORDER BY id`, [reference])).map(
+      (r: { type: string }) => r.type,
+    );
   const mediaCount = async (t: TestApp, reference: string): Promise<number> =>
-    (await t.dataSource.query(`SELECT count(*)::int AS n FROM stored_medium s JOIN tracked_transaction x ON x.id = s.transaction_id WHERE x.reference = $1`, [reference]))[0].n;
+    (
+      await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM stored_medium s JOIN tracked_transaction x ON x.id = s.transaction_id WHERE x.reference = $1`,
+        [reference],
+      )
+    )[0].n;
 
   async function retrieve(t: TestApp, reference: string, script: Record<string, unknown> = {}): Promise<void> {
     t.simulator.script({ kind: 'scan', reference, ...script });
-    await t.http().post('/v1/id-verifications').set(bearer(BACKEND_KEY)).send({ reference, acquiredAt: t.clock.now().toISOString(), callbackGraceSeconds: 0 }).expect(201);
+    await t
+      .http()
+      .post('/v1/id-verifications')
+      .set(bearer(BACKEND_KEY))
+      .send({ reference, acquiredAt: t.clock.now().toISOString(), callbackGraceSeconds: 0 })
+      .expect(201);
     t.clock.advanceSeconds(40);
     await t.scheduler.drain();
   }
@@ -42,11 +55,27 @@ describe('personal data retention', () => {
       const partial = randomUUID();
       await retrieve(t, old);
       const oldStored = t.clock.now().getTime();
-      await retrieve(t, partial, { faults: [{ endpoint: 'image', type: 'http500', times: 1000 }, { endpoint: 'liveness', type: 'http500', times: 1000 }, { endpoint: 'facemap', type: 'http500', times: 1000 }] });
+      await retrieve(t, partial, {
+        faults: [
+          { endpoint: 'image', type: 'http500', times: 1000 },
+          { endpoint: 'liveness', type: 'http500', times: 1000 },
+          { endpoint: 'facemap', type: 'http500', times: 1000 },
+        ],
+      });
       expect((await view(t, partial)).tracking.state).toBe('RECONCILING');
       expect((await view(t, partial)).result).not.toBeNull();
-      await t.http().post('/v1/id-verifications').set(bearer(BACKEND_KEY)).send({ reference: received, callbackGraceSeconds: 3600 }).expect(201);
-      await t.http().post(`/v1/id-verifications/${received}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: 'RECEIVED' }).expect(200);
+      await t
+        .http()
+        .post('/v1/id-verifications')
+        .set(bearer(BACKEND_KEY))
+        .send({ reference: received, callbackGraceSeconds: 3600 })
+        .expect(201);
+      await t
+        .http()
+        .post(`/v1/id-verifications/${received}/callback`)
+        .set(bearer(BACKEND_KEY))
+        .send({ outcome: 'RECEIVED' })
+        .expect(200);
       t.clock.advanceSeconds(10 * DAY);
       await retrieve(t, young);
       expect((await view(t, old)).tracking.state).toBe('RETRIEVED');
@@ -86,7 +115,15 @@ describe('personal data retention', () => {
       expect((await view(t, young)).tracking.state).toBe('PURGED');
       // The attempt log of every purged transaction stays.
       for (const ref of [old, young, partial]) {
-        expect((await t.http().get(`/v1/admin/transactions/id-verifications/${ref}/attempts`).set(bearer(ADMIN_KEY)).expect(200)).body.items.length).toBeGreaterThan(1);
+        expect(
+          (
+            await t
+              .http()
+              .get(`/v1/admin/transactions/id-verifications/${ref}/attempts`)
+              .set(bearer(ADMIN_KEY))
+              .expect(200)
+          ).body.items.length,
+        ).toBeGreaterThan(1);
       }
     });
 
@@ -132,7 +169,9 @@ describe('personal data retention', () => {
       await retrieve(t, ref);
       t.clock.advanceSeconds(3650 * DAY);
       expect(await t.app.get(RetentionService).purgeExpired()).toBe(0);
-      expect(await t.dataSource.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'PURGED'`)).toEqual([{ n: 0 }]);
+      expect(
+        await t.dataSource.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'PURGED'`),
+      ).toEqual([{ n: 0 }]);
       const v = await view(t, ref);
       expect(v.tracking.state).toBe('RETRIEVED');
       expect(v.media).toHaveLength(6);

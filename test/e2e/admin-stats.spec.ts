@@ -20,7 +20,12 @@ describe('GET /v1/admin/stats', () => {
     const overdue = randomUUID();
     t.simulator.script({ kind: 'scan', reference: retrieved, pendingPolls: 1 });
     const track = (kind: string, reference: string, graceSeconds: number) =>
-      t.http().post(`/v1/${kind}`).set(bearer(BACKEND_KEY)).send({ reference, acquiredAt: t.clock.now().toISOString(), callbackGraceSeconds: graceSeconds }).expect(201);
+      t
+        .http()
+        .post(`/v1/${kind}`)
+        .set(bearer(BACKEND_KEY))
+        .send({ reference, acquiredAt: t.clock.now().toISOString(), callbackGraceSeconds: graceSeconds })
+        .expect(201);
     await track('id-verifications', retrieved, 0);
     await track('id-verifications', awaiting, 3600);
     await track('authentications', overdue, 61);
@@ -37,8 +42,18 @@ describe('GET /v1/admin/stats', () => {
       authentications: { AWAITING_CALLBACK: 1 },
     });
     expect(stats.dueNow).toBe(1);
-    expect(stats.oldestOverdue).toEqual({ kind: 'authentications', reference: overdue, dueAt: expect.any(String), lateSeconds: 44 });
-    const calls = Object.fromEntries(stats.jumioCalls.map((c: { endpoint: string; httpStatus: number; count: number }) => [`${c.endpoint}:${c.httpStatus}`, c.count]));
+    expect(stats.oldestOverdue).toEqual({
+      kind: 'authentications',
+      reference: overdue,
+      dueAt: expect.any(String),
+      lateSeconds: 44,
+    });
+    const calls = Object.fromEntries(
+      stats.jumioCalls.map((c: { endpoint: string; httpStatus: number; count: number }) => [
+        `${c.endpoint}:${c.httpStatus}`,
+        c.count,
+      ]),
+    );
     expect(calls).toEqual({ 'status:200': 2, 'details:200': 1, 'media-list:200': 1, 'medium:200': 6 });
     expect(JSON.stringify(stats.jumioCalls)).not.toContain(retrieved);
   });

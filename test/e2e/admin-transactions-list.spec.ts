@@ -24,13 +24,23 @@ describe('GET /v1/admin/transactions', () => {
   const known: Known[] = [];
   const T0 = Date.parse('2026-11-26T10:00:00.000Z');
 
-  const SIM = { 'id-verifications': 'scan', 'document-verifications': 'document', authentications: 'authentication' } as const;
+  const SIM = {
+    'id-verifications': 'scan',
+    'document-verifications': 'document',
+    authentications: 'authentication',
+  } as const;
 
   async function track(kind: Kind, reference: string, body: Record<string, unknown>): Promise<void> {
-    await t.http().post(`/v1/${kind}`).set(bearer(BACKEND_KEY)).send({ reference, acquiredAt: t.clock.now().toISOString(), ...body }).expect(201);
+    await t
+      .http()
+      .post(`/v1/${kind}`)
+      .set(bearer(BACKEND_KEY))
+      .send({ reference, acquiredAt: t.clock.now().toISOString(), ...body })
+      .expect(201);
   }
 
-  const list = (query: Record<string, string | number>) => t.http().get('/v1/admin/transactions').query(query).set(bearer(ADMIN_KEY));
+  const list = (query: Record<string, string | number>) =>
+    t.http().get('/v1/admin/transactions').query(query).set(bearer(ADMIN_KEY));
 
   /** Pages through with `limit`, checking every page's size and cursor; returns the references in order. */
   async function readAll(query: Record<string, string | number>, limit: number): Promise<string[]> {
@@ -47,12 +57,24 @@ describe('GET /v1/admin/transactions', () => {
     throw new Error('never reached the last page');
   }
 
-  const expected = (match: (k: Known) => boolean) => [...known].reverse().filter(match).map((k) => k.reference);
+  const expected = (match: (k: Known) => boolean) =>
+    [...known]
+      .reverse()
+      .filter(match)
+      .map((k) => k.reference);
 
   beforeAll(async () => {
     t = await startTestApp();
     // [kind, script, state and status it ends in, customerReference, merchantReference, callback]
-    const plan: [Kind, Record<string, unknown> | null, string, string, string | null, string | null, 'RECEIVED' | null][] = [
+    const plan: [
+      Kind,
+      Record<string, unknown> | null,
+      string,
+      string,
+      string | null,
+      string | null,
+      'RECEIVED' | null,
+    ][] = [
       ['id-verifications', { final: 'DONE' }, 'RETRIEVED', 'DONE', 'cust-1', 'm-1', null],
       ['id-verifications', { final: 'FAILED' }, 'RETRIEVED', 'FAILED', 'cust-1', 'm-2', null],
       ['id-verifications', { final: 'NOT_FOUND' }, 'NOT_FOUND', 'NOT_FOUND', 'cust-2', null, null],
@@ -69,15 +91,37 @@ describe('GET /v1/admin/transactions', () => {
       if (customerReference) body.customerReference = customerReference;
       if (merchantReference) body.merchantReference = merchantReference;
       await track(kind, reference, body);
-      if (callback) await t.http().post(`/v1/${kind}/${reference}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: callback }).expect(200);
-      known.push({ kind, reference, state, status, customerReference, merchantReference, createdAt: t.clock.now().getTime() });
+      if (callback)
+        await t
+          .http()
+          .post(`/v1/${kind}/${reference}/callback`)
+          .set(bearer(BACKEND_KEY))
+          .send({ outcome: callback })
+          .expect(200);
+      known.push({
+        kind,
+        reference,
+        state,
+        status,
+        customerReference,
+        merchantReference,
+        createdAt: t.clock.now().getTime(),
+      });
       t.clock.advanceSeconds(1);
     }
     // Twelve tracked at the very same instant: only the id orders them.
     for (let i = 0; i < 12; i++) {
       const reference = randomUUID();
       await track('id-verifications', reference, { callbackGraceSeconds: 86400, customerReference: 'bulk' });
-      known.push({ kind: 'id-verifications', reference, state: 'AWAITING_CALLBACK', status: 'UNKNOWN', customerReference: 'bulk', merchantReference: null, createdAt: t.clock.now().getTime() });
+      known.push({
+        kind: 'id-verifications',
+        reference,
+        state: 'AWAITING_CALLBACK',
+        status: 'UNKNOWN',
+        customerReference: 'bulk',
+        merchantReference: null,
+        createdAt: t.clock.now().getTime(),
+      });
     }
     t.clock.advanceSeconds(60);
     await t.scheduler.drain();
@@ -93,7 +137,11 @@ describe('GET /v1/admin/transactions', () => {
   it('the data set is what the test thinks it is', async () => {
     for (const k of known) {
       const v = (await t.http().get(`/v1/${k.kind}/${k.reference}`).set(bearer(BACKEND_KEY)).expect(200)).body;
-      expect({ ref: k.reference, state: v.tracking.state, status: v.status }).toEqual({ ref: k.reference, state: k.state, status: k.status });
+      expect({ ref: k.reference, state: v.tracking.state, status: v.status }).toEqual({
+        ref: k.reference,
+        state: k.state,
+        status: k.status,
+      });
     }
   });
 
@@ -106,7 +154,14 @@ describe('GET /v1/admin/transactions', () => {
       expect(item).toEqual(view);
     }
     const retrieved = res.body.items.find((v: { reference: string }) => v.reference === known[0].reference);
-    expect(retrieved.media.map((m: { name: string }) => m.name)).toEqual(['front', 'back', 'face', 'facemap', 'liveness-1', 'liveness-2']);
+    expect(retrieved.media.map((m: { name: string }) => m.name)).toEqual([
+      'front',
+      'back',
+      'face',
+      'facemap',
+      'liveness-1',
+      'liveness-2',
+    ]);
     expect(retrieved.result.document).toBeDefined();
   });
 
@@ -155,10 +210,26 @@ describe('GET /v1/admin/transactions', () => {
 
   describe('filters combined (AND)', () => {
     const cases: [string, Record<string, string>, (k: Known) => boolean][] = [
-      ['kind + state', { kind: 'id-verifications', state: 'RETRIEVED' }, (k) => k.kind === 'id-verifications' && k.state === 'RETRIEVED'],
-      ['kind + status', { kind: 'authentications', status: 'DONE' }, (k) => k.kind === 'authentications' && k.status === 'DONE'],
-      ['state + customerReference', { state: 'RETRIEVED', customerReference: 'cust-1' }, (k) => k.state === 'RETRIEVED' && k.customerReference === 'cust-1'],
-      ['customerReference + merchantReference', { customerReference: 'cust-2', merchantReference: 'm-1' }, (k) => k.customerReference === 'cust-2' && k.merchantReference === 'm-1'],
+      [
+        'kind + state',
+        { kind: 'id-verifications', state: 'RETRIEVED' },
+        (k) => k.kind === 'id-verifications' && k.state === 'RETRIEVED',
+      ],
+      [
+        'kind + status',
+        { kind: 'authentications', status: 'DONE' },
+        (k) => k.kind === 'authentications' && k.status === 'DONE',
+      ],
+      [
+        'state + customerReference',
+        { state: 'RETRIEVED', customerReference: 'cust-1' },
+        (k) => k.state === 'RETRIEVED' && k.customerReference === 'cust-1',
+      ],
+      [
+        'customerReference + merchantReference',
+        { customerReference: 'cust-2', merchantReference: 'm-1' },
+        (k) => k.customerReference === 'cust-2' && k.merchantReference === 'm-1',
+      ],
       [
         'createdFrom + createdTo',
         { createdFrom: new Date(T0 + 2000).toISOString(), createdTo: new Date(T0 + 6000).toISOString() },
@@ -166,7 +237,14 @@ describe('GET /v1/admin/transactions', () => {
       ],
       [
         'kind + state + status + createdFrom + createdTo + customerReference',
-        { kind: 'id-verifications', state: 'AWAITING_CALLBACK', status: 'UNKNOWN', customerReference: 'bulk', createdFrom: new Date(T0).toISOString(), createdTo: new Date(T0 + 3_600_000).toISOString() },
+        {
+          kind: 'id-verifications',
+          state: 'AWAITING_CALLBACK',
+          status: 'UNKNOWN',
+          customerReference: 'bulk',
+          createdFrom: new Date(T0).toISOString(),
+          createdTo: new Date(T0 + 3_600_000).toISOString(),
+        },
         (k) => k.customerReference === 'bulk',
       ],
       ['contradictory: nothing', { kind: 'authentications', customerReference: 'cust-1' }, () => false],
@@ -196,14 +274,19 @@ describe('GET /v1/admin/transactions', () => {
       await bad({ limit: 501 }, 'limit must be at most 500');
       await bad({ limit: 'ten' }, 'limit must be a whole number from 1 to 500');
       await bad({ limit: 2.5 }, 'limit must be a whole number');
-      expect((await list({ limit: '1e2' }).expect(400)).body.message).toEqual(['limit must be a whole number from 1 to 500']);
+      expect((await list({ limit: '1e2' }).expect(400)).body.message).toEqual([
+        'limit must be a whole number from 1 to 500',
+      ]);
       expect((await list({ limit: 500 }).expect(200)).body.items).toHaveLength(known.length);
     });
     it('timestamps are ISO-8601 with a zone', async () => {
       await bad({ createdFrom: 'yesterday' }, 'createdFrom must be an ISO-8601 timestamp with a zone');
       await bad({ createdTo: '2026-11-26T10:00:00' }, 'createdTo must be an ISO-8601 timestamp with a zone');
       await bad({ createdTo: '2026-02-30T10:00:00Z' }, 'createdTo must be an ISO-8601 timestamp');
-      await bad({ createdFrom: '2026-11-27T00:00:00Z', createdTo: '2026-11-26T00:00:00Z' }, 'createdFrom must not be after createdTo');
+      await bad(
+        { createdFrom: '2026-11-27T00:00:00Z', createdTo: '2026-11-26T00:00:00Z' },
+        'createdFrom must not be after createdTo',
+      );
     });
     it('references are at most 255 characters, without NUL', async () => {
       await bad({ customerReference: 'x'.repeat(256) }, 'customerReference must be at most 255 characters');
@@ -212,14 +295,28 @@ describe('GET /v1/admin/transactions', () => {
     });
     it('a cursor must be one the API made, for the same filters', async () => {
       await bad({ cursor: 'not-a-cursor' }, 'cursor must be a value returned as "next"');
-      await bad({ cursor: Buffer.from('v1.000000000000.2026-11-26T10:00:00.000000Z.1').toString('base64url') }, 'cursor belongs to a query with other filters');
-      await bad({ cursor: Buffer.from("v1.abc.2026-11-26T10:00:00.000000Z.1' OR 1=1").toString('base64url') }, 'cursor must be a value returned as "next"');
+      await bad(
+        { cursor: Buffer.from('v1.000000000000.2026-11-26T10:00:00.000000Z.1').toString('base64url') },
+        'cursor belongs to a query with other filters',
+      );
+      await bad(
+        { cursor: Buffer.from("v1.abc.2026-11-26T10:00:00.000000Z.1' OR 1=1").toString('base64url') },
+        'cursor must be a value returned as "next"',
+      );
       // Well-formed but not a real instant (PostgreSQL would refuse it): 400, not 500, whatever the digest.
-      const digest = /^v1\.([0-9a-f]{12})\./.exec(Buffer.from((await list({ limit: 1 }).expect(200)).body.next, 'base64url').toString())![1];
+      const digest = /^v1\.([0-9a-f]{12})\./.exec(
+        Buffer.from((await list({ limit: 1 }).expect(200)).body.next, 'base64url').toString(),
+      )![1];
       for (const at of ['2026-02-30T10:00:00.000000Z', '2026-11-26T24:00:00.000000Z', '0000-01-01T00:00:00.000000Z']) {
-        await bad({ cursor: Buffer.from(`v1.${digest}.${at}.1`).toString('base64url') }, 'cursor must be a value returned as "next"');
+        await bad(
+          { cursor: Buffer.from(`v1.${digest}.${at}.1`).toString('base64url') },
+          'cursor must be a value returned as "next"',
+        );
       }
-      await bad({ cursor: Buffer.from(`v1.${digest}.2026-11-26T10:00:00.000000Z.99999999999999999999`).toString('base64url') }, 'cursor must be a value returned as "next"');
+      await bad(
+        { cursor: Buffer.from(`v1.${digest}.2026-11-26T10:00:00.000000Z.99999999999999999999`).toString('base64url') },
+        'cursor must be a value returned as "next"',
+      );
       const first = (await list({ limit: 2, state: 'AWAITING_CALLBACK' }).expect(200)).body;
       expect(first.next).toEqual(expect.any(String));
       await bad({ limit: 2, cursor: first.next }, 'cursor belongs to a query with other filters');
@@ -243,7 +340,12 @@ describe('GET /v1/admin/transactions', () => {
       for (const at of [serverNow + page * 1000, T0 + 8000, T0 + 3000 - 10_000 + page]) {
         t.clock.set(at);
         const reference = randomUUID();
-        await t.http().post('/v1/id-verifications').set(bearer(BACKEND_KEY)).send({ reference, callbackGraceSeconds: 86400 }).expect(201);
+        await t
+          .http()
+          .post('/v1/id-verifications')
+          .set(bearer(BACKEND_KEY))
+          .send({ reference, callbackGraceSeconds: 86400 })
+          .expect(201);
         inserted.push(reference);
       }
       if (res.body.next === null) break;

@@ -103,7 +103,9 @@ describe('change feed under concurrent writers', () => {
     const distance = target - (await nextXid());
     if (distance > 3_000_000n) throw new Error(`refusing to burn ${distance} xids to reach ${target}`);
     if (distance > 0n) {
-      await t.dataSource.query(`DO $$ BEGIN LOOP EXIT WHEN pg_current_xact_id() >= '${target}'::xid8; COMMIT; END LOOP; END $$`);
+      await t.dataSource.query(
+        `DO $$ BEGIN LOOP EXIT WHEN pg_current_xact_id() >= '${target}'::xid8; COMMIT; END LOOP; END $$`,
+      );
     }
   }
   const powerOfTenAbove = (x: bigint) => {
@@ -212,7 +214,11 @@ describe('change feed under concurrent writers', () => {
         expect(await feed.read(start, 1)).toEqual({ events: [], next: start });
         await old.commitTransaction();
         const seen = (await pageThrough(start, 1)).map((e) => `${e.reference}:${e.type}`);
-        expect(seen).toEqual([`${refs[0]}:TRACKED`, `${refs[0]}:CALLBACK_MISSED`, ...refs.slice(1).map((r) => `${r}:TRACKED`)]);
+        expect(seen).toEqual([
+          `${refs[0]}:TRACKED`,
+          `${refs[0]}:CALLBACK_MISSED`,
+          ...refs.slice(1).map((r) => `${r}:TRACKED`),
+        ]);
       } finally {
         if (old.isTransactionActive) await old.rollbackTransaction();
         await old.release();
@@ -236,11 +242,22 @@ describe('change feed under concurrent writers', () => {
       const reference = '8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11';
       await t.http().post('/v1/id-verifications').set(bearer(BACKEND_KEY)).send({ reference }).expect(201);
       const served = await pageThrough(next, 10);
-      expect(served).toEqual([{ id: expect.any(String), kind: 'id-verifications', reference, type: 'TRACKED', at: expect.stringMatching(/Z$/) }]);
+      expect(served).toEqual([
+        {
+          id: expect.any(String),
+          kind: 'id-verifications',
+          reference,
+          type: 'TRACKED',
+          at: expect.stringMatching(/Z$/),
+        },
+      ]);
       const page = await getEvents({ after: next }).expect(200);
       expect(page.body.events).toEqual(served);
       expect(page.body.next).not.toBe(next);
-      expect((await getEvents({ after: page.body.next }).expect(200)).body).toEqual({ events: [], next: page.body.next });
+      expect((await getEvents({ after: page.body.next }).expect(200)).body).toEqual({
+        events: [],
+        next: page.body.next,
+      });
     });
 
     it.each([
@@ -257,17 +274,29 @@ describe('change feed under concurrent writers', () => {
     // Regression guard: decodeCursor used to accept any 20-digit xid / 19-digit id, so a well-formed but
     // out-of-range cursor reached PostgreSQL ("out of range") and was answered 500 (fixed in the working tree).
     it('an out-of-range cursor is 400, not a server error', async () => {
-      for (const [xid, id] of [['99999999999999999999', '1'], ['18446744073709551616', '1'], ['1', '9999999999999999999'], ['1', '9223372036854775808']]) {
+      for (const [xid, id] of [
+        ['99999999999999999999', '1'],
+        ['18446744073709551616', '1'],
+        ['1', '9999999999999999999'],
+        ['1', '9223372036854775808'],
+      ]) {
         const res = await getEvents({ after: encodeCursor({ xid, id }) });
         expect({ xid, id, status: res.status }).toEqual({ xid, id, status: 400 });
         expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: [expect.stringMatching(/after/)] });
       }
     });
 
-    it.each(['0', '501', '-1', '1.5', 'abc', '100000000000'])('limit=%s is 400 in the contract shape', async (limit) => {
-      const res = await getEvents({ limit }).expect(400);
-      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.arrayContaining([expect.stringMatching(/limit/)]) });
-    });
+    it.each(['0', '501', '-1', '1.5', 'abc', '100000000000'])(
+      'limit=%s is 400 in the contract shape',
+      async (limit) => {
+        const res = await getEvents({ limit }).expect(400);
+        expect(res.body).toEqual({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: expect.arrayContaining([expect.stringMatching(/limit/)]),
+        });
+      },
+    );
 
     it('limit 1 and 500 are accepted and respected', async () => {
       const refs = Array.from({ length: 3 }, () => randomUUID());
@@ -337,7 +366,11 @@ describe('change feed under concurrent writers', () => {
           if (rand(3) === 0) await sleep(rand(10)); // sometimes the xid is taken a while after the start
           const n = 1 + rand(3);
           for (let e = 0; e < n; e++) {
-            const ev = { reference: randomUUID(), kind: KINDS[rand(KINDS.length)], type: EVENT_TYPES[rand(EVENT_TYPES.length)] };
+            const ev = {
+              reference: randomUUID(),
+              kind: KINDS[rand(KINDS.length)],
+              type: EVENT_TYPES[rand(EVENT_TYPES.length)],
+            };
             await feed.append(qr.manager, ev.kind, ev.reference, [ev.type], new Date());
             written.push(ev);
             if (rand(2) === 0) await sleep(rand(5));

@@ -25,27 +25,54 @@ describe('crash safety', () => {
       JUMIO_MAX_IN_FLIGHT: '6',
     };
     const replicas = [await ServiceProcess.start(database.url, simulator.url, env)];
-    replicas.push(await ServiceProcess.start(database.url, simulator.url, env), await ServiceProcess.start(database.url, simulator.url, env));
+    replicas.push(
+      await ServiceProcess.start(database.url, simulator.url, env),
+      await ServiceProcess.start(database.url, simulator.url, env),
+    );
     const db = new Client({ connectionString: database.url });
     await db.connect();
     try {
       const refs: string[] = Array.from({ length: TRANSACTIONS }, () => randomUUID());
       for (const [i, reference] of refs.entries()) {
         // Slow answers keep calls in flight, so the kill catches some.
-        await simulator.script({ kind: 'scan', reference, pendingPolls: 1, livenessCount: 1, faults: [{ endpoint: 'any', type: 'slow', delayMs: 150, times: 20 }] });
+        await simulator.script({
+          kind: 'scan',
+          reference,
+          pendingPolls: 1,
+          livenessCount: 1,
+          faults: [{ endpoint: 'any', type: 'slow', delayMs: 150, times: 20 }],
+        });
         expect((await replicas[i % 3].request('POST', '/v1/id-verifications', { reference })).status).toBe(201);
       }
-      await pollUntil(async () => (await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'RETRIEVED'`)).rows[0].n >= TRANSACTIONS / 4, 60_000, 'a quarter retrieved');
+      await pollUntil(
+        async () =>
+          (await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'RETRIEVED'`)).rows[0].n >=
+          TRANSACTIONS / 4,
+        60_000,
+        'a quarter retrieved',
+      );
       const victim = replicas[1];
       victim.kill('SIGKILL');
       expect((await victim.exited).signal).toBe('SIGKILL');
 
-      await pollUntil(async () => (await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'RETRIEVED'`)).rows[0].n === TRANSACTIONS, 120_000, 'every transaction retrieved');
-      const stuck = await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE lease_owner IS NOT NULL OR next_attempt_at IS NOT NULL`);
+      await pollUntil(
+        async () =>
+          (await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'RETRIEVED'`)).rows[0].n ===
+          TRANSACTIONS,
+        120_000,
+        'every transaction retrieved',
+      );
+      const stuck = await db.query(
+        `SELECT count(*)::int AS n FROM tracked_transaction WHERE lease_owner IS NOT NULL OR next_attempt_at IS NOT NULL`,
+      );
       expect(stuck.rows[0].n).toBe(0);
 
       const takenOver = new Set<string>(
-        (await db.query(`SELECT t.reference FROM jumio_call c JOIN tracked_transaction t ON t.id = c.transaction_id WHERE c.outcome = 'LEASE_EXPIRED'`)).rows.map((r: { reference: string }) => r.reference),
+        (
+          await db.query(
+            `SELECT t.reference FROM jumio_call c JOIN tracked_transaction t ON t.id = c.transaction_id WHERE c.outcome = 'LEASE_EXPIRED'`,
+          )
+        ).rows.map((r: { reference: string }) => r.reference),
       );
       const calls = await simulator.requests();
       let repeated = 0;
@@ -64,7 +91,9 @@ describe('crash safety', () => {
       }
       expect(takenOver.size).toBeGreaterThan(0);
       expect(repeated).toBeLessThanOrEqual(takenOver.size);
-      console.log(`crash safety: ${TRANSACTIONS} transactions, 3 replicas, 1 SIGKILLed; taken over: ${takenOver.size}; calls repeated: ${repeated}; Jumio calls: ${calls.length}`);
+      console.log(
+        `crash safety: ${TRANSACTIONS} transactions, 3 replicas, 1 SIGKILLed; taken over: ${takenOver.size}; calls repeated: ${repeated}; Jumio calls: ${calls.length}`,
+      );
     } finally {
       await db.end();
       for (const r of replicas) if (r !== replicas[1]) r.kill('SIGTERM');

@@ -22,14 +22,22 @@ describe('database outage', () => {
         await simulator.script({ kind: 'scan', reference, pendingPolls: 4 });
         expect((await service.request('POST', '/v1/id-verifications', { reference })).status).toBe(201);
       }
-      await pollUntil(async () => (await simulator.requests()).filter((r) => r.endpoint === 'status').length >= 20, 15_000, 'first attempts');
+      await pollUntil(
+        async () => (await simulator.requests()).filter((r) => r.endpoint === 'status').length >= 20,
+        15_000,
+        'first attempts',
+      );
 
       await pg.stop();
       await pollUntil(async () => (await status('/health/ready')) === 503, 15_000, '/health/ready 503');
       expect(await status('/health/live')).toBe(200);
       const down = await service.request('GET', `/v1/id-verifications/${refs[0]}`);
       expect(down.status).toBe(503); // the view cannot be read without its database
-      expect(down.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: ['the database is unavailable; retry shortly'] });
+      expect(down.body).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: ['the database is unavailable; retry shortly'],
+      });
       await new Promise((r) => setTimeout(r, 4000)); // an outage longer than a lease, with work due
       expect(await status('/health/live')).toBe(200);
 
@@ -38,8 +46,16 @@ describe('database outage', () => {
       const db = new Client({ connectionString: pg.url });
       await db.connect();
       try {
-        await pollUntil(async () => (await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'RETRIEVED'`)).rows[0].n === 20, 60_000, 'every transaction retrieved');
-        const events = await db.query(`SELECT type, count(*)::int AS n, count(DISTINCT reference)::int AS refs FROM change_event GROUP BY type ORDER BY type`);
+        await pollUntil(
+          async () =>
+            (await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE state = 'RETRIEVED'`)).rows[0]
+              .n === 20,
+          60_000,
+          'every transaction retrieved',
+        );
+        const events = await db.query(
+          `SELECT type, count(*)::int AS n, count(DISTINCT reference)::int AS refs FROM change_event GROUP BY type ORDER BY type`,
+        );
         expect(events.rows).toEqual([
           { type: 'CALLBACK_MISSED', n: 20, refs: 20 },
           { type: 'RETRIEVED', n: 20, refs: 20 },

@@ -18,7 +18,12 @@ describe('data centers and metrics', () => {
   it("calls the transaction's own data center, and nothing else", async () => {
     const ref = randomUUID();
     eu.script({ kind: 'scan', reference: ref });
-    await t.http().post('/v1/id-verifications').set(bearer(BACKEND_KEY)).send({ reference: ref, datacenter: 'EU', acquiredAt: t.clock.now().toISOString() }).expect(201);
+    await t
+      .http()
+      .post('/v1/id-verifications')
+      .set(bearer(BACKEND_KEY))
+      .send({ reference: ref, datacenter: 'EU', acquiredAt: t.clock.now().toISOString() })
+      .expect(201);
     t.clock.advanceSeconds(300);
     await t.scheduler.drain();
     const v = (await t.http().get(`/v1/id-verifications/${ref}`).set(bearer(BACKEND_KEY)).expect(200)).body;
@@ -31,7 +36,12 @@ describe('data centers and metrics', () => {
   it('an EU transaction refuses a media href outside the EU host', async () => {
     const ref = randomUUID();
     eu.script({ kind: 'scan', reference: ref, faults: [{ endpoint: 'images', type: 'foreign-href' }] });
-    await t.http().post('/v1/id-verifications').set(bearer(BACKEND_KEY)).send({ reference: ref, datacenter: 'EU', acquiredAt: t.clock.now().toISOString() }).expect(201);
+    await t
+      .http()
+      .post('/v1/id-verifications')
+      .set(bearer(BACKEND_KEY))
+      .send({ reference: ref, datacenter: 'EU', acquiredAt: t.clock.now().toISOString() })
+      .expect(201);
     t.clock.advanceSeconds(300);
     await t.scheduler.drain();
     const v = (await t.http().get(`/v1/id-verifications/${ref}`).set(bearer(BACKEND_KEY)).expect(200)).body;
@@ -41,14 +51,21 @@ describe('data centers and metrics', () => {
   it('exports attempts by kind and outcome, call latency, the backlog by state and due-now', async () => {
     const pending = randomUUID();
     t.simulator.script({ kind: 'scan', reference: pending, pendingPolls: 5 });
-    await t.http().post('/v1/id-verifications').set(bearer(BACKEND_KEY)).send({ reference: pending, acquiredAt: t.clock.now().toISOString() }).expect(201);
+    await t
+      .http()
+      .post('/v1/id-verifications')
+      .set(bearer(BACKEND_KEY))
+      .send({ reference: pending, acquiredAt: t.clock.now().toISOString() })
+      .expect(201);
     t.clock.advanceSeconds(300);
     await t.scheduler.drain();
     t.clock.advanceSeconds(60);
     const text = (await t.http().get('/metrics').expect(200)).text;
     expect(text).toMatch(/^jumio_fallback_attempts_total\{kind="id-verifications",outcome="DONE"\} 2$/m);
     expect(text).toMatch(/^jumio_fallback_attempts_total\{kind="id-verifications",outcome="PENDING"\} 1$/m);
-    expect(text).toMatch(/^jumio_fallback_jumio_call_duration_seconds_count\{kind="id-verifications",call_type="medium"\} \d+$/m);
+    expect(text).toMatch(
+      /^jumio_fallback_jumio_call_duration_seconds_count\{kind="id-verifications",call_type="medium"\} \d+$/m,
+    );
     expect(text).toMatch(/^jumio_fallback_transactions\{kind="id-verifications",state="RETRIEVED"\} 2$/m);
     expect(text).toMatch(/^jumio_fallback_transactions\{kind="id-verifications",state="RECONCILING"\} 1$/m);
     expect(text).toMatch(/^jumio_fallback_due_now 1$/m);

@@ -6,14 +6,26 @@ import { BACKEND_KEY, bearer, binaryParser, startTestApp } from '../support/test
 async function harness(env: Record<string, string> = {}) {
   const t = await startTestApp({ env });
   const track = (kind: string, reference: string) =>
-    t.http().post(`/v1/${kind}`).set(bearer(BACKEND_KEY)).send({ reference, acquiredAt: t.clock.now().toISOString() }).expect(201);
-  const view = async (kind: string, reference: string) => (await t.http().get(`/v1/${kind}/${reference}`).set(bearer(BACKEND_KEY)).expect(200)).body;
+    t
+      .http()
+      .post(`/v1/${kind}`)
+      .set(bearer(BACKEND_KEY))
+      .send({ reference, acquiredAt: t.clock.now().toISOString() })
+      .expect(201);
+  const view = async (kind: string, reference: string) =>
+    (await t.http().get(`/v1/${kind}/${reference}`).set(bearer(BACKEND_KEY)).expect(200)).body;
   const advance = async (seconds: number) => {
     t.clock.advanceSeconds(seconds);
     await t.scheduler.drain();
   };
   const mediumBytes = async (href: string) => {
-    const res = await t.http().get(href).set(bearer(BACKEND_KEY)).buffer(true).parse(binaryParser as never).expect(200);
+    const res = await t
+      .http()
+      .get(href)
+      .set(bearer(BACKEND_KEY))
+      .buffer(true)
+      .parse(binaryParser as never)
+      .expect(200);
     return { bytes: res.body as Buffer, contentType: res.headers['content-type'] as string };
   };
   return { t, track, view, advance, mediumBytes };
@@ -28,7 +40,14 @@ describe('Document Verification', () => {
 
   it('pending then DONE: data once, masked pages and the original PDF once, on the documents host', async () => {
     const ref = randomUUID();
-    h.t.simulator.script({ kind: 'document', reference: ref, pendingPolls: 1, pages: [1, 101], documentType: 'CC', originalDocument: true });
+    h.t.simulator.script({
+      kind: 'document',
+      reference: ref,
+      pendingPolls: 1,
+      pages: [1, 101],
+      documentType: 'CC',
+      originalDocument: true,
+    });
     await h.track('document-verifications', ref);
     await h.advance(300);
     await h.advance(20);
@@ -57,7 +76,10 @@ describe('Document Verification', () => {
     h.t.simulator.script({ kind: 'document', reference: ref, final: 'FAILED' });
     await h.track('document-verifications', ref);
     await h.advance(300);
-    expect(await h.view('document-verifications', ref)).toMatchObject({ status: 'FAILED', tracking: { state: 'RETRIEVED' } });
+    expect(await h.view('document-verifications', ref)).toMatchObject({
+      status: 'FAILED',
+      tracking: { state: 'RETRIEVED' },
+    });
 
     const custom = randomUUID();
     h.t.simulator.script({ kind: 'document', reference: custom, documentType: 'CUSTOM' });
@@ -75,8 +97,18 @@ describe('Document Verification', () => {
     h.t.simulator.script({ kind: 'document', reference: failed });
     await h.track('document-verifications', received);
     await h.track('document-verifications', failed);
-    await h.t.http().post(`/v1/document-verifications/${received}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: 'RECEIVED' }).expect(200);
-    await h.t.http().post(`/v1/document-verifications/${failed}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: 'FAILED' }).expect(200);
+    await h.t
+      .http()
+      .post(`/v1/document-verifications/${received}/callback`)
+      .set(bearer(BACKEND_KEY))
+      .send({ outcome: 'RECEIVED' })
+      .expect(200);
+    await h.t
+      .http()
+      .post(`/v1/document-verifications/${failed}/callback`)
+      .set(bearer(BACKEND_KEY))
+      .send({ outcome: 'FAILED' })
+      .expect(200);
     await h.t.scheduler.drain();
     expect((await h.view('document-verifications', failed)).tracking.state).toBe('RETRIEVED');
     expect(ruleViolations(h.t.simulator.requests({ reference: failed }))).toEqual([]);
@@ -101,7 +133,7 @@ describe('Document Verification with unmasked card images configured', () => {
   });
   afterAll(() => h.t.close());
 
-  it("a 403 on unmasked is recorded and not retried; the rest is retrieved", async () => {
+  it('a 403 on unmasked is recorded and not retried; the rest is retrieved', async () => {
     const ref = randomUUID();
     h.t.simulator.script({ kind: 'document', reference: ref, pages: [101], allowUnmasked: false });
     await h.track('document-verifications', ref);
@@ -120,7 +152,13 @@ describe('Document Verification with unmasked card images configured', () => {
 
   it('an account that allows unmasked gets the unmasked bytes', async () => {
     const ref = randomUUID();
-    h.t.simulator.script({ kind: 'document', reference: ref, pages: [101], allowUnmasked: true, originalDocument: false });
+    h.t.simulator.script({
+      kind: 'document',
+      reference: ref,
+      pages: [101],
+      allowUnmasked: true,
+      originalDocument: false,
+    });
     await h.track('document-verifications', ref);
     await h.advance(300);
     const v = await h.view('document-verifications', ref);
@@ -139,7 +177,13 @@ describe('Authentication', () => {
 
   it('STARTED twice then PASSED: the status answer is the details; face and liveness images once', async () => {
     const ref = randomUUID();
-    h.t.simulator.script({ kind: 'authentication', reference: ref, pendingPolls: 2, final: 'PASSED', livenessCount: 3 });
+    h.t.simulator.script({
+      kind: 'authentication',
+      reference: ref,
+      pendingPolls: 2,
+      final: 'PASSED',
+      livenessCount: 3,
+    });
     await h.track('authentications', ref);
     await h.advance(300);
     await h.advance(20);
@@ -157,24 +201,43 @@ describe('Authentication', () => {
     }
     const calls = h.t.simulator.requests({ reference: ref });
     expect(ruleViolations(calls)).toEqual([]);
-    expect(calls.map((c) => c.endpoint)).toEqual(['status', 'status', 'status', 'image', 'liveness', 'liveness', 'liveness']);
+    expect(calls.map((c) => c.endpoint)).toEqual([
+      'status',
+      'status',
+      'status',
+      'image',
+      'liveness',
+      'liveness',
+      'liveness',
+    ]);
   });
 
-  it.each(['FAILED', 'INVALID', 'EXPIRED'] as const)('%s is final: status DONE with the decision in result.transactionResult', async (final) => {
-    const ref = randomUUID();
-    h.t.simulator.script({ kind: 'authentication', reference: ref, final });
-    await h.track('authentications', ref);
-    await h.advance(300);
-    const v = await h.view('authentications', ref);
-    expect(v).toMatchObject({ status: 'DONE', tracking: { state: 'RETRIEVED' }, result: { transactionResult: final } });
-  });
+  it.each(['FAILED', 'INVALID', 'EXPIRED'] as const)(
+    '%s is final: status DONE with the decision in result.transactionResult',
+    async (final) => {
+      const ref = randomUUID();
+      h.t.simulator.script({ kind: 'authentication', reference: ref, final });
+      await h.track('authentications', ref);
+      await h.advance(300);
+      const v = await h.view('authentications', ref);
+      expect(v).toMatchObject({
+        status: 'DONE',
+        tracking: { state: 'RETRIEVED' },
+        result: { transactionResult: final },
+      });
+    },
+  );
 
   it('404 is NOT_FOUND, and nothing is called after it', async () => {
     const ref = randomUUID();
     h.t.simulator.script({ kind: 'authentication', reference: ref, final: 'NOT_FOUND' });
     await h.track('authentications', ref);
     await h.advance(300);
-    expect(await h.view('authentications', ref)).toMatchObject({ status: 'NOT_FOUND', result: null, tracking: { state: 'NOT_FOUND', attempts: 1 } });
+    expect(await h.view('authentications', ref)).toMatchObject({
+      status: 'NOT_FOUND',
+      result: null,
+      tracking: { state: 'NOT_FOUND', attempts: 1 },
+    });
     await h.advance(86400);
     expect(h.t.simulator.requests({ reference: ref })).toHaveLength(1);
   });
@@ -188,7 +251,12 @@ describe('Authentication', () => {
     for (const kind of ['authentications', 'document-verifications']) {
       expect(text).toMatch(new RegExp(`^jumio_fallback_attempts_total\\{kind="${kind}",outcome="DONE"\\} \\d+$`, 'm'));
       expect(text).toMatch(new RegExp(`^jumio_fallback_transactions\\{kind="${kind}",state="RETRIEVED"\\} \\d+$`, 'm'));
-      expect(text).toMatch(new RegExp(`^jumio_fallback_jumio_call_duration_seconds_count\\{kind="${kind}",call_type="medium"\\} \\d+$`, 'm'));
+      expect(text).toMatch(
+        new RegExp(
+          `^jumio_fallback_jumio_call_duration_seconds_count\\{kind="${kind}",call_type="medium"\\} \\d+$`,
+          'm',
+        ),
+      );
     }
   });
 
@@ -199,8 +267,18 @@ describe('Authentication', () => {
     h.t.simulator.script({ kind: 'authentication', reference: failed });
     await h.track('authentications', received);
     await h.track('authentications', failed);
-    await h.t.http().post(`/v1/authentications/${received}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: 'RECEIVED' }).expect(200);
-    await h.t.http().post(`/v1/authentications/${failed}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: 'FAILED' }).expect(200);
+    await h.t
+      .http()
+      .post(`/v1/authentications/${received}/callback`)
+      .set(bearer(BACKEND_KEY))
+      .send({ outcome: 'RECEIVED' })
+      .expect(200);
+    await h.t
+      .http()
+      .post(`/v1/authentications/${failed}/callback`)
+      .set(bearer(BACKEND_KEY))
+      .send({ outcome: 'FAILED' })
+      .expect(200);
     await h.t.scheduler.drain();
     expect((await h.view('authentications', failed)).tracking.state).toBe('RETRIEVED');
     await h.advance(86400);
@@ -217,12 +295,20 @@ describe('Authentication', () => {
     const seen: { id: string; kind: string; reference: string; type: string }[] = [];
     let next: string | undefined;
     for (let i = 0; i < 200 && !(seen.some((e) => e.reference === doc) && seen.some((e) => e.reference === id)); i++) {
-      const page = (await h.t.http().get(`/v1/events?limit=50${next ? `&after=${next}` : ''}`).set(bearer(BACKEND_KEY)).expect(200)).body;
+      const page = (
+        await h.t
+          .http()
+          .get(`/v1/events?limit=50${next ? `&after=${next}` : ''}`)
+          .set(bearer(BACKEND_KEY))
+          .expect(200)
+      ).body;
       seen.push(...page.events);
       next = page.next;
       if (page.events.length === 0) await new Promise((r) => setTimeout(r, 25));
     }
-    expect(new Set(seen.map((e) => e.kind))).toEqual(new Set(['authentications', 'document-verifications', 'id-verifications']));
+    expect(new Set(seen.map((e) => e.kind))).toEqual(
+      new Set(['authentications', 'document-verifications', 'id-verifications']),
+    );
     expect(seen.filter((e) => e.reference === doc).map((e) => e.type)).toEqual(['TRACKED']);
     expect(seen.filter((e) => e.reference === id).map((e) => e.type)).toEqual(['TRACKED']);
     expect(new Set(seen.map((e) => e.id)).size).toBe(seen.length);

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DataCipher } from '../../src/engine/crypto/data-cipher';
 import type { JumioCallRecord } from '../../src/engine/persistence/attempt-log';
 import { GroupedStepWriter } from '../../src/engine/persistence/grouped-step-writer';
-import { TrackedTransactionRepository, type StepWrites } from '../../src/engine/persistence/tracked-transaction.repository';
+import {
+  TrackedTransactionRepository,
+  type StepWrites,
+} from '../../src/engine/persistence/tracked-transaction.repository';
 import { BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -20,7 +23,16 @@ describe('a step save (applyStep)', () => {
   afterAll(async () => t.close());
 
   const call = (endpoint: string, outcome: string): JumioCallRecord => ({
-    at: t.clock.now(), endpoint, callType: 'medium', httpStatus: 200, durationMs: 3, outcome, error: null, countsAsAttempt: false, actor: null, claim: 'test/1',
+    at: t.clock.now(),
+    endpoint,
+    callType: 'medium',
+    httpStatus: 200,
+    durationMs: 3,
+    outcome,
+    error: null,
+    countsAsAttempt: false,
+    actor: null,
+    claim: 'test/1',
   });
 
   /** A tracked transaction claimed by `owner`. */
@@ -38,12 +50,18 @@ describe('a step save (applyStep)', () => {
       `SELECT state, raw_status, lease_owner, personal_data_at IS NOT NULL AS personal, xmin::text AS xmin FROM tracked_transaction WHERE id = $1`,
       [id],
     );
-    const calls = await t.dataSource.query(`SELECT endpoint, outcome, claim, xmin::text AS xmin FROM jumio_call WHERE transaction_id = $1 ORDER BY id`, [id]);
+    const calls = await t.dataSource.query(
+      `SELECT endpoint, outcome, claim, xmin::text AS xmin FROM jumio_call WHERE transaction_id = $1 ORDER BY id`,
+      [id],
+    );
     const events = await t.dataSource.query(
       `SELECT e.type, e.xid::text AS xid FROM change_event e JOIN tracked_transaction r ON r.kind = e.kind AND r.reference = e.reference WHERE r.id = $1 ORDER BY e.id`,
       [id],
     );
-    const media = await t.dataSource.query(`SELECT name, content, key_id, byte_size, xmin::text AS xmin FROM stored_medium WHERE transaction_id = $1 ORDER BY name`, [id]);
+    const media = await t.dataSource.query(
+      `SELECT name, content, key_id, byte_size, xmin::text AS xmin FROM stored_medium WHERE transaction_id = $1 ORDER BY name`,
+      [id],
+    );
     return { row, calls, events, media };
   };
 
@@ -67,19 +85,28 @@ describe('a step save (applyStep)', () => {
     const { row, calls, events, media } = await facts(id);
     expect(row).toMatchObject({ state: 'RECONCILING', lease_owner: 'replica-a/1', personal: true });
     expect(JSON.stringify(row.raw_status)).not.toContain('Jane Doe');
-    expect((await repository.find('id-verifications', reference))!.rawStatus).toEqual({ status: 'DONE', secret: 'Jane Doe' });
+    expect((await repository.find('id-verifications', reference))!.rawStatus).toEqual({
+      status: 'DONE',
+      secret: 'Jane Doe',
+    });
     expect(calls.map((c: { endpoint: string }) => c.endpoint)).toEqual(['/first', '/second']);
     expect(events.map((e: { type: string }) => e.type)).toEqual(['TRACKED', 'CALLBACK_MISSED', 'RETRIEVED']);
     expect(media).toHaveLength(1);
-    expect(media[0]).toMatchObject({ name: 'front', key_id: t.app.get(DataCipher).activeKeyId, byte_size: bytes.length });
+    expect(media[0]).toMatchObject({
+      name: 'front',
+      key_id: t.app.get(DataCipher).activeKeyId,
+      byte_size: bytes.length,
+    });
     expect(Buffer.from(media[0].content).includes(bytes)).toBe(false);
-    expect(t.app.get(DataCipher).decryptBytes(media[0].content, `stored_medium:${id}:front`, media[0].key_id)).toEqual(bytes);
+    expect(t.app.get(DataCipher).decryptBytes(media[0].content, `stored_medium:${id}:front`, media[0].key_id)).toEqual(
+      bytes,
+    );
     // One transaction wrote them all: the events' xid is the one that wrote the row, the calls and the medium.
     const step = events.slice(1).map((e: { xid: string }) => e.xid);
     expect(new Set([...step, row.xmin, ...calls.map((c: { xmin: string }) => c.xmin), media[0].xmin]).size).toBe(1);
   });
 
-  it('under a claim that is no longer the caller\'s: only the calls are logged; row, media and events stay as they were', async () => {
+  it("under a claim that is no longer the caller's: only the calls are logged; row, media and events stay as they were", async () => {
     const { id } = await claimed('replica-a/2');
     // Another replica took the transaction over.
     await t.dataSource.query(`UPDATE tracked_transaction SET lease_owner = 'replica-b/7' WHERE id = $1`, [id]);
@@ -102,7 +129,9 @@ describe('a step save (applyStep)', () => {
     expect(after.row).toEqual(before.row);
     expect(after.events).toEqual(before.events);
     expect(after.media).toEqual([]);
-    expect(after.calls.map((c: { endpoint: string; claim: string }) => [c.endpoint, c.claim])).toEqual([['/late', 'test/1']]);
+    expect(after.calls.map((c: { endpoint: string; claim: string }) => [c.endpoint, c.claim])).toEqual([
+      ['/late', 'test/1'],
+    ]);
   });
 
   describe('saves grouped into one statement (GroupedStepWriter)', () => {
@@ -112,7 +141,13 @@ describe('a step save (applyStep)', () => {
       calls: [call(endpoint, 'PENDING')],
       keepLease: true,
     });
-    const save = (id: string, owner: string, writes: StepWrites) => ({ id, owner, writes, now: t.clock.now(), leaseSeconds: 60 });
+    const save = (id: string, owner: string, writes: StepWrites) => ({
+      id,
+      owner,
+      writes,
+      now: t.clock.now(),
+      leaseSeconds: 60,
+    });
 
     it('saves made in the same turn share one transaction, each fenced by its own claim', async () => {
       const a = await claimed('replica-g/1');
@@ -139,7 +174,9 @@ describe('a step save (applyStep)', () => {
       expect(fa.events.map((e: { type: string }) => e.type)).toEqual(['TRACKED', 'CALLBACK_MISSED']);
       expect(fc.calls.map((x: { endpoint: string }) => x.endpoint)).toEqual(['/c']);
       // One statement, so one transaction wrote all four saves (the lost claim's only through its call).
-      expect(new Set([fa.row.xmin, fc.row.xmin, fd.row.xmin, fa.calls[0].xmin, fb.calls[0].xmin, fc.calls[0].xmin]).size).toBe(1);
+      expect(
+        new Set([fa.row.xmin, fc.row.xmin, fd.row.xmin, fa.calls[0].xmin, fb.calls[0].xmin, fc.calls[0].xmin]).size,
+      ).toBe(1);
     });
 
     it('a save that cannot be written fails alone: the rest of its group is written as if never grouped', async () => {

@@ -34,14 +34,24 @@ describe('request pipeline and operations', () => {
     await t.http().get('/docs').expect(200);
     const doc = await t.http().get('/docs/openapi.json').expect(200);
     expect(Object.keys(doc.body.paths)).toEqual(
-      expect.arrayContaining(['/v1/id-verifications', '/v1/id-verifications/{reference}', '/v1/id-verifications/{reference}/callback', '/v1/events', '/health/ready']),
+      expect.arrayContaining([
+        '/v1/id-verifications',
+        '/v1/id-verifications/{reference}',
+        '/v1/id-verifications/{reference}/callback',
+        '/v1/events',
+        '/health/ready',
+      ]),
     );
   });
 
   it('answers 401 in the contract shape without a key or with an unknown one', async () => {
     for (const headers of [{}, bearer('not-a-key'), { Authorization: 'Basic abc' }]) {
       const res = await t.http().get('/v1/events').set(headers).expect(401);
-      expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: [expect.stringContaining('API key')] });
+      expect(res.body).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: [expect.stringContaining('API key')],
+      });
     }
   });
 
@@ -63,7 +73,13 @@ describe('request pipeline and operations', () => {
   });
 
   it('answers malformed JSON with 400 and never repeats the body', async () => {
-    const res = await t.http().post('/v1/id-verifications').set(bearer(BACKEND_KEY)).set('Content-Type', 'application/json').send('{"reference": "SECRET-VALUE", ').expect(400);
+    const res = await t
+      .http()
+      .post('/v1/id-verifications')
+      .set(bearer(BACKEND_KEY))
+      .set('Content-Type', 'application/json')
+      .send('{"reference": "SECRET-VALUE", ')
+      .expect(400);
     expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: ['request body is not valid JSON'] });
     expect(JSON.stringify(res.body)).not.toContain('SECRET-VALUE');
   });
@@ -81,7 +97,12 @@ describe('request pipeline and operations', () => {
   it('rejects a reference that is not a UUID without calling Jumio', async () => {
     const before = t.simulator.requests().length;
     await t.http().get('/v1/id-verifications/not-a-uuid').set(bearer(BACKEND_KEY)).expect(400);
-    await t.http().post('/v1/id-verifications/not-a-uuid/callback').set(bearer(BACKEND_KEY)).send({ outcome: 'FAILED' }).expect(400);
+    await t
+      .http()
+      .post('/v1/id-verifications/not-a-uuid/callback')
+      .set(bearer(BACKEND_KEY))
+      .send({ outcome: 'FAILED' })
+      .expect(400);
     expect(t.simulator.requests().length).toBe(before);
   });
 

@@ -15,7 +15,12 @@ function raw(
   base: string,
   method: string,
   path: string,
-  options: { headers?: Record<string, string | string[]>; body?: string | Buffer; declaredLength?: number; keepAlive?: http.Agent } = {},
+  options: {
+    headers?: Record<string, string | string[]>;
+    body?: string | Buffer;
+    declaredLength?: number;
+    keepAlive?: http.Agent;
+  } = {},
 ): Promise<RawReply> {
   const { port } = new URL(base);
   return new Promise((resolve, reject) => {
@@ -32,7 +37,8 @@ function raw(
       });
     });
     req.on('error', reject);
-    if (options.declaredLength !== undefined) req.write(options.body ?? ''); // the rest never comes
+    if (options.declaredLength !== undefined)
+      req.write(options.body ?? ''); // the rest never comes
     else req.end(options.body);
   });
 }
@@ -53,7 +59,12 @@ describe('HTTP conventions', () => {
     t = await startTestApp({ env: { CALLBACK_ALLOWED_SOURCES: '52.48.0.25', TRUSTED_PROXIES: '127.0.0.1' } });
     reference = randomUUID();
     t.simulator.script({ kind: 'scan', reference });
-    await t.http().post('/v1/id-verifications').set(key).send({ reference, acquiredAt: t.clock.now().toISOString(), callbackGraceSeconds: 0 }).expect(201);
+    await t
+      .http()
+      .post('/v1/id-verifications')
+      .set(key)
+      .send({ reference, acquiredAt: t.clock.now().toISOString(), callbackGraceSeconds: 0 })
+      .expect(201);
     t.clock.advanceSeconds(60);
     await t.scheduler.drain();
   });
@@ -62,7 +73,10 @@ describe('HTTP conventions', () => {
   describe('routing', () => {
     it('matches paths case-insensitively and with a trailing slash', async () => {
       for (const path of ['/v1/events/', '/V1/EVENTS', '/v1/Events?limit=1', `/v1/id-verifications/${reference}/`]) {
-        expect({ path, status: (await raw(t.baseUrl, 'GET', path, { headers: key })).status }).toEqual({ path, status: 200 });
+        expect({ path, status: (await raw(t.baseUrl, 'GET', path, { headers: key })).status }).toEqual({
+          path,
+          status: 200,
+        });
       }
     });
 
@@ -70,7 +84,9 @@ describe('HTTP conventions', () => {
       const res = await raw(t.baseUrl, 'GET', '/nope?x=1', { headers: key });
       expect(res.status).toBe(404);
       expect(res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: ['Cannot GET /nope?x=1'] });
-      expect((await raw(t.baseUrl, 'OPTIONS', '/v1/events', { headers: key })).json().message).toEqual(['Cannot OPTIONS /v1/events']);
+      expect((await raw(t.baseUrl, 'OPTIONS', '/v1/events', { headers: key })).json().message).toEqual([
+        'Cannot OPTIONS /v1/events',
+      ]);
       expect((await raw(t.baseUrl, 'HEAD', '/v1/id-verifications', { headers: key })).status).toBe(404);
     });
 
@@ -78,7 +94,9 @@ describe('HTTP conventions', () => {
       const twice = await raw(t.baseUrl, 'GET', '/v1/events?limit=2&limit=3', { headers: key });
       expect(twice.status).toBe(400);
       expect(twice.json().message).toContain('limit must be a whole number from 1 to 500');
-      expect((await raw(t.baseUrl, 'GET', '/v1/events?limit[x]=1', { headers: key })).json().message).toEqual(['property limit[x] should not exist']);
+      expect((await raw(t.baseUrl, 'GET', '/v1/events?limit[x]=1', { headers: key })).json().message).toEqual([
+        'property limit[x] should not exist',
+      ]);
       expect((await raw(t.baseUrl, 'GET', '/v1/events?limit=%31', { headers: key })).json().events).toHaveLength(1);
     });
 
@@ -89,16 +107,25 @@ describe('HTTP conventions', () => {
     });
 
     it('answers a malformed percent-encoding 400 in the contract shape, with a request id', async () => {
-      const res = await raw(t.baseUrl, 'GET', '/v1/id-verifications/%E0%A4%A', { headers: { ...key, 'X-Request-Id': 'bad-url' } });
+      const res = await raw(t.baseUrl, 'GET', '/v1/id-verifications/%E0%A4%A', {
+        headers: { ...key, 'X-Request-Id': 'bad-url' },
+      });
       expect(res.status).toBe(400);
-      expect(res.json()).toEqual({ statusCode: 400, error: 'Bad Request', message: ["Failed to decode param '%E0%A4%A'"] });
+      expect(res.json()).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: ["Failed to decode param '%E0%A4%A'"],
+      });
       expect(res.headers['x-request-id']).toBe('bad-url');
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     });
   });
 
   it('gives a target the router cannot take (OPTIONS *, GET *x) its request id and the 404 contract body', async () => {
-    for (const [method, target] of [['OPTIONS', '*'], ['GET', '*x']]) {
+    for (const [method, target] of [
+      ['OPTIONS', '*'],
+      ['GET', '*x'],
+    ]) {
       const res = await raw(t.baseUrl, method, target, { headers: { 'X-Request-Id': `odd-${method}` } });
       expect(res.status).toBe(404);
       expect(res.headers['x-request-id']).toBe(`odd-${method}`);
@@ -124,8 +151,16 @@ describe('HTTP conventions', () => {
       const first = await raw(t.baseUrl, 'GET', `/v1/id-verifications/${reference}`, { headers: key });
       expect(first.headers.etag).toMatch(/^W\/"[0-9a-f]+-[\w+/]{27}"$/);
       for (const method of ['GET', 'HEAD']) {
-        const again = await raw(t.baseUrl, method, `/v1/id-verifications/${reference}`, { headers: { ...key, 'If-None-Match': first.headers.etag! } });
-        expect({ method, status: again.status, body: again.text, type: again.headers['content-type'], length: again.headers['content-length'] }).toEqual({
+        const again = await raw(t.baseUrl, method, `/v1/id-verifications/${reference}`, {
+          headers: { ...key, 'If-None-Match': first.headers.etag! },
+        });
+        expect({
+          method,
+          status: again.status,
+          body: again.text,
+          type: again.headers['content-type'],
+          length: again.headers['content-length'],
+        }).toEqual({
           method,
           status: 304,
           body: '',
@@ -137,14 +172,18 @@ describe('HTTP conventions', () => {
       expect(refused.status).toBe(404);
       expect(refused.headers.etag).toBeDefined();
       // Media are streamed, untagged, and always sent.
-      const medium = await raw(t.baseUrl, 'GET', `/v1/id-verifications/${reference}/media/front`, { headers: { ...key, 'If-None-Match': '*' } });
+      const medium = await raw(t.baseUrl, 'GET', `/v1/id-verifications/${reference}/media/front`, {
+        headers: { ...key, 'If-None-Match': '*' },
+      });
       expect(medium.status).toBe(200);
       expect(medium.headers.etag).toBeUndefined();
     });
 
     it('says charset=utf-8 on text bodies and keeps connections alive for 5 s', async () => {
       expect((await raw(t.baseUrl, 'GET', '/docs')).headers['content-type']).toBe('text/html; charset=utf-8');
-      expect((await raw(t.baseUrl, 'GET', '/metrics')).headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect((await raw(t.baseUrl, 'GET', '/metrics')).headers['content-type']).toBe(
+        'text/plain; version=0.0.4; charset=utf-8',
+      );
       const agent = new http.Agent({ keepAlive: true });
       try {
         const res = await raw(t.baseUrl, 'GET', '/health/live', { keepAlive: agent });
@@ -156,7 +195,8 @@ describe('HTTP conventions', () => {
   });
 
   describe('JSON bodies', () => {
-    const post = (body: string | Buffer, headers: Record<string, string | string[]> = json) => raw(t.baseUrl, 'POST', '/v1/id-verifications', { headers, body });
+    const post = (body: string | Buffer, headers: Record<string, string | string[]> = json) =>
+      raw(t.baseUrl, 'POST', '/v1/id-verifications', { headers, body });
 
     it('reads application/json and application/*+json, whatever the case, with a UTF-8 charset, a BOM or gzip', async () => {
       expect((await post(track())).status).toBe(201);
@@ -170,19 +210,33 @@ describe('HTTP conventions', () => {
       for (const headers of [{ ...key, 'Content-Type': 'text/plain' }, key, json]) {
         const res = await post(headers === json ? '' : track(), headers);
         expect(res.status).toBe(400);
-        expect(res.json().message).toEqual(["reference must be a UUID (Jumio's scanReference or transactionReference)"]);
+        expect(res.json().message).toEqual([
+          "reference must be a UUID (Jumio's scanReference or transactionReference)",
+        ]);
       }
     });
 
     it('refuses what is not a JSON object or array, another charset or encoding, and a malformed Content-Type', async () => {
       for (const body of ['"text"', 'null', '42', '  ', `${track()}x`]) {
-        expect({ body, reply: (await post(body)).json() }).toEqual({ body, reply: { statusCode: 400, error: 'Bad Request', message: ['request body is not valid JSON'] } });
+        expect({ body, reply: (await post(body)).json() }).toEqual({
+          body,
+          reply: { statusCode: 400, error: 'Bad Request', message: ['request body is not valid JSON'] },
+        });
       }
-      const encodings = [{ ...key, 'Content-Type': 'application/json; charset=latin1' }, { ...json, 'Content-Encoding': 'compress' }];
+      const encodings = [
+        { ...key, 'Content-Type': 'application/json; charset=latin1' },
+        { ...json, 'Content-Encoding': 'compress' },
+      ];
       for (const headers of encodings) {
-        expect((await post(track(), headers)).json()).toEqual({ statusCode: 415, error: 'Unsupported Media Type', message: ['request body encoding is not supported; send UTF-8 JSON'] });
+        expect((await post(track(), headers)).json()).toEqual({
+          statusCode: 415,
+          error: 'Unsupported Media Type',
+          message: ['request body encoding is not supported; send UTF-8 JSON'],
+        });
       }
-      expect((await post(gzipSync(track()).subarray(0, 10), { ...json, 'Content-Encoding': 'gzip' })).json().message).toEqual(['request body could not be read']);
+      expect(
+        (await post(gzipSync(track()).subarray(0, 10), { ...json, 'Content-Encoding': 'gzip' })).json().message,
+      ).toEqual(['request body could not be read']);
       // Fastify refuses a Content-Type that is no media type before any parser (express read no body and the DTO
       // refused it): 415, in the contract's shape.
       expect((await post(track(), { ...key, 'Content-Type': 'json' })).json()).toEqual({
@@ -196,18 +250,33 @@ describe('HTTP conventions', () => {
       const exact = track();
       expect((await post(exact + ' '.repeat(64 * 1024 - exact.length))).status).toBe(201);
       const over = await post(exact + ' '.repeat(64 * 1024 + 1 - exact.length), { 'Content-Type': 'application/json' });
-      expect(over.json()).toEqual({ statusCode: 413, error: 'Payload Too Large', message: ['request body exceeds 65536 bytes (64 KiB)'] });
+      expect(over.json()).toEqual({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        message: ['request body exceeds 65536 bytes (64 KiB)'],
+      });
       expect((await raw(t.baseUrl, 'GET', '/v1/events', { headers: json, body: '{' })).status).toBe(400);
     });
 
     it('refuses __proto__ and constructor at the top of a body DTO as unknown fields (class-transformer would drop them silently)', async () => {
-      expect((await post(track(',"__proto__":{"admin":true}'))).json()).toEqual({ statusCode: 400, error: 'Bad Request', message: ['property __proto__ should not exist'] });
-      expect((await post(track(',"constructor":{"prototype":{}}'))).json().message).toEqual(['property constructor should not exist']);
-      // A route without a body DTO ignores its body, as before.
-      const reconcile = await raw(t.baseUrl, 'POST', `/v1/admin/transactions/id-verifications/${randomUUID()}/reconcile`, {
-        headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
-        body: '{"__proto__":{}}',
+      expect((await post(track(',"__proto__":{"admin":true}'))).json()).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: ['property __proto__ should not exist'],
       });
+      expect((await post(track(',"constructor":{"prototype":{}}'))).json().message).toEqual([
+        'property constructor should not exist',
+      ]);
+      // A route without a body DTO ignores its body, as before.
+      const reconcile = await raw(
+        t.baseUrl,
+        'POST',
+        `/v1/admin/transactions/id-verifications/${randomUUID()}/reconcile`,
+        {
+          headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
+          body: '{"__proto__":{}}',
+        },
+      );
       expect(reconcile.status).toBe(404);
     });
   });
@@ -217,24 +286,61 @@ describe('HTTP conventions', () => {
     const jumio = { ...form, 'X-Forwarded-For': '52.48.0.25' };
 
     it('refuses a sender outside the allowlist with 403 and Connection: close before its body arrives, on every spelling of the path', async () => {
-      for (const path of ['/callbacks/jumio/id-verifications', '/CALLBACKS/jumio/ID-VERIFICATIONS', '/callbacks/jumio/id-verifications/', '/%63allbacks/jumio/id-verifications', '/callbacks/nope', '/callbacks']) {
+      for (const path of [
+        '/callbacks/jumio/id-verifications',
+        '/CALLBACKS/jumio/ID-VERIFICATIONS',
+        '/callbacks/jumio/id-verifications/',
+        '/%63allbacks/jumio/id-verifications',
+        '/callbacks/nope',
+        '/callbacks',
+      ]) {
         // Declares a megabyte and sends ten bytes: the answer cannot wait for the body.
-        const res = await raw(t.baseUrl, 'POST', path, { headers: { ...form, 'X-Request-Id': 'refused' }, body: 'scanRefere', declaredLength: 1_000_000 });
-        expect({ path, status: res.status, connection: res.headers.connection }).toEqual({ path, status: 403, connection: 'close' });
+        const res = await raw(t.baseUrl, 'POST', path, {
+          headers: { ...form, 'X-Request-Id': 'refused' },
+          body: 'scanRefere',
+          declaredLength: 1_000_000,
+        });
+        expect({ path, status: res.status, connection: res.headers.connection }).toEqual({
+          path,
+          status: 403,
+          connection: 'close',
+        });
         expect(res.headers['x-request-id']).toBe('refused');
-        expect(res.json().message).toEqual(['callbacks are accepted only from the addresses in CALLBACK_ALLOWED_SOURCES; 127.0.0.1 is not one']);
+        expect(res.json().message).toEqual([
+          'callbacks are accepted only from the addresses in CALLBACK_ALLOWED_SOURCES; 127.0.0.1 is not one',
+        ]);
       }
     });
 
-    it('reads an allowed sender\'s raw body whatever its type, up to 256 KiB', async () => {
-      const big = await raw(t.baseUrl, 'POST', '/callbacks/jumio/id-verifications', { headers: jumio, body: `x=${'a'.repeat(300 * 1024)}` });
-      expect(big.json()).toEqual({ statusCode: 413, error: 'Payload Too Large', message: ['request body exceeds 262144 bytes (256 KiB)'] });
-      const asJson = await raw(t.baseUrl, 'POST', '/callbacks/jumio/id-verifications', { headers: { ...jumio, 'Content-Type': 'application/json' }, body: '{' });
+    it("reads an allowed sender's raw body whatever its type, up to 256 KiB", async () => {
+      const big = await raw(t.baseUrl, 'POST', '/callbacks/jumio/id-verifications', {
+        headers: jumio,
+        body: `x=${'a'.repeat(300 * 1024)}`,
+      });
+      expect(big.json()).toEqual({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        message: ['request body exceeds 262144 bytes (256 KiB)'],
+      });
+      const asJson = await raw(t.baseUrl, 'POST', '/callbacks/jumio/id-verifications', {
+        headers: { ...jumio, 'Content-Type': 'application/json' },
+        body: '{',
+      });
       expect(asJson.json().message).toEqual(['a Jumio callback is sent as application/x-www-form-urlencoded']);
       // A Content-Type that is no media type (Fastify would answer 415 before any route): the same 400.
       for (const type of ['json', 'form', '/x']) {
-        const noType = await raw(t.baseUrl, 'POST', '/callbacks/jumio/id-verifications', { headers: { ...jumio, 'Content-Type': type }, body: 'x=1' });
-        expect({ type, reply: noType.json() }).toEqual({ type, reply: { statusCode: 400, error: 'Bad Request', message: ['a Jumio callback is sent as application/x-www-form-urlencoded'] } });
+        const noType = await raw(t.baseUrl, 'POST', '/callbacks/jumio/id-verifications', {
+          headers: { ...jumio, 'Content-Type': type },
+          body: 'x=1',
+        });
+        expect({ type, reply: noType.json() }).toEqual({
+          type,
+          reply: {
+            statusCode: 400,
+            error: 'Bad Request',
+            message: ['a Jumio callback is sent as application/x-www-form-urlencoded'],
+          },
+        });
       }
       const unknown = await raw(t.baseUrl, 'POST', '/callbacks/nope', { headers: jumio, body: 'x=1' });
       expect(unknown.json()).toEqual({ statusCode: 404, error: 'Not Found', message: ['Cannot POST /callbacks/nope'] });

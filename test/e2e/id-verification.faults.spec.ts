@@ -13,8 +13,14 @@ describe('ID Verification: schedule, faults and resumed retrieval', () => {
   afterAll(() => t.close());
 
   const track = (reference: string) =>
-    t.http().post(`/v1/${KIND}`).set(bearer(BACKEND_KEY)).send({ reference, acquiredAt: t.clock.now().toISOString() }).expect(201);
-  const view = async (reference: string) => (await t.http().get(`/v1/${KIND}/${reference}`).set(bearer(BACKEND_KEY)).expect(200)).body;
+    t
+      .http()
+      .post(`/v1/${KIND}`)
+      .set(bearer(BACKEND_KEY))
+      .send({ reference, acquiredAt: t.clock.now().toISOString() })
+      .expect(201);
+  const view = async (reference: string) =>
+    (await t.http().get(`/v1/${KIND}/${reference}`).set(bearer(BACKEND_KEY)).expect(200)).body;
   const advance = async (seconds: number) => {
     t.clock.advanceSeconds(seconds);
     await t.scheduler.drain();
@@ -35,11 +41,14 @@ describe('ID Verification: schedule, faults and resumed retrieval', () => {
     for (let guard = 0; guard < 100; guard++) {
       const v = await view(ref);
       if (v.tracking.state === 'EXHAUSTED') break;
-      const due = v.tracking.nextAttemptAt ? new Date(v.tracking.nextAttemptAt).getTime() : new Date(v.tracking.callbackDeadline).getTime();
+      const due = v.tracking.nextAttemptAt
+        ? new Date(v.tracking.nextAttemptAt).getTime()
+        : new Date(v.tracking.callbackDeadline).getTime();
       t.clock.set(due);
       await t.scheduler.drain();
       const after = await view(ref);
-      if (after.tracking.lastAttemptAt && new Date(after.tracking.lastAttemptAt).getTime() === due) offsets.push((due - acquired) / 1000);
+      if (after.tracking.lastAttemptAt && new Date(after.tracking.lastAttemptAt).getTime() === due)
+        offsets.push((due - acquired) / 1000);
     }
     // grace 300 s: the first attempt at once, then Jumio's gaps (20, 40, ... 180 s)
     expect(offsets.slice(0, 10)).toEqual([300, 320, 360, 420, 500, 600, 720, 860, 1020, 1200]);
@@ -54,7 +63,10 @@ describe('ID Verification: schedule, faults and resumed retrieval', () => {
     expect(calls.every((c) => c.endpoint === 'status')).toBe(true);
     // Read from the table: the feed may hold these back a moment while other suites' transactions run on the
     // same server (its ordering guarantee is tested in change-feed.spec.ts).
-    const events: { type: string }[] = await t.dataSource.query(`SELECT type FROM change_event WHERE reference = $1 ORDER BY id`, [ref]);
+    const events: { type: string }[] = await t.dataSource.query(
+      `SELECT type FROM change_event WHERE reference = $1 ORDER BY id`,
+      [ref],
+    );
     expect(events.map((e) => e.type)).toEqual(['TRACKED', 'CALLBACK_MISSED', 'EXHAUSTED']);
     await advance(86400 * 5);
     expect(t.simulator.requests({ reference: ref })).toHaveLength(39);
@@ -64,29 +76,41 @@ describe('ID Verification: schedule, faults and resumed retrieval', () => {
     ['500', { endpoint: 'status', type: 'http500' }, /500/, 'HTTP_ERROR'],
     ['malformed body', { endpoint: 'status', type: 'malformed' }, /not valid JSON/, 'MALFORMED'],
     ['connection reset', { endpoint: 'status', type: 'reset' }, /connection failed/, 'NETWORK'],
-    ['timeout', { endpoint: 'status', type: 'timeout', delayMs: 10_000 }, /no complete answer within 2000 ms/, 'TIMEOUT'],
+    [
+      'timeout',
+      { endpoint: 'status', type: 'timeout', delayMs: 10_000 },
+      /no complete answer within 2000 ms/,
+      'TIMEOUT',
+    ],
   ];
-  it.each(transportFaults)('a status call that ends in %s counts as an attempt, is recorded with its cause, and the schedule goes on', async (_name, fault, error, outcome) => {
-    const ref = randomUUID();
-    t.simulator.script({ kind: 'scan', reference: ref, faults: [fault] });
-    await track(ref);
-    await advance(300);
-    let v = await view(ref);
-    expect(v.tracking).toMatchObject({ state: 'RECONCILING', attempts: 1 });
-    expect(v.tracking.lastError).toMatch(error);
-    expect(new Date(v.tracking.nextAttemptAt).getTime() - new Date(v.acquiredAt).getTime()).toBe(320_000);
-    const log = await attemptLog(ref);
-    expect(log[0]).toMatchObject({ call_type: 'status', outcome, counts_as_attempt: true });
-    expect(log[0].error).toMatch(error);
-    await advance(20);
-    v = await view(ref);
-    expect(v.tracking).toMatchObject({ state: 'RETRIEVED', attempts: 2, lastError: null });
-    expect(ruleViolations(t.simulator.requests({ reference: ref }))).toEqual([]);
-  });
+  it.each(transportFaults)(
+    'a status call that ends in %s counts as an attempt, is recorded with its cause, and the schedule goes on',
+    async (_name, fault, error, outcome) => {
+      const ref = randomUUID();
+      t.simulator.script({ kind: 'scan', reference: ref, faults: [fault] });
+      await track(ref);
+      await advance(300);
+      let v = await view(ref);
+      expect(v.tracking).toMatchObject({ state: 'RECONCILING', attempts: 1 });
+      expect(v.tracking.lastError).toMatch(error);
+      expect(new Date(v.tracking.nextAttemptAt).getTime() - new Date(v.acquiredAt).getTime()).toBe(320_000);
+      const log = await attemptLog(ref);
+      expect(log[0]).toMatchObject({ call_type: 'status', outcome, counts_as_attempt: true });
+      expect(log[0].error).toMatch(error);
+      await advance(20);
+      v = await view(ref);
+      expect(v.tracking).toMatchObject({ state: 'RETRIEVED', attempts: 2, lastError: null });
+      expect(ruleViolations(t.simulator.requests({ reference: ref }))).toEqual([]);
+    },
+  );
 
   it("a 429's Retry-After is honoured when it is later than the schedule", async () => {
     const ref = randomUUID();
-    t.simulator.script({ kind: 'scan', reference: ref, faults: [{ endpoint: 'status', type: 'http429', retryAfterSeconds: 120 }] });
+    t.simulator.script({
+      kind: 'scan',
+      reference: ref,
+      faults: [{ endpoint: 'status', type: 'http429', retryAfterSeconds: 120 }],
+    });
     await track(ref);
     await advance(300);
     const v = await view(ref);
@@ -139,7 +163,14 @@ describe('ID Verification: schedule, faults and resumed retrieval', () => {
     await advance(20);
     v = await view(ref);
     expect(v.tracking.state).toBe('RETRIEVED');
-    expect(v.media.map((m: { name: string }) => m.name).sort()).toEqual(['back', 'face', 'facemap', 'front', 'liveness-1', 'liveness-2']);
+    expect(v.media.map((m: { name: string }) => m.name).sort()).toEqual([
+      'back',
+      'face',
+      'facemap',
+      'front',
+      'liveness-1',
+      'liveness-2',
+    ]);
     const calls = t.simulator.requests({ reference: ref });
     expect(ruleViolations(calls)).toEqual([]);
     expect(calls.filter((c) => c.endpoint === 'status')).toHaveLength(1);
@@ -159,15 +190,34 @@ describe('a 429 pauses the whole data center for every replica', () => {
   it('no call reaches Jumio until Retry-After (capped) has passed', async () => {
     const limited = randomUUID();
     const other = randomUUID();
-    t.simulator.script({ kind: 'scan', reference: limited, faults: [{ endpoint: 'status', type: 'http429', retryAfterSeconds: 30 }] });
+    t.simulator.script({
+      kind: 'scan',
+      reference: limited,
+      faults: [{ endpoint: 'status', type: 'http429', retryAfterSeconds: 30 }],
+    });
     t.simulator.script({ kind: 'scan', reference: other });
     for (const ref of [limited, other]) {
-      await t.http().post(`/v1/${KIND}`).set(bearer(BACKEND_KEY)).send({ reference: ref, acquiredAt: t.clock.now().toISOString() }).expect(201);
+      await t
+        .http()
+        .post(`/v1/${KIND}`)
+        .set(bearer(BACKEND_KEY))
+        .send({ reference: ref, acquiredAt: t.clock.now().toISOString() })
+        .expect(201);
     }
-    await t.http().post(`/v1/${KIND}/${limited}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: 'FAILED' }).expect(200);
+    await t
+      .http()
+      .post(`/v1/${KIND}/${limited}/callback`)
+      .set(bearer(BACKEND_KEY))
+      .send({ outcome: 'FAILED' })
+      .expect(200);
     await t.scheduler.drain();
     const limitedAt = t.simulator.requests({ reference: limited })[0].at;
-    await t.http().post(`/v1/${KIND}/${other}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: 'FAILED' }).expect(200);
+    await t
+      .http()
+      .post(`/v1/${KIND}/${other}/callback`)
+      .set(bearer(BACKEND_KEY))
+      .send({ outcome: 'FAILED' })
+      .expect(200);
     await t.scheduler.drain();
     const otherFirst = t.simulator.requests({ reference: other })[0];
     expect(otherFirst.at - limitedAt).toBeGreaterThanOrEqual(950);

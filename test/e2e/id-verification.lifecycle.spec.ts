@@ -13,9 +13,14 @@ describe('ID Verification lifecycles (default schedule, driven clock)', () => {
   afterAll(() => t.close());
 
   function track(reference: string, extra: Record<string, unknown> = {}) {
-    return t.http().post(`/v1/${KIND}`).set(bearer(BACKEND_KEY)).send({ reference, acquiredAt: t.clock.now().toISOString(), ...extra });
+    return t
+      .http()
+      .post(`/v1/${KIND}`)
+      .set(bearer(BACKEND_KEY))
+      .send({ reference, acquiredAt: t.clock.now().toISOString(), ...extra });
   }
-  const view = async (reference: string) => (await t.http().get(`/v1/${KIND}/${reference}`).set(bearer(BACKEND_KEY)).expect(200)).body;
+  const view = async (reference: string) =>
+    (await t.http().get(`/v1/${KIND}/${reference}`).set(bearer(BACKEND_KEY)).expect(200)).body;
   const advance = async (seconds: number) => {
     t.clock.advanceSeconds(seconds);
     await t.scheduler.drain();
@@ -43,7 +48,10 @@ describe('ID Verification lifecycles (default schedule, driven clock)', () => {
     expect((await view(ref)).tracking.attempts).toBe(2);
     await advance(40);
     v = await view(ref);
-    expect(v).toMatchObject({ status: 'DONE', tracking: { state: 'RETRIEVED', attempts: 3, nextAttemptAt: null, lastError: null } });
+    expect(v).toMatchObject({
+      status: 'DONE',
+      tracking: { state: 'RETRIEVED', attempts: 3, nextAttemptAt: null, lastError: null },
+    });
     expect(v.result.verification.identityVerification.validity).toBe(true);
     expect(v.merchantReference).toBe('order-1');
 
@@ -51,7 +59,13 @@ describe('ID Verification lifecycles (default schedule, driven clock)', () => {
     expect(names.sort()).toEqual(['back', 'face', 'facemap', 'front', 'liveness-1', 'liveness-2']);
     for (const m of v.media) {
       const expected = expectedMedium('scan', ref, m.name);
-      const res = await t.http().get(m.href).set(bearer(BACKEND_KEY)).buffer(true).parse(binaryParser as never).expect(200);
+      const res = await t
+        .http()
+        .get(m.href)
+        .set(bearer(BACKEND_KEY))
+        .buffer(true)
+        .parse(binaryParser as never)
+        .expect(200);
       expect(res.headers['content-type']).toBe(expected.contentType);
       expect(Buffer.compare(res.body as Buffer, expected.bytes)).toBe(0);
       expect(m.bytes).toBe(expected.bytes.length);
@@ -81,7 +95,11 @@ describe('ID Verification lifecycles (default schedule, driven clock)', () => {
     t.simulator.script({ kind: 'scan', reference: ref, final: 'NOT_FOUND' });
     await track(ref).expect(201);
     await advance(300);
-    expect(await view(ref)).toMatchObject({ status: 'NOT_FOUND', result: null, tracking: { state: 'NOT_FOUND', attempts: 1 } });
+    expect(await view(ref)).toMatchObject({
+      status: 'NOT_FOUND',
+      result: null,
+      tracking: { state: 'NOT_FOUND', attempts: 1 },
+    });
     await advance(86400);
     expect(t.simulator.requests({ reference: ref })).toHaveLength(1);
   });
@@ -91,9 +109,19 @@ describe('ID Verification lifecycles (default schedule, driven clock)', () => {
     t.simulator.script({ kind: 'scan', reference: ref });
     await track(ref).expect(201);
     await advance(10);
-    const r = await t.http().post(`/v1/${KIND}/${ref}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: 'RECEIVED' }).expect(200);
+    const r = await t
+      .http()
+      .post(`/v1/${KIND}/${ref}/callback`)
+      .set(bearer(BACKEND_KEY))
+      .send({ outcome: 'RECEIVED' })
+      .expect(200);
     expect(r.body.tracking.state).toBe('CALLBACK_RECEIVED');
-    await t.http().post(`/v1/${KIND}/${ref}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: 'RECEIVED' }).expect(200);
+    await t
+      .http()
+      .post(`/v1/${KIND}/${ref}/callback`)
+      .set(bearer(BACKEND_KEY))
+      .send({ outcome: 'RECEIVED' })
+      .expect(200);
     await advance(86400 * 3);
     expect(t.simulator.requests({ reference: ref })).toHaveLength(0);
     expect((await view(ref)).tracking.state).toBe('CALLBACK_RECEIVED');
@@ -117,11 +145,21 @@ describe('ID Verification lifecycles (default schedule, driven clock)', () => {
 
   it('tracking is idempotent: 201, then 200, then 409 naming the field', async () => {
     const ref = randomUUID();
-    const body = { reference: ref, acquiredAt: t.clock.now().toISOString(), merchantReference: 'm-1', callbackGraceSeconds: 600 };
+    const body = {
+      reference: ref,
+      acquiredAt: t.clock.now().toISOString(),
+      merchantReference: 'm-1',
+      callbackGraceSeconds: 600,
+    };
     await t.http().post(`/v1/${KIND}`).set(bearer(BACKEND_KEY)).send(body).expect(201);
     await t.http().post(`/v1/${KIND}`).set(bearer(BACKEND_KEY)).send(body).expect(200);
     await t.http().post(`/v1/${KIND}`).set(bearer(BACKEND_KEY)).send({ reference: ref }).expect(200);
-    const conflict = await t.http().post(`/v1/${KIND}`).set(bearer(BACKEND_KEY)).send({ ...body, merchantReference: 'm-2' }).expect(409);
+    const conflict = await t
+      .http()
+      .post(`/v1/${KIND}`)
+      .set(bearer(BACKEND_KEY))
+      .send({ ...body, merchantReference: 'm-2' })
+      .expect(409);
     expect(conflict.body.message.join(' ')).toContain('merchantReference');
     expect((await view(ref)).merchantReference).toBe('m-1');
   });

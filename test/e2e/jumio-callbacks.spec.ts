@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { CallbackProcessor } from '../../src/engine/callbacks/callback-processor';
-import { callbackFields, expectedMedium, type SimulatorKind, type TransactionScript } from '../../src/simulator/jumio-simulator';
+import {
+  callbackFields,
+  expectedMedium,
+  type SimulatorKind,
+  type TransactionScript,
+} from '../../src/simulator/jumio-simulator';
 import { planFromScript, validateScript } from '../../src/simulator/simulator-scripts';
 import { pollUntil } from '../support/poll-until';
 import { ruleViolations } from '../support/rule-compliance';
@@ -12,7 +17,11 @@ import { ADMIN_KEY, BACKEND_KEY, bearer, binaryParser, startTestApp, type TestAp
  * Retrieval API (ReconciliationScheduler.drain).
  */
 
-const KIND_OF: Record<SimulatorKind, string> = { scan: 'id-verifications', document: 'document-verifications', authentication: 'authentications' };
+const KIND_OF: Record<SimulatorKind, string> = {
+  scan: 'id-verifications',
+  document: 'document-verifications',
+  authentication: 'authentications',
+};
 const LOOPBACK = { CALLBACK_ALLOWED_SOURCES: '127.0.0.1,::1' };
 
 async function harness(options: TestAppOptions = {}) {
@@ -20,14 +29,24 @@ async function harness(options: TestAppOptions = {}) {
   t.simulator.setCallbackBaseUrl(`${t.baseUrl}/callbacks/jumio`);
   const processor = t.app.get(CallbackProcessor);
   const track = (kind: string, reference: string) =>
-    t.http().post(`/v1/${kind}`).set(bearer(BACKEND_KEY)).send({ reference, acquiredAt: t.clock.now().toISOString() }).expect(201);
-  const view = async (kind: string, reference: string) => (await t.http().get(`/v1/${kind}/${reference}`).set(bearer(BACKEND_KEY)).expect(200)).body;
+    t
+      .http()
+      .post(`/v1/${kind}`)
+      .set(bearer(BACKEND_KEY))
+      .send({ reference, acquiredAt: t.clock.now().toISOString() })
+      .expect(201);
+  const view = async (kind: string, reference: string) =>
+    (await t.http().get(`/v1/${kind}/${reference}`).set(bearer(BACKEND_KEY)).expect(200)).body;
   /** Waits until the simulator has had an answer to `count` deliveries of this reference's callback. */
   const delivered = (reference: string, count = 1) =>
-    pollUntil(async () => {
-      const sent = t.simulator.sentCallbacks(reference);
-      return sent.length >= count && sent.every((c) => c.httpStatus !== null || c.error !== null) ? sent : null;
-    }, 15_000, `${count} callback(s) of ${reference}`);
+    pollUntil(
+      async () => {
+        const sent = t.simulator.sentCallbacks(reference);
+        return sent.length >= count && sent.every((c) => c.httpStatus !== null || c.error !== null) ? sent : null;
+      },
+      15_000,
+      `${count} callback(s) of ${reference}`,
+    );
   /** The simulator sends the callback now; then the app processes it and fetches what remains. */
   const callbackArrives = async (kind: SimulatorKind, reference: string, deliveries = 1) => {
     t.simulator.sendCallback(kind, reference, { deliveries });
@@ -37,9 +56,16 @@ async function harness(options: TestAppOptions = {}) {
     return sent;
   };
   const events = async (reference: string) =>
-    ((await t.dataSource.query(`SELECT type FROM change_event WHERE reference = $1 ORDER BY id`, [reference])) as { type: string }[]).map((e) => e.type);
+    (
+      (await t.dataSource.query(`SELECT type FROM change_event WHERE reference = $1 ORDER BY id`, [reference])) as {
+        type: string;
+      }[]
+    ).map((e) => e.type);
   const inbox = async (reference: string) =>
-    (await t.dataSource.query(`SELECT deliveries, processed_at, outcome, error, body IS NOT NULL AS holds_body FROM jumio_callback WHERE reference = $1`, [reference])) as {
+    (await t.dataSource.query(
+      `SELECT deliveries, processed_at, outcome, error, body IS NOT NULL AS holds_body FROM jumio_callback WHERE reference = $1`,
+      [reference],
+    )) as {
       deliveries: number;
       processed_at: Date | null;
       outcome: string | null;
@@ -47,11 +73,21 @@ async function harness(options: TestAppOptions = {}) {
       holds_body: boolean;
     }[];
   const mediumBytes = async (href: string) => {
-    const res = await t.http().get(href).set(bearer(BACKEND_KEY)).buffer(true).parse(binaryParser as never).expect(200);
+    const res = await t
+      .http()
+      .get(href)
+      .set(bearer(BACKEND_KEY))
+      .buffer(true)
+      .parse(binaryParser as never)
+      .expect(200);
     return { bytes: res.body as Buffer, contentType: res.headers['content-type'] as string };
   };
   const postForm = (kind: string, body: string, headers: Record<string, string> = {}) =>
-    t.http().post(`/callbacks/jumio/${kind}`).set({ 'Content-Type': 'application/x-www-form-urlencoded', ...headers }).send(body);
+    t
+      .http()
+      .post(`/callbacks/jumio/${kind}`)
+      .set({ 'Content-Type': 'application/x-www-form-urlencoded', ...headers })
+      .send(body);
   return { t, processor, track, view, delivered, callbackArrives, events, inbox, mediumBytes, postForm };
 }
 
@@ -72,9 +108,24 @@ describe('Jumio callbacks received directly', () => {
 
   const cases: { kind: SimulatorKind; script: Partial<TransactionScript>; calls: string[]; media: string[] }[] = [
     // ID Verification: one /data/verification call completes what the callback lacks (additionalChecks).
-    { kind: 'scan', script: {}, calls: ['data', 'images', 'image', 'image', 'image', 'liveness', 'liveness', 'facemap'], media: ['back', 'face', 'facemap', 'front', 'liveness-1', 'liveness-2'] },
-    { kind: 'document', script: { pages: [1, 101] }, calls: ['pages', 'page', 'page', 'original'], media: ['original', 'page-1', 'page-101'] },
-    { kind: 'authentication', script: {}, calls: ['image', 'liveness', 'liveness'], media: ['face', 'liveness-1', 'liveness-2'] },
+    {
+      kind: 'scan',
+      script: {},
+      calls: ['data', 'images', 'image', 'image', 'image', 'liveness', 'liveness', 'facemap'],
+      media: ['back', 'face', 'facemap', 'front', 'liveness-1', 'liveness-2'],
+    },
+    {
+      kind: 'document',
+      script: { pages: [1, 101] },
+      calls: ['pages', 'page', 'page', 'original'],
+      media: ['original', 'page-1', 'page-101'],
+    },
+    {
+      kind: 'authentication',
+      script: {},
+      calls: ['image', 'liveness', 'liveness'],
+      media: ['face', 'liveness-1', 'liveness-2'],
+    },
   ];
 
   for (const c of cases) {
@@ -86,7 +137,10 @@ describe('Jumio callbacks received directly', () => {
       expect(sent.httpStatus).toBe(200);
 
       const v = await h.view(KIND_OF[c.kind], ref);
-      expect(v).toMatchObject({ status: 'DONE', tracking: { state: 'CALLBACK_RECEIVED', attempts: 0, nextAttemptAt: null, lastError: null } });
+      expect(v).toMatchObject({
+        status: 'DONE',
+        tracking: { state: 'CALLBACK_RECEIVED', attempts: 0, nextAttemptAt: null, lastError: null },
+      });
       expect(v.tracking.callbackReceivedAt).toEqual(expect.any(String));
       expect(v.result).not.toBeNull();
       expect(v.media.map((m: { name: string }) => m.name).sort()).toEqual(c.media);
@@ -148,7 +202,9 @@ describe('Jumio callbacks received directly', () => {
     // The callback URL may name the data center (Jumio keeps query parameters of the configured URL).
     const eu = randomUUID();
     h.t.simulator.script({ kind: 'authentication', reference: eu });
-    const body = new URLSearchParams(callbackFields({ ...planOf('authentication', eu) }, h.t.simulator.url, new Date())).toString();
+    const body = new URLSearchParams(
+      callbackFields({ ...planOf('authentication', eu) }, h.t.simulator.url, new Date()),
+    ).toString();
     await h.postForm('authentications?datacenter=EU', body).expect(200);
     await h.processor.drain();
     expect((await h.view('authentications', eu)).datacenter).toBe('EU');
@@ -157,11 +213,20 @@ describe('Jumio callbacks received directly', () => {
   it('a callback that arrives while reconciliation is in flight leaves one consistent result', async () => {
     const ref = randomUUID();
     // The details call hangs for a while: the callback lands while the worker waits for /data.
-    h.t.simulator.script({ kind: 'scan', reference: ref, variant: 'rejected', faults: [{ endpoint: 'data', type: 'slow', delayMs: 1500 }] });
+    h.t.simulator.script({
+      kind: 'scan',
+      reference: ref,
+      variant: 'rejected',
+      faults: [{ endpoint: 'data', type: 'slow', delayMs: 1500 }],
+    });
     await h.track('id-verifications', ref);
     h.t.clock.advanceSeconds(300);
     const reconciling = h.t.scheduler.drain();
-    await pollUntil(async () => h.t.simulator.requests({ reference: ref, endpoint: 'data' }).length > 0, 10_000, 'the details call');
+    await pollUntil(
+      async () => h.t.simulator.requests({ reference: ref, endpoint: 'data' }).length > 0,
+      10_000,
+      'the details call',
+    );
     // The callback's data differs from what the late /data answer carries, so the test can tell who won.
     const fields = callbackFields(planOf('scan', ref, { variant: 'rejected' }), h.t.simulator.url, new Date());
     fields.idFirstName = 'FROM-THE-CALLBACK';
@@ -182,7 +247,10 @@ describe('Jumio callbacks received directly', () => {
     expect(calls.filter((r) => r.endpoint === 'images')).toHaveLength(1);
     expect(ruleViolations(calls)).toEqual([]);
     // The worker's details call is in the attempt log (it reached Jumio), its answer was not applied.
-    const attempts = (await h.t.dataSource.query(`SELECT call_type FROM jumio_call c JOIN tracked_transaction t ON t.id = c.transaction_id WHERE t.reference = $1`, [ref])) as { call_type: string }[];
+    const attempts = (await h.t.dataSource.query(
+      `SELECT call_type FROM jumio_call c JOIN tracked_transaction t ON t.id = c.transaction_id WHERE t.reference = $1`,
+      [ref],
+    )) as { call_type: string }[];
     expect(attempts.map((a) => a.call_type)).toContain('details');
     const data = h.t.simulator.requests({ reference: ref, endpoint: 'data' })[0];
     expect(data.httpStatus).toBe(200);
@@ -216,11 +284,16 @@ describe('Jumio callbacks received directly', () => {
     await h.processor.drain();
     const v = await h.view('id-verifications', ref);
     expect(v.tracking.state).toBe('RECONCILING');
-    expect(v.tracking.lastError).toBe("Jumio's callback could not be read: ID verification callback: identityVerification is not valid JSON");
+    expect(v.tracking.lastError).toBe(
+      "Jumio's callback could not be read: ID verification callback: identityVerification is not valid JSON",
+    );
     const [stored] = await h.inbox(ref);
     expect(stored).toMatchObject({ outcome: 'MALFORMED', holds_body: true });
     await h.t.scheduler.drain();
-    expect(await h.view('id-verifications', ref)).toMatchObject({ status: 'DONE', tracking: { state: 'RETRIEVED', attempts: 1 } });
+    expect(await h.view('id-verifications', ref)).toMatchObject({
+      status: 'DONE',
+      tracking: { state: 'RETRIEVED', attempts: 1 },
+    });
   });
 
   it("keeps the callback's personal data encrypted, and a purge deletes it with the rest", async () => {
@@ -237,7 +310,10 @@ describe('Jumio callbacks received directly', () => {
     const dump = async () =>
       JSON.stringify([
         await h.t.dataSource.query(`SELECT * FROM jumio_callback WHERE reference = $1`, [ref]),
-        await h.t.dataSource.query(`SELECT raw_callback, raw_details, result FROM tracked_transaction WHERE reference = $1`, [ref]),
+        await h.t.dataSource.query(
+          `SELECT raw_callback, raw_details, result FROM tracked_transaction WHERE reference = $1`,
+          [ref],
+        ),
       ]);
     const before = await dump();
     expect(before).toContain('"kid"'); // encrypted envelopes are there...
@@ -245,15 +321,26 @@ describe('Jumio callbacks received directly', () => {
     expect((await h.view('id-verifications', ref)).result.document.firstName).toBe(fields.idFirstName);
     expect((await h.inbox(ref)).map((r) => r.holds_body).sort()).toEqual([false, true]); // the unreadable one is kept
 
-    await h.t.http().delete(`/v1/admin/transactions/id-verifications/${ref}/personal-data`).set(bearer(ADMIN_KEY)).expect(200);
+    await h.t
+      .http()
+      .delete(`/v1/admin/transactions/id-verifications/${ref}/personal-data`)
+      .set(bearer(ADMIN_KEY))
+      .expect(200);
     expect((await h.inbox(ref)).map((r) => r.holds_body)).toEqual([false, false]);
-    const [row] = (await h.t.dataSource.query(`SELECT raw_callback, result FROM tracked_transaction WHERE reference = $1`, [ref])) as { raw_callback: unknown; result: unknown }[];
+    const [row] = (await h.t.dataSource.query(
+      `SELECT raw_callback, result FROM tracked_transaction WHERE reference = $1`,
+      [ref],
+    )) as { raw_callback: unknown; result: unknown }[];
     expect(row).toEqual({ raw_callback: null, result: null });
     // A callback that arrives after the purge (here one with a field more, so not a repeat) brings nothing back.
     await h.postForm('id-verifications', new URLSearchParams({ ...fields, lateField: 'x' }).toString()).expect(200);
     await h.processor.drain();
     await h.t.scheduler.drain();
-    expect(await h.view('id-verifications', ref)).toMatchObject({ result: null, media: [], tracking: { state: 'PURGED' } });
+    expect(await h.view('id-verifications', ref)).toMatchObject({
+      result: null,
+      media: [],
+      tracking: { state: 'PURGED' },
+    });
     const rows = await h.inbox(ref);
     expect(rows.map((r) => r.outcome).sort()).toEqual(['APPLIED', 'IGNORED_PURGED', 'MALFORMED']);
     expect(rows.every((r) => !r.holds_body)).toBe(true);
@@ -272,11 +359,29 @@ describe('Jumio callbacks received directly', () => {
       .http()
       .post('/v1/document-verifications')
       .set(bearer(BACKEND_KEY))
-      .send({ reference: ref, acquiredAt, datacenter: 'EU', merchantReference: 'order-9', customerReference: 'user-9', callbackGraceSeconds: 60 })
+      .send({
+        reference: ref,
+        acquiredAt,
+        datacenter: 'EU',
+        merchantReference: 'order-9',
+        customerReference: 'user-9',
+        callbackGraceSeconds: 60,
+      })
       .expect(200);
-    expect(tracked.body).toMatchObject({ datacenter: 'EU', merchantReference: 'order-9', customerReference: 'user-9', acquiredAt, tracking: { state: 'CALLBACK_RECEIVED' } });
+    expect(tracked.body).toMatchObject({
+      datacenter: 'EU',
+      merchantReference: 'order-9',
+      customerReference: 'user-9',
+      acquiredAt,
+      tracking: { state: 'CALLBACK_RECEIVED' },
+    });
     // From now on it is an ordinary tracked transaction: a differing retry is a 409 again.
-    await h.t.http().post('/v1/document-verifications').set(bearer(BACKEND_KEY)).send({ reference: ref, merchantReference: 'other' }).expect(409);
+    await h.t
+      .http()
+      .post('/v1/document-verifications')
+      .set(bearer(BACKEND_KEY))
+      .send({ reference: ref, merchantReference: 'other' })
+      .expect(409);
     await h.t.scheduler.drain();
     const v = await h.view('document-verifications', ref);
     expect(v.media.map((m: { name: string }) => m.name).sort()).toEqual(['original', 'page-1']);
@@ -289,7 +394,12 @@ describe('Jumio callbacks received directly', () => {
     await h.track('authentications', ref);
     await h.callbackArrives('authentication', ref);
     const before = h.t.simulator.requests({ reference: ref }).length;
-    const res = await h.t.http().post(`/v1/authentications/${ref}/callback`).set(bearer(BACKEND_KEY)).send({ outcome: 'FAILED' }).expect(200);
+    const res = await h.t
+      .http()
+      .post(`/v1/authentications/${ref}/callback`)
+      .set(bearer(BACKEND_KEY))
+      .send({ outcome: 'FAILED' })
+      .expect(200);
     expect(res.body.tracking.state).toBe('CALLBACK_RECEIVED');
     h.t.clock.advanceSeconds(1000);
     await h.t.scheduler.drain();
@@ -306,8 +416,14 @@ describe('Jumio callbacks received directly', () => {
     await h.processor.drain();
     await h.t.scheduler.drain();
     const v = await h.view('id-verifications', ref);
-    expect(v).toMatchObject({ status: 'DONE', media: [], tracking: { state: 'CALLBACK_RECEIVED', nextAttemptAt: null } });
-    expect(v.tracking.lastError).toBe('the Retrieval API of US does not have this transaction (404); its media could not be fetched');
+    expect(v).toMatchObject({
+      status: 'DONE',
+      media: [],
+      tracking: { state: 'CALLBACK_RECEIVED', nextAttemptAt: null },
+    });
+    expect(v.tracking.lastError).toBe(
+      'the Retrieval API of US does not have this transaction (404); its media could not be fetched',
+    );
     h.t.clock.advanceSeconds(3600);
     await h.t.scheduler.drain();
     expect(h.t.simulator.requests({ reference: ref }).map((r) => r.endpoint)).toEqual(['data']);
@@ -315,14 +431,25 @@ describe('Jumio callbacks received directly', () => {
 
   it('refuses a body that is not a callback (400), stores nothing', async () => {
     const ref = randomUUID();
-    const json = await h.t.http().post('/callbacks/jumio/id-verifications').send({ jumioIdScanReference: ref }).expect(400);
+    const json = await h.t
+      .http()
+      .post('/callbacks/jumio/id-verifications')
+      .send({ jumioIdScanReference: ref })
+      .expect(400);
     expect(json.body.message).toEqual(['a Jumio callback is sent as application/x-www-form-urlencoded']);
-    const noRef = await h.postForm('id-verifications', 'verificationStatus=APPROVED_VERIFIED&idFirstName=JANE').expect(400);
+    const noRef = await h
+      .postForm('id-verifications', 'verificationStatus=APPROVED_VERIFIED&idFirstName=JANE')
+      .expect(400);
     expect(noRef.body.message).toEqual(['the callback names no valid jumioIdScanReference (a UUID)']);
     expect(JSON.stringify(noRef.body)).not.toContain('JANE');
     await h.postForm('authentications', 'transactionReference=not-a-uuid').expect(400);
     await h.postForm('id-verifications', `jumioIdScanReference=${ref}`, {}).query({ datacenter: 'MARS' }).expect(400);
-    await h.t.http().post('/callbacks/jumio/id-verifications').set('Content-Type', 'application/x-www-form-urlencoded').send(Buffer.from([0x6a, 0xff, 0xfe])).expect(400);
+    await h.t
+      .http()
+      .post('/callbacks/jumio/id-verifications')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send(Buffer.from([0x6a, 0xff, 0xfe]))
+      .expect(400);
     await h.postForm('id-verifications', `jumioIdScanReference=${ref}&pad=${'x'.repeat(300 * 1024)}`).expect(413);
     expect(await h.inbox(ref)).toEqual([]);
     await h.t.http().get(`/v1/id-verifications/${ref}`).set(bearer(BACKEND_KEY)).expect(404);
@@ -330,7 +457,9 @@ describe('Jumio callbacks received directly', () => {
 
   it('needs no API key (an API key is not even looked at), and is documented in the OpenAPI document', async () => {
     const ref = randomUUID();
-    const body = new URLSearchParams(callbackFields(planOf('authentication', ref), h.t.simulator.url, new Date())).toString();
+    const body = new URLSearchParams(
+      callbackFields(planOf('authentication', ref), h.t.simulator.url, new Date()),
+    ).toString();
     await h.postForm('authentications', body).expect(200);
     await h.postForm('authentications', body, { Authorization: 'Bearer not-a-key' }).expect(200);
     const doc = (await h.t.http().get('/docs/openapi.json').expect(200)).body;
@@ -350,7 +479,9 @@ describe('Jumio callbacks: who may send them', () => {
       // X-Forwarded-For is not believed from a peer that is not a trusted proxy.
       const body = new URLSearchParams(callbackFields(planOf('scan', ref), h.t.simulator.url, new Date())).toString();
       const res = await h.postForm('id-verifications', body, { 'X-Forwarded-For': '10.1.2.3' }).expect(403);
-      expect(res.body.message).toEqual(['callbacks are accepted only from the addresses in CALLBACK_ALLOWED_SOURCES; 127.0.0.1 is not one']);
+      expect(res.body.message).toEqual([
+        'callbacks are accepted only from the addresses in CALLBACK_ALLOWED_SOURCES; 127.0.0.1 is not one',
+      ]);
       await h.processor.drain();
       expect(await h.inbox(ref)).toEqual([]);
       await h.t.http().get(`/v1/id-verifications/${ref}`).set(bearer(BACKEND_KEY)).expect(404);
@@ -360,7 +491,9 @@ describe('Jumio callbacks: who may send them', () => {
   });
 
   it('behind a trusted proxy, the X-Forwarded-For sender is the one checked; its published range names the data center', async () => {
-    const h = await harness({ env: { CALLBACK_ALLOWED_SOURCES: '52.48.0.25,34.202.241.227', TRUSTED_PROXIES: '127.0.0.1' } });
+    const h = await harness({
+      env: { CALLBACK_ALLOWED_SOURCES: '52.48.0.25,34.202.241.227', TRUSTED_PROXIES: '127.0.0.1' },
+    });
     try {
       const ref = randomUUID();
       h.t.simulator.script({ kind: 'scan', reference: ref });
@@ -398,8 +531,14 @@ describe('Jumio callbacks: the view from a callback equals the view from the Ret
     { name: 'ID verification, no ID uploaded (FAILED)', script: { kind: 'scan', final: 'FAILED' } },
     // Jumio's callback has no additionalChecks; the completion call (/data/verification) brings them.
     { name: 'ID verification, approved', script: { kind: 'scan' } },
-    { name: 'ID verification, approved with one image (images as an object)', script: { kind: 'scan', imagesAsObject: true, livenessCount: 0, facemap: false } },
-    { name: 'document verification, CC with original', script: { kind: 'document', documentType: 'CC', pages: [1, 2] } },
+    {
+      name: 'ID verification, approved with one image (images as an object)',
+      script: { kind: 'scan', imagesAsObject: true, livenessCount: 0, facemap: false },
+    },
+    {
+      name: 'document verification, CC with original',
+      script: { kind: 'document', documentType: 'CC', pages: [1, 2] },
+    },
     { name: 'document verification, SSC', script: { kind: 'document', documentType: 'SSC', originalDocument: false } },
     { name: 'document verification, FAILED', script: { kind: 'document', final: 'FAILED' } },
     { name: 'authentication, PASSED', script: { kind: 'authentication' } },
@@ -426,7 +565,9 @@ describe('Jumio callbacks: the view from a callback equals the view from the Ret
       expect(fromRetrieval.tracking.state).toBe('RETRIEVED');
       expect(withoutTracking(fromCallback)).toEqual(withoutTracking(fromRetrieval));
       if (s.script.kind === 'scan' && s.script.final !== 'FAILED' && !s.script.variant) {
-        expect(fromCallback.result.verification.additionalChecks).toMatchObject({ faceSearchFindings: { status: 'DONE' } });
+        expect(fromCallback.result.verification.additionalChecks).toMatchObject({
+          faceSearchFindings: { status: 'DONE' },
+        });
       }
       for (const m of fromCallback.media) {
         const a = await viaCallback.mediumBytes(m.href);

@@ -25,10 +25,20 @@ describe('the view read in one statement', () => {
   }
 
   async function track(reference: string): Promise<string> {
-    await t.http().post('/v1/id-verifications').set(bearer(BACKEND_KEY))
-      .send({ reference, acquiredAt: t.clock.now().toISOString(), merchantReference: 'order-7', customerReference: 'user-7' })
+    await t
+      .http()
+      .post('/v1/id-verifications')
+      .set(bearer(BACKEND_KEY))
+      .send({
+        reference,
+        acquiredAt: t.clock.now().toISOString(),
+        merchantReference: 'order-7',
+        customerReference: 'user-7',
+      })
       .expect(201);
-    const [{ id }] = await t.dataSource.query(`SELECT id::text AS id FROM tracked_transaction WHERE reference = $1`, [reference]);
+    const [{ id }] = await t.dataSource.query(`SELECT id::text AS id FROM tracked_transaction WHERE reference = $1`, [
+      reference,
+    ]);
     return id;
   }
 
@@ -43,7 +53,10 @@ describe('the view read in one statement', () => {
   it('decrypts the result, lists media in the view order, and equals the entity read + media list byte for byte', async () => {
     const reference = randomUUID();
     const id = await track(reference);
-    const result = { document: { firstName: 'JANE', lastName: 'DOE' }, verification: { rejectReason: null, identityVerification: { validity: true } } };
+    const result = {
+      document: { firstName: 'JANE', lastName: 'DOE' },
+      verification: { rejectReason: null, identityVerification: { validity: true } },
+    };
     const stored = t.app.get(DataCipher).encryptJson(result, `tracked_transaction:${id}:result`);
     await t.dataSource.query(
       `UPDATE tracked_transaction SET result = $2::jsonb, state = 'RETRIEVED', status = 'DONE', retrieved_at = now(), attempts = 3,
@@ -52,23 +65,46 @@ describe('the view read in one statement', () => {
     );
     // Inserted out of order: the view lists front, back, face, then the rest by name, numbers in numeric order.
     for (const [name, type, bytes] of [
-      ['liveness-10', 'image/jpeg', 10], ['facemap', 'application/octet-stream', 5], ['liveness-2', 'image/jpeg', 2],
-      ['face', 'image/jpeg', 3], ['back', 'image/png', 4], ['front', 'image/jpeg', 48211],
+      ['liveness-10', 'image/jpeg', 10],
+      ['facemap', 'application/octet-stream', 5],
+      ['liveness-2', 'image/jpeg', 2],
+      ['face', 'image/jpeg', 3],
+      ['back', 'image/png', 4],
+      ['front', 'image/jpeg', 48211],
     ] as const) {
       await addMedium(id, name, type, bytes);
     }
 
-    const res = await t.http().get(`/v1/id-verifications/${reference.toUpperCase()}`).set(bearer(BACKEND_KEY)).expect(200);
+    const res = await t
+      .http()
+      .get(`/v1/id-verifications/${reference.toUpperCase()}`)
+      .set(bearer(BACKEND_KEY))
+      .expect(200);
     expect(res.body.result).toEqual(result);
-    expect(res.body.media.map((m: { name: string }) => m.name)).toEqual(['front', 'back', 'face', 'facemap', 'liveness-2', 'liveness-10']);
-    expect(res.body.media[0]).toEqual({ name: 'front', contentType: 'image/jpeg', bytes: 48211, href: `/v1/id-verifications/${reference}/media/front` });
+    expect(res.body.media.map((m: { name: string }) => m.name)).toEqual([
+      'front',
+      'back',
+      'face',
+      'facemap',
+      'liveness-2',
+      'liveness-10',
+    ]);
+    expect(res.body.media[0]).toEqual({
+      name: 'front',
+      contentType: 'image/jpeg',
+      bytes: 48211,
+      href: `/v1/id-verifications/${reference}/media/front`,
+    });
     expect(res.text).toBe(JSON.stringify(await viewTheOldWay('id-verifications', reference)));
   });
 
   it('reads a value stored before encryption as it is, and a transaction without media with an empty list', async () => {
     const reference = randomUUID();
     const id = await track(reference);
-    await t.dataSource.query(`UPDATE tracked_transaction SET result = $2::jsonb WHERE id = $1`, [id, JSON.stringify({ transactionResult: 'PASSED' })]);
+    await t.dataSource.query(`UPDATE tracked_transaction SET result = $2::jsonb WHERE id = $1`, [
+      id,
+      JSON.stringify({ transactionResult: 'PASSED' }),
+    ]);
     const res = await t.http().get(`/v1/id-verifications/${reference}`).set(bearer(BACKEND_KEY)).expect(200);
     expect(res.body.result).toEqual({ transactionResult: 'PASSED' });
     expect(res.body.media).toEqual([]);
@@ -82,13 +118,24 @@ describe('the view read in one statement', () => {
     }
     const doc = (await t.http().get('/docs/openapi.json').expect(200)).body;
     const params = doc.paths['/v1/id-verifications/{reference}'].get.parameters;
-    expect(params).toEqual([expect.objectContaining({ name: 'reference', in: 'path', required: true, schema: expect.objectContaining({ format: 'uuid' }) })]);
+    expect(params).toEqual([
+      expect.objectContaining({
+        name: 'reference',
+        in: 'path',
+        required: true,
+        schema: expect.objectContaining({ format: 'uuid' }),
+      }),
+    ]);
   });
 
-  it('answers 404 with the contract\'s error shape for a reference nobody tracks, and for another kind\'s reference', async () => {
+  it("answers 404 with the contract's error shape for a reference nobody tracks, and for another kind's reference", async () => {
     const unknown = randomUUID();
     const res = await t.http().get(`/v1/id-verifications/${unknown}`).set(bearer(BACKEND_KEY)).expect(404);
-    expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: [expect.stringContaining(`${unknown} is not tracked`)] });
+    expect(res.body).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: [expect.stringContaining(`${unknown} is not tracked`)],
+    });
     const tracked = randomUUID();
     await track(tracked);
     await t.http().get(`/v1/authentications/${tracked}`).set(bearer(BACKEND_KEY)).expect(404);

@@ -34,7 +34,16 @@ describe('two replicas on one database and one Jumio', () => {
       JUMIO_MAX_IN_FLIGHT: '8',
     };
     for (const replicaId of ['replica-a', 'replica-b']) {
-      replicas.push(await startTestApp({ env, databaseUrl: database.url, simulatorUrl: simulator.url, systemClock: true, reconcilerRunning: true, replicaId }));
+      replicas.push(
+        await startTestApp({
+          env,
+          databaseUrl: database.url,
+          simulatorUrl: simulator.url,
+          systemClock: true,
+          reconcilerRunning: true,
+          replicaId,
+        }),
+      );
     }
   });
   afterAll(async () => {
@@ -57,7 +66,9 @@ describe('two replicas on one database and one Jumio', () => {
     const deadline = Date.now() + 90_000;
     let remaining = TRANSACTIONS;
     while (Date.now() < deadline) {
-      const rows: { count: string }[] = await replicas[0].dataSource.query(`SELECT count(*) FROM tracked_transaction WHERE state <> 'RETRIEVED'`);
+      const rows: { count: string }[] = await replicas[0].dataSource.query(
+        `SELECT count(*) FROM tracked_transaction WHERE state <> 'RETRIEVED'`,
+      );
       remaining = Number(rows[0].count);
       if (remaining === 0) break;
       await new Promise((r) => setTimeout(r, 250));
@@ -71,10 +82,14 @@ describe('two replicas on one database and one Jumio', () => {
       expect(mine.filter((c) => c.endpoint === 'status')).toHaveLength(2);
       expect(mine).toHaveLength(7); // 2 status, data, images, front, back, face
     }
-    const attempts: { attempts: number; n: string }[] = await replicas[0].dataSource.query(`SELECT attempts, count(*) AS n FROM tracked_transaction GROUP BY attempts`);
+    const attempts: { attempts: number; n: string }[] = await replicas[0].dataSource.query(
+      `SELECT attempts, count(*) AS n FROM tracked_transaction GROUP BY attempts`,
+    );
     expect(attempts).toEqual([{ attempts: 2, n: String(TRANSACTIONS) }]);
     // both replicas did part of the work
-    const owners: { n: string }[] = await replicas[0].dataSource.query(`SELECT count(DISTINCT split_part(claim, '/', 1)) AS n FROM jumio_call`);
+    const owners: { n: string }[] = await replicas[0].dataSource.query(
+      `SELECT count(DISTINCT split_part(claim, '/', 1)) AS n FROM jumio_call`,
+    );
     expect(Number(owners[0].n)).toBe(2);
     expect(maxInWindow(calls, 1000)).toBeLessThanOrEqual(CEILING);
     expect(maxInWindow(calls, 5000)).toBeLessThanOrEqual(5 * CEILING);

@@ -34,7 +34,12 @@ describe('the sandbox as a process', () => {
     fs.chmodSync(dir, 0o755);
     const [port, dbPort] = [await freePort(), await freePort()];
     const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', PORT: String(port), EMBEDDED_DATABASE_DIR: path.join(dir, 'pg'), EMBEDDED_DATABASE_PORT: String(dbPort) },
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: String(port),
+        EMBEDDED_DATABASE_DIR: path.join(dir, 'pg'),
+        EMBEDDED_DATABASE_PORT: String(dbPort),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
@@ -49,14 +54,23 @@ describe('the sandbox as a process', () => {
       expect((await fetch(`${base}/metrics`)).status).toBe(200);
       const unauthorized = await fetch(`${base}/v1/events`);
       expect(unauthorized.status).toBe(401);
-      expect(await unauthorized.json()).toEqual({ statusCode: 401, error: 'Unauthorized', message: [expect.any(String)] });
+      expect(await unauthorized.json()).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: [expect.any(String)],
+      });
 
       // The documented walk-through: a reference ending in 1 is pending once, then approved.
       const reference = `${crypto.randomUUID().slice(0, -1)}1`;
       const headers = { Authorization: 'Bearer sandbox-backend-key', 'Content-Type': 'application/json' };
-      expect((await fetch(`${base}/v1/id-verifications`, { method: 'POST', headers, body: JSON.stringify({ reference }) })).status).toBe(201);
+      expect(
+        (await fetch(`${base}/v1/id-verifications`, { method: 'POST', headers, body: JSON.stringify({ reference }) }))
+          .status,
+      ).toBe(201);
       const retrieved = await waitFor(async () => {
-        const v = (await (await fetch(`${base}/v1/id-verifications/${reference}`, { headers })).json()) as { tracking: { state: string } };
+        const v = (await (await fetch(`${base}/v1/id-verifications/${reference}`, { headers })).json()) as {
+          tracking: { state: string };
+        };
         return v.tracking.state === 'RETRIEVED';
       }, 45_000);
       expect(retrieved).toBe(true);

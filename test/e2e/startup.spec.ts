@@ -12,7 +12,13 @@ describe('start-up with a bad configuration', () => {
     const run = spawnSync(process.execPath, [MAIN], { env, encoding: 'utf8', timeout: 30000 });
     expect(run.status).not.toBe(0);
     const lines = run.stderr.trim().split('\n');
-    for (const name of ['API_KEYS', 'JUMIO_API_TOKEN', 'JUMIO_API_SECRET', 'JUMIO_USER_AGENT', 'DATA_ENCRYPTION_KEYS']) {
+    for (const name of [
+      'API_KEYS',
+      'JUMIO_API_TOKEN',
+      'JUMIO_API_SECRET',
+      'JUMIO_USER_AGENT',
+      'DATA_ENCRYPTION_KEYS',
+    ]) {
       expect(lines.filter((l) => l.startsWith(`configuration error: ${name}:`))).toHaveLength(1);
     }
     expect(lines).toHaveLength(5);

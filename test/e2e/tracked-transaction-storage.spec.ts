@@ -12,10 +12,19 @@ describe('tracked_transaction storage settings', () => {
   });
 
   const options = async (): Promise<string[] | null> =>
-    (await t.dataSource.query(`SELECT reloptions FROM pg_class WHERE relname = 'tracked_transaction' AND relkind = 'r'`))[0].reloptions;
+    (
+      await t.dataSource.query(
+        `SELECT reloptions FROM pg_class WHERE relname = 'tracked_transaction' AND relkind = 'r'`,
+      )
+    )[0].reloptions;
 
   it('sets fillfactor and per-table autovacuum; down() resets them and up() applies them again', async () => {
-    const expected = ['fillfactor=80', 'autovacuum_vacuum_scale_factor=0.01', 'autovacuum_analyze_scale_factor=0.02', 'vacuum_index_cleanup=on'];
+    const expected = [
+      'fillfactor=80',
+      'autovacuum_vacuum_scale_factor=0.01',
+      'autovacuum_analyze_scale_factor=0.02',
+      'vacuum_index_cleanup=on',
+    ];
     expect(await options()).toEqual(expect.arrayContaining(expected));
 
     // The migration's own down() and up(), whatever migrations came after it.
@@ -43,7 +52,9 @@ describe('tracked_transaction storage settings', () => {
     await q.connect();
     const counters = async () => {
       await q.query('SELECT pg_stat_force_next_flush()');
-      const [r] = await q.query(`SELECT n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname = 'tracked_transaction'`);
+      const [r] = await q.query(
+        `SELECT n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname = 'tracked_transaction'`,
+      );
       return r as { upd: number; hot: number };
     };
     const before = await counters();

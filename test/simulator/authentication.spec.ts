@@ -21,10 +21,16 @@ describe('simulator: Authentication', () => {
       scanSource: 'SDK',
       userReference: `USER-${reference.slice(0, 8).toUpperCase()}`,
     });
-    expect(body.enrollmentTransactionReference).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(body.enrollmentTransactionReference).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
     expect(body.transactionDate).toMatch(NO_ZONE);
-    expect(body.images).toEqual([{ classifier: 'face', href: `${sim.url}${PREFIX}/authentications/${reference}/images/face` }]);
-    expect(body.livenessImages).toEqual([1, 2].map((n) => `${sim.url}${PREFIX}/authentications/${reference}/images/liveness/${n}`));
+    expect(body.images).toEqual([
+      { classifier: 'face', href: `${sim.url}${PREFIX}/authentications/${reference}/images/face` },
+    ]);
+    expect(body.livenessImages).toEqual(
+      [1, 2].map((n) => `${sim.url}${PREFIX}/authentications/${reference}/images/liveness/${n}`),
+    );
   });
 
   it('serves face (JPEG) and liveness (PNG, JPEG) matching expectedMedium; 404 for others', async () => {
@@ -54,7 +60,11 @@ describe('simulator: Authentication', () => {
     expect((await jumio(sim, `/authentications/${reference}/images/face`)).status).toBe(404);
     expect(await pollUntilFinal(sim, `/authentications/${reference}`)).toEqual(['STARTED', 'PASSED']);
     expect((await jumio(sim, `/authentications/${reference}/images/face`)).status).toBe(200);
-    expect(sim.requests({ reference, endpoint: 'status' }).map((e) => e.jumioStatus)).toEqual(['STARTED', 'STARTED', 'PASSED']);
+    expect(sim.requests({ reference, endpoint: 'status' }).map((e) => e.jumioStatus)).toEqual([
+      'STARTED',
+      'STARTED',
+      'PASSED',
+    ]);
   });
 
   it.each([
@@ -83,7 +93,10 @@ describe('simulator: Authentication', () => {
     const reference = ref();
     sim.script({ kind: 'authentication', reference, imagesAsObject: true, livenessCount: 1 });
     const body = (await jumio(sim, `/authentications/${reference}`)).json();
-    expect(body.images).toEqual({ classifier: 'face', href: `${sim.url}${PREFIX}/authentications/${reference}/images/face` });
+    expect(body.images).toEqual({
+      classifier: 'face',
+      href: `${sim.url}${PREFIX}/authentications/${reference}/images/face`,
+    });
     expect(body.livenessImages).toHaveLength(1);
   });
 });

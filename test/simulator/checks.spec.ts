@@ -31,7 +31,9 @@ describe('simulator: credentials, headers, methods, unknown paths', () => {
     sim.script({ kind: 'scan', reference });
     expect((await jumio(sim, `/scans/${reference}`, { auth: [TOKEN, `${SECRET}x`] })).status).toBe(401);
     expect((await jumio(sim, `/scans/${reference}`, { auth: ['other', SECRET] })).status).toBe(401);
-    expect((await jumio(sim, `/scans/${reference}`, { headers: { Authorization: 'Bearer abc' }, auth: null })).status).toBe(401);
+    expect(
+      (await jumio(sim, `/scans/${reference}`, { headers: { Authorization: 'Bearer abc' }, auth: null })).status,
+    ).toBe(401);
   });
 
   it('answers 403 without a User-Agent or with an empty one', async () => {
@@ -54,7 +56,9 @@ describe('simulator: credentials, headers, methods, unknown paths', () => {
     sim.script({ kind: 'scan', reference });
     expect((await jumio(sim, `/scans/${reference}/images/front`, { auth: null, userAgent: null })).status).toBe(401);
     expect((await jumio(sim, `/scans/${reference}/images/front`, { userAgent: null })).status).toBe(403);
-    expect((await jumio(sim, `/scans/${reference}/images/front`, { accept: 'image/jpeg, image/png' })).status).toBe(200);
+    expect((await jumio(sim, `/scans/${reference}/images/front`, { accept: 'image/jpeg, image/png' })).status).toBe(
+      200,
+    );
   });
 
   it('answers 405 to anything but GET', async () => {
@@ -110,7 +114,13 @@ describe('simulator: credentials, headers, methods, unknown paths', () => {
     await jumio(sim, `/scans/${reference}`, { accept: null, userAgent: 'Other/2' });
     const log = sim.requests({ reference, since });
     expect(log.map((e) => e.httpStatus)).toEqual([401, 403, 403]);
-    expect(log[0]).toMatchObject({ basicUser: 'intruder', authorized: false, userAgent: UA, endpoint: 'status', kind: 'scan' });
+    expect(log[0]).toMatchObject({
+      basicUser: 'intruder',
+      authorized: false,
+      userAgent: UA,
+      endpoint: 'status',
+      kind: 'scan',
+    });
     expect(log[1]).toMatchObject({ basicUser: TOKEN, authorized: true, userAgent: null, accept: 'application/json' });
     expect(log[2]).toMatchObject({ userAgent: 'Other/2', accept: null });
     // rejected calls never reach the transaction: no status was answered

@@ -25,7 +25,13 @@ describe('simulator: HTTP control API and request log', () => {
 
   it('POST /transactions scripts a transaction (201) that Jumio calls then follow', async () => {
     const reference = ref();
-    const r = await control('/transactions', 'POST', { kind: 'scan', reference, pendingPolls: 1, final: 'FAILED', faults: [{ type: 'http429', retryAfterSeconds: 3 }] });
+    const r = await control('/transactions', 'POST', {
+      kind: 'scan',
+      reference,
+      pendingPolls: 1,
+      final: 'FAILED',
+      faults: [{ type: 'http429', retryAfterSeconds: 3 }],
+    });
     expect(r.status).toBe(201);
     expect(r.json()).toMatchObject({ kind: 'scan', reference });
     expect((await jumio(sim, `/scans/${reference}`)).status).toBe(429);
@@ -48,7 +54,10 @@ describe('simulator: HTTP control API and request log', () => {
     [{ kind: 'document', reference: 'abc', pages: [1, 'two'] }, 'pages[1]'],
     [{ kind: 'scan', reference: 'abc', pendingPoll: 2 }, 'pendingPoll'],
     [{ kind: 'scan', reference: 'abc', faults: [{ type: 'explode' }] }, 'faults[0].type'],
-    [{ kind: 'scan', reference: 'abc', faults: [{ type: 'slow' }, { type: 'slow', endpoint: 'nowhere' }] }, 'faults[1].endpoint'],
+    [
+      { kind: 'scan', reference: 'abc', faults: [{ type: 'slow' }, { type: 'slow', endpoint: 'nowhere' }] },
+      'faults[1].endpoint',
+    ],
     [{ kind: 'scan', reference: 'abc', faults: [{ type: 'http500', times: 0 }] }, 'faults[0].times'],
     [[{ kind: 'scan', reference: 'abc' }], 'body'],
     ['{not json', 'body'],
@@ -181,7 +190,12 @@ describe('simulator: bounded request log', () => {
 
 describe('simulator.main: startFromEnv', () => {
   it('starts on the configured host/port with the configured credentials', async () => {
-    const sim = await startFromEnv({ SIMULATOR_PORT: '0', SIMULATOR_HOST: '127.0.0.1', JUMIO_API_TOKEN: 'env-token', JUMIO_API_SECRET: 'env-secret' });
+    const sim = await startFromEnv({
+      SIMULATOR_PORT: '0',
+      SIMULATOR_HOST: '127.0.0.1',
+      JUMIO_API_TOKEN: 'env-token',
+      JUMIO_API_SECRET: 'env-secret',
+    });
     try {
       expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const reference = ref();

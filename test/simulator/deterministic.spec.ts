@@ -8,17 +8,20 @@ describe('simulator: unscripted references, by last hex digit', () => {
   });
   afterAll(() => sim.close());
 
-  it.each(['0', '1', '2', '3', '4', '5', '6', '7'])('scan ending in %s: PENDING (digit %% 3) times, then approved', async (d) => {
-    const reference = uuidEndingIn(d);
-    const pending = Array<string>(Number(d) % 3).fill('PENDING');
-    expect(await pollUntilFinal(sim, `/scans/${reference}`)).toEqual([...pending, 'DONE']);
-    const data = (await jumio(sim, `/scans/${reference}/data`)).json();
-    expect(data.document.status).toBe('APPROVED_VERIFIED');
-    expect(data.facemap.href).toBe(`${sim.url}${PREFIX}/scans/${reference}/data/facemap`);
-    const images = (await jumio(sim, `/scans/${reference}/images`)).json();
-    expect(images.images.map((i: { classifier: string }) => i.classifier)).toEqual(['front', 'back', 'face']);
-    expect(images.livenessImages).toHaveLength(2);
-  });
+  it.each(['0', '1', '2', '3', '4', '5', '6', '7'])(
+    'scan ending in %s: PENDING (digit %% 3) times, then approved',
+    async (d) => {
+      const reference = uuidEndingIn(d);
+      const pending = Array<string>(Number(d) % 3).fill('PENDING');
+      expect(await pollUntilFinal(sim, `/scans/${reference}`)).toEqual([...pending, 'DONE']);
+      const data = (await jumio(sim, `/scans/${reference}/data`)).json();
+      expect(data.document.status).toBe('APPROVED_VERIFIED');
+      expect(data.facemap.href).toBe(`${sim.url}${PREFIX}/scans/${reference}/data/facemap`);
+      const images = (await jumio(sim, `/scans/${reference}/images`)).json();
+      expect(images.images.map((i: { classifier: string }) => i.classifier)).toEqual(['front', 'back', 'face']);
+      expect(images.livenessImages).toHaveLength(2);
+    },
+  );
 
   it('document ending in 4: one PENDING, then EXTRACTED CC with pages 1 and 101 and the original', async () => {
     const reference = uuidEndingIn('4');
@@ -83,7 +86,12 @@ describe('simulator: unscripted references, by last hex digit', () => {
 
   it('b: 404 for every product, every time', async () => {
     const reference = uuidEndingIn('b');
-    for (const path of [`/scans/${reference}`, `/scans/${reference}`, `/documents/${reference}`, `/authentications/${reference}`]) {
+    for (const path of [
+      `/scans/${reference}`,
+      `/scans/${reference}`,
+      `/documents/${reference}`,
+      `/authentications/${reference}`,
+    ]) {
       const r = await jumio(sim, path);
       expect(r.status).toBe(404);
       expect(r.json().message).toBe(`Not found: Scan not found for ${reference}`);
@@ -113,7 +121,9 @@ describe('simulator: unscripted references, by last hex digit', () => {
   it('e: approved with quirks, images as an array', async () => {
     const reference = uuidEndingIn('e');
     expect((await jumio(sim, `/scans/${reference}/images`)).json().images).toHaveLength(3);
-    expect((await jumio(sim, `/scans/${reference}/data/verification`)).json().additionalChecks.faceSearchFindings.findings).toEqual(expect.any(String));
+    expect(
+      (await jumio(sim, `/scans/${reference}/data/verification`)).json().additionalChecks.faceSearchFindings.findings,
+    ).toEqual(expect.any(String));
   });
 
   it('f: DENIED_FRAUD with the unlisted reject code 199', async () => {

@@ -58,12 +58,16 @@ describe('simulator: Document Verification (documents)', () => {
     it('pages: integer classifiers with absolute hrefs (default pages 1 and 2)', async () => {
       const body = (await jumio(sim, `/documents/${reference}/pages`)).json();
       expect(body.scanReference).toBe(reference);
-      expect(body.images).toEqual([1, 2].map((n) => ({ classifier: n, href: `${sim.url}${PREFIX}/documents/${reference}/pages/${n}` })));
+      expect(body.images).toEqual(
+        [1, 2].map((n) => ({ classifier: n, href: `${sim.url}${PREFIX}/documents/${reference}/pages/${n}` })),
+      );
     });
 
     it('pages/{n}: masked JPEG by default and with maskhint=masked; 404 for an unknown page', async () => {
       const plain = await jumio(sim, `/documents/${reference}/pages/1`, { accept: 'image/jpeg, image/png' });
-      const masked = await jumio(sim, `/documents/${reference}/pages/1?maskhint=masked`, { accept: 'image/jpeg, image/png' });
+      const masked = await jumio(sim, `/documents/${reference}/pages/1?maskhint=masked`, {
+        accept: 'image/jpeg, image/png',
+      });
       expect(plain.headers['content-type']).toBe('image/jpeg');
       expect(isJpeg(plain.body)).toBe(true);
       expect(plain.body.equals(masked.body)).toBe(true);
@@ -140,13 +144,18 @@ describe('simulator: Document Verification (documents)', () => {
     expect((await jumio(sim, `/documents/${reference}/original`)).status).toBe(404);
   });
 
-  it('SSC type: firstName, lastName, ssn and the guide\'s inner JSON string', async () => {
+  it("SSC type: firstName, lastName, ssn and the guide's inner JSON string", async () => {
     const reference = ref();
     sim.script({ kind: 'document', reference, documentType: 'SSC' });
     const doc = (await jumio(sim, `/documents/${reference}/data/document`)).json();
     expect(doc.extractedData.ssn).toMatch(/^\d{3}-\d{2}-\d{4}$/);
     const inner = JSON.parse(doc.extractedData.extractedData);
-    expect(inner).toEqual({ lastName: doc.extractedData.lastName, firstName: doc.extractedData.firstName, signaturePresent: 'true', ssn: doc.extractedData.ssn });
+    expect(inner).toEqual({
+      lastName: doc.extractedData.lastName,
+      firstName: doc.extractedData.firstName,
+      signaturePresent: 'true',
+      ssn: doc.extractedData.ssn,
+    });
   });
 
   it('rejected variant: DISCARDED without extractedData; not-readable: UPLOADED', async () => {

@@ -4,7 +4,10 @@ import { PREFIX, SECRET, TOKEN, UA, jumio, ref, request, startSimulator } from '
 const AUTH = `Basic ${Buffer.from(`${TOKEN}:${SECRET}`).toString('base64')}`;
 
 function jumioFetch(sim: JumioSimulator, path: string, signal?: AbortSignal): Promise<Response> {
-  return fetch(`${sim.url}${PREFIX}${path}`, { headers: { Authorization: AUTH, 'User-Agent': UA, Accept: 'application/json' }, signal });
+  return fetch(`${sim.url}${PREFIX}${path}`, {
+    headers: { Authorization: AUTH, 'User-Agent': UA, Accept: 'application/json' },
+    signal,
+  });
 }
 
 async function waitFor<T>(fn: () => T | undefined, ms = 2000): Promise<T> {
@@ -39,7 +42,7 @@ describe('simulator: faults', () => {
     ]);
   });
 
-  it('http429: Jumio\'s rate-limit body with Retry-After when given', async () => {
+  it("http429: Jumio's rate-limit body with Retry-After when given", async () => {
     const reference = ref();
     sim.script({ kind: 'scan', reference, faults: [{ type: 'http429', retryAfterSeconds: 7 }, { type: 'http429' }] });
     const first = await jumio(sim, `/scans/${reference}`);
@@ -64,7 +67,11 @@ describe('simulator: faults', () => {
 
   it('faults are consumed in script order by matching requests', async () => {
     const reference = ref();
-    sim.script({ kind: 'scan', reference, faults: [{ type: 'http500' }, { type: 'http403' }, { endpoint: 'data', type: 'http429' }] });
+    sim.script({
+      kind: 'scan',
+      reference,
+      faults: [{ type: 'http500' }, { type: 'http403' }, { endpoint: 'data', type: 'http429' }],
+    });
     expect((await jumio(sim, `/scans/${reference}/data`)).status).toBe(500);
     expect((await jumio(sim, `/scans/${reference}`)).status).toBe(403);
     expect((await jumio(sim, `/scans/${reference}`)).status).toBe(200);
@@ -173,7 +180,14 @@ describe('simulator: faults', () => {
 
     it('document pages and originalDocument', async () => {
       const reference = ref();
-      sim.script({ kind: 'document', reference, faults: [{ endpoint: 'pages', type: 'foreign-href' }, { endpoint: 'data', type: 'foreign-href' }] });
+      sim.script({
+        kind: 'document',
+        reference,
+        faults: [
+          { endpoint: 'pages', type: 'foreign-href' },
+          { endpoint: 'data', type: 'foreign-href' },
+        ],
+      });
       const pages = (await jumio(sim, `/documents/${reference}/pages`)).json();
       expect(pages.images[0].href).toMatch(FOREIGN);
       expect(pages.images[1].href.startsWith(sim.url)).toBe(true);
@@ -182,7 +196,12 @@ describe('simulator: faults', () => {
 
     it('authentication status: only once it lists images', async () => {
       const reference = ref();
-      sim.script({ kind: 'authentication', reference, pendingPolls: 1, faults: [{ endpoint: 'status', type: 'foreign-href' }] });
+      sim.script({
+        kind: 'authentication',
+        reference,
+        pendingPolls: 1,
+        faults: [{ endpoint: 'status', type: 'foreign-href' }],
+      });
       expect((await jumio(sim, `/authentications/${reference}`)).json().transactionResult).toBe('STARTED');
       const body = (await jumio(sim, `/authentications/${reference}`)).json();
       expect(body.transactionResult).toBe('PASSED');

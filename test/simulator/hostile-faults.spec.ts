@@ -12,13 +12,24 @@ interface RawReply {
 
 /** A GET that reports what arrived even when the connection closes early, instead of failing. */
 function rawGet(sim: JumioSimulator, path: string, accept = 'application/json'): Promise<RawReply> {
-  const headers = { Authorization: `Basic ${Buffer.from(`${TOKEN}:${SECRET}`).toString('base64')}`, 'User-Agent': UA, Accept: accept };
+  const headers = {
+    Authorization: `Basic ${Buffer.from(`${TOKEN}:${SECRET}`).toString('base64')}`,
+    'User-Agent': UA,
+    Accept: accept,
+  };
   return new Promise((resolve, reject) => {
     const req = http.get(`${sim.url}${PREFIX}${path}`, { headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', () => undefined); // 'aborted' on an early close: reported through `complete`
-      res.on('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), complete: res.complete }));
+      res.on('close', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          complete: res.complete,
+        }),
+      );
     });
     req.on('error', reject);
   });
@@ -100,7 +111,12 @@ describe('simulator: hostile faults', () => {
 
     it('sizeBytes sets the size; on status it uses up no pending poll and logs no status', async () => {
       const reference = ref();
-      sim.script({ kind: 'authentication', reference, pendingPolls: 1, faults: [{ endpoint: 'status', type: 'huge-json', sizeBytes: 300_000 }] });
+      sim.script({
+        kind: 'authentication',
+        reference,
+        pendingPolls: 1,
+        faults: [{ endpoint: 'status', type: 'huge-json', sizeBytes: 300_000 }],
+      });
       const r = await rawGet(sim, `/authentications/${reference}`);
       expect(r.body.length).toBe(300_000);
       expect(JSON.parse(r.body.toString('utf8')).transactionResult).toBe('STARTED');
@@ -112,7 +128,9 @@ describe('simulator: hostile faults', () => {
     it('waits for a 200 JSON answer: not a medium, not a 404', async () => {
       const reference = ref();
       sim.script({ kind: 'document', reference, faults: [{ type: 'huge-json', sizeBytes: 100_000 }] });
-      expect((await rawGet(sim, `/documents/${reference}/pages/1`, 'image/jpeg')).headers['content-type']).toBe('image/jpeg');
+      expect((await rawGet(sim, `/documents/${reference}/pages/1`, 'image/jpeg')).headers['content-type']).toBe(
+        'image/jpeg',
+      );
       expect((await rawGet(sim, `/documents/${reference}/pages`)).body.length).toBe(100_000);
     });
   });
@@ -148,22 +166,44 @@ describe('simulator: hostile faults', () => {
       expect(status.status).toBe(200);
       expect(status.headers['content-type']).toMatch(/^text\/html/);
       expect(status.body.toString('utf8')).toMatch(/^<!DOCTYPE html>/);
-      expect((await rawGet(sim, `/scans/${scan}/images/face`, 'image/jpeg')).headers['content-type']).toMatch(/^text\/html/);
-      expect((await rawGet(sim, `/scans/${scan}/images/liveness/1`, 'image/png')).headers['content-type']).toMatch(/^text\/html/);
+      expect((await rawGet(sim, `/scans/${scan}/images/face`, 'image/jpeg')).headers['content-type']).toMatch(
+        /^text\/html/,
+      );
+      expect((await rawGet(sim, `/scans/${scan}/images/liveness/1`, 'image/png')).headers['content-type']).toMatch(
+        /^text\/html/,
+      );
       const facemap = await rawGet(sim, `/scans/${scan}/data/facemap`, '*/*');
       expect(facemap.headers['content-type']).toMatch(/^application\/json/);
       expect(() => JSON.parse(facemap.body.toString('utf8'))).not.toThrow();
-      expect(sim.requests({ reference: scan }).every((e) => e.fault === 'wrong-content-type' && e.jumioStatus === null)).toBe(true);
+      expect(
+        sim.requests({ reference: scan }).every((e) => e.fault === 'wrong-content-type' && e.jumioStatus === null),
+      ).toBe(true);
 
       const doc = ref();
-      sim.script({ kind: 'document', reference: doc, faults: [{ endpoint: 'original', type: 'wrong-content-type' }, { endpoint: 'page', type: 'wrong-content-type' }] });
-      expect((await rawGet(sim, `/documents/${doc}/original`, 'application/pdf')).headers['content-type']).toMatch(/^application\/json/);
-      expect((await rawGet(sim, `/documents/${doc}/pages/2`, 'image/jpeg')).headers['content-type']).toMatch(/^text\/html/);
+      sim.script({
+        kind: 'document',
+        reference: doc,
+        faults: [
+          { endpoint: 'original', type: 'wrong-content-type' },
+          { endpoint: 'page', type: 'wrong-content-type' },
+        ],
+      });
+      expect((await rawGet(sim, `/documents/${doc}/original`, 'application/pdf')).headers['content-type']).toMatch(
+        /^application\/json/,
+      );
+      expect((await rawGet(sim, `/documents/${doc}/pages/2`, 'image/jpeg')).headers['content-type']).toMatch(
+        /^text\/html/,
+      );
     });
 
-    it('waits for an answer that would be 200 (a pending transaction\'s data is 404)', async () => {
+    it("waits for an answer that would be 200 (a pending transaction's data is 404)", async () => {
       const reference = ref();
-      sim.script({ kind: 'scan', reference, pendingPolls: 1, faults: [{ endpoint: 'data', type: 'wrong-content-type' }] });
+      sim.script({
+        kind: 'scan',
+        reference,
+        pendingPolls: 1,
+        faults: [{ endpoint: 'data', type: 'wrong-content-type' }],
+      });
       expect((await rawGet(sim, `/scans/${reference}/data`)).status).toBe(404);
       expect((await jumio(sim, `/scans/${reference}`)).json().status).toBe('PENDING');
       expect((await rawGet(sim, `/scans/${reference}/data`)).headers['content-type']).toMatch(/^text\/html/);
@@ -171,7 +211,7 @@ describe('simulator: hostile faults', () => {
   });
 
   describe('oversize', () => {
-    it('a medium of sizeBytes bytes: its type\'s header, then filler', async () => {
+    it("a medium of sizeBytes bytes: its type's header, then filler", async () => {
       const reference = ref();
       sim.script({
         kind: 'scan',
@@ -227,14 +267,26 @@ describe('simulator: hostile faults', () => {
 
     it('document pages, the originalDocument and authentication status hrefs', async () => {
       const doc = ref();
-      sim.script({ kind: 'document', reference: doc, faults: [{ endpoint: 'pages', type: 'loopback-href' }, { endpoint: 'data', type: 'loopback-href' }] });
+      sim.script({
+        kind: 'document',
+        reference: doc,
+        faults: [
+          { endpoint: 'pages', type: 'loopback-href' },
+          { endpoint: 'data', type: 'loopback-href' },
+        ],
+      });
       const pages = (await jumio(sim, `/documents/${doc}/pages`)).json();
       expect(pages.images[0].href).toMatch(LOOPBACK);
       expect(pages.images[1].href).toMatch(PRIVATE);
       expect((await jumio(sim, `/documents/${doc}/data`)).json().document.originalDocument).toMatch(LOOPBACK);
 
       const auth = ref();
-      sim.script({ kind: 'authentication', reference: auth, pendingPolls: 1, faults: [{ endpoint: 'status', type: 'loopback-href' }] });
+      sim.script({
+        kind: 'authentication',
+        reference: auth,
+        pendingPolls: 1,
+        faults: [{ endpoint: 'status', type: 'loopback-href' }],
+      });
       expect((await jumio(sim, `/authentications/${auth}`)).json().transactionResult).toBe('STARTED');
       const body = (await jumio(sim, `/authentications/${auth}`)).json();
       expect(body.images[0].href).toMatch(LOOPBACK);
@@ -253,22 +305,43 @@ describe('simulator: hostile faults', () => {
 
   it('sizeBytes is checked: only huge-json and oversize take it, from 1 to 64 MiB', () => {
     const reference = ref();
-    expect(() => sim.script({ kind: 'scan', reference, faults: [{ type: 'http500', sizeBytes: 10 }] })).toThrow(ScriptError);
-    expect(() => sim.script({ kind: 'scan', reference, faults: [{ type: 'oversize', sizeBytes: 0 }] })).toThrow(/sizeBytes/);
-    expect(() => sim.script({ kind: 'scan', reference, faults: [{ type: 'huge-json', sizeBytes: 64 * 1024 * 1024 + 1 }] })).toThrow(/sizeBytes/);
-    for (const type of ['truncated', 'huge-json', 'deep-json', 'wrong-content-type', 'oversize', 'loopback-href'] as const) {
+    expect(() => sim.script({ kind: 'scan', reference, faults: [{ type: 'http500', sizeBytes: 10 }] })).toThrow(
+      ScriptError,
+    );
+    expect(() => sim.script({ kind: 'scan', reference, faults: [{ type: 'oversize', sizeBytes: 0 }] })).toThrow(
+      /sizeBytes/,
+    );
+    expect(() =>
+      sim.script({ kind: 'scan', reference, faults: [{ type: 'huge-json', sizeBytes: 64 * 1024 * 1024 + 1 }] }),
+    ).toThrow(/sizeBytes/);
+    for (const type of [
+      'truncated',
+      'huge-json',
+      'deep-json',
+      'wrong-content-type',
+      'oversize',
+      'loopback-href',
+    ] as const) {
       expect(() => sim.script({ kind: 'scan', reference, faults: [{ type }] })).not.toThrow();
     }
   });
 
   it('the control API takes the new fault types too', async () => {
     const reference = ref();
-    const body = JSON.stringify({ kind: 'scan', reference, faults: [{ type: 'oversize', sizeBytes: 2048 }, { type: 'loopback-href' }] });
+    const body = JSON.stringify({
+      kind: 'scan',
+      reference,
+      faults: [{ type: 'oversize', sizeBytes: 2048 }, { type: 'loopback-href' }],
+    });
     const created = await new Promise<number>((resolve, reject) => {
-      const req = http.request(`${sim.url}/__simulator/transactions`, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = http.request(
+        `${sim.url}/__simulator/transactions`,
+        { method: 'POST', headers: { 'Content-Type': 'application/json' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -36,7 +36,8 @@ function parseJpeg(b: Buffer): JpegInfo {
       if (!info.width || !info.height) throw new Error('no SOF0');
       return info;
     }
-    if (next !== 0x00 && !(next >= 0xd0 && next <= 0xd7)) throw new Error(`unexpected marker FF${next.toString(16)} in scan`);
+    if (next !== 0x00 && !(next >= 0xd0 && next <= 0xd7))
+      throw new Error(`unexpected marker FF${next.toString(16)} in scan`);
     i++;
   }
   throw new Error('no EOI');

@@ -22,11 +22,15 @@ describe('simulator: payload quirks', () => {
     });
 
     it('timestamps: no milliseconds on status, 1 digit and +0000 on data, 2 digits and +0000 on images', async () => {
-      expect((await jumio(sim, `/scans/${reference}`)).json().timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      expect((await jumio(sim, `/scans/${reference}`)).json().timestamp).toMatch(
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/,
+      );
       const data = (await jumio(sim, `/scans/${reference}/data`)).json();
       expect(data.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d\+0000$/);
       expect(data.transaction.date).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{2}Z$/);
-      expect((await jumio(sim, `/scans/${reference}/images`)).json().timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{2}\+0000$/);
+      expect((await jumio(sim, `/scans/${reference}/images`)).json().timestamp).toMatch(
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{2}\+0000$/,
+      );
     });
 
     it('WEB-UPLOAD with a hyphen, gender X, validity as the string "true"', async () => {

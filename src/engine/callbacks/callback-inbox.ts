@@ -51,13 +51,15 @@ export class CallbackInbox {
   async store(cb: ArrivedCallback, now: Date): Promise<{ id: string; duplicate: boolean }> {
     const digest = this.cipher.fingerprint(cb.identity);
     const body = this.cipher.encryptJson(cb.body, bodyContext(cb.kind, digest));
-    const rows = rowsOf<{ id: string; duplicate: boolean }>(await this.dataSource.query(
-      `INSERT INTO jumio_callback AS c (kind, reference, body_digest, body, source_address, datacenter_hint, received_at, last_delivery_at)
+    const rows = rowsOf<{ id: string; duplicate: boolean }>(
+      await this.dataSource.query(
+        `INSERT INTO jumio_callback AS c (kind, reference, body_digest, body, source_address, datacenter_hint, received_at, last_delivery_at)
        VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $7)
        ON CONFLICT (kind, body_digest) DO UPDATE SET deliveries = c.deliveries + 1, last_delivery_at = EXCLUDED.last_delivery_at
        RETURNING id::text AS id, (xmax <> 0) AS duplicate`,
-      [cb.kind, cb.reference, digest, JSON.stringify(body), cb.sourceAddress, cb.datacenterHint, now],
-    ));
+        [cb.kind, cb.reference, digest, JSON.stringify(body), cb.sourceAddress, cb.datacenterHint, now],
+      ),
+    );
     return rows[0];
   }
 
@@ -82,7 +84,8 @@ export class CallbackInbox {
     if (rows.length === 0) return null;
     const r = rows[0];
     const kind = r.kind as Kind;
-    const body = r.body === null ? null : String(this.cipher.decryptJson(r.body, bodyContext(kind, String(r.body_digest))));
+    const body =
+      r.body === null ? null : String(this.cipher.decryptJson(r.body, bodyContext(kind, String(r.body_digest))));
     return {
       id: String(r.id),
       kind,
@@ -98,7 +101,13 @@ export class CallbackInbox {
    * transaction keeps the fields, encrypted, and purges them with the rest); an unreadable one keeps it for an
    * operator until retention or a purge clears it.
    */
-  async markProcessed(m: EntityManager, id: string, outcome: CallbackOutcome, error: string | null, now: Date): Promise<void> {
+  async markProcessed(
+    m: EntityManager,
+    id: string,
+    outcome: CallbackOutcome,
+    error: string | null,
+    now: Date,
+  ): Promise<void> {
     await m.query(
       `UPDATE jumio_callback SET processed_at = $2, outcome = $3, error = $4, body = CASE WHEN $3 = 'MALFORMED' THEN body ELSE NULL END
         WHERE id = $1`,
@@ -122,7 +131,9 @@ export class CallbackInbox {
 
   /** Retention: callbacks received before `cutoff` are deleted, whatever became of them. Returns how many. */
   async deleteReceivedBefore(cutoff: Date): Promise<number> {
-    const rows = rowsOf<{ id: string }>(await this.dataSource.query(`DELETE FROM jumio_callback WHERE received_at < $1 RETURNING id`, [cutoff]));
+    const rows = rowsOf<{ id: string }>(
+      await this.dataSource.query(`DELETE FROM jumio_callback WHERE received_at < $1 RETURNING id`, [cutoff]),
+    );
     return rows.length;
   }
 

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/app-config.js';
@@ -13,7 +19,11 @@ import { JumioTransport } from '../jumio-transport/jumio-transport.js';
 import { parseJumioTimestamp } from '../normalization/timestamps.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
 import { trackingRecordOf as record } from '../persistence/tracking-record.js';
-import { TrackedTransactionRepository, type RowPatch, type StepWrites } from '../persistence/tracked-transaction.repository.js';
+import {
+  TrackedTransactionRepository,
+  type RowPatch,
+  type StepWrites,
+} from '../persistence/tracked-transaction.repository.js';
 import type { ProductDefinition } from '../products/product-definition.js';
 import { ProductRegistry } from '../products/product-registry.js';
 import { scheduleOf } from '../reconciliation/reconciliation.worker.js';
@@ -26,7 +36,15 @@ import type { CallbackContent, CallbackFields } from './callback-reader.js';
 const INTERVAL_NAME = 'callback-inbox';
 const SWEEP_BATCH = 50;
 
-type Reading = { ok: true; fields: CallbackFields; content: CallbackContent; verdict: { status: 'DONE' | 'FAILED'; raw: string }; result: Record<string, unknown> } | { ok: false; fields: CallbackFields | null; error: string };
+type Reading =
+  | {
+      ok: true;
+      fields: CallbackFields;
+      content: CallbackContent;
+      verdict: { status: 'DONE' | 'FAILED'; raw: string };
+      result: Record<string, unknown>;
+    }
+  | { ok: false; fields: CallbackFields | null; error: string };
 
 /**
  * Processes the callbacks of the inbox, each once, in one database transaction with the change it makes: the
@@ -64,7 +82,8 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    if (this.schedulerRegistry.doesExist('interval', INTERVAL_NAME)) this.schedulerRegistry.deleteInterval(INTERVAL_NAME);
+    if (this.schedulerRegistry.doesExist('interval', INTERVAL_NAME))
+      this.schedulerRegistry.deleteInterval(INTERVAL_NAME);
     await Promise.allSettled([...this.running]);
   }
 
@@ -107,7 +126,10 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
         if (cb) await this.apply(m, cb);
       });
     } catch (e) {
-      this.logger.error({ err: e, callbackId: id }, 'processing a stored callback failed; it stays in the inbox and is tried again');
+      this.logger.error(
+        { err: e, callbackId: id },
+        'processing a stored callback failed; it stays in the inbox and is tried again',
+      );
       this.metrics.callbacks.inc({ kind: 'unknown', outcome: 'PROCESSING_FAILED' });
       await this.inbox.recordFailure(id, 'internal error while processing; see the service log').catch(() => undefined);
     }
@@ -131,19 +153,32 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
       // reconciliation starts now, as when a backend reports FAILED, and the Retrieval API fills the view instead.
       if (row.result == null) {
         const t = onCallbackReported(record(row), 'FAILED', cb.receivedAt, now, this.schedule);
-        writes = { patch: { ...t.patch, lastError: `Jumio's callback could not be read: ${reading.error}` }, events: t.events };
+        writes = {
+          patch: { ...t.patch, lastError: `Jumio's callback could not be read: ${reading.error}` },
+          events: t.events,
+        };
       }
       outcome = 'MALFORMED';
     } else {
-      const t = onCallbackArrived({ ...record(row), hasResult: row.result != null }, reading.verdict, cb.receivedAt, now);
+      const t = onCallbackArrived(
+        { ...record(row), hasResult: row.result != null },
+        reading.verdict,
+        cb.receivedAt,
+        now,
+      );
       const patch: StepWrites['patch'] = { ...t.patch };
       if (t.fill) {
-        Object.assign(patch, { rawStatus: reading.content.status, rawDetails: reading.content.details, result: reading.result });
+        Object.assign(patch, {
+          rawStatus: reading.content.status,
+          rawDetails: reading.content.details,
+          result: reading.result,
+        });
         // What the callback lacks comes from one details call, unless a retrieval already made one or is about to
         // (its status is final: the details call may be in flight right now). Jumio's "details once" comes first;
         // the view then lacks only what Jumio's callback lacks.
         const detailsMayBeInFlight = row.state === 'RECONCILING' && (row.status === 'DONE' || row.status === 'FAILED');
-        if (product.callbacks.completion && !detailsMayBeInFlight && !(await this.detailsAlreadyFetched(m, row.id))) patch.callbackCompletionPending = true;
+        if (product.callbacks.completion && !detailsMayBeInFlight && !(await this.detailsAlreadyFetched(m, row.id)))
+          patch.callbackCompletionPending = true;
       }
       if (row.rawCallback == null) patch.rawCallback = reading.fields;
       writes = { patch, events: t.events };
@@ -171,7 +206,9 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
     if (row.rawCallback == null || row.result == null || row.datacenter === datacenter) return {};
     if ((row.mediaPlan ?? []).some((e) => e.outcome === 'STORED')) return {};
     try {
-      const content = this.products.get(row.kind).callbacks.read(row.rawCallback, { href: (host, path) => this.transport.retrievalUrl(datacenter, host, path) });
+      const content = this.products
+        .get(row.kind)
+        .callbacks.read(row.rawCallback, { href: (host, path) => this.transport.retrievalUrl(datacenter, host, path) });
       return { rawDetails: content.details, mediaPlan: null, rawMediaList: null, nextAttemptAt: now, lastError: null };
     } catch (e) {
       if (e instanceof JumioPayloadError) return {};
@@ -184,9 +221,12 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
     if (cb.body === null) return { ok: false, fields: null, error: 'its body was purged before it was processed' };
     const fields = parseCallbackForm(cb.body);
     try {
-      const content = product.callbacks.read(fields, { href: (host, path) => this.transport.retrievalUrl(datacenter, host, path) });
+      const content = product.callbacks.read(fields, {
+        href: (host, path) => this.transport.retrievalUrl(datacenter, host, path),
+      });
       const verdict = product.normalizer.readStatus(content.status);
-      if (!verdict.final || verdict.status === 'PENDING') throw new JumioPayloadError(`its status (${verdict.raw.slice(0, 40)}) is not final`);
+      if (!verdict.final || verdict.status === 'PENDING')
+        throw new JumioPayloadError(`its status (${verdict.raw.slice(0, 40)}) is not final`);
       const result = product.normalizer.normalize(content.details, normalizeContextOf(cb.kind, cb.reference));
       return { ok: true, fields, content, verdict: { status: verdict.status, raw: verdict.raw }, result };
     } catch (e) {
@@ -199,7 +239,13 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
    * A callback for a reference nobody tracked starts tracking it, from the journey's date when the callback gives
    * one (no later than now), with the configured grace: it is then handled like any tracked transaction.
    */
-  private async startTracking(m: EntityManager, cb: StoredCallback, reading: Reading, datacenter: Datacenter, now: Date): Promise<TrackedTransactionEntity> {
+  private async startTracking(
+    m: EntityManager,
+    cb: StoredCallback,
+    reading: Reading,
+    datacenter: Datacenter,
+    now: Date,
+  ): Promise<TrackedTransactionEntity> {
     const journeyAt = reading.ok ? parseJumioTimestamp(reading.content.journeyAt) : null;
     const acquiredAt = new Date(journeyAt === null ? now.getTime() : Math.min(journeyAt, now.getTime()));
     const short = (v: string | null | undefined) => (typeof v === 'string' && v !== '' && v.length <= 255 ? v : null);

@@ -27,7 +27,11 @@ export class CallbackReceiver {
     private readonly clock: Clock,
   ) {}
 
-  async receive(kind: Kind, req: RequestWithCallbackSource, datacenterParam: string | undefined): Promise<{ received: true; duplicate: boolean }> {
+  async receive(
+    kind: Kind,
+    req: RequestWithCallbackSource,
+    datacenterParam: string | undefined,
+  ): Promise<{ received: true; duplicate: boolean }> {
     // CallbackSourceGate checked the sender before the body was read; this is its finding.
     const source = req.callbackSource;
     if (!source?.allowed) throw new Error('CallbackSourceGate is not mounted before the callback routes');
@@ -42,7 +46,8 @@ export class CallbackReceiver {
       body = decodeCallbackBody(req.body, req.headers['content-type']);
       fields = parseCallbackForm(body);
       reference = fields[field];
-      if (reference === undefined || !UUID.test(reference)) throw new CallbackBodyError(`the callback names no valid ${field} (a UUID)`);
+      if (reference === undefined || !UUID.test(reference))
+        throw new CallbackBodyError(`the callback names no valid ${field} (a UUID)`);
     } catch (e) {
       if (!(e instanceof CallbackBodyError)) throw e;
       this.metrics.callbacks.inc({ kind, outcome: 'INVALID' });
@@ -50,7 +55,14 @@ export class CallbackReceiver {
     }
     const datacenter = (datacenterParam as Datacenter | undefined) ?? source.datacenter;
     const stored = await this.inbox.store(
-      { kind, reference: reference.toLowerCase(), body, identity: callbackIdentity(fields), sourceAddress: source.address, datacenterHint: datacenter },
+      {
+        kind,
+        reference: reference.toLowerCase(),
+        body,
+        identity: callbackIdentity(fields),
+        sourceAddress: source.address,
+        datacenterHint: datacenter,
+      },
       this.clock.now(),
     );
     this.metrics.callbacks.inc({ kind, outcome: stored.duplicate ? 'DUPLICATE_DELIVERY' : 'STORED' });

@@ -37,7 +37,10 @@ export class CallbackSourcePolicy {
     this.allowed = config.callbacks.allowedSources.map(toRange);
     const proxies = config.callbacks.trustedProxies.map(toRange);
     this.trust = proxies.length === 0 ? () => false : (addr: string) => inAny(addr, proxies);
-    this.published = DATACENTERS.map((datacenter) => ({ datacenter, ranges: JUMIO_CALLBACK_SOURCES[datacenter].map(toRange) }));
+    this.published = DATACENTERS.map((datacenter) => ({
+      datacenter,
+      ranges: JUMIO_CALLBACK_SOURCES[datacenter].map(toRange),
+    }));
   }
 
   identify(req: IncomingMessage): CallbackSource {
@@ -111,7 +114,11 @@ function kindOf(request: FastifyRequest): Kind | 'unknown' {
 function isMediaTypeSyntax(value: string): boolean {
   const mediaType = value.split(';', 1)[0];
   const slash = mediaType.indexOf('/');
-  return slash !== -1 && /^[\w!#$%&'*+.^`|~-]+$/.test(mediaType.slice(0, slash).trimStart()) && /^[\w!#$%&'*+.^`|~-]+\s*$/.test(mediaType.slice(slash + 1).trimEnd());
+  return (
+    slash !== -1 &&
+    /^[\w!#$%&'*+.^`|~-]+$/.test(mediaType.slice(0, slash).trimStart()) &&
+    /^[\w!#$%&'*+.^`|~-]+\s*$/.test(mediaType.slice(slash + 1).trimEnd())
+  );
 }
 
 /**
@@ -127,7 +134,11 @@ export class CallbackSourceGate {
     private readonly metrics: MetricsService,
   ) {}
 
-  readonly onRequest = (request: RequestWithCallbackSource, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+  readonly onRequest = (
+    request: RequestWithCallbackSource,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ): void => {
     if (!isCallbackRequest(request)) return done();
     const source = this.policy.identify(request.raw);
     if (source.allowed) {
@@ -144,11 +155,19 @@ export class CallbackSourceGate {
     }
     const kind = kindOf(request);
     this.metrics.callbacks.inc({ kind, outcome: 'REFUSED_SOURCE' });
-    this.logger.warn({ kind, source: source.address }, 'callback refused: its source address is not in CALLBACK_ALLOWED_SOURCES');
+    this.logger.warn(
+      { kind, source: source.address },
+      'callback refused: its source address is not in CALLBACK_ALLOWED_SOURCES',
+    );
     // Answered without calling done(): the request goes no further, and its body is never read.
     reply
       .header('Connection', 'close')
       .code(403)
-      .send(errorBody(403, `callbacks are accepted only from the addresses in CALLBACK_ALLOWED_SOURCES; ${source.address} is not one`));
+      .send(
+        errorBody(
+          403,
+          `callbacks are accepted only from the addresses in CALLBACK_ALLOWED_SOURCES; ${source.address} is not one`,
+        ),
+      );
   };
 }

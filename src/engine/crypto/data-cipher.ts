@@ -89,7 +89,8 @@ export class DataCipher {
     const map = new Map<string, Buffer>();
     for (const { id, key } of keys) {
       if (!KEY_ID.test(id)) throw new Error(`DataCipher: key id "${id}" is not 1 to 32 letters, digits, . _ -`);
-      if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES) throw new Error(`DataCipher: key "${id}" is not ${KEY_BYTES} bytes`);
+      if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES)
+        throw new Error(`DataCipher: key "${id}" is not ${KEY_BYTES} bytes`);
       if (map.has(id)) throw new Error(`DataCipher: key id "${id}" is given twice in DATA_ENCRYPTION_KEYS`);
       map.set(id, Buffer.from(key));
     }
@@ -117,7 +118,13 @@ export class DataCipher {
     const text = JSON.stringify(value);
     if (text === undefined) throw new Error(`DataCipher: ${context}: undefined is not a JSON value`);
     const { id, iv, tag, ct } = this.seal(Buffer.from(text, 'utf8'), aad(JSON_FORMAT_VERSION, this.active.id, context));
-    return { enc: JSON_FORMAT_VERSION, kid: id, iv: iv.toString('base64'), tag: tag.toString('base64'), ct: ct.toString('base64') };
+    return {
+      enc: JSON_FORMAT_VERSION,
+      kid: id,
+      iv: iv.toString('base64'),
+      tag: tag.toString('base64'),
+      ct: ct.toString('base64'),
+    };
   }
 
   /**
@@ -128,17 +135,39 @@ export class DataCipher {
     if (!isEnvelopeLike(stored)) return stored;
     const { enc, kid, iv, tag, ct } = stored as Record<string, unknown>;
     if (enc !== JSON_FORMAT_VERSION) {
-      throw this.failure('UNKNOWN_FORMAT', context, typeof kid === 'string' ? kid : null, `unknown encryption format version ${JSON.stringify(enc)}`);
+      throw this.failure(
+        'UNKNOWN_FORMAT',
+        context,
+        typeof kid === 'string' ? kid : null,
+        `unknown encryption format version ${JSON.stringify(enc)}`,
+      );
     }
     if (typeof kid !== 'string' || typeof iv !== 'string' || typeof tag !== 'string' || typeof ct !== 'string') {
-      throw this.failure('UNKNOWN_FORMAT', context, null, 'malformed encryption envelope (kid, iv, tag and ct must be strings)');
+      throw this.failure(
+        'UNKNOWN_FORMAT',
+        context,
+        null,
+        'malformed encryption envelope (kid, iv, tag and ct must be strings)',
+      );
     }
     const ivBytes = Buffer.from(iv, 'base64');
     const tagBytes = Buffer.from(tag, 'base64');
     if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES) {
-      throw this.failure('UNKNOWN_FORMAT', context, kid, `malformed encryption envelope (a ${IV_BYTES}-byte iv and a ${TAG_BYTES}-byte tag expected)`);
+      throw this.failure(
+        'UNKNOWN_FORMAT',
+        context,
+        kid,
+        `malformed encryption envelope (a ${IV_BYTES}-byte iv and a ${TAG_BYTES}-byte tag expected)`,
+      );
     }
-    const plain = this.open(kid, ivBytes, tagBytes, Buffer.from(ct, 'base64'), aad(JSON_FORMAT_VERSION, kid, context), context);
+    const plain = this.open(
+      kid,
+      ivBytes,
+      tagBytes,
+      Buffer.from(ct, 'base64'),
+      aad(JSON_FORMAT_VERSION, kid, context),
+      context,
+    );
     try {
       return JSON.parse(plain.toString('utf8'));
     } catch {
@@ -168,10 +197,20 @@ export class DataCipher {
     const header = DataCipher.bytesHeader(stored);
     if (!header) throw this.failure('UNKNOWN_FORMAT', context, keyIdColumn ?? null, 'truncated encrypted bytes');
     if (header.version !== BYTES_FORMAT_VERSION) {
-      throw this.failure('UNKNOWN_FORMAT', context, keyIdColumn ?? null, `unknown encrypted bytes format version ${header.version}`);
+      throw this.failure(
+        'UNKNOWN_FORMAT',
+        context,
+        keyIdColumn ?? null,
+        `unknown encrypted bytes format version ${header.version}`,
+      );
     }
     if (keyIdColumn !== undefined && keyIdColumn !== header.keyId) {
-      throw this.failure('UNKNOWN_FORMAT', context, keyIdColumn, `the stored key id "${keyIdColumn}" differs from the ciphertext's "${header.keyId}"`);
+      throw this.failure(
+        'UNKNOWN_FORMAT',
+        context,
+        keyIdColumn,
+        `the stored key id "${keyIdColumn}" differs from the ciphertext's "${header.keyId}"`,
+      );
     }
     const at = 2 + header.keyIdLength;
     const iv = stored.subarray(at, at + IV_BYTES);
@@ -216,18 +255,34 @@ export class DataCipher {
 
   private open(kid: string, iv: Buffer, tag: Buffer, ct: Buffer, additional: Buffer, context: string): Buffer {
     const key = this.keys.get(kid);
-    if (!key) throw this.failure('UNKNOWN_KEY', context, kid, `encrypted under key "${kid}", which DATA_ENCRYPTION_KEYS does not hold (configured: ${[...this.keys.keys()].join(', ')})`);
+    if (!key)
+      throw this.failure(
+        'UNKNOWN_KEY',
+        context,
+        kid,
+        `encrypted under key "${kid}", which DATA_ENCRYPTION_KEYS does not hold (configured: ${[...this.keys.keys()].join(', ')})`,
+      );
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(additional);
       decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(ct), decipher.final()]);
     } catch {
-      throw this.failure('AUTHENTICATION_FAILED', context, kid, `authentication failed under key "${kid}": the value was altered, belongs to another row or column, or the key under that id changed`);
+      throw this.failure(
+        'AUTHENTICATION_FAILED',
+        context,
+        kid,
+        `authentication failed under key "${kid}": the value was altered, belongs to another row or column, or the key under that id changed`,
+      );
     }
   }
 
-  private failure(reason: DecryptionFailure, context: string, keyId: string | null, detail: string): DataDecryptionError {
+  private failure(
+    reason: DecryptionFailure,
+    context: string,
+    keyId: string | null,
+    detail: string,
+  ): DataDecryptionError {
     this.logger.error({ reason, context, keyId }, `cannot decrypt ${context}: ${detail}`);
     return new DataDecryptionError(reason, context, keyId, detail);
   }

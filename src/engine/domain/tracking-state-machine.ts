@@ -168,14 +168,26 @@ export type StatusAnswer =
   | { type: 'failure'; error: string; retryAfterMs?: number | null };
 
 /** Every status call counts as an attempt, whatever it returned (Jumio's 10-attempt rule). */
-export function onStatusAnswer(rec: TrackingRecord, answer: StatusAnswer, now: Date, schedule: RetrievalSchedule): Transition {
+export function onStatusAnswer(
+  rec: TrackingRecord,
+  answer: StatusAnswer,
+  now: Date,
+  schedule: RetrievalSchedule,
+): Transition {
   const counted: TrackingRecord = { ...rec, attempts: rec.attempts + 1, lastAttemptAt: now };
   const base: TrackingPatch = { attempts: counted.attempts, lastAttemptAt: now };
   switch (answer.type) {
     case 'final':
       // Details and media follow at once; they are not attempts and are not scheduled.
       return {
-        patch: { ...base, status: answer.status, jumioStatusRaw: answer.raw, lastError: null, retryAfterUntil: null, nextAttemptAt: now },
+        patch: {
+          ...base,
+          status: answer.status,
+          jumioStatusRaw: answer.raw,
+          lastError: null,
+          retryAfterUntil: null,
+          nextAttemptAt: now,
+        },
         events: [],
       };
     case 'not-found':
@@ -185,13 +197,25 @@ export function onStatusAnswer(rec: TrackingRecord, answer: StatusAnswer, now: D
       };
     case 'pending':
       return {
-        patch: { ...base, status: 'PENDING', jumioStatusRaw: answer.raw, lastError: null, retryAfterUntil: null, ...planFromHistory(schedule, { ...counted, retryAfterUntil: null }, now) },
+        patch: {
+          ...base,
+          status: 'PENDING',
+          jumioStatusRaw: answer.raw,
+          lastError: null,
+          retryAfterUntil: null,
+          ...planFromHistory(schedule, { ...counted, retryAfterUntil: null }, now),
+        },
         events: [],
       };
     case 'failure': {
       const retryAfterUntil = answer.retryAfterMs ? new Date(now.getTime() + answer.retryAfterMs) : null;
       return {
-        patch: { ...base, lastError: answer.error, retryAfterUntil, ...planFromHistory(schedule, { ...counted, retryAfterUntil }, now) },
+        patch: {
+          ...base,
+          lastError: answer.error,
+          retryAfterUntil,
+          ...planFromHistory(schedule, { ...counted, retryAfterUntil }, now),
+        },
         events: [],
       };
     }
@@ -207,7 +231,10 @@ export function onExhausted(): Transition {
 }
 
 export function onRetrievalComplete(now: Date): Transition {
-  return { patch: { state: 'RETRIEVED', retrievedAt: now, nextAttemptAt: null, lastError: null }, events: ['RETRIEVED'] };
+  return {
+    patch: { state: 'RETRIEVED', retrievedAt: now, nextAttemptAt: null, lastError: null },
+    events: ['RETRIEVED'],
+  };
 }
 
 /**
@@ -217,5 +244,8 @@ export function onRetrievalComplete(now: Date): Transition {
  */
 export function onPersonalDataPurged(rec: Pick<TrackingRecord, 'state'>, now: Date): Transition {
   if (rec.state === 'PURGED') return NO_CHANGE;
-  return { patch: { state: 'PURGED', purgedAt: now, nextAttemptAt: null, retryAfterUntil: null }, events: ['PERSONAL_DATA_PURGED'] };
+  return {
+    patch: { state: 'PURGED', purgedAt: now, nextAttemptAt: null, retryAfterUntil: null },
+    events: ['PERSONAL_DATA_PURGED'],
+  };
 }

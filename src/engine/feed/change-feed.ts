@@ -43,7 +43,12 @@ export class ChangeFeed {
   /** Written inside the caller's transaction, so an event exists exactly when its change does. */
   async append(m: EntityManager, kind: Kind, reference: string, types: EventType[], at: Date): Promise<void> {
     for (const type of types) {
-      await m.query(`INSERT INTO change_event (kind, reference, type, at) VALUES ($1, $2, $3, $4)`, [kind, reference, type, at]);
+      await m.query(`INSERT INTO change_event (kind, reference, type, at) VALUES ($1, $2, $3, $4)`, [
+        kind,
+        reference,
+        type,
+        at,
+      ]);
     }
   }
 
@@ -62,18 +67,25 @@ export class ChangeFeed {
   async read(after: string | undefined, limit: number): Promise<FeedPage> {
     const from = after ? decodeCursor(after) : START;
     // ORDER BY names the table's columns: the bare names would sort by the text aliases ("10" < "9").
-    const rows: { id: string; xid: string; kind: Kind; reference: string; type: EventType; at: Date }[] = await this.dataSource.query(
-      `SELECT id::text AS id, xid::text AS xid, kind, reference, type, at
+    const rows: { id: string; xid: string; kind: Kind; reference: string; type: EventType; at: Date }[] =
+      await this.dataSource.query(
+        `SELECT id::text AS id, xid::text AS xid, kind, reference, type, at
          FROM change_event
         WHERE (xid, id) > ($1::xid8, $2::bigint)
           AND xid < pg_snapshot_xmin(pg_current_snapshot())
         ORDER BY change_event.xid, change_event.id
         LIMIT $3`,
-      [from.xid, from.id, limit],
-    );
+        [from.xid, from.id, limit],
+      );
     const last = rows.length > 0 ? { xid: rows[rows.length - 1].xid, id: rows[rows.length - 1].id } : from;
     return {
-      events: rows.map((r) => ({ id: r.id, kind: r.kind, reference: r.reference, type: r.type, at: new Date(r.at).toISOString() })),
+      events: rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        reference: r.reference,
+        type: r.type,
+        at: new Date(r.at).toISOString(),
+      })),
       next: encodeCursor(last),
     };
   }
@@ -86,6 +98,7 @@ export function encodeCursor(p: Position): string {
 export function decodeCursor(cursor: string): Position {
   const decoded = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const match = /^(\d{1,20})\.(\d{1,19})$/.exec(decoded);
-  if (!match || BigInt(match[1]) > MAX_XID8 || BigInt(match[2]) > MAX_BIGINT) throw new BadRequestException(['after must be a cursor returned as "next" by GET /v1/events']);
+  if (!match || BigInt(match[1]) > MAX_XID8 || BigInt(match[2]) > MAX_BIGINT)
+    throw new BadRequestException(['after must be a cursor returned as "next" by GET /v1/events']);
   return { xid: match[1], id: match[2] };
 }

@@ -13,10 +13,23 @@ export class EventsController {
   constructor(private readonly tracking: TrackingService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The change feed, oldest first; keep `next` and call again to see every change exactly once' })
+  @ApiOperation({
+    summary: 'The change feed, oldest first; keep `next` and call again to see every change exactly once',
+  })
   @ApiOkResponse({
     schema: {
-      example: { events: [{ id: '42', kind: 'id-verifications', reference: '8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11', type: 'RETRIEVED', at: '2026-11-26T10:26:41.120Z' }], next: 'MTIzNC40Mg' },
+      example: {
+        events: [
+          {
+            id: '42',
+            kind: 'id-verifications',
+            reference: '8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11',
+            type: 'RETRIEVED',
+            at: '2026-11-26T10:26:41.120Z',
+          },
+        ],
+        next: 'MTIzNC40Mg',
+      },
     },
   })
   read(@Query() query: EventsQueryDto): Promise<FeedPage> {

@@ -165,10 +165,24 @@ export class JumioTransport {
    * accepted only whole (Content-Length, no early close), within JUMIO_MAX_MEDIA_BYTES, with an expected
    * content type and the signature of that type: nothing partial or foreign is handed on to be stored.
    */
-  async getMedium(datacenter: Datacenter, host: JumioHost, href: string, mediumClass: MediumClass, query: Record<string, string> = {}): Promise<JumioMediumResult> {
+  async getMedium(
+    datacenter: Datacenter,
+    host: JumioHost,
+    href: string,
+    mediumClass: MediumClass,
+    query: Record<string, string> = {},
+  ): Promise<JumioMediumResult> {
     const url = this.checkHref(datacenter, host, href);
     if (typeof url === 'string') {
-      return { ok: false, failure: 'REFUSED', error: url, endpoint: '(refused href)', durationMs: 0, httpStatus: null, retryAfterMs: null };
+      return {
+        ok: false,
+        failure: 'REFUSED',
+        error: url,
+        endpoint: '(refused href)',
+        durationMs: 0,
+        httpStatus: null,
+        retryAfterMs: null,
+      };
     }
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const r = await this.call(datacenter, url, ACCEPT_BY_CLASS[mediumClass], this.config.jumio.maxMediaBytes);
@@ -177,13 +191,18 @@ export class JumioTransport {
     try {
       const contentType = contentTypeOf(response);
       if (!CONTENT_TYPES_BY_CLASS[mediumClass].test(contentType)) {
-        return fail(base, 'MALFORMED', `unexpected content type ${sanitize(contentType) || '(none)'} for a ${mediumClass}`);
+        return fail(
+          base,
+          'MALFORMED',
+          `unexpected content type ${sanitize(contentType) || '(none)'} for a ${mediumClass}`,
+        );
       }
       const bytes = Buffer.from(response.data);
       const cut = truncation(response, bytes.length);
       if (cut) return fail(base, 'MALFORMED', cut);
       if (bytes.length === 0) return fail(base, 'MALFORMED', 'empty body');
-      if (bytes.length > this.config.jumio.maxMediaBytes) return fail(base, 'TOO_LARGE', `the body exceeds the limit of ${this.config.jumio.maxMediaBytes} bytes`);
+      if (bytes.length > this.config.jumio.maxMediaBytes)
+        return fail(base, 'TOO_LARGE', `the body exceeds the limit of ${this.config.jumio.maxMediaBytes} bytes`);
       const mismatch = mediumSignatureProblem(contentType, bytes);
       if (mismatch) return fail(base, 'MALFORMED', mismatch);
       return { ...base, ok: true, bytes, contentType };
@@ -218,9 +237,22 @@ export class JumioTransport {
     return this.inFlight.run(async () => {
       if (this.sending) await this.rateLimiter.acquire(datacenter);
       // A call still waiting for its slot when shutdown began is not in flight: it is not sent at all.
-      if (!this.sending) return { ok: false, failure: 'CANCELLED', error: 'not sent: the service is shutting down', endpoint, durationMs: 0, httpStatus: null, retryAfterMs: null };
+      if (!this.sending)
+        return {
+          ok: false,
+          failure: 'CANCELLED',
+          error: 'not sent: the service is shutting down',
+          endpoint,
+          durationMs: 0,
+          httpStatus: null,
+          retryAfterMs: null,
+        };
       const started = performance.now();
-      const base = (status: number | null): JumioCallBase => ({ endpoint, httpStatus: status, durationMs: Math.round(performance.now() - started) });
+      const base = (status: number | null): JumioCallBase => ({
+        endpoint,
+        httpStatus: status,
+        durationMs: Math.round(performance.now() - started),
+      });
       let response: AxiosResponse<ArrayBuffer>;
       // The whole call's deadline (axios's `timeout` only bounds idle time, so a body that drips would outlast
       // it). A timer cleared when the call ends, not AbortSignal.timeout(): that one's timer and signal stay
@@ -253,11 +285,21 @@ export class JumioTransport {
         const pauseMs = Math.min(retryAfterMs ?? 0, this.config.jumio.rateLimitedPauseMaxSeconds * 1000);
         if (pauseMs > 0) {
           // The 429 is the answer either way; a pause that cannot be recorded must not turn it into an error.
-          await this.rateLimiter.holdOff(datacenter, pauseMs).catch((err: unknown) => this.logger.warn({ err, datacenter }, 'could not record the pause after a 429'));
+          await this.rateLimiter
+            .holdOff(datacenter, pauseMs)
+            .catch((err: unknown) => this.logger.warn({ err, datacenter }, 'could not record the pause after a 429'));
         }
-        return { ...fail(b, 'RATE_LIMITED', `Jumio answered 429 Too Many Requests${retryAfterMs ? ` (Retry-After ${Math.round(retryAfterMs / 1000)} s)` : ''}`), retryAfterMs };
+        return {
+          ...fail(
+            b,
+            'RATE_LIMITED',
+            `Jumio answered 429 Too Many Requests${retryAfterMs ? ` (Retry-After ${Math.round(retryAfterMs / 1000)} s)` : ''}`,
+          ),
+          retryAfterMs,
+        };
       }
-      if (status >= 300 && status < 400) return fail(b, 'HTTP_ERROR', `Jumio answered ${status} (redirects are not followed)`);
+      if (status >= 300 && status < 400)
+        return fail(b, 'HTTP_ERROR', `Jumio answered ${status} (redirects are not followed)`);
       return fail(b, 'HTTP_ERROR', `Jumio answered ${status}`);
     });
   }
@@ -265,7 +307,10 @@ export class JumioTransport {
 
 /** The media type of an answer, lower case, without parameters ('' when absent). */
 function contentTypeOf(response: AxiosResponse): string {
-  return String(response.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return String(response.headers?.['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
 }
 
 /**
@@ -279,7 +324,13 @@ function truncation(response: AxiosResponse, received: number): string | null {
   const raw: unknown = (response.request as { res?: { rawHeaders?: unknown } } | undefined)?.res?.rawHeaders;
   if (Array.isArray(raw)) {
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      if (String(raw[i]).toLowerCase() === 'content-encoding' && String(raw[i + 1]).trim().toLowerCase() !== 'identity') return null;
+      if (
+        String(raw[i]).toLowerCase() === 'content-encoding' &&
+        String(raw[i + 1])
+          .trim()
+          .toLowerCase() !== 'identity'
+      )
+        return null;
     }
   }
   return `truncated body: ${received} of ${declared} bytes`;
@@ -300,11 +351,22 @@ function fail(base: JumioCallBase, failure: JumioFailure, error: string): JumioC
  * limit (axios stops reading at maxContentLength), out of time (the per-call timeout or the overall signal), cut
  * short (the headers arrived, then the connection closed before the whole body), and any other connection error.
  */
-export function describeTransportError(e: unknown, base: JumioCallBase, timeoutMs: number, maxBytes: number): JumioCallFailure {
+export function describeTransportError(
+  e: unknown,
+  base: JumioCallBase,
+  timeoutMs: number,
+  maxBytes: number,
+): JumioCallFailure {
   const code = e instanceof AxiosError ? e.code : (e as { code?: unknown } | null)?.code;
   const message = e instanceof Error ? e.message : '';
-  if (/maxContentLength/i.test(message)) return fail(base, 'TOO_LARGE', `the body exceeds the limit of ${maxBytes} bytes`);
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || /timeout|timed out/i.test(message)) {
+  if (/maxContentLength/i.test(message))
+    return fail(base, 'TOO_LARGE', `the body exceeds the limit of ${maxBytes} bytes`);
+  if (
+    code === 'ECONNABORTED' ||
+    code === 'ETIMEDOUT' ||
+    code === 'ERR_CANCELED' ||
+    /timeout|timed out/i.test(message)
+  ) {
     return fail(base, 'TIMEOUT', `no complete answer within ${timeoutMs} ms`);
   }
   const response = e instanceof AxiosError ? e.response : undefined;
@@ -312,11 +374,19 @@ export function describeTransportError(e: unknown, base: JumioCallBase, timeoutM
     const declared = Number(response?.headers?.['content-length']);
     const status = typeof response?.status === 'number' ? response.status : null;
     return {
-      ...fail(base, 'NETWORK', `truncated: the connection closed before the whole body arrived${Number.isFinite(declared) ? ` (Content-Length ${declared})` : ''}`),
+      ...fail(
+        base,
+        'NETWORK',
+        `truncated: the connection closed before the whole body arrived${Number.isFinite(declared) ? ` (Content-Length ${declared})` : ''}`,
+      ),
       httpStatus: status ?? base.httpStatus,
     };
   }
-  return fail(base, 'NETWORK', `connection failed (${typeof code === 'string' && code ? sanitize(code) : 'unknown error'})`);
+  return fail(
+    base,
+    'NETWORK',
+    `connection failed (${typeof code === 'string' && code ? sanitize(code) : 'unknown error'})`,
+  );
 }
 
 /** Retry-After is delay-seconds or an IMF-fixdate HTTP date (RFC 9110); anything else is ignored. */
@@ -324,7 +394,12 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number | null
   if (typeof value !== 'string') return null;
   const v = value.trim();
   if (/^\d{1,10}$/.test(v)) return Number(v) * 1000;
-  if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(v)) return null;
+  if (
+    !/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(
+      v,
+    )
+  )
+    return null;
   const at = Date.parse(v);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }

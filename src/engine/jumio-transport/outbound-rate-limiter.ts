@@ -2,7 +2,15 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Client } from 'pg';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import { RecentFloor, batchLimit, maySend, paddingMs, reservationWidthUs, retryDelayMs, spacingMs } from './rate-slots.js';
+import {
+  RecentFloor,
+  batchLimit,
+  maySend,
+  paddingMs,
+  reservationWidthUs,
+  retryDelayMs,
+  spacingMs,
+} from './rate-slots.js';
 
 interface Waiter {
   bucket: string;
@@ -130,7 +138,11 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
     const client = await this.client();
     // Taken with the connection in hand: the round trip is the database's alone.
     const asked = performance.now();
-    const rows = await this.run<{ wait_ms: number }>(client, { name: 'reserve-rate-slots', text: RESERVE_SQL, values: [bucket, reservationWidthUs(batch.length, this.spacingMs, padding)] });
+    const rows = await this.run<{ wait_ms: number }>(client, {
+      name: 'reserve-rate-slots',
+      text: RESERVE_SQL,
+      values: [bucket, reservationWidthUs(batch.length, this.spacingMs, padding)],
+    });
     const received = performance.now();
     const roundTrip = received - asked;
     this.roundTrips.observe(roundTrip);
@@ -142,7 +154,8 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
     const release = () => {
       const now = performance.now();
       // Slots already due go at once, in order (at high ceilings, most of a batch): no timer, no event-loop delay.
-      for (; next < batch.length && dueAt(next) <= now; next++) this.settle(batch[next], now - dueAt(next), roundTrip, padding);
+      for (; next < batch.length && dueAt(next) <= now; next++)
+        this.settle(batch[next], now - dueAt(next), roundTrip, padding);
       if (next === batch.length) return;
       const wait = dueAt(next) - now;
       // Timers may fire up to a millisecond early, and release checks the clock again: never before a slot.
@@ -220,5 +233,8 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
 }
 
 async function endQuietly(client: Client): Promise<void> {
-  await Promise.race([client.end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  await Promise.race([
+    client.end().catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+  ]);
 }

@@ -28,7 +28,13 @@ export abstract class MediaStore {
    * fetched them: only when `source` (a CTE, the step's fenced update) yields a row. Stores once: a second store
    * of the same name keeps the first. (An object store would upload first and insert rows that point to the objects.)
    */
-  abstract insertFromSql(source: string, transactionId: string, media: { name: string; medium: MediumToStore }[], now: Date, p: SqlParams): string;
+  abstract insertFromSql(
+    source: string,
+    transactionId: string,
+    media: { name: string; medium: MediumToStore }[],
+    now: Date,
+    p: SqlParams,
+  ): string;
   abstract list(transactionId: string): Promise<StoredMediumInfo[]>;
   /** The media of many transactions in one query (admin lists): every id is a key, with [] when it has none. */
   abstract listMany(transactionIds: string[]): Promise<Map<string, StoredMediumInfo[]>>;
@@ -52,7 +58,13 @@ export class PostgresMediaStore extends MediaStore {
     super();
   }
 
-  insertFromSql(source: string, transactionId: string, media: { name: string; medium: MediumToStore }[], now: Date, p: SqlParams): string {
+  insertFromSql(
+    source: string,
+    transactionId: string,
+    media: { name: string; medium: MediumToStore }[],
+    now: Date,
+    p: SqlParams,
+  ): string {
     const keyId = p.add(this.cipher.activeKeyId, '::text');
     const storedAt = p.add(now, '::timestamptz');
     const rows = media.map(({ name, medium }) => {
@@ -68,27 +80,34 @@ export class PostgresMediaStore extends MediaStore {
 
   async list(transactionId: string): Promise<StoredMediumInfo[]> {
     const rows = await this.dataSource.manager.find(StoredMediumEntity, { where: { transactionId } });
-    return rows.map(({ name, contentType, byteSize, sha256 }) => ({ name, contentType, byteSize, sha256 })).sort(byMediumName);
+    return rows
+      .map(({ name, contentType, byteSize, sha256 }) => ({ name, contentType, byteSize, sha256 }))
+      .sort(byMediumName);
   }
 
   async listMany(transactionIds: string[]): Promise<Map<string, StoredMediumInfo[]>> {
     const byId = new Map<string, StoredMediumInfo[]>(transactionIds.map((id) => [id, []]));
     if (transactionIds.length === 0) return byId;
-    const rows: { transaction_id: string; name: string; content_type: string; byte_size: number; sha256: string }[] = await this.dataSource.query(
-      `SELECT transaction_id::text AS transaction_id, name, content_type, byte_size, sha256
+    const rows: { transaction_id: string; name: string; content_type: string; byte_size: number; sha256: string }[] =
+      await this.dataSource.query(
+        `SELECT transaction_id::text AS transaction_id, name, content_type, byte_size, sha256
          FROM stored_medium WHERE transaction_id = ANY($1::bigint[])`,
-      [transactionIds],
-    );
-    for (const r of rows) byId.get(r.transaction_id)?.push({ name: r.name, contentType: r.content_type, byteSize: r.byte_size, sha256: r.sha256 });
+        [transactionIds],
+      );
+    for (const r of rows)
+      byId
+        .get(r.transaction_id)
+        ?.push({ name: r.name, contentType: r.content_type, byteSize: r.byte_size, sha256: r.sha256 });
     for (const list of byId.values()) list.sort(byMediumName);
     return byId;
   }
 
   async get(transactionId: string, name: string): Promise<(StoredMediumInfo & { bytes: Buffer }) | null> {
-    const rows: { content_type: string; byte_size: number; sha256: string; content: Buffer; key_id: string | null }[] = await this.dataSource.query(
-      `SELECT content_type, byte_size, sha256, content, key_id FROM stored_medium WHERE transaction_id = $1 AND name = $2`,
-      [transactionId, name],
-    );
+    const rows: { content_type: string; byte_size: number; sha256: string; content: Buffer; key_id: string | null }[] =
+      await this.dataSource.query(
+        `SELECT content_type, byte_size, sha256, content, key_id FROM stored_medium WHERE transaction_id = $1 AND name = $2`,
+        [transactionId, name],
+      );
     if (rows.length === 0) return null;
     const r = rows[0];
     const bytes = this.cipher.decryptBytes(r.content, mediumContext(transactionId, name), r.key_id);
@@ -112,6 +131,6 @@ function mediumContext(transactionId: string, name: string): string {
 
 /** front, back, face, then numbered media in numeric order (liveness-2 before liveness-10), then the rest. */
 export function byMediumName(a: { name: string }, b: { name: string }): number {
-  const rank = (n: string) => (['front', 'back', 'face'].indexOf(n) + 1 || 4);
+  const rank = (n: string) => ['front', 'back', 'face'].indexOf(n) + 1 || 4;
   return rank(a.name) - rank(b.name) || a.name.localeCompare(b.name, 'en', { numeric: true });
 }

@@ -62,7 +62,11 @@ export function mediaRefsFromImageList(
  * that are not absolute http(s) URLs or end in no integer are skipped.
  */
 export function livenessMediaRefs(livenessValue: unknown): MediaRef[] {
-  return livenessHrefs(livenessValue).map(({ href, n }) => ({ name: `liveness-${n}`, href, mediumClass: 'image' as const }));
+  return livenessHrefs(livenessValue).map(({ href, n }) => ({
+    name: `liveness-${n}`,
+    href,
+    mediumClass: 'image' as const,
+  }));
 }
 
 /**

@@ -43,16 +43,24 @@ export class AttemptLog {
   }
 
   /** Calls since `since`, by the kind of call (never a reference) and HTTP status. */
-  async countsSince(since: Date): Promise<{ kind: string; endpoint: string; httpStatus: number | null; count: number }[]> {
-    const rows: { kind: string; call_type: string; http_status: number | null; count: string }[] = await this.dataSource.query(
-      `SELECT t.kind, c.call_type, c.http_status, count(*) AS count
+  async countsSince(
+    since: Date,
+  ): Promise<{ kind: string; endpoint: string; httpStatus: number | null; count: number }[]> {
+    const rows: { kind: string; call_type: string; http_status: number | null; count: string }[] =
+      await this.dataSource.query(
+        `SELECT t.kind, c.call_type, c.http_status, count(*) AS count
          FROM jumio_call c JOIN tracked_transaction t ON t.id = c.transaction_id
         WHERE c.at >= $1 AND c.call_type <> 'takeover'
         GROUP BY t.kind, c.call_type, c.http_status
         ORDER BY t.kind, c.call_type, c.http_status NULLS LAST`,
-      [since],
-    );
-    return rows.map((r) => ({ kind: r.kind, endpoint: r.call_type, httpStatus: r.http_status, count: Number(r.count) }));
+        [since],
+      );
+    return rows.map((r) => ({
+      kind: r.kind,
+      endpoint: r.call_type,
+      httpStatus: r.http_status,
+      count: Number(r.count),
+    }));
   }
 
   async forTransaction(transactionId: string): Promise<JumioCallEntity[]> {

@@ -34,7 +34,8 @@ export class GroupedStepWriter {
 
   /** Resolves to whether the claim still held (the save was written), like applyStep. */
   save(save: StepSave): Promise<boolean> {
-    if (save.writes.media?.length) return this.repository.applyStep(save.id, save.owner, save.writes, save.now, save.leaseSeconds);
+    if (save.writes.media?.length)
+      return this.repository.applyStep(save.id, save.owner, save.writes, save.now, save.leaseSeconds);
     const step = this.repository.composeStep(save);
     return new Promise<boolean>((resolve, reject) => {
       this.pending.push({ step, resolve, reject });

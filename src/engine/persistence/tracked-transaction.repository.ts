@@ -49,7 +49,18 @@ const STEP_TAG = '\u0000';
 
 /** A change written outside any claim: the state machine's patch, payloads, and the fields a backend's tracking sets. */
 export type RowPatch = StepWrites['patch'] &
-  Partial<Pick<TrackedTransactionEntity, 'datacenter' | 'merchantReference' | 'customerReference' | 'acquiredAt' | 'callbackGraceSeconds' | 'callbackDeadline' | 'startedByCallback'>>;
+  Partial<
+    Pick<
+      TrackedTransactionEntity,
+      | 'datacenter'
+      | 'merchantReference'
+      | 'customerReference'
+      | 'acquiredAt'
+      | 'callbackGraceSeconds'
+      | 'callbackDeadline'
+      | 'startedByCallback'
+    >
+  >;
 
 export interface NewTrackedTransaction {
   kind: Kind;
@@ -116,10 +127,29 @@ export type ViewMedium = Pick<StoredMediumInfo, 'name' | 'contentType' | 'byteSi
 
 /** The columns a view needs (never the raw payloads), for lists of many rows and the single view. */
 const VIEW_COLUMNS = [
-  'id', 'kind', 'reference', 'datacenter', 'merchant_reference', 'customer_reference', 'acquired_at', 'callback_deadline',
-  'state', 'status', 'callback_received_at', 'attempts', 'last_attempt_at', 'next_attempt_at', 'last_error', 'result',
-  'retrieved_at', 'purged_at', 'created_at', 'updated_at',
-].map((c) => `t.${c}`).join(', ');
+  'id',
+  'kind',
+  'reference',
+  'datacenter',
+  'merchant_reference',
+  'customer_reference',
+  'acquired_at',
+  'callback_deadline',
+  'state',
+  'status',
+  'callback_received_at',
+  'attempts',
+  'last_attempt_at',
+  'next_attempt_at',
+  'last_error',
+  'result',
+  'retrieved_at',
+  'purged_at',
+  'created_at',
+  'updated_at',
+]
+  .map((c) => `t.${c}`)
+  .join(', ');
 
 /**
  * Every query on tracked_transaction, in one place. Writes made by a reconciliation step are fenced by the
@@ -152,7 +182,11 @@ export class TrackedTransactionRepository {
   }
 
   /** The row with its encrypted columns decrypted (throws DataDecryptionError: a 503 on an HTTP request). */
-  async find(kind: Kind, reference: string, manager: EntityManager = this.dataSource.manager): Promise<TrackedTransactionEntity | null> {
+  async find(
+    kind: Kind,
+    reference: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<TrackedTransactionEntity | null> {
     const row = await manager.findOne(TrackedTransactionEntity, { where: { kind, reference } });
     return row && this.decrypted(row);
   }
@@ -162,7 +196,10 @@ export class TrackedTransactionRepository {
    * raw payloads) and the media list (names, types, sizes; never the bytes), decrypted, media in the view's
    * order. Null when not tracked. The hot read path: no query builder, no second query for the media.
    */
-  async findView(kind: Kind, reference: string): Promise<{ row: TrackedTransactionEntity; media: ViewMedium[] } | null> {
+  async findView(
+    kind: Kind,
+    reference: string,
+  ): Promise<{ row: TrackedTransactionEntity; media: ViewMedium[] } | null> {
     // The read every backend polls: prepared, on the pool directly (TypeORM's query runner per call was 35 % of
     // the read path's CPU in a --cpu-prof, with planning on PostgreSQL's side at each call).
     const rows = await queryPrepared<Record<string, unknown>>(
@@ -179,16 +216,34 @@ export class TrackedTransactionRepository {
   }
 
   /** Inserts unless (kind, reference) exists; the TRACKED event is written in the same transaction. */
-  async insertIfAbsent(row: NewTrackedTransaction, now: Date, manager?: EntityManager): Promise<{ created: boolean; row: TrackedTransactionEntity }> {
-    const inTransaction = <T>(work: (m: EntityManager) => Promise<T>) => (manager ? work(manager) : this.dataSource.transaction(work));
+  async insertIfAbsent(
+    row: NewTrackedTransaction,
+    now: Date,
+    manager?: EntityManager,
+  ): Promise<{ created: boolean; row: TrackedTransactionEntity }> {
+    const inTransaction = <T>(work: (m: EntityManager) => Promise<T>) =>
+      manager ? work(manager) : this.dataSource.transaction(work);
     return inTransaction(async (m) => {
       const inserted: { id: string }[] = await m.query(
         `INSERT INTO tracked_transaction (kind, reference, datacenter, merchant_reference, customer_reference, acquired_at,
            callback_grace_seconds, callback_deadline, state, status, next_attempt_at, attempts, created_at, updated_at, started_by_callback)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,0,$12,$12,$13)
          ON CONFLICT (kind, reference) DO NOTHING RETURNING id`,
-        [row.kind, row.reference, row.datacenter, row.merchantReference, row.customerReference, row.acquiredAt,
-          row.callbackGraceSeconds, row.callbackDeadline, row.state, row.status, row.nextAttemptAt, now, row.startedByCallback ?? false],
+        [
+          row.kind,
+          row.reference,
+          row.datacenter,
+          row.merchantReference,
+          row.customerReference,
+          row.acquiredAt,
+          row.callbackGraceSeconds,
+          row.callbackDeadline,
+          row.state,
+          row.status,
+          row.nextAttemptAt,
+          now,
+          row.startedByCallback ?? false,
+        ],
       );
       if (inserted.length > 0) await this.feed.append(m, row.kind, row.reference, ['TRACKED'], now);
       const stored = await this.find(row.kind, row.reference, m);
@@ -204,8 +259,9 @@ export class TrackedTransactionRepository {
   async claimDue(owner: string, now: Date, limit: number, leaseSeconds: number): Promise<ClaimedTransaction[]> {
     // The claim takes a forced attempt's actor off the row (due.forced_by is the value before the update): a force
     // that arrives while the claim runs is then a new one, honoured when the claim's last step is saved.
-    const rows = rowsOf<Record<string, unknown>>(await this.dataSource.query(
-      `UPDATE tracked_transaction t
+    const rows = rowsOf<Record<string, unknown>>(
+      await this.dataSource.query(
+        `UPDATE tracked_transaction t
           SET lease_owner = $1, lease_expires_at = clock_timestamp() + make_interval(secs => $2), forced_by = NULL
          FROM (SELECT id, forced_by, lease_owner FROM tracked_transaction
                 WHERE next_attempt_at <= $3
@@ -215,8 +271,9 @@ export class TrackedTransactionRepository {
                 FOR UPDATE SKIP LOCKED) due
         WHERE t.id = due.id
         RETURNING t.*, due.forced_by AS claimed_forced_by, due.lease_owner AS expired_owner`,
-      [owner, leaseSeconds, now, limit],
-    ));
+        [owner, leaseSeconds, now, limit],
+      ),
+    );
     const claimed: ClaimedTransaction[] = [];
     for (const r of rows) {
       const forcedBy = (r.claimed_forced_by as string | null) ?? null;
@@ -239,7 +296,13 @@ export class TrackedTransactionRepository {
    * period (tried again then, e.g. once the key is back; no takeover is recorded: the owner is cleared), with the
    * cause in last_error. Its force, if any, goes back on it.
    */
-  private async setAside(id: string, owner: string, forcedBy: string | null, leaseSeconds: number, e: DataDecryptionError): Promise<void> {
+  private async setAside(
+    id: string,
+    owner: string,
+    forcedBy: string | null,
+    leaseSeconds: number,
+    e: DataDecryptionError,
+  ): Promise<void> {
     const error = `stored data cannot be decrypted (${e.reason}${e.keyId ? `, key "${e.keyId}"` : ''}); set aside until DATA_ENCRYPTION_KEYS can read it`;
     await this.dataSource.query(
       `UPDATE tracked_transaction
@@ -285,7 +348,11 @@ export class TrackedTransactionRepository {
     const shape = steps[0].sql;
     if (steps.some((s) => s.sql !== shape)) throw new Error('applySteps: saves of different shapes');
     const values = steps.length === 1 ? steps[0].values : steps.flatMap((s) => s.values);
-    const rows = await queryPrepared<{ matched: boolean[] }>(this.dataSource, this.groupText(shape, steps.length, steps[0].values.length), values);
+    const rows = await queryPrepared<{ matched: boolean[] }>(
+      this.dataSource,
+      this.groupText(shape, steps.length, steps[0].values.length),
+      values,
+    );
     return rows[0].matched;
   }
 
@@ -295,7 +362,9 @@ export class TrackedTransactionRepository {
     let text = this.groupTexts.get(key);
     if (text === undefined) {
       const tag = (i: number) => (count === 1 ? '' : String(i));
-      const parts = Array.from({ length: count }, (_, i) => shape.replaceAll(STEP_TAG, tag(i)).replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + i * perStep}`));
+      const parts = Array.from({ length: count }, (_, i) =>
+        shape.replaceAll(STEP_TAG, tag(i)).replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + i * perStep}`),
+      );
       const matched = Array.from({ length: count }, (_, i) => `EXISTS (SELECT 1 FROM u${tag(i)})`);
       text = `WITH ${parts.join(',\n')}\nSELECT ARRAY[${matched.join(', ')}] AS matched`;
       // A bound, not an eviction policy: the shapes a service writes are a few dozen.
@@ -352,12 +421,20 @@ export class TrackedTransactionRepository {
 
   /** The row locked FOR UPDATE in the caller's transaction (decrypted), for a change made outside any claim. */
   async lockRow(m: EntityManager, kind: Kind, reference: string): Promise<TrackedTransactionEntity | null> {
-    const locked = await m.findOne(TrackedTransactionEntity, { where: { kind, reference }, lock: { mode: 'pessimistic_write' } });
+    const locked = await m.findOne(TrackedTransactionEntity, {
+      where: { kind, reference },
+      lock: { mode: 'pessimistic_write' },
+    });
     return locked && this.decrypted(locked);
   }
 
   /** Writes a change to a row locked with lockRow; any claim is dropped so a step in flight cannot overwrite it. */
-  async writeLocked(m: EntityManager, row: TrackedTransactionEntity, writes: { patch: RowPatch; events: EventType[] }, now: Date): Promise<void> {
+  async writeLocked(
+    m: EntityManager,
+    row: TrackedTransactionEntity,
+    writes: { patch: RowPatch; events: EventType[] },
+    now: Date,
+  ): Promise<void> {
     if (Object.keys(writes.patch).length === 0 && writes.events.length === 0) return;
     const { sets, values } = this.setClause(writes.patch, now, { id: row.id });
     sets.push('lease_owner = NULL, lease_expires_at = NULL');
@@ -384,7 +461,11 @@ export class TrackedTransactionRepository {
    * same instant), read after `after` (keyset: rows inserted meanwhile are either before the position or in
    * their place, so no row that existed is skipped or repeated). Only the columns a view needs.
    */
-  async list(filter: TransactionFilter, after: ListPosition | null, limit: number): Promise<{ row: TrackedTransactionEntity; position: ListPosition }[]> {
+  async list(
+    filter: TransactionFilter,
+    after: ListPosition | null,
+    limit: number,
+  ): Promise<{ row: TrackedTransactionEntity; position: ListPosition }[]> {
     const where: string[] = [];
     const values: unknown[] = [];
     const param = (value: unknown, cast = '') => {
@@ -398,7 +479,8 @@ export class TrackedTransactionRepository {
     if (filter.merchantReference !== undefined) where.push(`t.merchant_reference = ${param(filter.merchantReference)}`);
     if (filter.createdFrom !== undefined) where.push(`t.created_at >= ${param(filter.createdFrom, '::timestamptz')}`);
     if (filter.createdTo !== undefined) where.push(`t.created_at < ${param(filter.createdTo, '::timestamptz')}`);
-    if (after) where.push(`(t.created_at, t.id) < (${param(after.createdAt, '::timestamptz')}, ${param(after.id, '::bigint')})`);
+    if (after)
+      where.push(`(t.created_at, t.id) < (${param(after.createdAt, '::timestamptz')}, ${param(after.id, '::bigint')})`);
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT ${VIEW_COLUMNS},
               to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_created_at
@@ -408,7 +490,10 @@ export class TrackedTransactionRepository {
         LIMIT ${param(limit, '::integer')}`,
       values,
     );
-    return rows.map((r) => ({ row: this.fromRow(r), position: { createdAt: String(r.position_created_at), id: String(r.id) } }));
+    return rows.map((r) => ({
+      row: this.fromRow(r),
+      position: { createdAt: String(r.position_created_at), id: String(r.id) },
+    }));
   }
 
   /**
@@ -424,7 +509,10 @@ export class TrackedTransactionRepository {
     decide: (row: TrackedTransactionEntity) => ForcedAttempt | null,
   ): Promise<{ row: TrackedTransactionEntity; forced: boolean } | null> {
     return this.dataSource.transaction(async (m) => {
-      const locked = await m.findOne(TrackedTransactionEntity, { where: { kind, reference }, lock: { mode: 'pessimistic_write' } });
+      const locked = await m.findOne(TrackedTransactionEntity, {
+        where: { kind, reference },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!locked) return null;
       const row = this.decrypted(locked);
       const decision = decide(row);
@@ -433,7 +521,10 @@ export class TrackedTransactionRepository {
       values.push(actor, decision.dueAt);
       sets.push(`forced_by = $${values.length - 1}, forced_at = $${values.length}`);
       if (decision.dropLease) sets.push('lease_owner = NULL, lease_expires_at = NULL');
-      await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = $${values.length + 1}`, [...values, row.id]);
+      await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = $${values.length + 1}`, [
+        ...values,
+        row.id,
+      ]);
       if (decision.events.length) await this.feed.append(m, kind, reference, decision.events, now);
       return { row: (await this.find(kind, reference, m))!, forced: true };
     });
@@ -453,11 +544,12 @@ export class TrackedTransactionRepository {
     decide: (row: { state: TrackingState }) => Transition,
   ): Promise<{ row: TrackedTransactionEntity; purged: boolean } | null> {
     return this.dataSource.transaction(async (m) => {
-      const locked: { id: string; kind: Kind; reference: string; state: TrackingState; holds: boolean }[] = await m.query(
-        `SELECT id::text AS id, kind, reference, state, personal_data_at IS NOT NULL AS holds
+      const locked: { id: string; kind: Kind; reference: string; state: TrackingState; holds: boolean }[] =
+        await m.query(
+          `SELECT id::text AS id, kind, reference, state, personal_data_at IS NOT NULL AS holds
            FROM tracked_transaction WHERE kind = $1 AND reference = $2 FOR UPDATE`,
-        [kind, reference],
-      );
+          [kind, reference],
+        );
       if (locked.length === 0) return null;
       const t = decide(locked[0]);
       const purged = t.events.length > 0;
@@ -474,7 +566,12 @@ export class TrackedTransactionRepository {
    * in one database transaction. SKIP LOCKED with LIMIT: a batch never waits for, nor locks more than, its own
    * rows, and replicas running it together take different rows. Returns how many rows were purged.
    */
-  async purgeExpiredBatch(cutoff: Date, limit: number, now: Date, decide: (row: { state: TrackingState }) => Transition): Promise<number> {
+  async purgeExpiredBatch(
+    cutoff: Date,
+    limit: number,
+    now: Date,
+    decide: (row: { state: TrackingState }) => Transition,
+  ): Promise<number> {
     return this.dataSource.transaction(async (m) => {
       const rows: { id: string; kind: Kind; reference: string; state: TrackingState }[] = await m.query(
         `SELECT id::text AS id, kind, reference, state FROM tracked_transaction
@@ -485,7 +582,10 @@ export class TrackedTransactionRepository {
         [cutoff, limit],
       );
       if (rows.length === 0) return 0;
-      await this.mediaStore.deleteAllOf(m, rows.map((r) => r.id));
+      await this.mediaStore.deleteAllOf(
+        m,
+        rows.map((r) => r.id),
+      );
       // One UPDATE per distinct transition (PURGED now, or nothing for a row already purged), not one per row.
       const groups = new Map<string, { t: Transition; rows: typeof rows }>();
       for (const row of rows) {
@@ -500,13 +600,26 @@ export class TrackedTransactionRepository {
   }
 
   /** The writes of a purge on locked rows that share one transition (their media are deleted by the caller). */
-  private async wipe(m: EntityManager, rows: { id: string; kind: Kind; reference: string }[], t: Transition, now: Date): Promise<void> {
+  private async wipe(
+    m: EntityManager,
+    rows: { id: string; kind: Kind; reference: string }[],
+    t: Transition,
+    now: Date,
+  ): Promise<void> {
     const nulls = Object.fromEntries(PERSONAL_PROPERTIES.map((p) => [p, null]));
     const { sets, values } = this.setClause({ ...t.patch, ...nulls }, now);
-    sets.push('personal_data_at = NULL, forced_by = NULL, forced_at = NULL, lease_owner = NULL, lease_expires_at = NULL');
-    await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = ANY($${values.length + 1}::bigint[])`, [...values, rows.map((r) => r.id)]);
+    sets.push(
+      'personal_data_at = NULL, forced_by = NULL, forced_at = NULL, lease_owner = NULL, lease_expires_at = NULL',
+    );
+    await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = ANY($${values.length + 1}::bigint[])`, [
+      ...values,
+      rows.map((r) => r.id),
+    ]);
     // Callbacks of these transactions still held in the inbox (unprocessed or unreadable) hold Jumio's data too.
-    await this.callbackInbox.clearBodiesOf(m, rows.map((r) => r.id));
+    await this.callbackInbox.clearBodiesOf(
+      m,
+      rows.map((r) => r.id),
+    );
     if (t.events.length) for (const row of rows) await this.feed.append(m, row.kind, row.reference, t.events, now);
   }
 
@@ -518,7 +631,10 @@ export class TrackedTransactionRepository {
   }
 
   async countDue(now: Date): Promise<number> {
-    const rows: { count: string }[] = await this.dataSource.query(`SELECT count(*) AS count FROM tracked_transaction WHERE next_attempt_at <= $1`, [now]);
+    const rows: { count: string }[] = await this.dataSource.query(
+      `SELECT count(*) AS count FROM tracked_transaction WHERE next_attempt_at <= $1`,
+      [now],
+    );
     return Number(rows[0].count);
   }
 
@@ -528,7 +644,9 @@ export class TrackedTransactionRepository {
       `SELECT kind, reference, next_attempt_at FROM tracked_transaction WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 1`,
       [now],
     );
-    return rows.length ? { kind: rows[0].kind, reference: rows[0].reference, dueAt: new Date(rows[0].next_attempt_at) } : null;
+    return rows.length
+      ? { kind: rows[0].kind, reference: rows[0].reference, dueAt: new Date(rows[0].next_attempt_at) }
+      : null;
   }
 
   /**
@@ -548,9 +666,18 @@ export class TrackedTransactionRepository {
       if (value === undefined) continue;
       const column = this.columns.get(key);
       if (!column) throw new Error(`unknown tracked_transaction field ${key}`);
-      const stored = value !== null && this.encryptedColumns.has(column) ? this.cipher.encryptJson(value, this.context(opts.id, column)) : value;
+      const stored =
+        value !== null && this.encryptedColumns.has(column)
+          ? this.cipher.encryptJson(value, this.context(opts.id, column))
+          : value;
       const json = isJsonColumn(column);
-      sets.assign(column, p.add(json && stored !== null ? JSON.stringify(stored) : stored, json ? '::jsonb' : `::${this.types.get(column)}`));
+      sets.assign(
+        column,
+        p.add(
+          json && stored !== null ? JSON.stringify(stored) : stored,
+          json ? '::jsonb' : `::${this.types.get(column)}`,
+        ),
+      );
       if (value !== null && (PERSONAL_PROPERTIES as readonly string[]).includes(key)) personal = true;
     }
     const at = p.add(now, '::timestamptz');
@@ -562,7 +689,8 @@ export class TrackedTransactionRepository {
   /** A raw row (RETURNING t.*, the list's columns) as an entity, decrypted. */
   private fromRow(row: Record<string, unknown>): TrackedTransactionEntity {
     const entity = new TrackedTransactionEntity();
-    for (const [property, column] of this.columns) (entity as unknown as Record<string, unknown>)[property] = row[column];
+    for (const [property, column] of this.columns)
+      (entity as unknown as Record<string, unknown>)[property] = row[column];
     entity.id = String(row.id);
     return this.decrypted(entity);
   }
@@ -572,7 +700,8 @@ export class TrackedTransactionRepository {
     const fields = entity as unknown as Record<string, unknown>;
     for (const property of ENCRYPTED_PROPERTIES) {
       const value = fields[property];
-      if (value !== null && value !== undefined) fields[property] = this.cipher.decryptJson(value, this.context(String(entity.id), this.columns.get(property)!));
+      if (value !== null && value !== undefined)
+        fields[property] = this.cipher.decryptJson(value, this.context(String(entity.id), this.columns.get(property)!));
     }
     return entity;
   }

@@ -35,14 +35,22 @@ export function productModule(definition: ProductModuleDefinition, docs: Product
     ) {}
 
     onModuleInit(): void {
-      this.registry.register({ kind: definition.kind, gateway: this.gateway, normalizer: definition.normalizer, callbacks: definition.callbacks });
+      this.registry.register({
+        kind: definition.kind,
+        gateway: this.gateway,
+        normalizer: definition.normalizer,
+        callbacks: definition.callbacks,
+      });
     }
   }
   Object.defineProperty(ProductRegistration, 'name', { value: `${definition.kind}-module` });
 
   return {
     module: ProductRegistration,
-    controllers: [createTrackingController({ kind: definition.kind, ...docs }), createCallbackController(definition.kind)],
+    controllers: [
+      createTrackingController({ kind: definition.kind, ...docs }),
+      createCallbackController(definition.kind),
+    ],
     providers: [definition.gateway, { provide: GATEWAY, useExisting: definition.gateway }],
   };
 }

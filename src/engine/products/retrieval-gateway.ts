@@ -1,5 +1,10 @@
 import type { MediaRef } from '../domain/product-contracts.js';
-import { JumioTransport, type JumioHost, type JumioJsonResult, type JumioMediumResult } from '../jumio-transport/jumio-transport.js';
+import {
+  JumioTransport,
+  type JumioHost,
+  type JumioJsonResult,
+  type JumioMediumResult,
+} from '../jumio-transport/jumio-transport.js';
 import type { JumioTarget, ProductGateway } from './product-definition.js';
 
 /**
@@ -37,7 +42,13 @@ export abstract class RetrievalGateway implements ProductGateway {
   }
 
   fetchMedium(t: JumioTarget, medium: MediaRef): Promise<JumioMediumResult> {
-    return this.transport.getMedium(t.datacenter, this.routes.host, medium.href, medium.mediumClass, this.mediumQuery(medium));
+    return this.transport.getMedium(
+      t.datacenter,
+      this.routes.host,
+      medium.href,
+      medium.mediumClass,
+      this.mediumQuery(medium),
+    );
   }
 
   /** Query parameters a product adds to a medium's href (Document Verification's maskhint). */

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -41,7 +47,8 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
   ) {
     metrics.onScrape(async () => {
       metrics.backlog.reset();
-      for (const { kind, state, count } of await this.repository.countByKindAndState()) metrics.backlog.set({ kind, state }, count);
+      for (const { kind, state, count } of await this.repository.countByKindAndState())
+        metrics.backlog.set({ kind, state }, count);
       metrics.dueNow.set(await this.repository.countDue(this.clock.now()));
     });
   }
@@ -76,13 +83,18 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.transport.stopSending();
-    if (this.schedulerRegistry.doesExist('interval', INTERVAL_NAME)) this.schedulerRegistry.deleteInterval(INTERVAL_NAME);
+    if (this.schedulerRegistry.doesExist('interval', INTERVAL_NAME))
+      this.schedulerRegistry.deleteInterval(INTERVAL_NAME);
     await this.ticking;
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.config.server.shutdownTimeoutMs).unref());
+    const timeout = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), this.config.server.shutdownTimeoutMs).unref(),
+    );
     const finished = await Promise.race([Promise.all(this.active.keys()).then(() => 'done' as const), timeout]);
     if (finished === 'timeout') {
       this.logger.warn(`shutdown timeout: releasing ${this.active.size} claim(s) still in flight`);
-      await Promise.all([...this.active.values()].map(({ id, owner }) => this.repository.release(id, owner).catch(() => undefined)));
+      await Promise.all(
+        [...this.active.values()].map(({ id, owner }) => this.repository.release(id, owner).catch(() => undefined)),
+      );
     }
   }
 

@@ -18,7 +18,11 @@ import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../ju
 import type { CallType, JumioCallRecord } from '../persistence/attempt-log.js';
 import { GroupedStepWriter } from '../persistence/grouped-step-writer.js';
 import { trackingRecordOf as record } from '../persistence/tracking-record.js';
-import { TrackedTransactionRepository, type ClaimedTransaction, type StepWrites } from '../persistence/tracked-transaction.repository.js';
+import {
+  TrackedTransactionRepository,
+  type ClaimedTransaction,
+  type StepWrites,
+} from '../persistence/tracked-transaction.repository.js';
 import type { ProductDefinition } from '../products/product-definition.js';
 import { ProductRegistry } from '../products/product-registry.js';
 import { MetricsService } from '../../operations/metrics.service.js';
@@ -80,7 +84,19 @@ export class ReconciliationWorker {
     const error = `the claim ${previousOwner} expired before it was saved; a call it had in flight may have reached Jumio and is made again`;
     await step.save({
       patch: {},
-      calls: [{ at: this.clock.now(), endpoint: '(lease takeover)', callType: 'takeover', httpStatus: null, durationMs: 0, outcome: 'LEASE_EXPIRED', error, countsAsAttempt: false, claim: step.owner }],
+      calls: [
+        {
+          at: this.clock.now(),
+          endpoint: '(lease takeover)',
+          callType: 'takeover',
+          httpStatus: null,
+          durationMs: 0,
+          outcome: 'LEASE_EXPIRED',
+          error,
+          countsAsAttempt: false,
+          claim: step.owner,
+        },
+      ],
       keepLease: true,
     });
   }
@@ -91,7 +107,10 @@ export class ReconciliationWorker {
    */
   private async backOff(step: Step): Promise<void> {
     const next = new Date(this.clock.now().getTime() + retrievalRetryDelayMs(this.schedule));
-    await step.save({ patch: { lastError: 'internal error while reconciling; see the service log', nextAttemptAt: next }, keepLease: false });
+    await step.save({
+      patch: { lastError: 'internal error while reconciling; see the service log', nextAttemptAt: next },
+      keepLease: false,
+    });
   }
 
   private async advance(step: Step, product: ProductDefinition, shouldStop: () => boolean): Promise<void> {
@@ -108,14 +127,20 @@ export class ReconciliationWorker {
     if (row.state === 'CALLBACK_RECEIVED') {
       // Filled from Jumio's callback (the status is final, the details are stored): only the media remain. A
       // callback a backend reported itself stored nothing here, and nothing is fetched for it.
-      if (row.result == null || (row.status !== 'DONE' && row.status !== 'FAILED')) return step.save({ patch: { nextAttemptAt: null }, keepLease: false });
+      if (row.result == null || (row.status !== 'DONE' && row.status !== 'FAILED'))
+        return step.save({ patch: { nextAttemptAt: null }, keepLease: false });
       // The media of a callback get the same maximum age as a retrieval, counted from the callback's arrival.
       if (isExpired({ acquiredAt: row.callbackReceivedAt ?? row.acquiredAt }, this.clock.now(), this.schedule)) {
         const error = 'gave up fetching the media: the maximum age passed';
         return step.save({ patch: { nextAttemptAt: null, lastError: error }, keepLease: false });
       }
       if (shouldStop()) return step.release();
-      if (row.callbackCompletionPending && product.callbacks.completion && !(await this.completeCallback(step, product))) return;
+      if (
+        row.callbackCompletionPending &&
+        product.callbacks.completion &&
+        !(await this.completeCallback(step, product))
+      )
+        return;
       return this.retrieve(step, product, shouldStop);
     }
     if (row.state !== 'RECONCILING') return step.release();
@@ -161,10 +186,22 @@ export class ReconciliationWorker {
       outcome = res.failure;
       // A hostile Retry-After cannot push the next attempt past the daily rhythm.
       const cap = this.config.reconciler.dailyIntervalSeconds * 1000;
-      answer = { type: 'failure', error: res.error, retryAfterMs: res.retryAfterMs === null ? null : Math.min(res.retryAfterMs, cap) };
+      answer = {
+        type: 'failure',
+        error: res.error,
+        retryAfterMs: res.retryAfterMs === null ? null : Math.min(res.retryAfterMs, cap),
+      };
     }
     this.metrics.attempts.inc({ kind: step.row.kind, outcome });
-    const call = this.callRecord(step, 'status', at, res, outcome, true, answer.type === 'failure' ? answer.error : null);
+    const call = this.callRecord(
+      step,
+      'status',
+      at,
+      res,
+      outcome,
+      true,
+      answer.type === 'failure' ? answer.error : null,
+    );
     const t = onStatusAnswer(record(step.row), answer, at, this.schedule);
     const final = answer.type === 'final';
     await step.save({ patch: { ...t.patch, ...extra }, events: t.events, calls: [call], keepLease: final });
@@ -179,9 +216,19 @@ export class ReconciliationWorker {
       const details = completion.merge(row.rawDetails, answer);
       return { details, result: product.normalizer.normalize(details, normalizeContextOf(row.kind, row.reference)) };
     };
-    const got = await this.fetchAndRead(step, 'details', product.gateway.fetchSubresource(step.target, completion.subresource), null, read);
+    const got = await this.fetchAndRead(
+      step,
+      'details',
+      product.gateway.fetchSubresource(step.target, completion.subresource),
+      null,
+      read,
+    );
     if (!got) return false;
-    await step.save({ patch: { rawDetails: got.value.details, result: got.value.result, callbackCompletionPending: false }, calls: got.calls, keepLease: true });
+    await step.save({
+      patch: { rawDetails: got.value.details, result: got.value.result, callbackCompletionPending: false },
+      calls: got.calls,
+      keepLease: true,
+    });
     return true;
   }
 
@@ -190,7 +237,13 @@ export class ReconciliationWorker {
     const context = normalizeContextOf(row.kind, row.reference);
     if (row.rawDetails == null) {
       const read = (details: unknown) => product.normalizer.normalize(details, context);
-      const got = await this.fetchAndRead(step, 'details', product.gateway.fetchDetails(step.target), row.rawStatus, read);
+      const got = await this.fetchAndRead(
+        step,
+        'details',
+        product.gateway.fetchDetails(step.target),
+        row.rawStatus,
+        read,
+      );
       if (!got) return;
       await step.save({ patch: { rawDetails: got.raw, result: got.value }, calls: got.calls, keepLease: true });
     }
@@ -215,18 +268,27 @@ export class ReconciliationWorker {
       if (res.ok) {
         mine.outcome = 'STORED';
         const call = this.callRecord(step, 'medium', at, res, 'STORED', false, null);
-        await step.save({ patch: { mediaPlan: plan }, calls: [call], media: [{ name: entry.name, medium: { bytes: res.bytes, contentType: res.contentType } }], keepLease: true });
+        await step.save({
+          patch: { mediaPlan: plan },
+          calls: [call],
+          media: [{ name: entry.name, medium: { bytes: res.bytes, contentType: res.contentType } }],
+          keepLease: true,
+        });
       } else {
         const call = this.callRecord(step, 'medium', at, res, res.failure, false, `${entry.name}: ${res.error}`);
         mine.failures = (mine.failures ?? 0) + 1;
         const permanent = PERMANENT_MEDIUM_FAILURES.has(res.failure);
-        if (!permanent && mine.failures < MAX_MEDIUM_FAILURES) return this.retryLater(step, call, res, { mediaPlan: plan });
+        if (!permanent && mine.failures < MAX_MEDIUM_FAILURES)
+          return this.retryLater(step, call, res, { mediaPlan: plan });
         mine.outcome = 'REFUSED';
         mine.reason = permanent ? res.error : `gave up after ${mine.failures} failed tries: ${res.error}`;
         await step.save({ patch: { mediaPlan: plan }, calls: [call], keepLease: true });
       }
     }
-    const t = row.state === 'CALLBACK_RECEIVED' ? onCallbackMediaStored(this.clock.now()) : onRetrievalComplete(this.clock.now());
+    const t =
+      row.state === 'CALLBACK_RECEIVED'
+        ? onCallbackMediaStored(this.clock.now())
+        : onRetrievalComplete(this.clock.now());
     await step.save({ patch: t.patch, events: t.events, keepLease: false });
   }
 
@@ -270,7 +332,10 @@ export class ReconciliationWorker {
     } catch (e) {
       if (!(e instanceof JumioPayloadError)) throw e;
       const error = `malformed ${callType}: ${e.message}`;
-      await this.retryLater(step, call ? { ...call, outcome: 'MALFORMED', error } : undefined, { error, retryAfterMs: null });
+      await this.retryLater(step, call ? { ...call, outcome: 'MALFORMED', error } : undefined, {
+        error,
+        retryAfterMs: null,
+      });
       return null;
     }
   }
@@ -301,9 +366,21 @@ export class ReconciliationWorker {
     error: string | null,
   ): JumioCallRecord {
     this.metrics.jumioCalls.inc({ kind: step.row.kind, call_type: callType, outcome });
-    if (res.httpStatus !== null) this.metrics.jumioCallDuration.observe({ kind: step.row.kind, call_type: callType }, res.durationMs / 1000);
+    if (res.httpStatus !== null)
+      this.metrics.jumioCallDuration.observe({ kind: step.row.kind, call_type: callType }, res.durationMs / 1000);
     // actor: the admin key that forced this claim's attempt (POST /v1/admin/.../reconcile), null when scheduled.
-    return { at, endpoint: res.endpoint, callType, httpStatus: res.httpStatus, durationMs: res.durationMs, outcome, error, countsAsAttempt, actor: step.row.forcedBy, claim: step.owner };
+    return {
+      at,
+      endpoint: res.endpoint,
+      callType,
+      httpStatus: res.httpStatus,
+      durationMs: res.durationMs,
+      outcome,
+      error,
+      countsAsAttempt,
+      actor: step.row.forcedBy,
+      claim: step.owner,
+    };
   }
 }
 
@@ -330,7 +407,13 @@ class Step {
 
   /** One fenced statement with any deferred writes first; throws LeaseLost when the claim is no longer ours. */
   async save(writes: StepWrites): Promise<void> {
-    const ok = await this.writer.save({ id: this.row.id, owner: this.owner, writes: combined(this.deferred, writes), now: this.clock.now(), leaseSeconds: this.leaseSeconds });
+    const ok = await this.writer.save({
+      id: this.row.id,
+      owner: this.owner,
+      writes: combined(this.deferred, writes),
+      now: this.clock.now(),
+      leaseSeconds: this.leaseSeconds,
+    });
     if (!ok) throw new LeaseLost();
     // Kept until written: a save that failed (the database) leaves them for the next one (the back-off).
     this.deferred = null;

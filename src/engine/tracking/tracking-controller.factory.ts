@@ -1,9 +1,23 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res, StreamableFile, type Type } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Kind } from '../domain/kinds.js';
 import { RequireScope } from '../../http/scopes.js';
-import { MediumParams, ParseReferencePipe, ReferenceParams, ReportCallbackDto, TrackTransactionDto } from './tracking.dto.js';
+import {
+  MediumParams,
+  ParseReferencePipe,
+  ReferenceParams,
+  ReportCallbackDto,
+  TrackTransactionDto,
+} from './tracking.dto.js';
 import { TrackingViewDto } from './tracking-view.dto.js';
 import { TrackingService } from './tracking.service.js';
 import type { TrackingView } from './tracking-view.js';
@@ -20,7 +34,12 @@ export interface TrackingControllerOptions {
  * this with its kind and result model; the routes stay one line each and the rules live in TrackingService.
  */
 export function createTrackingController({ kind, resultModel, mediaNames }: TrackingControllerOptions): Type<unknown> {
-  const viewSchema = { allOf: [{ $ref: getSchemaPath(TrackingViewDto) }, { properties: { result: { $ref: getSchemaPath(resultModel), nullable: true } } }] };
+  const viewSchema = {
+    allOf: [
+      { $ref: getSchemaPath(TrackingViewDto) },
+      { properties: { result: { $ref: getSchemaPath(resultModel), nullable: true } } },
+    ],
+  };
 
   @ApiTags(kind)
   @ApiBearerAuth()
@@ -35,7 +54,10 @@ export function createTrackingController({ kind, resultModel, mediaNames }: Trac
     @ApiResponse({ status: 201, description: 'Tracked', schema: viewSchema })
     @ApiResponse({ status: 200, description: 'Already tracked with the same fields (a retry)', schema: viewSchema })
     @ApiResponse({ status: 409, description: 'Already tracked with different fields (named in message)' })
-    async track(@Body() body: TrackTransactionDto, @Res({ passthrough: true }) res: FastifyReply): Promise<TrackingView> {
+    async track(
+      @Body() body: TrackTransactionDto,
+      @Res({ passthrough: true }) res: FastifyReply,
+    ): Promise<TrackingView> {
       const { created, view } = await this.tracking.track(kind, body);
       res.code(created ? 201 : 200);
       return view;
@@ -66,7 +88,10 @@ export function createTrackingController({ kind, resultModel, mediaNames }: Trac
     @ApiParam({ name: 'name', example: 'front' })
     @ApiResponse({ status: 200, description: 'The bytes, with their Content-Type' })
     @ApiResponse({ status: 404, description: 'Not tracked, or no such medium' })
-    async medium(@Param() params: MediumParams, @Res({ passthrough: true }) res: FastifyReply): Promise<StreamableFile> {
+    async medium(
+      @Param() params: MediumParams,
+      @Res({ passthrough: true }) res: FastifyReply,
+    ): Promise<StreamableFile> {
       const medium = await this.tracking.medium(kind, params.reference, params.name);
       res.header('Cache-Control', 'private, no-store');
       return new StreamableFile(medium.bytes, { type: medium.contentType, length: medium.bytes.length });

@@ -28,7 +28,12 @@ export class TrackingViewDto {
   @ApiProperty({ format: 'date-time' }) acquiredAt: string;
   @ApiProperty({ enum: VIEW_STATUSES }) status: string;
   @ApiProperty({ type: TrackingBlockDto }) tracking: TrackingBlockDto;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: 'Normalized, kind-specific; null until retrieved' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'Normalized, kind-specific; null until retrieved',
+  })
   result: Record<string, unknown> | null;
   @ApiProperty({ type: [MediumDto] }) media: MediumDto[];
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) retrievedAt: string | null;

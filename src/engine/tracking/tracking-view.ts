@@ -60,7 +60,12 @@ export function toView(row: TrackedTransactionEntity, media: readonly ViewMedium
       lastError: row.lastError,
     },
     result: row.result,
-    media: media.map((m) => ({ name: m.name, contentType: m.contentType, bytes: m.byteSize, href: mediaHref(row.kind, row.reference, m.name) })),
+    media: media.map((m) => ({
+      name: m.name,
+      contentType: m.contentType,
+      bytes: m.byteSize,
+      href: mediaHref(row.kind, row.reference, m.name),
+    })),
     retrievedAt: iso(row.retrievedAt),
     updatedAt: iso(row.updatedAt)!,
   };

@@ -1,9 +1,23 @@
 import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, isUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  isUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 
 /** PostgreSQL text cannot hold NUL: refused as bad input rather than failing in the database. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this refuses
 const NO_NUL = /^[^\u0000]*$/;
 import { DATACENTERS, KINDS, type Datacenter } from '../domain/kinds.js';
 
@@ -15,13 +29,24 @@ export const IsOmittable = () => ValidateIf((_object: unknown, value: unknown) =
 
 /** `POST /v1/{kind}`: the same body for every kind. */
 export class TrackTransactionDto {
-  @ApiProperty({ format: 'uuid', example: '8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11', description: "Jumio's reference (scanReference or transactionReference)" })
-  @IsUUID('all', { message: 'reference must be a UUID (Jumio\'s scanReference or transactionReference)' })
+  @ApiProperty({
+    format: 'uuid',
+    example: '8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11',
+    description: "Jumio's reference (scanReference or transactionReference)",
+  })
+  @IsUUID('all', { message: "reference must be a UUID (Jumio's scanReference or transactionReference)" })
   reference: string;
 
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-26T10:15:00.000Z', description: 'When the journey finished or the upload happened; at most 60 s in the future. Defaults to now.' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2026-11-26T10:15:00.000Z',
+    description: 'When the journey finished or the upload happened; at most 60 s in the future. Defaults to now.',
+  })
   @IsOmittable()
-  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'acquiredAt must be an ISO-8601 timestamp such as 2026-11-26T10:15:00.000Z' })
+  @IsISO8601(
+    { strict: true, strictSeparator: true },
+    { message: 'acquiredAt must be an ISO-8601 timestamp such as 2026-11-26T10:15:00.000Z' },
+  )
   acquiredAt?: string;
 
   @ApiPropertyOptional({ enum: DATACENTERS, description: 'Defaults to JUMIO_DEFAULT_DATACENTER' })
@@ -43,7 +68,12 @@ export class TrackTransactionDto {
   @Matches(NO_NUL, { message: 'customerReference must not contain NUL characters' })
   customerReference?: string;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 86400, example: 600, description: 'How long to wait for the callback after acquiredAt. Defaults to CALLBACK_GRACE_SECONDS.' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 86400,
+    example: 600,
+    description: 'How long to wait for the callback after acquiredAt. Defaults to CALLBACK_GRACE_SECONDS.',
+  })
   @IsOmittable()
   @IsInt({ message: 'callbackGraceSeconds must be a whole number of seconds' })
   @Min(0, { message: 'callbackGraceSeconds must be at least 0' })
@@ -55,11 +85,19 @@ export const CALLBACK_OUTCOMES = ['RECEIVED', 'FAILED'] as const;
 
 /** `POST /v1/{kind}/{reference}/callback` */
 export class ReportCallbackDto {
-  @ApiProperty({ enum: CALLBACK_OUTCOMES, description: 'RECEIVED: the backend processed the callback. FAILED: it was lost or could not be processed; reconcile now.' })
+  @ApiProperty({
+    enum: CALLBACK_OUTCOMES,
+    description:
+      'RECEIVED: the backend processed the callback. FAILED: it was lost or could not be processed; reconcile now.',
+  })
   @IsIn(CALLBACK_OUTCOMES, { message: `outcome must be one of ${CALLBACK_OUTCOMES.join(', ')}` })
   outcome: (typeof CALLBACK_OUTCOMES)[number];
 
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-26T10:16:02.000Z', description: 'When the callback arrived. Defaults to now.' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2026-11-26T10:16:02.000Z',
+    description: 'When the callback arrived. Defaults to now.',
+  })
   @IsOmittable()
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'receivedAt must be an ISO-8601 timestamp' })
   receivedAt?: string;

@@ -55,13 +55,16 @@ export class TrackingService {
       now,
     );
     const created = inserted.created;
-    const row = !created && inserted.row.startedByCallback ? await this.adoptCallbackStarted(kind, dto, now) : inserted.row;
+    const row =
+      !created && inserted.row.startedByCallback ? await this.adoptCallbackStarted(kind, dto, now) : inserted.row;
     if (!created) {
       const differing = differingFields(row, dto);
       if (differing.length > 0) {
         throw new EngineException(
           'TRACKING_CONFLICT',
-          differing.map((f) => `${f} differs from the tracked transaction's (the reference is already tracked with another ${f})`),
+          differing.map(
+            (f) => `${f} differs from the tracked transaction's (the reference is already tracked with another ${f})`,
+          ),
         );
       }
     }
@@ -73,7 +76,11 @@ export class TrackingService {
    * (the journey's date, a data center guessed from the sender). The first backend to track it knows better: the
    * fields it gives are taken, and it gets 200 as for any retry; from then on a differing field is a 409 again.
    */
-  private async adoptCallbackStarted(kind: Kind, dto: TrackTransactionDto, now: Date): Promise<TrackedTransactionEntity> {
+  private async adoptCallbackStarted(
+    kind: Kind,
+    dto: TrackTransactionDto,
+    now: Date,
+  ): Promise<TrackedTransactionEntity> {
     const row = await this.repository.updateLocked(
       kind,
       dto.reference.toLowerCase(),
@@ -82,12 +89,21 @@ export class TrackingService {
         const acquiredAt = dto.acquiredAt ? new Date(dto.acquiredAt) : new Date(current.acquiredAt);
         const grace = dto.callbackGraceSeconds ?? current.callbackGraceSeconds;
         const deadline = new Date(acquiredAt.getTime() + grace * 1000);
-        const patch: RowPatch = { startedByCallback: false, acquiredAt, callbackGraceSeconds: grace, callbackDeadline: deadline };
+        const patch: RowPatch = {
+          startedByCallback: false,
+          acquiredAt,
+          callbackGraceSeconds: grace,
+          callbackDeadline: deadline,
+        };
         if (current.state === 'AWAITING_CALLBACK') patch.nextAttemptAt = deadline;
         if (dto.merchantReference !== undefined) patch.merchantReference = dto.merchantReference;
         if (dto.customerReference !== undefined) patch.customerReference = dto.customerReference;
         if (dto.datacenter !== undefined && dto.datacenter !== current.datacenter) {
-          Object.assign(patch, { datacenter: dto.datacenter }, this.callbacks.relinkToDatacenter(current, dto.datacenter, now));
+          Object.assign(
+            patch,
+            { datacenter: dto.datacenter },
+            this.callbacks.relinkToDatacenter(current, dto.datacenter, now),
+          );
         }
         return { patch, events: [] };
       },
@@ -102,7 +118,14 @@ export class TrackingService {
     const row = await this.repository.updateLocked(
       kind,
       reference.toLowerCase(),
-      (current) => onCallbackReported({ ...trackingRecordOf(current), hasResult: current.result != null }, dto.outcome, receivedAt, now, this.schedule),
+      (current) =>
+        onCallbackReported(
+          { ...trackingRecordOf(current), hasResult: current.result != null },
+          dto.outcome,
+          receivedAt,
+          now,
+          this.schedule,
+        ),
       now,
     );
     if (!row) throw notTracked(kind, reference);
@@ -119,7 +142,8 @@ export class TrackingService {
   async medium(kind: Kind, reference: string, name: string): Promise<{ bytes: Buffer; contentType: string }> {
     const row = await this.get(kind, reference);
     const medium = await this.mediaStore.get(row.id, name);
-    if (!medium) throw new EngineException('MEDIUM_NOT_FOUND', [`no medium named "${name}" is stored for this transaction`]);
+    if (!medium)
+      throw new EngineException('MEDIUM_NOT_FOUND', [`no medium named "${name}" is stored for this transaction`]);
     return medium;
   }
 
@@ -140,16 +164,22 @@ export class TrackingService {
 }
 
 export function notTracked(kind: Kind, reference: string): EngineException {
-  return new EngineException('TRANSACTION_NOT_TRACKED', [`${kind} ${reference} is not tracked; track it first with POST /v1/${kind}`]);
+  return new EngineException('TRANSACTION_NOT_TRACKED', [
+    `${kind} ${reference} is not tracked; track it first with POST /v1/${kind}`,
+  ]);
 }
 
 /** The fields a retry gave that differ from what is stored; a field the retry leaves out is not compared. */
 function differingFields(row: TrackedTransactionEntity, dto: TrackTransactionDto): string[] {
   const differing: string[] = [];
-  if (dto.acquiredAt !== undefined && new Date(dto.acquiredAt).getTime() !== new Date(row.acquiredAt).getTime()) differing.push('acquiredAt');
+  if (dto.acquiredAt !== undefined && new Date(dto.acquiredAt).getTime() !== new Date(row.acquiredAt).getTime())
+    differing.push('acquiredAt');
   if (dto.datacenter !== undefined && dto.datacenter !== row.datacenter) differing.push('datacenter');
-  if (dto.merchantReference !== undefined && dto.merchantReference !== row.merchantReference) differing.push('merchantReference');
-  if (dto.customerReference !== undefined && dto.customerReference !== row.customerReference) differing.push('customerReference');
-  if (dto.callbackGraceSeconds !== undefined && dto.callbackGraceSeconds !== row.callbackGraceSeconds) differing.push('callbackGraceSeconds');
+  if (dto.merchantReference !== undefined && dto.merchantReference !== row.merchantReference)
+    differing.push('merchantReference');
+  if (dto.customerReference !== undefined && dto.customerReference !== row.customerReference)
+    differing.push('customerReference');
+  if (dto.callbackGraceSeconds !== undefined && dto.callbackGraceSeconds !== row.callbackGraceSeconds)
+    differing.push('callbackGraceSeconds');
   return differing;
 }

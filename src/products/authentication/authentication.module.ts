@@ -6,6 +6,11 @@ import { authenticationNormalizer } from './normalization/authentication.normali
 
 /** Authentication: `/v1/authentications`, keyed by transactionReference. */
 export const AuthenticationModule = productModule(
-  { kind: 'authentications', gateway: AuthenticationRetrievalGateway, normalizer: authenticationNormalizer, callbacks: authenticationCallbackReader },
+  {
+    kind: 'authentications',
+    gateway: AuthenticationRetrievalGateway,
+    normalizer: authenticationNormalizer,
+    callbacks: authenticationCallbackReader,
+  },
   { resultModel: AuthenticationResultDto, mediaNames: 'face, liveness-<n>' },
 );

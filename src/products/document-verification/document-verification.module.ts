@@ -6,6 +6,11 @@ import { documentVerificationNormalizer } from './normalization/document-verific
 
 /** Document Verification: `/v1/document-verifications`. */
 export const DocumentVerificationModule = productModule(
-  { kind: 'document-verifications', gateway: DocumentRetrievalGateway, normalizer: documentVerificationNormalizer, callbacks: documentVerificationCallbackReader },
+  {
+    kind: 'document-verifications',
+    gateway: DocumentRetrievalGateway,
+    normalizer: documentVerificationNormalizer,
+    callbacks: documentVerificationCallbackReader,
+  },
   { resultModel: DocumentVerificationResultDto, mediaNames: 'page-<classifier>, original' },
 );

@@ -6,6 +6,11 @@ import { idVerificationNormalizer } from './normalization/id-verification.normal
 
 /** ID Verification (Netverify): `/v1/id-verifications`. */
 export const IdVerificationModule = productModule(
-  { kind: 'id-verifications', gateway: ScanRetrievalGateway, normalizer: idVerificationNormalizer, callbacks: idVerificationCallbackReader },
+  {
+    kind: 'id-verifications',
+    gateway: ScanRetrievalGateway,
+    normalizer: idVerificationNormalizer,
+    callbacks: idVerificationCallbackReader,
+  },
   { resultModel: IdVerificationResultDto, mediaNames: 'front, back, face, liveness-<n>, facemap' },
 );

@@ -9,7 +9,11 @@ import { idVerificationNormalizer } from '../../../src/products/id-verification/
 
 const REF = '8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11';
 const links = { href: (host: string, path: string) => `https://${host}.jumio.example/api/netverify/v2${path}` };
-const ctx = { kind: 'id-verifications' as const, reference: REF, mediaHref: (n: string) => `/v1/id-verifications/${REF}/media/${n}` };
+const ctx = {
+  kind: 'id-verifications' as const,
+  reference: REF,
+  mediaHref: (n: string) => `/v1/id-verifications/${REF}/media/${n}`,
+};
 
 /** An ID Verification callback as Jumio's guide lists its fields (jumio-facts.md, section 7). */
 function idCallback(over: Record<string, string> = {}): Record<string, string> {
@@ -52,12 +56,34 @@ describe('ID Verification callback reader', () => {
     expect(c.details).toEqual({
       timestamp: '2026-11-26T10:16:02.12Z',
       scanReference: REF,
-      document: { status: 'APPROVED_VERIFIED', type: 'PASSPORT', issuingCountry: 'AUT', firstName: 'JANE', lastName: 'DOE', dob: '1990-01-01', number: 'P1234567', address: { city: 'VIENNA', country: 'AUT' } },
-      transaction: { date: '2026-11-26T10:15:00.5Z', source: 'WEB_UPLOAD', merchantScanReference: 'order-1', customerId: 'user-42', status: 'DONE' },
+      document: {
+        status: 'APPROVED_VERIFIED',
+        type: 'PASSPORT',
+        issuingCountry: 'AUT',
+        firstName: 'JANE',
+        lastName: 'DOE',
+        dob: '1990-01-01',
+        number: 'P1234567',
+        address: { city: 'VIENNA', country: 'AUT' },
+      },
+      transaction: {
+        date: '2026-11-26T10:15:00.5Z',
+        source: 'WEB_UPLOAD',
+        merchantScanReference: 'order-1',
+        customerId: 'user-42',
+        status: 'DONE',
+      },
       verification: { mrzCheck: 'OK', identityVerification: { similarity: 'MATCH', validity: 'TRUE' } },
-      facemap: { classifier: 'facemap', href: `https://scans.jumio.example/api/netverify/v2/scans/${REF}/data/facemap` },
+      facemap: {
+        classifier: 'facemap',
+        href: `https://scans.jumio.example/api/netverify/v2/scans/${REF}/data/facemap`,
+      },
     });
-    expect(c).toMatchObject({ journeyAt: '2026-11-26T10:15:00.5Z', merchantReference: 'order-1', customerReference: 'user-42' });
+    expect(c).toMatchObject({
+      journeyAt: '2026-11-26T10:15:00.5Z',
+      merchantReference: 'order-1',
+      customerReference: 'user-42',
+    });
     // Through the product's normalizer, like a retrieval: booleans, zone, arrays.
     const result = idVerificationNormalizer.normalize(c.details, ctx) as any;
     expect(result.verification.identityVerification).toEqual({ similarity: 'MATCH', validity: true });
@@ -66,7 +92,10 @@ describe('ID Verification callback reader', () => {
   });
 
   it('NO_ID_UPLOADED is FAILED; N/A checks are absent; unknown fields are kept (they become result.extra)', () => {
-    const c = idVerificationCallbackReader.read(idCallback({ verificationStatus: 'NO_ID_UPLOADED', idCheckMRZcode: 'N/A', brandNewField: 'x' }), links);
+    const c = idVerificationCallbackReader.read(
+      idCallback({ verificationStatus: 'NO_ID_UPLOADED', idCheckMRZcode: 'N/A', brandNewField: 'x' }),
+      links,
+    );
     expect(c.status).toMatchObject({ status: 'FAILED' });
     expect((c.details as any).verification.mrzCheck).toBeUndefined();
     expect((c.details as any).brandNewField).toBe('x');
@@ -74,11 +103,13 @@ describe('ID Verification callback reader', () => {
   });
 
   it('names the field, never its value, when Jumio sends something else', () => {
-    expect(() => idVerificationCallbackReader.read(idCallback({ rejectReason: '{"rejectReasonCode": "1' }), links)).toThrow(
-      new JumioPayloadError('ID verification callback: rejectReason is not valid JSON'),
-    );
+    expect(() =>
+      idVerificationCallbackReader.read(idCallback({ rejectReason: '{"rejectReasonCode": "1' }), links),
+    ).toThrow(new JumioPayloadError('ID verification callback: rejectReason is not valid JSON'));
     const { verificationStatus: _omit, ...noStatus } = idCallback();
-    expect(() => idVerificationCallbackReader.read(noStatus, links)).toThrow('ID verification callback: verificationStatus is required');
+    expect(() => idVerificationCallbackReader.read(noStatus, links)).toThrow(
+      'ID verification callback: verificationStatus is required',
+    );
   });
 });
 
@@ -86,8 +117,10 @@ describe('Document Verification callback reader', () => {
   const fields = {
     scanReference: REF,
     timestamp: '2026-11-26T10:16:02.120Z',
-    transaction: '{"status":"DONE","source":"DOC_UPLOAD","merchantScanReference":"m-1","customerId":"c-1","date":"2026-11-26T10:15:00.000Z"}',
-    document: '{"status":"EXTRACTED","type":"CC","country":"AUT","images":["https://retrieval.lon.netverify.com/x/pages/1"],"originalDocument":"https://evil.example/original"}',
+    transaction:
+      '{"status":"DONE","source":"DOC_UPLOAD","merchantScanReference":"m-1","customerId":"c-1","date":"2026-11-26T10:15:00.000Z"}',
+    document:
+      '{"status":"EXTRACTED","type":"CC","country":"AUT","images":["https://retrieval.lon.netverify.com/x/pages/1"],"originalDocument":"https://evil.example/original"}',
   };
 
   it('takes transaction.status, drops the page links, and replaces the original document link by the Retrieval API URL', () => {
@@ -99,12 +132,20 @@ describe('Document Verification callback reader', () => {
       country: 'AUT',
       originalDocument: `https://documents.jumio.example/api/netverify/v2/documents/${REF}/original`,
     });
-    expect(c).toMatchObject({ merchantReference: 'm-1', customerReference: 'c-1', journeyAt: '2026-11-26T10:15:00.000Z' });
+    expect(c).toMatchObject({
+      merchantReference: 'm-1',
+      customerReference: 'c-1',
+      journeyAt: '2026-11-26T10:15:00.000Z',
+    });
   });
 
   it('refuses a callback without transaction.status', () => {
-    expect(() => documentVerificationCallbackReader.read({ ...fields, transaction: '{}' }, links)).toThrow('transaction.status is required');
-    expect(() => documentVerificationCallbackReader.read({ ...fields, transaction: '[1]' }, links)).toThrow(JumioPayloadError);
+    expect(() => documentVerificationCallbackReader.read({ ...fields, transaction: '{}' }, links)).toThrow(
+      'transaction.status is required',
+    );
+    expect(() => documentVerificationCallbackReader.read({ ...fields, transaction: '[1]' }, links)).toThrow(
+      JumioPayloadError,
+    );
   });
 });
 
@@ -144,7 +185,9 @@ describe('callback bodies', () => {
   it('accepts only UTF-8 form bodies', () => {
     expect(decodeCallbackBody(Buffer.from('a=1'), 'application/x-www-form-urlencoded; charset=utf-8')).toBe('a=1');
     expect(() => decodeCallbackBody(Buffer.from('{}'), 'application/json')).toThrow(CallbackBodyError);
-    expect(() => decodeCallbackBody(Buffer.from([0xff]), 'application/x-www-form-urlencoded')).toThrow('not valid UTF-8');
+    expect(() => decodeCallbackBody(Buffer.from([0xff]), 'application/x-www-form-urlencoded')).toThrow(
+      'not valid UTF-8',
+    );
     expect(() => decodeCallbackBody(Buffer.alloc(0), 'application/x-www-form-urlencoded')).toThrow('empty');
   });
 

@@ -17,7 +17,11 @@ function policy(env: Record<string, string> = {}) {
 }
 
 const req = (remoteAddress: string, forwardedFor?: string) =>
-  ({ socket: { remoteAddress }, connection: { remoteAddress }, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } }) as unknown as IncomingMessage;
+  ({
+    socket: { remoteAddress },
+    connection: { remoteAddress },
+    headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+  }) as unknown as IncomingMessage;
 
 describe('CallbackSourcePolicy', () => {
   it("allows Jumio's published addresses by default and names their data center", () => {
@@ -29,7 +33,11 @@ describe('CallbackSourcePolicy', () => {
   });
 
   it('an IPv4-mapped IPv6 peer counts as its IPv4 address', () => {
-    expect(policy().identify(req('::ffff:52.48.0.25'))).toEqual({ address: '52.48.0.25', allowed: true, datacenter: 'EU' });
+    expect(policy().identify(req('::ffff:52.48.0.25'))).toEqual({
+      address: '52.48.0.25',
+      allowed: true,
+      datacenter: 'EU',
+    });
   });
 
   it('reads CIDR ranges of both families', () => {
@@ -47,10 +55,19 @@ describe('CallbackSourcePolicy', () => {
     const trusted = policy({ CALLBACK_ALLOWED_SOURCES: '52.48.0.25', TRUSTED_PROXIES: '10.0.0.0/24' });
     expect(trusted.identify(req('10.0.0.2', '52.48.0.25'))).toMatchObject({ address: '52.48.0.25', allowed: true });
     // A client that sends the header itself: the proxy appended the real sender, which is what counts.
-    expect(trusted.identify(req('10.0.0.2', '52.48.0.25, 198.51.100.4'))).toMatchObject({ address: '198.51.100.4', allowed: false });
+    expect(trusted.identify(req('10.0.0.2', '52.48.0.25, 198.51.100.4'))).toMatchObject({
+      address: '198.51.100.4',
+      allowed: false,
+    });
     // Two trusted proxies in a row are skipped.
-    expect(trusted.identify(req('10.0.0.2', '52.48.0.25, 10.0.0.3'))).toMatchObject({ address: '52.48.0.25', allowed: true });
+    expect(trusted.identify(req('10.0.0.2', '52.48.0.25, 10.0.0.3'))).toMatchObject({
+      address: '52.48.0.25',
+      allowed: true,
+    });
     // An untrusted peer's header is ignored.
-    expect(trusted.identify(req('198.51.100.4', '52.48.0.25'))).toMatchObject({ address: '198.51.100.4', allowed: false });
+    expect(trusted.identify(req('198.51.100.4', '52.48.0.25'))).toMatchObject({
+      address: '198.51.100.4',
+      allowed: false,
+    });
   });
 });

@@ -32,15 +32,36 @@ describe('configuration', () => {
 
   it("uses Jumio's defaults outside the sandbox", () => {
     const c = loadConfig(production);
-    expect(c.reconciler).toMatchObject({ scheduleSeconds: JUMIO_DEFAULT_SCHEDULE, dailyIntervalSeconds: 86400, maxAgeDays: 30, callbackGraceSeconds: 300, leaseSeconds: 60 });
-    expect(c.jumio).toMatchObject({ rateLimitPerSecond: 12, maxInFlight: 8, timeoutMs: 10000, maxMediaBytes: 15728640, defaultDatacenter: 'US' });
-    expect(c.jumio.baseUrls.EU).toEqual({ scans: 'https://lon.netverify.com', documents: 'https://retrieval.lon.netverify.com' });
+    expect(c.reconciler).toMatchObject({
+      scheduleSeconds: JUMIO_DEFAULT_SCHEDULE,
+      dailyIntervalSeconds: 86400,
+      maxAgeDays: 30,
+      callbackGraceSeconds: 300,
+      leaseSeconds: 60,
+    });
+    expect(c.jumio).toMatchObject({
+      rateLimitPerSecond: 12,
+      maxInFlight: 8,
+      timeoutMs: 10000,
+      maxMediaBytes: 15728640,
+      defaultDatacenter: 'US',
+    });
+    expect(c.jumio.baseUrls.EU).toEqual({
+      scans: 'https://lon.netverify.com',
+      documents: 'https://retrieval.lon.netverify.com',
+    });
     expect(c.retention.personalDataDays).toBe(90);
   });
 
   it('outside the sandbox, names every missing variable on a line of its own', () => {
     const problems = problemsOf({ SANDBOX: 'false' });
-    for (const name of ['API_KEYS', 'JUMIO_API_TOKEN', 'JUMIO_API_SECRET', 'JUMIO_USER_AGENT', 'DATA_ENCRYPTION_KEYS']) {
+    for (const name of [
+      'API_KEYS',
+      'JUMIO_API_TOKEN',
+      'JUMIO_API_SECRET',
+      'JUMIO_USER_AGENT',
+      'DATA_ENCRYPTION_KEYS',
+    ]) {
       expect(problems.filter((p) => p.startsWith(`${name}:`))).toHaveLength(1);
     }
     expect(problems).toHaveLength(5);
@@ -74,23 +95,40 @@ describe('configuration', () => {
   });
 
   it('never echoes a value in a problem (some are secrets)', () => {
-    const problems = problemsOf({ ...production, API_KEYS: 'x:admin:short', JUMIO_US_BASE_URL: 'http://secret-host.example' });
+    const problems = problemsOf({
+      ...production,
+      API_KEYS: 'x:admin:short',
+      JUMIO_US_BASE_URL: 'http://secret-host.example',
+    });
     expect(problems.join('\n')).not.toMatch(/short|secret-host/);
   });
 
   it('accepts small time settings on purpose (tests and demos shrink them)', () => {
-    const c = loadConfig({ ...production, RETRIEVAL_SCHEDULE_SECONDS: '1,2,3', RETRIEVAL_DAILY_INTERVAL_SECONDS: '6', RETRIEVAL_MAX_AGE_DAYS: '0.001' });
+    const c = loadConfig({
+      ...production,
+      RETRIEVAL_SCHEDULE_SECONDS: '1,2,3',
+      RETRIEVAL_DAILY_INTERVAL_SECONDS: '6',
+      RETRIEVAL_MAX_AGE_DAYS: '0.001',
+    });
     expect(c.reconciler).toMatchObject({ scheduleSeconds: [1, 2, 3], dailyIntervalSeconds: 6, maxAgeDays: 0.001 });
   });
 
   it('refuses the sandbox in production and the embedded database in production', () => {
-    expect(problemsOf({ NODE_ENV: 'production', SANDBOX: 'true' })).toEqual(expect.arrayContaining([expect.stringMatching(/^SANDBOX: /)]));
+    expect(problemsOf({ NODE_ENV: 'production', SANDBOX: 'true' })).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^SANDBOX: /)]),
+    );
     const { DATABASE_URL: _, ...noDatabase } = production;
-    expect(problemsOf({ ...noDatabase, NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^DATABASE_URL: is required/)]);
+    expect(problemsOf({ ...noDatabase, NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/^DATABASE_URL: is required/),
+    ]);
   });
 
   it('allows http:// base URLs outside the sandbox only with JUMIO_ALLOW_INSECURE_HTTP', () => {
-    const c = loadConfig({ ...production, JUMIO_ALLOW_INSECURE_HTTP: 'true', JUMIO_US_BASE_URL: 'http://127.0.0.1:8099' });
+    const c = loadConfig({
+      ...production,
+      JUMIO_ALLOW_INSECURE_HTTP: 'true',
+      JUMIO_US_BASE_URL: 'http://127.0.0.1:8099',
+    });
     expect(c.jumio.baseUrls.US.scans).toBe('http://127.0.0.1:8099');
   });
 });

@@ -3,13 +3,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { HttpException, Logger } from '@nestjs/common';
 import { loadConfig } from '../../../src/config/app-config';
-import { DataCipher, DataDecryptionError, type DecryptionFailure, type EncryptedJson } from '../../../src/engine/crypto/data-cipher';
+import {
+  DataCipher,
+  DataDecryptionError,
+  type DecryptionFailure,
+  type EncryptedJson,
+} from '../../../src/engine/crypto/data-cipher';
 import { SANDBOX_KEY_FILE, useSandboxDataKey } from '../../../src/sandbox/sandbox-data-key';
 
 const A = { id: 'A', key: Buffer.alloc(32, 1) };
 const B = { id: 'key-B.2', key: Buffer.alloc(32, 2) };
 const CONTEXT = 'tracked_transaction:42:result';
-const VALUE = { document: { firstName: 'JANE-ABCDEF12', number: '123456789', address: { line1: '12 EASY STREET' } }, list: [1, 'two', null, true], ü: 'ö€𝄞' };
+const VALUE = {
+  document: { firstName: 'JANE-ABCDEF12', number: '123456789', address: { line1: '12 EASY STREET' } },
+  list: [1, 'two', null, true],
+  ü: 'ö€𝄞',
+};
 
 function failure(fn: () => unknown): { reason: DecryptionFailure; status: number; detail: string } {
   try {
@@ -60,7 +69,8 @@ describe('DataCipher', () => {
         expect(cipher.decryptJson(JSON.parse(JSON.stringify(envelope)), CONTEXT)).toEqual(value);
       }
       const text = JSON.stringify(cipher.encryptJson(VALUE, CONTEXT));
-      for (const clear of ['JANE', 'ABCDEF12', '123456789', 'EASY STREET', 'firstName']) expect(text).not.toContain(clear);
+      for (const clear of ['JANE', 'ABCDEF12', '123456789', 'EASY STREET', 'firstName'])
+        expect(text).not.toContain(clear);
     });
 
     it('uses a fresh IV every time: the same value never encrypts alike', () => {
@@ -89,7 +99,11 @@ describe('DataCipher', () => {
     it('detects tampering through the GCM tag: ciphertext, tag or IV altered', () => {
       const envelope = cipher.encryptJson(VALUE, CONTEXT);
       for (const field of ['ct', 'tag', 'iv'] as const) {
-        expect({ field, ...failure(() => cipher.decryptJson(flip(envelope, field, 3), CONTEXT)) }).toMatchObject({ field, reason: 'AUTHENTICATION_FAILED', status: 503 });
+        expect({ field, ...failure(() => cipher.decryptJson(flip(envelope, field, 3), CONTEXT)) }).toMatchObject({
+          field,
+          reason: 'AUTHENTICATION_FAILED',
+          status: 503,
+        });
       }
       const truncated = { ...envelope, ct: Buffer.from(envelope.ct, 'base64').subarray(1).toString('base64') };
       expect(failure(() => cipher.decryptJson(truncated, CONTEXT)).reason).toBe('AUTHENTICATION_FAILED');
@@ -97,8 +111,12 @@ describe('DataCipher', () => {
 
     it('binds the value to its row and column: a ciphertext copied elsewhere does not decrypt', () => {
       const envelope = cipher.encryptJson(VALUE, CONTEXT);
-      expect(failure(() => cipher.decryptJson(envelope, 'tracked_transaction:43:result')).reason).toBe('AUTHENTICATION_FAILED');
-      expect(failure(() => cipher.decryptJson(envelope, 'tracked_transaction:42:raw_details')).reason).toBe('AUTHENTICATION_FAILED');
+      expect(failure(() => cipher.decryptJson(envelope, 'tracked_transaction:43:result')).reason).toBe(
+        'AUTHENTICATION_FAILED',
+      );
+      expect(failure(() => cipher.decryptJson(envelope, 'tracked_transaction:42:raw_details')).reason).toBe(
+        'AUTHENTICATION_FAILED',
+      );
     });
 
     it('a key id that is not configured: UNKNOWN_KEY, naming it; another configured key id put in the envelope: AUTHENTICATION_FAILED', () => {
@@ -163,7 +181,10 @@ describe('DataCipher', () => {
       for (const at of [9, 9 + 12, 9 + 12 + 16, stored.length - 1]) {
         const bad = Buffer.from(stored);
         bad[at] ^= 0x80;
-        expect({ at, reason: failure(() => cipher.decryptBytes(bad, ctx)).reason }).toEqual({ at, reason: 'AUTHENTICATION_FAILED' });
+        expect({ at, reason: failure(() => cipher.decryptBytes(bad, ctx)).reason }).toEqual({
+          at,
+          reason: 'AUTHENTICATION_FAILED',
+        });
       }
       // The header's key id changed to another id of the same key: only the AAD (which binds the key id) tells.
       const twins = new DataCipher([B, { id: 'key-B.3', key: B.key }]);
@@ -177,11 +198,17 @@ describe('DataCipher', () => {
 
     it('a key id that is not configured, one that differs from the key id column, an unknown version, a truncated header', () => {
       const underA = new DataCipher([A]).encryptBytes(bytes, ctx);
-      expect(failure(() => new DataCipher([B]).decryptBytes(underA, ctx, 'A'))).toMatchObject({ reason: 'UNKNOWN_KEY', status: 503 });
+      expect(failure(() => new DataCipher([B]).decryptBytes(underA, ctx, 'A'))).toMatchObject({
+        reason: 'UNKNOWN_KEY',
+        status: 503,
+      });
       expect(failure(() => cipher.decryptBytes(underA, ctx, 'key-B.2')).reason).toBe('UNKNOWN_FORMAT');
       const v2 = Buffer.from(underA);
       v2[0] = 2;
-      expect(failure(() => cipher.decryptBytes(v2, ctx))).toMatchObject({ reason: 'UNKNOWN_FORMAT', detail: 'unknown encrypted bytes format version 2' });
+      expect(failure(() => cipher.decryptBytes(v2, ctx))).toMatchObject({
+        reason: 'UNKNOWN_FORMAT',
+        detail: 'unknown encrypted bytes format version 2',
+      });
       expect(failure(() => cipher.decryptBytes(underA.subarray(0, 20), ctx)).reason).toBe('UNKNOWN_FORMAT');
       expect(failure(() => cipher.decryptBytes(Buffer.from([1]), ctx)).reason).toBe('UNKNOWN_FORMAT');
     });
@@ -209,9 +236,10 @@ describe('useSandboxDataKey', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const sandboxConfig = (env: Record<string, string> = {}) => loadConfig({ SANDBOX: 'true', EMBEDDED_DATABASE_DIR: path.join(dir, 'data', 'pg'), ...env });
+  const sandboxConfig = (env: Record<string, string> = {}) =>
+    loadConfig({ SANDBOX: 'true', EMBEDDED_DATABASE_DIR: path.join(dir, 'data', 'pg'), ...env });
 
-  it('generates a key once under the database directory\'s parent (mode 600), reuses it after a restart, and never logs it', () => {
+  it("generates a key once under the database directory's parent (mode 600), reuses it after a restart, and never logs it", () => {
     const first = sandboxConfig();
     expect(first.security.encryptionKeys).toEqual([]);
     const logs: string[] = [];
@@ -246,6 +274,8 @@ describe('useSandboxDataKey', () => {
   it('refuses a damaged key file, naming it', () => {
     fs.mkdirSync(path.join(dir, 'data'));
     fs.writeFileSync(path.join(dir, 'data', SANDBOX_KEY_FILE), 'sandbox:dG9vIHNob3J0\n', { mode: 0o644 });
-    expect(() => useSandboxDataKey(sandboxConfig(), () => undefined)).toThrow(/sandbox-data-key is not keyId:base64key with a 32-byte key/);
+    expect(() => useSandboxDataKey(sandboxConfig(), () => undefined)).toThrow(
+      /sandbox-data-key is not keyId:base64key with a 32-byte key/,
+    );
   });
 });

@@ -26,15 +26,17 @@ describe('InFlightLimiter', () => {
     let max = 0;
     const gates = Array.from({ length: 20 }, () => deferred<number>());
     const results = gates.map((g, i) =>
-      limiter.run(async () => {
-        running++;
-        max = Math.max(max, running);
-        try {
-          return await g.promise;
-        } finally {
-          running--;
-        }
-      }).then((v) => [i, v]),
+      limiter
+        .run(async () => {
+          running++;
+          max = Math.max(max, running);
+          try {
+            return await g.promise;
+          } finally {
+            running--;
+          }
+        })
+        .then((v) => [i, v]),
     );
     await settle();
     expect(running).toBe(3);
@@ -56,7 +58,12 @@ describe('InFlightLimiter', () => {
     const limiter = new InFlightLimiter(2);
     const started: number[] = [];
     const gates = [deferred(), deferred(), deferred()];
-    const runs = gates.map((g, i) => limiter.run(async () => { started.push(i); await g.promise; }));
+    const runs = gates.map((g, i) =>
+      limiter.run(async () => {
+        started.push(i);
+        await g.promise;
+      }),
+    );
     await settle();
     expect(started).toEqual([0, 1]);
     gates[1].resolve();
@@ -72,7 +79,12 @@ describe('InFlightLimiter', () => {
     const limiter = new InFlightLimiter(1);
     const started: number[] = [];
     const gates = Array.from({ length: 8 }, () => deferred());
-    const runs = gates.map((g, i) => limiter.run(async () => { started.push(i); await g.promise; }));
+    const runs = gates.map((g, i) =>
+      limiter.run(async () => {
+        started.push(i);
+        await g.promise;
+      }),
+    );
     for (let i = 0; i < gates.length; i++) {
       await settle();
       expect(started).toEqual(Array.from({ length: i + 1 }, (_, k) => k));
@@ -89,7 +101,10 @@ describe('InFlightLimiter', () => {
     const submit = (name: string) => {
       const g = deferred();
       gates.set(name, g);
-      return limiter.run(async () => { started.push(name); await g.promise; });
+      return limiter.run(async () => {
+        started.push(name);
+        await g.promise;
+      });
     };
     const runs = ['a', 'b', 'c', 'd'].map(submit);
     await settle();
@@ -109,7 +124,10 @@ describe('InFlightLimiter', () => {
     const first = deferred();
     const a = limiter.run(() => first.promise);
     const secondStarted = jest.fn();
-    const b = limiter.run(async () => { secondStarted(); return 'b'; });
+    const b = limiter.run(async () => {
+      secondStarted();
+      return 'b';
+    });
     await settle();
     expect(secondStarted).not.toHaveBeenCalled();
     first.reject(new Error('boom'));
@@ -121,24 +139,39 @@ describe('InFlightLimiter', () => {
 
   it('releases the slot when the work throws synchronously', async () => {
     const limiter = new InFlightLimiter(1);
-    await expect(limiter.run(() => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(
+      limiter.run(() => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
     expect(limiter.inFlight).toBe(0);
     await expect(limiter.run(async () => 42)).resolves.toBe(42);
   });
 
   it('does not leak slots over many failures', async () => {
     const limiter = new InFlightLimiter(2);
-    const runs = Array.from({ length: 50 }, (_, i) => limiter.run(async () => {
-      await settle();
-      if (i % 3 === 0) throw new Error(`e${i}`);
-      return i;
-    }));
+    const runs = Array.from({ length: 50 }, (_, i) =>
+      limiter.run(async () => {
+        await settle();
+        if (i % 3 === 0) throw new Error(`e${i}`);
+        return i;
+      }),
+    );
     const settled = await Promise.allSettled(runs);
     expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(17);
     expect(limiter.inFlight).toBe(0);
     let running = 0;
     let max = 0;
-    await Promise.all(Array.from({ length: 6 }, () => limiter.run(async () => { running++; max = Math.max(max, running); await settle(); running--; })));
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        limiter.run(async () => {
+          running++;
+          max = Math.max(max, running);
+          await settle();
+          running--;
+        }),
+      ),
+    );
     expect(max).toBe(2);
   });
 });
@@ -162,7 +195,20 @@ describe('parseRetryAfter', () => {
   });
 
   it('ignores missing values, non-strings and garbage', () => {
-    for (const v of [undefined, null, '', '   ', 120, ['120'], 'soon', 'later please', '12 seconds', '1e3', 'NaN', 'Infinity']) {
+    for (const v of [
+      undefined,
+      null,
+      '',
+      '   ',
+      120,
+      ['120'],
+      'soon',
+      'later please',
+      '12 seconds',
+      '1e3',
+      'NaN',
+      'Infinity',
+    ]) {
       expect({ v, parsed: parseRetryAfter(v, now) }).toEqual({ v, parsed: null });
     }
   });

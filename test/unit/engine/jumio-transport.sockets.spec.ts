@@ -4,9 +4,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../../src/config/app-config';
-import { JumioTransport, type JumioCallFailure, type JumioMediumResult } from '../../../src/engine/jumio-transport/jumio-transport';
+import {
+  JumioTransport,
+  type JumioCallFailure,
+  type JumioMediumResult,
+} from '../../../src/engine/jumio-transport/jumio-transport';
 import type { OutboundRateLimiter } from '../../../src/engine/jumio-transport/outbound-rate-limiter';
-import { JumioSimulator, expectedMedium, type FaultScript, type SimulatorKind } from '../../../src/simulator/jumio-simulator';
+import {
+  JumioSimulator,
+  expectedMedium,
+  type FaultScript,
+  type SimulatorKind,
+} from '../../../src/simulator/jumio-simulator';
 
 /**
  * An HttpService on an axios instance of its own, as HttpModule.register gives the engine (the transport sets
@@ -41,7 +50,10 @@ describe('JumioTransport over real sockets: hostile answers', () => {
       JUMIO_TIMEOUT_MS: '2000',
       JUMIO_429_PAUSE_MAX_SECONDS: '0',
     });
-    const limiter = { acquire: async () => undefined, holdOff: async () => undefined } as unknown as OutboundRateLimiter;
+    const limiter = {
+      acquire: async () => undefined,
+      holdOff: async () => undefined,
+    } as unknown as OutboundRateLimiter;
     transport = new JumioTransport(ownHttpService(), limiter, config);
   });
   afterAll(() => sim.close());
@@ -59,8 +71,16 @@ describe('JumioTransport over real sockets: hostile answers', () => {
 
   it('a clean answer and a clean medium come through whole', async () => {
     const ref = scripted('scan', []);
-    expect(await transport.getJson('US', 'scans', `/scans/${ref}`)).toMatchObject({ ok: true, json: { status: 'DONE' } });
-    const m = (await transport.getMedium('US', 'scans', href(`/scans/${ref}/images/front`), 'image')) as JumioMediumResult & { ok: true };
+    expect(await transport.getJson('US', 'scans', `/scans/${ref}`)).toMatchObject({
+      ok: true,
+      json: { status: 'DONE' },
+    });
+    const m = (await transport.getMedium(
+      'US',
+      'scans',
+      href(`/scans/${ref}/images/front`),
+      'image',
+    )) as JumioMediumResult & { ok: true };
     expect(m.ok).toBe(true);
     expect(m.bytes.equals(expectedMedium('scan', ref, 'front').bytes)).toBe(true);
   });
@@ -73,7 +93,11 @@ describe('JumioTransport over real sockets: hostile answers', () => {
   });
 
   it('truncated media (JPEG, PNG, PDF, facemap): NETWORK, "truncated"', async () => {
-    const scan = scripted('scan', [{ endpoint: 'image', type: 'truncated' }, { endpoint: 'liveness', type: 'truncated' }, { endpoint: 'facemap', type: 'truncated' }]);
+    const scan = scripted('scan', [
+      { endpoint: 'image', type: 'truncated' },
+      { endpoint: 'liveness', type: 'truncated' },
+      { endpoint: 'facemap', type: 'truncated' },
+    ]);
     const doc = scripted('document', [{ endpoint: 'original', type: 'truncated' }]);
     for (const r of [
       await transport.getMedium('US', 'scans', href(`/scans/${scan}/images/front`), 'image'),
@@ -87,27 +111,52 @@ describe('JumioTransport over real sockets: hostile answers', () => {
 
   it('huge JSON (8 MiB): TOO_LARGE', async () => {
     const ref = scripted('document', [{ endpoint: 'data', type: 'huge-json' }]);
-    expect(failure(await transport.getJson('US', 'documents', `/documents/${ref}/data`))).toMatchObject({ failure: 'TOO_LARGE', error: 'the body exceeds the limit of 2097152 bytes' });
+    expect(failure(await transport.getJson('US', 'documents', `/documents/${ref}/data`))).toMatchObject({
+      failure: 'TOO_LARGE',
+      error: 'the body exceeds the limit of 2097152 bytes',
+    });
   });
 
   it('JSON nested 100,000 levels deep: MALFORMED, nothing throws', async () => {
     const ref = scripted('authentication', [{ endpoint: 'status', type: 'deep-json' }]);
-    expect(failure(await transport.getJson('US', 'scans', `/authentications/${ref}`))).toMatchObject({ failure: 'MALFORMED', error: 'JSON nested deeper than 64 levels', httpStatus: 200 });
+    expect(failure(await transport.getJson('US', 'scans', `/authentications/${ref}`))).toMatchObject({
+      failure: 'MALFORMED',
+      error: 'JSON nested deeper than 64 levels',
+      httpStatus: 200,
+    });
   });
 
   it('wrong content types: MALFORMED naming what came', async () => {
-    const scan = scripted('scan', [{ endpoint: 'images', type: 'wrong-content-type' }, { endpoint: 'image', type: 'wrong-content-type' }, { endpoint: 'facemap', type: 'wrong-content-type' }]);
+    const scan = scripted('scan', [
+      { endpoint: 'images', type: 'wrong-content-type' },
+      { endpoint: 'image', type: 'wrong-content-type' },
+      { endpoint: 'facemap', type: 'wrong-content-type' },
+    ]);
     const doc = scripted('document', [{ endpoint: 'original', type: 'wrong-content-type' }]);
-    expect(failure(await transport.getJson('US', 'scans', `/scans/${scan}/images`))).toMatchObject({ failure: 'MALFORMED', error: 'expected application/json, got text/html' });
-    expect(failure(await transport.getMedium('US', 'scans', href(`/scans/${scan}/images/back`), 'image'))).toMatchObject({ failure: 'MALFORMED', error: 'unexpected content type text/html for a image' });
-    expect(failure(await transport.getMedium('US', 'scans', href(`/scans/${scan}/data/facemap`), 'facemap'))).toMatchObject({ failure: 'MALFORMED', error: 'unexpected content type application/json for a facemap' });
-    expect(failure(await transport.getMedium('US', 'documents', href(`/documents/${doc}/original`), 'pdf'))).toMatchObject({ failure: 'MALFORMED', error: 'unexpected content type application/json for a pdf' });
+    expect(failure(await transport.getJson('US', 'scans', `/scans/${scan}/images`))).toMatchObject({
+      failure: 'MALFORMED',
+      error: 'expected application/json, got text/html',
+    });
+    expect(
+      failure(await transport.getMedium('US', 'scans', href(`/scans/${scan}/images/back`), 'image')),
+    ).toMatchObject({ failure: 'MALFORMED', error: 'unexpected content type text/html for a image' });
+    expect(
+      failure(await transport.getMedium('US', 'scans', href(`/scans/${scan}/data/facemap`), 'facemap')),
+    ).toMatchObject({ failure: 'MALFORMED', error: 'unexpected content type application/json for a facemap' });
+    expect(
+      failure(await transport.getMedium('US', 'documents', href(`/documents/${doc}/original`), 'pdf')),
+    ).toMatchObject({ failure: 'MALFORMED', error: 'unexpected content type application/json for a pdf' });
   });
 
   it(`a medium over JUMIO_MAX_MEDIA_BYTES (${MAX_MEDIA}): TOO_LARGE, whether by a little or by 16 MiB`, async () => {
-    const ref = scripted('scan', [{ endpoint: 'image', type: 'oversize', sizeBytes: MAX_MEDIA + 1 }, { endpoint: 'image', type: 'oversize' }]);
+    const ref = scripted('scan', [
+      { endpoint: 'image', type: 'oversize', sizeBytes: MAX_MEDIA + 1 },
+      { endpoint: 'image', type: 'oversize' },
+    ]);
     for (const name of ['front', 'back']) {
-      expect(failure(await transport.getMedium('US', 'scans', href(`/scans/${ref}/images/${name}`), 'image'))).toMatchObject({
+      expect(
+        failure(await transport.getMedium('US', 'scans', href(`/scans/${ref}/images/${name}`), 'image')),
+      ).toMatchObject({
         failure: 'TOO_LARGE',
         error: `the body exceeds the limit of ${MAX_MEDIA} bytes`,
       });
@@ -126,8 +175,12 @@ describe('JumioTransport over real sockets: hostile answers', () => {
     const results = [];
     for (const h of hrefs) results.push(await transport.getMedium('US', 'scans', h, 'image'));
     expect(results.map((r) => (r.ok ? 'ok' : r.failure))).toEqual(['REFUSED', 'REFUSED', 'ok', 'ok', 'ok']);
-    expect(failure(results[0]).error).toMatch(/^refused: the href points to http:\/\/127\.0\.0\.1:\d+, not the configured scans host of US$/);
-    expect(failure(results[1]).error).toBe('refused: the href points to http://10.0.0.1, not the configured scans host of US');
+    expect(failure(results[0]).error).toMatch(
+      /^refused: the href points to http:\/\/127\.0\.0\.1:\d+, not the configured scans host of US$/,
+    );
+    expect(failure(results[1]).error).toBe(
+      'refused: the href points to http://10.0.0.1, not the configured scans host of US',
+    );
     expect(sim.requests({ reference: ref }).length - before).toBe(3);
   });
 
@@ -206,7 +259,10 @@ describe('JumioTransport over real sockets: what it sends, and a body that drips
 
   it('Basic credentials (UTF-8), the User-Agent and the Accept of the call, nothing of axios defaults', async () => {
     seen.length = 0;
-    expect(await transportWithTimeout(2000).getJson('US', 'scans', '/scans/abc')).toMatchObject({ ok: true, json: { status: 'DONE' } });
+    expect(await transportWithTimeout(2000).getJson('US', 'scans', '/scans/abc')).toMatchObject({
+      ok: true,
+      json: { status: 'DONE' },
+    });
     expect(seen).toHaveLength(1);
     const [scheme, encoded] = String(seen[0].authorization).split(' ');
     expect(scheme).toBe('Basic');

@@ -1,8 +1,18 @@
 import type { HttpService } from '@nestjs/axios';
 import { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { loadConfig, type AppConfig } from '../../../src/config/app-config';
-import { jsonNestingExceeds, mediumSignatureProblem, readJsonBody, unstorableJsonReason } from '../../../src/engine/jumio-transport/body-checks';
-import { JumioTransport, MAX_JSON_DEPTH, describeTransportError, type JumioCallFailure } from '../../../src/engine/jumio-transport/jumio-transport';
+import {
+  jsonNestingExceeds,
+  mediumSignatureProblem,
+  readJsonBody,
+  unstorableJsonReason,
+} from '../../../src/engine/jumio-transport/body-checks';
+import {
+  JumioTransport,
+  MAX_JSON_DEPTH,
+  describeTransportError,
+  type JumioCallFailure,
+} from '../../../src/engine/jumio-transport/jumio-transport';
 import type { OutboundRateLimiter } from '../../../src/engine/jumio-transport/outbound-rate-limiter';
 import { expectedMedium } from '../../../src/simulator/jumio-simulator';
 
@@ -28,7 +38,9 @@ function config(env: Record<string, string> = {}): AppConfig {
   });
 }
 
-type Answer = { status: number; headers?: Record<string, string>; data?: Buffer | string; rawHeaders?: string[] } | { error: unknown };
+type Answer =
+  | { status: number; headers?: Record<string, string>; data?: Buffer | string; rawHeaders?: string[] }
+  | { error: unknown };
 
 /** A fake HttpService: answers from a script, and records every URL it was asked for. */
 function fakeHttp(answer: (url: string) => Answer) {
@@ -68,11 +80,24 @@ function fakeLimiter(holdOff: () => Promise<void> = async () => undefined) {
 function transport(answer: (url: string) => Answer, env: Record<string, string> = {}, holdOff?: () => Promise<void>) {
   const h = fakeHttp(answer);
   const l = fakeLimiter(holdOff);
-  return { t: new JumioTransport(h.http, l.limiter, config(env)), urls: h.urls, acquired: l.acquired, limiter: l.limiter };
+  return {
+    t: new JumioTransport(h.http, l.limiter, config(env)),
+    urls: h.urls,
+    acquired: l.acquired,
+    limiter: l.limiter,
+  };
 }
 
-const json = (body: string, headers: Record<string, string> = {}): Answer => ({ status: 200, headers: { 'content-type': 'application/json;charset=UTF-8', ...headers }, data: body });
-const medium = (bytes: Buffer, contentType: string, headers: Record<string, string> = {}): Answer => ({ status: 200, headers: { 'content-type': contentType, 'content-length': String(bytes.length), ...headers }, data: bytes });
+const json = (body: string, headers: Record<string, string> = {}): Answer => ({
+  status: 200,
+  headers: { 'content-type': 'application/json;charset=UTF-8', ...headers },
+  data: body,
+});
+const medium = (bytes: Buffer, contentType: string, headers: Record<string, string> = {}): Answer => ({
+  status: 200,
+  headers: { 'content-type': contentType, 'content-length': String(bytes.length), ...headers },
+  data: bytes,
+});
 
 describe('JumioTransport: hrefs from Jumio are followed only to the configured host', () => {
   const refused: [string, string][] = [
@@ -106,7 +131,14 @@ describe('JumioTransport: hrefs from Jumio are followed only to the configured h
       throw new Error('no call may be made');
     });
     const r = await t.getMedium('US', 'scans', href, 'image');
-    expect(r).toMatchObject({ ok: false, failure: 'REFUSED', httpStatus: null, durationMs: 0, retryAfterMs: null, endpoint: '(refused href)' });
+    expect(r).toMatchObject({
+      ok: false,
+      failure: 'REFUSED',
+      httpStatus: null,
+      durationMs: 0,
+      retryAfterMs: null,
+      endpoint: '(refused href)',
+    });
     expect((r as JumioCallFailure).error).toMatch(/^refused: /);
     expect((r as JumioCallFailure).error).not.toMatch(/pass/);
     expect(urls).toEqual([]);
@@ -117,7 +149,12 @@ describe('JumioTransport: hrefs from Jumio are followed only to the configured h
     const jpeg = expectedMedium('scan', 'x', 'front').bytes;
     const { t, urls, acquired } = transport(() => medium(jpeg, 'image/jpeg'));
     const r = await t.getMedium('US', 'scans', `${HOST}${PATH}`, 'image', { maskhint: 'masked' });
-    expect(r).toMatchObject({ ok: true, contentType: 'image/jpeg', httpStatus: 200, endpoint: `${PATH}?maskhint=masked` });
+    expect(r).toMatchObject({
+      ok: true,
+      contentType: 'image/jpeg',
+      httpStatus: 200,
+      endpoint: `${PATH}?maskhint=masked`,
+    });
     expect(urls).toEqual([`${HOST}${PATH}?maskhint=masked`]);
     expect(acquired).toEqual(['US']);
   });
@@ -127,13 +164,23 @@ describe('JumioTransport: JSON answers', () => {
   const get = (answer: Answer) => transport(() => answer).t.getJson('US', 'scans', '/scans/abc');
 
   it('reads a normal answer', async () => {
-    expect(await get(json('{"status":"DONE","scanReference":"abc"}'))).toMatchObject({ ok: true, json: { status: 'DONE' }, httpStatus: 200, endpoint: '/api/netverify/v2/scans/abc' });
+    expect(await get(json('{"status":"DONE","scanReference":"abc"}'))).toMatchObject({
+      ok: true,
+      json: { status: 'DONE' },
+      httpStatus: 200,
+      endpoint: '/api/netverify/v2/scans/abc',
+    });
   });
 
   it(`nesting up to ${MAX_JSON_DEPTH} levels is read; deeper is MALFORMED before any parse`, async () => {
     const nested = (n: number) => `{"status":"DONE","x":${'['.repeat(n - 1)}${']'.repeat(n - 1)}}`;
     expect(await get(json(nested(MAX_JSON_DEPTH)))).toMatchObject({ ok: true });
-    expect(await get(json(nested(MAX_JSON_DEPTH + 1)))).toMatchObject({ ok: false, failure: 'MALFORMED', error: 'JSON nested deeper than 64 levels', httpStatus: 200 });
+    expect(await get(json(nested(MAX_JSON_DEPTH + 1)))).toMatchObject({
+      ok: false,
+      failure: 'MALFORMED',
+      error: 'JSON nested deeper than 64 levels',
+      httpStatus: 200,
+    });
   });
 
   it('100,000 levels deep (arrays, objects, both) is MALFORMED and nothing throws', async () => {
@@ -143,7 +190,11 @@ describe('JumioTransport: JSON answers', () => {
       `{"status":"DONE","deep":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`,
       `${'[{"a":'.repeat(n)}`, // not even complete
     ]) {
-      expect(await get(json(body))).toMatchObject({ ok: false, failure: 'MALFORMED', error: 'JSON nested deeper than 64 levels' });
+      expect(await get(json(body))).toMatchObject({
+        ok: false,
+        failure: 'MALFORMED',
+        error: 'JSON nested deeper than 64 levels',
+      });
     }
   });
 
@@ -153,9 +204,18 @@ describe('JumioTransport: JSON answers', () => {
   });
 
   it('a body that is not JSON, an empty body, or another content type is MALFORMED', async () => {
-    expect(await get(json('{"status":"DO'))).toMatchObject({ failure: 'MALFORMED', error: 'the body is not valid JSON' });
+    expect(await get(json('{"status":"DO'))).toMatchObject({
+      failure: 'MALFORMED',
+      error: 'the body is not valid JSON',
+    });
     expect(await get(json(''))).toMatchObject({ failure: 'MALFORMED', error: 'empty body where JSON was promised' });
-    expect(await get({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, data: '<!DOCTYPE html><html></html>' })).toMatchObject({
+    expect(
+      await get({
+        status: 200,
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+        data: '<!DOCTYPE html><html></html>',
+      }),
+    ).toMatchObject({
       failure: 'MALFORMED',
       error: 'expected application/json, got text/html',
     });
@@ -166,15 +226,27 @@ describe('JumioTransport: JSON answers', () => {
   });
 
   it('strings PostgreSQL jsonb cannot store (\\u0000, lone surrogates) are MALFORMED', async () => {
-    expect(await get(json('{"status":"DONE","x":"a\\u0000b"}'))).toMatchObject({ failure: 'MALFORMED', error: expect.stringMatching(/\\u0000/) });
+    expect(await get(json('{"status":"DONE","x":"a\\u0000b"}'))).toMatchObject({
+      failure: 'MALFORMED',
+      error: expect.stringMatching(/\\u0000/),
+    });
     expect(await get(json('{"status":"DONE","a\\u0000":1}'))).toMatchObject({ failure: 'MALFORMED' });
-    expect(await get(json('{"status":"DONE","x":"\\ud800"}'))).toMatchObject({ failure: 'MALFORMED', error: expect.stringMatching(/surrogate/) });
+    expect(await get(json('{"status":"DONE","x":"\\ud800"}'))).toMatchObject({
+      failure: 'MALFORMED',
+      error: expect.stringMatching(/surrogate/),
+    });
     expect(await get(json('{"status":"DONE","x":"\\ud83d\\ude00"}'))).toMatchObject({ ok: true });
   });
 
   it('a body shorter than its Content-Length is MALFORMED, unless it was content-encoded', async () => {
-    expect(await get(json('{"status":"DONE"}', { 'content-length': '100' }))).toMatchObject({ failure: 'MALFORMED', error: 'truncated body: 17 of 100 bytes' });
-    const gz = { ...json('{"status":"DONE"}', { 'content-length': '9' }), rawHeaders: ['Content-Encoding', 'gzip', 'Content-Length', '9'] };
+    expect(await get(json('{"status":"DONE"}', { 'content-length': '100' }))).toMatchObject({
+      failure: 'MALFORMED',
+      error: 'truncated body: 17 of 100 bytes',
+    });
+    const gz = {
+      ...json('{"status":"DONE"}', { 'content-length': '9' }),
+      rawHeaders: ['Content-Encoding', 'gzip', 'Content-Length', '9'],
+    };
     expect(await get(gz as Answer)).toMatchObject({ ok: true });
   });
 });
@@ -189,23 +261,46 @@ describe('JumioTransport: media answers', () => {
   it('JPEG, PNG and PDF are accepted when their bytes carry their signature', async () => {
     expect(await get(medium(jpeg, 'image/jpeg'))).toMatchObject({ ok: true, contentType: 'image/jpeg' });
     expect(await get(medium(png, 'image/png'))).toMatchObject({ ok: true, contentType: 'image/png' });
-    expect(await get(medium(pdf, 'application/pdf'), 'pdf')).toMatchObject({ ok: true, contentType: 'application/pdf' });
+    expect(await get(medium(pdf, 'application/pdf'), 'pdf')).toMatchObject({
+      ok: true,
+      contentType: 'application/pdf',
+    });
   });
 
   it('bytes that are not what the content type says are MALFORMED', async () => {
-    expect(await get(medium(png, 'image/jpeg'))).toMatchObject({ failure: 'MALFORMED', error: 'the body is not a JPEG (declared image/jpeg)' });
-    expect(await get(medium(jpeg, 'image/png'))).toMatchObject({ failure: 'MALFORMED', error: 'the body is not a PNG (declared image/png)' });
-    expect(await get(medium(Buffer.from('<html>not a pdf</html>'), 'application/pdf'), 'pdf')).toMatchObject({ failure: 'MALFORMED', error: 'the body is not a PDF (declared application/pdf)' });
-    expect(await get(medium(Buffer.from([0xff, 0xd8]), 'image/jpeg'))).toMatchObject({ failure: 'MALFORMED', error: 'the body is not a JPEG (declared image/jpeg)' });
+    expect(await get(medium(png, 'image/jpeg'))).toMatchObject({
+      failure: 'MALFORMED',
+      error: 'the body is not a JPEG (declared image/jpeg)',
+    });
+    expect(await get(medium(jpeg, 'image/png'))).toMatchObject({
+      failure: 'MALFORMED',
+      error: 'the body is not a PNG (declared image/png)',
+    });
+    expect(await get(medium(Buffer.from('<html>not a pdf</html>'), 'application/pdf'), 'pdf')).toMatchObject({
+      failure: 'MALFORMED',
+      error: 'the body is not a PDF (declared application/pdf)',
+    });
+    expect(await get(medium(Buffer.from([0xff, 0xd8]), 'image/jpeg'))).toMatchObject({
+      failure: 'MALFORMED',
+      error: 'the body is not a JPEG (declared image/jpeg)',
+    });
   });
 
   it('facemaps take any bytes', async () => {
-    expect(await get(medium(Buffer.from('anything at all'), 'application/octet-stream'), 'facemap')).toMatchObject({ ok: true });
+    expect(await get(medium(Buffer.from('anything at all'), 'application/octet-stream'), 'facemap')).toMatchObject({
+      ok: true,
+    });
   });
 
   it('a wrong content type is MALFORMED', async () => {
-    expect(await get(medium(Buffer.from('<html></html>'), 'text/html; charset=utf-8'))).toMatchObject({ failure: 'MALFORMED', error: 'unexpected content type text/html for a image' });
-    expect(await get(medium(Buffer.from('{}'), 'application/json'), 'facemap')).toMatchObject({ failure: 'MALFORMED', error: 'unexpected content type application/json for a facemap' });
+    expect(await get(medium(Buffer.from('<html></html>'), 'text/html; charset=utf-8'))).toMatchObject({
+      failure: 'MALFORMED',
+      error: 'unexpected content type text/html for a image',
+    });
+    expect(await get(medium(Buffer.from('{}'), 'application/json'), 'facemap')).toMatchObject({
+      failure: 'MALFORMED',
+      error: 'unexpected content type application/json for a facemap',
+    });
   });
 
   it('a body shorter than its Content-Length, or empty, is MALFORMED', async () => {
@@ -213,12 +308,18 @@ describe('JumioTransport: media answers', () => {
       failure: 'MALFORMED',
       error: `truncated body: ${jpeg.length} of ${jpeg.length + 10} bytes`,
     });
-    expect(await get(medium(Buffer.alloc(0), 'image/jpeg'))).toMatchObject({ failure: 'MALFORMED', error: 'empty body' });
+    expect(await get(medium(Buffer.alloc(0), 'image/jpeg'))).toMatchObject({
+      failure: 'MALFORMED',
+      error: 'empty body',
+    });
   });
 
   it('a body over JUMIO_MAX_MEDIA_BYTES is TOO_LARGE even if it got through', async () => {
     const big = Buffer.concat([jpeg, Buffer.alloc(20_001)]);
-    expect(await get(medium(big, 'image/jpeg'))).toMatchObject({ failure: 'TOO_LARGE', error: 'the body exceeds the limit of 20000 bytes' });
+    expect(await get(medium(big, 'image/jpeg'))).toMatchObject({
+      failure: 'TOO_LARGE',
+      error: 'the body exceeds the limit of 20000 bytes',
+    });
   });
 });
 
@@ -228,18 +329,41 @@ describe('JumioTransport: transport errors and statuses', () => {
     new AxiosError(message, code, undefined, undefined, response as AxiosResponse | undefined);
 
   it.each([
-    ['maxContentLength', axiosError('maxContentLength size of 20000 exceeded', 'ERR_BAD_RESPONSE'), 'TOO_LARGE', 'the body exceeds the limit of 20000 bytes'],
-    ['axios timeout', axiosError('timeout of 2000ms exceeded', 'ECONNABORTED'), 'TIMEOUT', 'no complete answer within 2000 ms'],
+    [
+      'maxContentLength',
+      axiosError('maxContentLength size of 20000 exceeded', 'ERR_BAD_RESPONSE'),
+      'TOO_LARGE',
+      'the body exceeds the limit of 20000 bytes',
+    ],
+    [
+      'axios timeout',
+      axiosError('timeout of 2000ms exceeded', 'ECONNABORTED'),
+      'TIMEOUT',
+      'no complete answer within 2000 ms',
+    ],
     ['the overall signal', axiosError('canceled', 'ERR_CANCELED'), 'TIMEOUT', 'no complete answer within 2000 ms'],
     [
       'a body cut short',
-      axiosError('stream has been aborted', 'ERR_BAD_RESPONSE', { status: 200, headers: new AxiosHeaders({ 'content-length': '5000' }) }),
+      axiosError('stream has been aborted', 'ERR_BAD_RESPONSE', {
+        status: 200,
+        headers: new AxiosHeaders({ 'content-length': '5000' }),
+      }),
       'NETWORK',
       'truncated: the connection closed before the whole body arrived (Content-Length 5000)',
     ],
-    ['a reset after the headers', axiosError('aborted', 'ECONNRESET', { status: 200, headers: new AxiosHeaders({}) }), 'NETWORK', 'truncated: the connection closed before the whole body arrived'],
+    [
+      'a reset after the headers',
+      axiosError('aborted', 'ECONNRESET', { status: 200, headers: new AxiosHeaders({}) }),
+      'NETWORK',
+      'truncated: the connection closed before the whole body arrived',
+    ],
     ['a reset', axiosError('socket hang up', 'ECONNRESET'), 'NETWORK', 'connection failed (ECONNRESET)'],
-    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:80'), { code: 'ECONNREFUSED' }), 'NETWORK', 'connection failed (ECONNREFUSED)'],
+    [
+      'a refused connection',
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:80'), { code: 'ECONNREFUSED' }),
+      'NETWORK',
+      'connection failed (ECONNREFUSED)',
+    ],
     ['something else', 'a string', 'NETWORK', 'connection failed (unknown error)'],
   ])('%s', (_name, error, failure, message) => {
     expect(describeTransportError(error, base, 2000, 20000)).toMatchObject({ ok: false, failure, error: message });
@@ -251,9 +375,14 @@ describe('JumioTransport: transport errors and statuses', () => {
   });
 
   it('errors from the HTTP client become failures, never exceptions', async () => {
-    const { t } = transport(() => ({ error: axiosError('stream has been aborted', 'ERR_BAD_RESPONSE', { status: 200, headers: new AxiosHeaders({}) }) }));
+    const { t } = transport(() => ({
+      error: axiosError('stream has been aborted', 'ERR_BAD_RESPONSE', { status: 200, headers: new AxiosHeaders({}) }),
+    }));
     await expect(t.getJson('US', 'scans', '/scans/abc')).resolves.toMatchObject({ ok: false, failure: 'NETWORK' });
-    await expect(t.getMedium('US', 'scans', `${HOST}${PATH}`, 'image')).resolves.toMatchObject({ ok: false, failure: 'NETWORK' });
+    await expect(t.getMedium('US', 'scans', `${HOST}${PATH}`, 'image')).resolves.toMatchObject({
+      ok: false,
+      failure: 'NETWORK',
+    });
   });
 
   it('a 429 whose pause cannot be recorded is still RATE_LIMITED, not an exception', async () => {
@@ -264,7 +393,12 @@ describe('JumioTransport: transport errors and statuses', () => {
         throw new Error('database away');
       },
     );
-    await expect(t.getJson('US', 'scans', '/scans/abc')).resolves.toMatchObject({ ok: false, failure: 'RATE_LIMITED', retryAfterMs: 5000, httpStatus: 429 });
+    await expect(t.getJson('US', 'scans', '/scans/abc')).resolves.toMatchObject({
+      ok: false,
+      failure: 'RATE_LIMITED',
+      retryAfterMs: 5000,
+      httpStatus: 429,
+    });
     expect(limiter.holdOff).toHaveBeenCalledWith('US', 5000);
   });
 
@@ -275,7 +409,12 @@ describe('JumioTransport: transport errors and statuses', () => {
     [403, 'FORBIDDEN', 'Jumio answered 403 Forbidden'],
   ])('status %s is %s', async (status, failure, error) => {
     const { t } = transport(() => ({ status, headers: { location: 'http://10.0.0.1/' } }));
-    await expect(t.getJson('US', 'scans', '/scans/abc')).resolves.toMatchObject({ ok: false, failure, error, httpStatus: status });
+    await expect(t.getJson('US', 'scans', '/scans/abc')).resolves.toMatchObject({
+      ok: false,
+      failure,
+      error,
+      httpStatus: status,
+    });
   });
 });
 

@@ -33,10 +33,14 @@ describe('rate slots: the arithmetic of the outbound rate limiter', () => {
     expect(batchLimit(50, 100)).toBe(10); // two round trips of 100 ms at 50/s
     expect(batchLimit(1, 10_000)).toBe(1);
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100_000 }), fc.double({ min: 0, max: 10_000, noNaN: true }), (ceiling, u) => {
-        const n = batchLimit(ceiling, u);
-        return Number.isInteger(n) && n >= 1 && n <= ceiling;
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.double({ min: 0, max: 10_000, noNaN: true }),
+        (ceiling, u) => {
+          const n = batchLimit(ceiling, u);
+          return Number.isInteger(n) && n >= 1 && n <= ceiling;
+        },
+      ),
     );
   });
 
@@ -95,42 +99,49 @@ describe('rate slots: the arithmetic of the outbound rate limiter', () => {
       afterMs: fc.double({ min: 0, max: 80, noNaN: true }),
       uncertaintyMs: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 200, noNaN: true })),
       size: fc.double({ min: 0, max: 1, noNaN: true }),
-      lagsMs: fc.array(fc.oneof(fc.double({ min: 0, max: 3, noNaN: true }), fc.double({ min: 0, max: 150, noNaN: true })), { minLength: 1, maxLength: 64 }),
+      lagsMs: fc.array(
+        fc.oneof(fc.double({ min: 0, max: 3, noNaN: true }), fc.double({ min: 0, max: 150, noNaN: true })),
+        { minLength: 1, maxLength: 64 },
+      ),
     });
     fc.assert(
-      fc.property(fc.constantFrom(5, 12, 50, 100, 1000), fc.array(reservation, { minLength: 1, maxLength: 400 }), (ceiling, reservations) => {
-        const spacing = spacingMs(ceiling);
-        let nextFree = 0; // the row, in true time
-        let choice = 0;
-        const sends: number[] = [];
-        for (const r of reservations) {
-          choice += r.gapMs; // the database serializes reservations on the row lock
-          const n = Math.max(1, Math.min(r.lagsMs.length, Math.ceil(r.size * batchLimit(ceiling, r.uncertaintyMs))));
-          const padding = paddingMs(r.uncertaintyMs);
-          const width = reservationWidthUs(n, spacing, padding) / 1000;
-          const first = Math.max(nextFree, choice);
-          nextFree = first + width;
-          const returning = choice + r.insideMs; // clock_timestamp() in RETURNING, a little later
-          const waitMs = first - returning;
-          const received = returning + r.afterMs;
-          const roundTrip = r.beforeMs + r.insideMs + r.afterMs;
-          for (let i = 0; i < n; i++) {
-            const due = received + Math.max(0, waitMs + i * spacing);
-            const late = r.lagsMs[i];
-            if (due + late < first + i * spacing - 1e-9) return false; // never before the slot
-            if (maySend(late, roundTrip, padding)) sends.push(due + late);
+      fc.property(
+        fc.constantFrom(5, 12, 50, 100, 1000),
+        fc.array(reservation, { minLength: 1, maxLength: 400 }),
+        (ceiling, reservations) => {
+          const spacing = spacingMs(ceiling);
+          let nextFree = 0; // the row, in true time
+          let choice = 0;
+          const sends: number[] = [];
+          for (const r of reservations) {
+            choice += r.gapMs; // the database serializes reservations on the row lock
+            const n = Math.max(1, Math.min(r.lagsMs.length, Math.ceil(r.size * batchLimit(ceiling, r.uncertaintyMs))));
+            const padding = paddingMs(r.uncertaintyMs);
+            const width = reservationWidthUs(n, spacing, padding) / 1000;
+            const first = Math.max(nextFree, choice);
+            nextFree = first + width;
+            const returning = choice + r.insideMs; // clock_timestamp() in RETURNING, a little later
+            const waitMs = first - returning;
+            const received = returning + r.afterMs;
+            const roundTrip = r.beforeMs + r.insideMs + r.afterMs;
+            for (let i = 0; i < n; i++) {
+              const due = received + Math.max(0, waitMs + i * spacing);
+              const late = r.lagsMs[i];
+              if (due + late < first + i * spacing - 1e-9) return false; // never before the slot
+              if (maySend(late, roundTrip, padding)) sends.push(due + late);
+            }
           }
-        }
-        sends.sort((a, b) => a - b);
-        const guard = 1e-6;
-        for (let i = 0; i + ceiling < sends.length; i++) {
-          if (sends[i + ceiling] - sends[i] < 1000 + RECEIVE_JITTER_ALLOWANCE_MS - guard) return false;
-        }
-        for (let i = 0; i + 5 * ceiling < sends.length; i++) {
-          if (sends[i + 5 * ceiling] - sends[i] < 5000 + RECEIVE_JITTER_ALLOWANCE_MS - guard) return false;
-        }
-        return true;
-      }),
+          sends.sort((a, b) => a - b);
+          const guard = 1e-6;
+          for (let i = 0; i + ceiling < sends.length; i++) {
+            if (sends[i + ceiling] - sends[i] < 1000 + RECEIVE_JITTER_ALLOWANCE_MS - guard) return false;
+          }
+          for (let i = 0; i + 5 * ceiling < sends.length; i++) {
+            if (sends[i + 5 * ceiling] - sends[i] < 5000 + RECEIVE_JITTER_ALLOWANCE_MS - guard) return false;
+          }
+          return true;
+        },
+      ),
       { numRuns: 300 },
     );
   });

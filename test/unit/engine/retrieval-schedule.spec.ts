@@ -44,7 +44,10 @@ describe('nextAttempt: the ten recommended attempts', () => {
 
   it('an attempt made early (before its offset) does not pull the next one before its own offset', () => {
     // Attempt 3 happened at +70 (earlier than +100): attempt 4 stays at +160, not +70+60.
-    expect(nextAttempt(jumio, history({ attemptsMade: 3, lastAttemptAt: at(70) }))).toEqual({ kind: 'attempt', at: at(160) });
+    expect(nextAttempt(jumio, history({ attemptsMade: 3, lastAttemptAt: at(70) }))).toEqual({
+      kind: 'attempt',
+      at: at(160),
+    });
   });
 });
 
@@ -90,7 +93,10 @@ describe('nextAttempt: a late start keeps Jumio spacing', () => {
 
 describe('nextAttempt: the daily phase', () => {
   it('after the tenth attempt, the next is one daily interval after the last', () => {
-    expect(nextAttempt(jumio, history({ attemptsMade: 10, lastAttemptAt: at(940) }))).toEqual({ kind: 'attempt', at: at(940 + DAY_S) });
+    expect(nextAttempt(jumio, history({ attemptsMade: 10, lastAttemptAt: at(940) }))).toEqual({
+      kind: 'attempt',
+      at: at(940 + DAY_S),
+    });
   });
 
   it('keeps the daily rhythm every time, counting from the last attempt (also a late one)', () => {
@@ -120,29 +126,47 @@ describe('nextAttempt: the maximum age', () => {
 
   it('exhausts when the next daily attempt would fall after the maximum age', () => {
     const last = new Date(expiry.getTime() - 3_600_000); // 1 h before expiry
-    expect(nextAttempt(jumio, history({ attemptsMade: 40, lastAttemptAt: last }))).toEqual({ kind: 'exhaust', at: expiry });
+    expect(nextAttempt(jumio, history({ attemptsMade: 40, lastAttemptAt: last }))).toEqual({
+      kind: 'exhaust',
+      at: expiry,
+    });
   });
 
   it('exhausts when the next attempt lands exactly on the boundary', () => {
     const last = new Date(expiry.getTime() - DAY_MS);
-    expect(nextAttempt(jumio, history({ attemptsMade: 39, lastAttemptAt: last }))).toEqual({ kind: 'exhaust', at: expiry });
+    expect(nextAttempt(jumio, history({ attemptsMade: 39, lastAttemptAt: last }))).toEqual({
+      kind: 'exhaust',
+      at: expiry,
+    });
   });
 
   it('still attempts one millisecond before the boundary', () => {
     const last = new Date(expiry.getTime() - DAY_MS - 1);
-    expect(nextAttempt(jumio, history({ attemptsMade: 39, lastAttemptAt: last }))).toEqual({ kind: 'attempt', at: new Date(expiry.getTime() - 1) });
+    expect(nextAttempt(jumio, history({ attemptsMade: 39, lastAttemptAt: last }))).toEqual({
+      kind: 'attempt',
+      at: new Date(expiry.getTime() - 1),
+    });
   });
 
   it('exhausts when notBefore or Retry-After would push the attempt past the maximum age', () => {
     const late = new Date(expiry.getTime() + 1000);
     expect(nextAttempt(jumio, history({ notBefore: late }))).toEqual({ kind: 'exhaust', at: expiry });
-    expect(nextAttempt(jumio, history({ attemptsMade: 2, lastAttemptAt: at(60), retryAfterUntil: expiry }))).toEqual({ kind: 'exhaust', at: expiry });
+    expect(nextAttempt(jumio, history({ attemptsMade: 2, lastAttemptAt: at(60), retryAfterUntil: expiry }))).toEqual({
+      kind: 'exhaust',
+      at: expiry,
+    });
   });
 
   it('applies a fractional maximum age', () => {
     const s: RetrievalSchedule = { ...jumio, maxAgeMs: 0.01 * DAY_MS }; // 864 s
-    expect(nextAttempt(s, history({ attemptsMade: 8, lastAttemptAt: at(600) }))).toEqual({ kind: 'attempt', at: at(760) });
-    expect(nextAttempt(s, history({ attemptsMade: 9, lastAttemptAt: at(760) }))).toEqual({ kind: 'exhaust', at: at(864) });
+    expect(nextAttempt(s, history({ attemptsMade: 8, lastAttemptAt: at(600) }))).toEqual({
+      kind: 'attempt',
+      at: at(760),
+    });
+    expect(nextAttempt(s, history({ attemptsMade: 9, lastAttemptAt: at(760) }))).toEqual({
+      kind: 'exhaust',
+      at: at(864),
+    });
   });
 });
 
@@ -150,7 +174,10 @@ describe('nextAttempt: Retry-After and notBefore', () => {
   const base = { attemptsMade: 2, lastAttemptAt: at(60) }; // attempt 3 due at +100
 
   it('a Retry-After later than the due time wins', () => {
-    expect(nextAttempt(jumio, history({ ...base, retryAfterUntil: at(500) }))).toEqual({ kind: 'attempt', at: at(500) });
+    expect(nextAttempt(jumio, history({ ...base, retryAfterUntil: at(500) }))).toEqual({
+      kind: 'attempt',
+      at: at(500),
+    });
   });
 
   it('a Retry-After earlier than the due time changes nothing', () => {
@@ -159,7 +186,9 @@ describe('nextAttempt: Retry-After and notBefore', () => {
 
   it('a Retry-After also wins in the daily phase', () => {
     const until = at(940 + DAY_S + 60);
-    expect(nextAttempt(jumio, history({ attemptsMade: 10, lastAttemptAt: at(940), retryAfterUntil: until })).at).toEqual(until);
+    expect(
+      nextAttempt(jumio, history({ attemptsMade: 10, lastAttemptAt: at(940), retryAfterUntil: until })).at,
+    ).toEqual(until);
   });
 
   it('a notBefore later than the due time wins; an earlier one changes nothing', () => {
@@ -182,7 +211,11 @@ describe('nextAttempt: Retry-After and notBefore', () => {
 });
 
 describe('nextAttempt: custom schedules', () => {
-  const shrunk: RetrievalSchedule = { offsetsSeconds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], dailyIntervalSeconds: 6, maxAgeMs: 120_000 };
+  const shrunk: RetrievalSchedule = {
+    offsetsSeconds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    dailyIntervalSeconds: 6,
+    maxAgeMs: 120_000,
+  };
 
   it('a shrunk schedule 1..10 with daily 6 s', () => {
     const times: number[] = [];
@@ -197,8 +230,14 @@ describe('nextAttempt: custom schedules', () => {
   });
 
   it('a shrunk schedule exhausts at its maximum age', () => {
-    expect(nextAttempt(shrunk, history({ attemptsMade: 20, lastAttemptAt: at(114) }))).toEqual({ kind: 'exhaust', at: at(120) });
-    expect(nextAttempt(shrunk, history({ attemptsMade: 20, lastAttemptAt: at(113) }))).toEqual({ kind: 'attempt', at: at(119) });
+    expect(nextAttempt(shrunk, history({ attemptsMade: 20, lastAttemptAt: at(114) }))).toEqual({
+      kind: 'exhaust',
+      at: at(120),
+    });
+    expect(nextAttempt(shrunk, history({ attemptsMade: 20, lastAttemptAt: at(113) }))).toEqual({
+      kind: 'attempt',
+      at: at(119),
+    });
   });
 
   it('a shrunk schedule keeps its own spacing after a late start', () => {
@@ -210,16 +249,27 @@ describe('nextAttempt: custom schedules', () => {
   it('a schedule of a single offset: that attempt, then the daily rhythm', () => {
     const single: RetrievalSchedule = { offsetsSeconds: [5], dailyIntervalSeconds: 50, maxAgeMs: DAY_MS };
     expect(nextAttempt(single, history({}))).toEqual({ kind: 'attempt', at: at(5) });
-    expect(nextAttempt(single, history({ attemptsMade: 1, lastAttemptAt: at(5) }))).toEqual({ kind: 'attempt', at: at(55) });
-    expect(nextAttempt(single, history({ attemptsMade: 2, lastAttemptAt: at(70) }))).toEqual({ kind: 'attempt', at: at(120) });
-    expect(nextAttempt(single, history({ attemptsMade: 1, lastAttemptAt: null }))).toEqual({ kind: 'attempt', at: at(55) });
+    expect(nextAttempt(single, history({ attemptsMade: 1, lastAttemptAt: at(5) }))).toEqual({
+      kind: 'attempt',
+      at: at(55),
+    });
+    expect(nextAttempt(single, history({ attemptsMade: 2, lastAttemptAt: at(70) }))).toEqual({
+      kind: 'attempt',
+      at: at(120),
+    });
+    expect(nextAttempt(single, history({ attemptsMade: 1, lastAttemptAt: null }))).toEqual({
+      kind: 'attempt',
+      at: at(55),
+    });
   });
 });
 
 describe('retrievalRetryDelayMs', () => {
   it("keeps the schedule's first gap", () => {
     expect(retrievalRetryDelayMs(jumio)).toBe(20_000);
-    expect(retrievalRetryDelayMs({ offsetsSeconds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], dailyIntervalSeconds: 6, maxAgeMs: 1 })).toBe(1000);
+    expect(
+      retrievalRetryDelayMs({ offsetsSeconds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], dailyIntervalSeconds: 6, maxAgeMs: 1 }),
+    ).toBe(1000);
     expect(retrievalRetryDelayMs({ offsetsSeconds: [10, 25], dailyIntervalSeconds: 6, maxAgeMs: 1 })).toBe(15_000);
   });
 

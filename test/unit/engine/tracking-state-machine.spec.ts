@@ -42,7 +42,8 @@ function rec(r: Partial<TrackingRecord> = {}): TrackingRecord {
   };
 }
 
-const reconciling = (r: Partial<TrackingRecord> = {}) => rec({ state: 'RECONCILING', reconcileStartedAt: at(300), ...r });
+const reconciling = (r: Partial<TrackingRecord> = {}) =>
+  rec({ state: 'RECONCILING', reconcileStartedAt: at(300), ...r });
 
 describe('initialPlan', () => {
   it('waits for the callback until its deadline', () => {
@@ -53,7 +54,10 @@ describe('initialPlan', () => {
 describe('onCallbackDeadline', () => {
   it('starts reconciliation with CALLBACK_MISSED; the first attempt is at once when the deadline is past the first offset', () => {
     const t = onCallbackDeadline(rec(), at(300), schedule);
-    expect(t).toEqual({ patch: { state: 'RECONCILING', reconcileStartedAt: at(300), nextAttemptAt: at(300) }, events: ['CALLBACK_MISSED'] });
+    expect(t).toEqual({
+      patch: { state: 'RECONCILING', reconcileStartedAt: at(300), nextAttemptAt: at(300) },
+      events: ['CALLBACK_MISSED'],
+    });
   });
 
   it('with a short grace, the first attempt still waits for the first offset', () => {
@@ -78,13 +82,25 @@ describe('onCallbackReported: RECEIVED', () => {
   const receivedAt = at(62);
   const now = at(65);
 
-  it.each(['AWAITING_CALLBACK', 'RECONCILING'] as const)('from %s: CALLBACK_RECEIVED, nothing scheduled, event on the first report', (state) => {
-    const t = onCallbackReported(rec({ state }), 'RECEIVED', receivedAt, now, schedule);
-    expect(t).toEqual({ patch: { callbackReceivedAt: receivedAt, state: 'CALLBACK_RECEIVED', nextAttemptAt: null }, events: ['CALLBACK_RECEIVED'] });
-  });
+  it.each(['AWAITING_CALLBACK', 'RECONCILING'] as const)(
+    'from %s: CALLBACK_RECEIVED, nothing scheduled, event on the first report',
+    (state) => {
+      const t = onCallbackReported(rec({ state }), 'RECEIVED', receivedAt, now, schedule);
+      expect(t).toEqual({
+        patch: { callbackReceivedAt: receivedAt, state: 'CALLBACK_RECEIVED', nextAttemptAt: null },
+        events: ['CALLBACK_RECEIVED'],
+      });
+    },
+  );
 
   it('reporting RECEIVED twice changes nothing and emits no second event', () => {
-    const t = onCallbackReported(rec({ state: 'CALLBACK_RECEIVED', callbackReceivedAt: receivedAt }), 'RECEIVED', at(70), at(71), schedule);
+    const t = onCallbackReported(
+      rec({ state: 'CALLBACK_RECEIVED', callbackReceivedAt: receivedAt }),
+      'RECEIVED',
+      at(70),
+      at(71),
+      schedule,
+    );
     expect(t).toEqual({ patch: {}, events: [] });
   });
 
@@ -112,20 +128,34 @@ describe('onCallbackReported: FAILED', () => {
   it('from AWAITING_CALLBACK (after the first offset): RECONCILING at once, CALLBACK_MISSED', () => {
     const now = at(120);
     const t = onCallbackReported(rec(), 'FAILED', now, now, schedule);
-    expect(t).toEqual({ patch: { state: 'RECONCILING', reconcileStartedAt: now, nextAttemptAt: now }, events: ['CALLBACK_MISSED'] });
+    expect(t).toEqual({
+      patch: { state: 'RECONCILING', reconcileStartedAt: now, nextAttemptAt: now },
+      events: ['CALLBACK_MISSED'],
+    });
   });
 
   it('from CALLBACK_RECEIVED: RECONCILING, CALLBACK_MISSED', () => {
     const now = at(500);
-    const t = onCallbackReported(rec({ state: 'CALLBACK_RECEIVED', callbackReceivedAt: at(62) }), 'FAILED', now, now, schedule);
+    const t = onCallbackReported(
+      rec({ state: 'CALLBACK_RECEIVED', callbackReceivedAt: at(62) }),
+      'FAILED',
+      now,
+      now,
+      schedule,
+    );
     expect(t.patch.state).toBe('RECONCILING');
     expect(t.patch.reconcileStartedAt).toEqual(now);
     expect(t.events).toEqual(['CALLBACK_MISSED']);
   });
 
-  it.each(['RECONCILING', 'RETRIEVED', 'NOT_FOUND', 'EXHAUSTED', 'PURGED'] as const)('in %s changes nothing', (state) => {
-    expect(onCallbackReported(rec({ state, attempts: 3, lastAttemptAt: at(100) }), 'FAILED', at(150), at(150), schedule)).toEqual({ patch: {}, events: [] });
-  });
+  it.each(['RECONCILING', 'RETRIEVED', 'NOT_FOUND', 'EXHAUSTED', 'PURGED'] as const)(
+    'in %s changes nothing',
+    (state) => {
+      expect(
+        onCallbackReported(rec({ state, attempts: 3, lastAttemptAt: at(100) }), 'FAILED', at(150), at(150), schedule),
+      ).toEqual({ patch: {}, events: [] });
+    },
+  );
 
   // The contract: FAILED means "reconciliation starts now, without waiting for the grace period"; the issue's
   // acceptance: "callback FAILED (first call at once)". Later attempts keep Jumio's offsets (see the next test).
@@ -141,7 +171,13 @@ describe('onCallbackReported: FAILED', () => {
   it('a FAILED report after earlier attempts keeps the spacing and the Retry-After', () => {
     const now = at(165);
     const t = onCallbackReported(
-      rec({ state: 'CALLBACK_RECEIVED', callbackReceivedAt: at(162), attempts: 4, lastAttemptAt: at(160), retryAfterUntil: at(400) }),
+      rec({
+        state: 'CALLBACK_RECEIVED',
+        callbackReceivedAt: at(162),
+        attempts: 4,
+        lastAttemptAt: at(160),
+        retryAfterUntil: at(400),
+      }),
       'FAILED',
       now,
       now,
@@ -170,7 +206,12 @@ describe('onStatusAnswer', () => {
   });
 
   it('pending on time: the next attempt is at the next offset', () => {
-    const t = onStatusAnswer(reconciling({ attempts: 2, lastAttemptAt: at(60) }), { type: 'pending', raw: 'PENDING' }, at(100), schedule);
+    const t = onStatusAnswer(
+      reconciling({ attempts: 2, lastAttemptAt: at(60) }),
+      { type: 'pending', raw: 'PENDING' },
+      at(100),
+      schedule,
+    );
     expect(t.patch.attempts).toBe(3);
     expect(t.patch.nextAttemptAt).toEqual(at(160));
   });
@@ -187,33 +228,77 @@ describe('onStatusAnswer', () => {
     expect(t.patch.nextAttemptAt).toEqual(at(160));
   });
 
-  it.each(['DONE', 'FAILED'] as const)('final %s: counts the attempt, stores the status, retrieval follows at once, no state change or event yet', (status) => {
-    const t = onStatusAnswer(reconciling({ attempts: 1, lastAttemptAt: at(300), retryAfterUntil: at(350) }), { type: 'final', status, raw: status }, at(320), schedule);
-    expect(t).toEqual({
-      patch: { attempts: 2, lastAttemptAt: at(320), status, jumioStatusRaw: status, lastError: null, retryAfterUntil: null, nextAttemptAt: at(320) },
-      events: [],
-    });
-  });
+  it.each(['DONE', 'FAILED'] as const)(
+    'final %s: counts the attempt, stores the status, retrieval follows at once, no state change or event yet',
+    (status) => {
+      const t = onStatusAnswer(
+        reconciling({ attempts: 1, lastAttemptAt: at(300), retryAfterUntil: at(350) }),
+        { type: 'final', status, raw: status },
+        at(320),
+        schedule,
+      );
+      expect(t).toEqual({
+        patch: {
+          attempts: 2,
+          lastAttemptAt: at(320),
+          status,
+          jumioStatusRaw: status,
+          lastError: null,
+          retryAfterUntil: null,
+          nextAttemptAt: at(320),
+        },
+        events: [],
+      });
+    },
+  );
 
   it('not-found: counts the attempt, NOT_FOUND state and status, no further attempts, NOT_FOUND event', () => {
-    const t = onStatusAnswer(reconciling({ attempts: 3, lastAttemptAt: at(100) }), { type: 'not-found' }, at(160), schedule);
+    const t = onStatusAnswer(
+      reconciling({ attempts: 3, lastAttemptAt: at(100) }),
+      { type: 'not-found' },
+      at(160),
+      schedule,
+    );
     expect(t).toEqual({
-      patch: { attempts: 4, lastAttemptAt: at(160), state: 'NOT_FOUND', status: 'NOT_FOUND', lastError: null, nextAttemptAt: null },
+      patch: {
+        attempts: 4,
+        lastAttemptAt: at(160),
+        state: 'NOT_FOUND',
+        status: 'NOT_FOUND',
+        lastError: null,
+        nextAttemptAt: null,
+      },
       events: ['NOT_FOUND'],
     });
   });
 
   it('failure without Retry-After: counts the attempt, records the error, follows the schedule', () => {
-    const t = onStatusAnswer(reconciling({ attempts: 1, lastAttemptAt: at(40) }), { type: 'failure', error: 'Jumio answered 503' }, at(60), schedule);
+    const t = onStatusAnswer(
+      reconciling({ attempts: 1, lastAttemptAt: at(40) }),
+      { type: 'failure', error: 'Jumio answered 503' },
+      at(60),
+      schedule,
+    );
     expect(t.events).toEqual([]);
-    expect(t.patch).toEqual({ attempts: 2, lastAttemptAt: at(60), lastError: 'Jumio answered 503', retryAfterUntil: null, nextAttemptAt: at(100) });
+    expect(t.patch).toEqual({
+      attempts: 2,
+      lastAttemptAt: at(60),
+      lastError: 'Jumio answered 503',
+      retryAfterUntil: null,
+      nextAttemptAt: at(100),
+    });
     expect(t.patch.status).toBeUndefined();
     expect(t.patch.state).toBeUndefined();
   });
 
   it('failure with Retry-After 120 s: sets retryAfterUntil and pushes the next attempt', () => {
     const now = at(60);
-    const t = onStatusAnswer(reconciling({ attempts: 1, lastAttemptAt: at(40) }), { type: 'failure', error: '429', retryAfterMs: 120_000 }, now, schedule);
+    const t = onStatusAnswer(
+      reconciling({ attempts: 1, lastAttemptAt: at(40) }),
+      { type: 'failure', error: '429', retryAfterMs: 120_000 },
+      now,
+      schedule,
+    );
     expect(t.patch.attempts).toBe(2);
     expect(t.patch.lastAttemptAt).toEqual(now);
     expect(t.patch.retryAfterUntil).toEqual(at(180));
@@ -221,13 +306,23 @@ describe('onStatusAnswer', () => {
   });
 
   it('failure with a Retry-After shorter than the gap keeps the schedule', () => {
-    const t = onStatusAnswer(reconciling({ attempts: 1, lastAttemptAt: at(40) }), { type: 'failure', error: '429', retryAfterMs: 5_000 }, at(60), schedule);
+    const t = onStatusAnswer(
+      reconciling({ attempts: 1, lastAttemptAt: at(40) }),
+      { type: 'failure', error: '429', retryAfterMs: 5_000 },
+      at(60),
+      schedule,
+    );
     expect(t.patch.retryAfterUntil).toEqual(at(65));
     expect(t.patch.nextAttemptAt).toEqual(at(100));
   });
 
   it('failure with retryAfterMs null: no Retry-After recorded', () => {
-    const t = onStatusAnswer(reconciling({ attempts: 1, lastAttemptAt: at(40), retryAfterUntil: at(50) }), { type: 'failure', error: 'timeout', retryAfterMs: null }, at(60), schedule);
+    const t = onStatusAnswer(
+      reconciling({ attempts: 1, lastAttemptAt: at(40), retryAfterUntil: at(50) }),
+      { type: 'failure', error: 'timeout', retryAfterMs: null },
+      at(60),
+      schedule,
+    );
     expect(t.patch.retryAfterUntil).toBeNull();
     expect(t.patch.nextAttemptAt).toEqual(at(100));
   });
@@ -244,7 +339,12 @@ describe('onStatusAnswer', () => {
     for (const attempts of [0, 1, 9, 10, 37]) {
       for (const answer of answers) {
         const now = new Date(ACQUIRED.getTime() + 1000 + attempts * 1000);
-        const t = onStatusAnswer(reconciling({ attempts, lastAttemptAt: attempts ? at(attempts) : null }), answer, now, schedule);
+        const t = onStatusAnswer(
+          reconciling({ attempts, lastAttemptAt: attempts ? at(attempts) : null }),
+          answer,
+          now,
+          schedule,
+        );
         expect({ answer: answer.type, attempts: t.patch.attempts, lastAttemptAt: t.patch.lastAttemptAt }).toEqual({
           answer: answer.type,
           attempts: attempts + 1,
@@ -261,18 +361,33 @@ describe('onStatusAnswer', () => {
     for (let i = 0; i < 13; i++) {
       seen.push((now.getTime() - ACQUIRED.getTime()) / 1000);
       const t = onStatusAnswer(r, { type: 'pending', raw: 'PENDING' }, now, schedule);
-      r = { ...r, attempts: t.patch.attempts!, lastAttemptAt: t.patch.lastAttemptAt!, retryAfterUntil: t.patch.retryAfterUntil ?? null };
+      r = {
+        ...r,
+        attempts: t.patch.attempts!,
+        lastAttemptAt: t.patch.lastAttemptAt!,
+        retryAfterUntil: t.patch.retryAfterUntil ?? null,
+      };
       now = t.patch.nextAttemptAt!;
     }
     expect(seen).toEqual([...OFFSETS, 940 + DAY_S, 940 + 2 * DAY_S, 940 + 3 * DAY_S]);
   });
 
   it('the tenth answer moves into the daily rhythm, and the eleventh stays in it', () => {
-    const tenth = onStatusAnswer(reconciling({ attempts: 9, lastAttemptAt: at(760) }), { type: 'pending', raw: 'PENDING' }, at(940), schedule);
+    const tenth = onStatusAnswer(
+      reconciling({ attempts: 9, lastAttemptAt: at(760) }),
+      { type: 'pending', raw: 'PENDING' },
+      at(940),
+      schedule,
+    );
     expect(tenth.patch.attempts).toBe(10);
     expect(tenth.patch.nextAttemptAt).toEqual(at(940 + DAY_S));
     const eleventhAt = at(940 + DAY_S);
-    const eleventh = onStatusAnswer(reconciling({ attempts: 10, lastAttemptAt: at(940) }), { type: 'failure', error: 'timeout' }, eleventhAt, schedule);
+    const eleventh = onStatusAnswer(
+      reconciling({ attempts: 10, lastAttemptAt: at(940) }),
+      { type: 'failure', error: 'timeout' },
+      eleventhAt,
+      schedule,
+    );
     expect(eleventh.patch.attempts).toBe(11);
     expect(eleventh.patch.nextAttemptAt).toEqual(new Date(eleventhAt.getTime() + DAY_MS));
   });
@@ -280,7 +395,12 @@ describe('onStatusAnswer', () => {
   it('near the maximum age, plans the expiry instead of another attempt', () => {
     const expiry = new Date(ACQUIRED.getTime() + 30 * DAY_MS);
     const now = new Date(expiry.getTime() - 3_600_000);
-    const t = onStatusAnswer(reconciling({ attempts: 38, lastAttemptAt: new Date(now.getTime() - DAY_MS) }), { type: 'pending', raw: 'PENDING' }, now, schedule);
+    const t = onStatusAnswer(
+      reconciling({ attempts: 38, lastAttemptAt: new Date(now.getTime() - DAY_MS) }),
+      { type: 'pending', raw: 'PENDING' },
+      now,
+      schedule,
+    );
     expect(t.patch.nextAttemptAt).toEqual(expiry);
     expect(t.patch.state).toBeUndefined();
   });
@@ -319,14 +439,18 @@ describe('canTransition / ALLOWED_TRANSITIONS', () => {
   });
 
   it('nothing ever enters AWAITING_CALLBACK again', () => {
-    for (const s of TRACKING_STATES.filter((x) => x !== 'AWAITING_CALLBACK')) expect(canTransition(s, 'AWAITING_CALLBACK')).toBe(false);
+    for (const s of TRACKING_STATES.filter((x) => x !== 'AWAITING_CALLBACK'))
+      expect(canTransition(s, 'AWAITING_CALLBACK')).toBe(false);
   });
 
   it('PURGED is terminal; RETRIEVED only leads to PURGED; NOT_FOUND and EXHAUSTED also to a late callback of Jumio', () => {
     for (const to of TRACKING_STATES.filter((x) => x !== 'PURGED')) expect(canTransition('PURGED', to)).toBe(false);
     expect(TRACKING_STATES.filter((to) => to !== 'RETRIEVED' && canTransition('RETRIEVED', to))).toEqual(['PURGED']);
     for (const from of ['NOT_FOUND', 'EXHAUSTED'] as const) {
-      expect(TRACKING_STATES.filter((to) => to !== from && canTransition(from, to)).sort()).toEqual(['CALLBACK_RECEIVED', 'PURGED']);
+      expect(TRACKING_STATES.filter((to) => to !== from && canTransition(from, to)).sort()).toEqual([
+        'CALLBACK_RECEIVED',
+        'PURGED',
+      ]);
     }
     expect(FINAL_STATES).toEqual(expect.arrayContaining(['RETRIEVED', 'NOT_FOUND', 'EXHAUSTED', 'PURGED']));
   });
@@ -393,7 +517,8 @@ describe('every transition the functions produce is allowed by canTransition', (
     for (const v of variants) {
       for (const now of nows) {
         const r = reconciling(v);
-        for (const a of answers) check(`onStatusAnswer(${a.type})`, 'RECONCILING', onStatusAnswer(r, a, now, schedule), bad);
+        for (const a of answers)
+          check(`onStatusAnswer(${a.type})`, 'RECONCILING', onStatusAnswer(r, a, now, schedule), bad);
       }
     }
     check('onExhausted', 'RECONCILING', onExhausted(), bad);
@@ -428,7 +553,8 @@ describe('every transition the functions produce is allowed by canTransition', (
         if (choice === 0) t = onCallbackDeadline(r, now, schedule);
         else if (choice === 1) t = onCallbackReported(r, 'RECEIVED', now, now, schedule);
         else if (choice === 2) t = onCallbackReported(r, 'FAILED', now, now, schedule);
-        else if (from !== 'RECONCILING') continue; // the worker only runs these on a reconciling record
+        else if (from !== 'RECONCILING')
+          continue; // the worker only runs these on a reconciling record
         else if (isExpired(r, now, schedule)) t = onExhausted();
         else if (choice === 3) t = onRetrievalComplete(now);
         else t = onStatusAnswer(r, answers[rand(answers.length)], now, schedule);
@@ -461,47 +587,89 @@ describe('onCallbackArrived (a callback received directly)', () => {
     const t = onCallbackArrived({ ...rec(), hasResult: false }, done, received, now);
     expect(t).toEqual({
       fill: true,
-      patch: { callbackReceivedAt: received, state: 'CALLBACK_RECEIVED', nextAttemptAt: now, lastError: null, retryAfterUntil: null, status: 'DONE', jumioStatusRaw: 'DONE' },
+      patch: {
+        callbackReceivedAt: received,
+        state: 'CALLBACK_RECEIVED',
+        nextAttemptAt: now,
+        lastError: null,
+        retryAfterUntil: null,
+        status: 'DONE',
+        jumioStatusRaw: 'DONE',
+      },
       events: ['CALLBACK_RECEIVED'],
     });
     expect(canTransition('AWAITING_CALLBACK', t.patch.state!)).toBe(true);
   });
 
   it('stops reconciliation; what a retrieval already stored is kept (not filled again)', () => {
-    const reconciling = rec({ state: 'RECONCILING', status: 'FAILED', attempts: 2, retryAfterUntil: at(900), lastAttemptAt: at(400) });
+    const reconciling = rec({
+      state: 'RECONCILING',
+      status: 'FAILED',
+      attempts: 2,
+      retryAfterUntil: at(900),
+      lastAttemptAt: at(400),
+    });
     const t = onCallbackArrived({ ...reconciling, hasResult: true }, done, received, now);
     expect(t.fill).toBe(false);
-    expect(t.patch).toEqual({ callbackReceivedAt: received, state: 'CALLBACK_RECEIVED', nextAttemptAt: now, lastError: null, retryAfterUntil: null });
+    expect(t.patch).toEqual({
+      callbackReceivedAt: received,
+      state: 'CALLBACK_RECEIVED',
+      nextAttemptAt: now,
+      lastError: null,
+      retryAfterUntil: null,
+    });
     expect(t.events).toEqual(['CALLBACK_RECEIVED']);
     expect(onCallbackArrived({ ...reconciling, hasResult: false }, done, received, now).fill).toBe(true);
   });
 
-  it('overrules NOT_FOUND and EXHAUSTED, the service\'s own conclusions', () => {
+  it("overrules NOT_FOUND and EXHAUSTED, the service's own conclusions", () => {
     for (const state of ['NOT_FOUND', 'EXHAUSTED'] as const) {
-      const t = onCallbackArrived({ ...rec({ state }), hasResult: false }, { status: 'FAILED', raw: 'FAILED' }, received, now);
-      expect(t).toMatchObject({ fill: true, patch: { state: 'CALLBACK_RECEIVED', status: 'FAILED' }, events: ['CALLBACK_RECEIVED'] });
+      const t = onCallbackArrived(
+        { ...rec({ state }), hasResult: false },
+        { status: 'FAILED', raw: 'FAILED' },
+        received,
+        now,
+      );
+      expect(t).toMatchObject({
+        fill: true,
+        patch: { state: 'CALLBACK_RECEIVED', status: 'FAILED' },
+        events: ['CALLBACK_RECEIVED'],
+      });
     }
   });
 
   it('a RETRIEVED transaction stays RETRIEVED and only records the callback; a PURGED one takes nothing', () => {
-    expect(onCallbackArrived({ ...rec({ state: 'RETRIEVED', status: 'DONE' }), hasResult: true }, done, received, now)).toEqual({
+    expect(
+      onCallbackArrived({ ...rec({ state: 'RETRIEVED', status: 'DONE' }), hasResult: true }, done, received, now),
+    ).toEqual({
       fill: false,
       patch: { callbackReceivedAt: received },
       events: ['CALLBACK_RECEIVED'],
     });
-    expect(onCallbackArrived({ ...rec({ state: 'PURGED' }), hasResult: false }, done, received, now)).toEqual({ fill: false, patch: {}, events: [] });
+    expect(onCallbackArrived({ ...rec({ state: 'PURGED' }), hasResult: false }, done, received, now)).toEqual({
+      fill: false,
+      patch: {},
+      events: [],
+    });
   });
 
   it('the same callback again changes nothing; a backend-reported RECEIVED still gets its view filled, without a second event', () => {
     const filled = rec({ state: 'CALLBACK_RECEIVED', status: 'DONE', callbackReceivedAt: at(450) });
-    expect(onCallbackArrived({ ...filled, hasResult: true }, done, received, now)).toEqual({ fill: false, patch: {}, events: [] });
+    expect(onCallbackArrived({ ...filled, hasResult: true }, done, received, now)).toEqual({
+      fill: false,
+      patch: {},
+      events: [],
+    });
     const reportedOnly = onCallbackArrived({ ...filled, status: 'UNKNOWN', hasResult: false }, done, received, now);
     expect(reportedOnly).toMatchObject({ fill: true, patch: { status: 'DONE', nextAttemptAt: now }, events: [] });
     expect(reportedOnly.patch.callbackReceivedAt).toBeUndefined();
   });
 
   it('onCallbackMediaStored: nothing more scheduled, and MEDIA_STORED', () => {
-    expect(onCallbackMediaStored(now)).toEqual({ patch: { retrievedAt: now, nextAttemptAt: null, lastError: null }, events: ['MEDIA_STORED'] });
+    expect(onCallbackMediaStored(now)).toEqual({
+      patch: { retrievedAt: now, nextAttemptAt: null, lastError: null },
+      events: ['MEDIA_STORED'],
+    });
     expect(EVENT_TYPES).toContain('MEDIA_STORED');
   });
 });

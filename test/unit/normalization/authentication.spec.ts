@@ -24,13 +24,20 @@ describe('authentication normalization', () => {
       expect(readAuthenticationStatus(details)).toEqual({ final: false, status: 'PENDING', raw: transactionResult });
     });
 
-    it.each([['PASSED'], ['FAILED'], ['INVALID'], ['EXPIRED']])('%s is final and shows as DONE', (transactionResult) => {
-      const details = { ...authenticationDetails(), transactionResult };
-      expect(readAuthenticationStatus(details)).toEqual({ final: true, status: 'DONE', raw: transactionResult });
-    });
+    it.each([['PASSED'], ['FAILED'], ['INVALID'], ['EXPIRED']])(
+      '%s is final and shows as DONE',
+      (transactionResult) => {
+        const details = { ...authenticationDetails(), transactionResult };
+        expect(readAuthenticationStatus(details)).toEqual({ final: true, status: 'DONE', raw: transactionResult });
+      },
+    );
 
     it('an unknown transactionResult is not final, never an error', () => {
-      expect(readAuthenticationStatus({ transactionResult: 'ON_HOLD' })).toEqual({ final: false, status: 'PENDING', raw: 'ON_HOLD' });
+      expect(readAuthenticationStatus({ transactionResult: 'ON_HOLD' })).toEqual({
+        final: false,
+        status: 'PENDING',
+        raw: 'ON_HOLD',
+      });
     });
 
     it.each([
@@ -46,7 +53,10 @@ describe('authentication normalization', () => {
       const details = authenticationDetails();
       delete details.transactionResult;
       expectPayloadError(() => readAuthenticationStatus(details), '"transactionResult" is missing');
-      const message = expectPayloadError(() => readAuthenticationStatus({ transactionResult: 4711 }), '"transactionResult"');
+      const message = expectPayloadError(
+        () => readAuthenticationStatus({ transactionResult: 4711 }),
+        '"transactionResult"',
+      );
       expect(message).not.toContain('4711');
     });
   });

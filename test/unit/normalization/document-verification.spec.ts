@@ -22,12 +22,22 @@ const D = `${JUMIO_HOSTS.DOCS}/${DOC_REF}`;
 describe('document verification normalization', () => {
   describe('readDocumentVerificationStatus', () => {
     it('DONE and FAILED are final', () => {
-      expect(readDocumentVerificationStatus({ scanReference: DOC_REF, timestamp: '2019-01-01T15:52:48.864Z', status: 'DONE' })).toEqual({
+      expect(
+        readDocumentVerificationStatus({
+          scanReference: DOC_REF,
+          timestamp: '2019-01-01T15:52:48.864Z',
+          status: 'DONE',
+        }),
+      ).toEqual({
         final: true,
         status: 'DONE',
         raw: 'DONE',
       });
-      expect(readDocumentVerificationStatus({ status: 'FAILED' })).toEqual({ final: true, status: 'FAILED', raw: 'FAILED' });
+      expect(readDocumentVerificationStatus({ status: 'FAILED' })).toEqual({
+        final: true,
+        status: 'FAILED',
+        raw: 'FAILED',
+      });
     });
 
     it.each([['PENDING'], ['UPLOADED'], ['SOMETHING_NEW'], ['done']])('%s is not final, never an error', (status) => {
@@ -163,7 +173,10 @@ describe('document verification normalization', () => {
     it('already an object → used as the fields', () => {
       const data = documentDataSsc();
       data.document.extractedData.extractedData = { pan: 'XXXXXXXXXXXX1234', signaturePresent: 'TRUE' };
-      expect(normalize(data).document.extractedData?.fields).toEqual({ pan: 'XXXXXXXXXXXX1234', signaturePresent: true });
+      expect(normalize(data).document.extractedData?.fields).toEqual({
+        pan: 'XXXXXXXXXXXX1234',
+        signaturePresent: true,
+      });
     });
   });
 
@@ -239,7 +252,11 @@ describe('document verification normalization', () => {
     });
 
     it('a credit card page (101) as a single object with a numeric-string classifier', () => {
-      const pages = { timestamp: '2019-01-01T16:10:42.368Z', images: { classifier: '101', href: `${D}/pages/101` }, scanReference: DOC_REF };
+      const pages = {
+        timestamp: '2019-01-01T16:10:42.368Z',
+        images: { classifier: '101', href: `${D}/pages/101` },
+        scanReference: DOC_REF,
+      };
       expect(documentVerificationMediaRefs(pages, documentDataSsc())).toEqual([
         { name: 'page-101', href: `${D}/pages/101`, mediumClass: 'image' },
       ]);
@@ -255,7 +272,10 @@ describe('document verification normalization', () => {
 
     it('a payload that is present but not an object → JumioPayloadError', () => {
       expectPayloadError(() => documentVerificationMediaRefs(4711, null), 'document verification pages answer');
-      expectPayloadError(() => documentVerificationMediaRefs(documentPages(), [PLANTED[0]]), 'document verification data');
+      expectPayloadError(
+        () => documentVerificationMediaRefs(documentPages(), [PLANTED[0]]),
+        'document verification data',
+      );
     });
   });
 });

@@ -82,10 +82,7 @@ export function scanImages(): Record<string, any> {
       { classifier: 'front', href: `${SCANS}/${SCAN_REF}/images/front` },
       { classifier: 'face', href: `${SCANS}/${SCAN_REF}/images/face` },
     ],
-    livenessImages: [
-      `${SCANS}/${SCAN_REF}/images/liveness/1`,
-      `${SCANS}/${SCAN_REF}/images/liveness/2`,
-    ],
+    livenessImages: [`${SCANS}/${SCAN_REF}/images/liveness/1`, `${SCANS}/${SCAN_REF}/images/liveness/2`],
     scanReference: SCAN_REF,
   };
 }
@@ -180,7 +177,11 @@ export function contextFor(kind: Kind, reference: string): NormalizeContext {
 export const PLANTED = ['PLANTED-NAME-4711', '4711-0815', 'PLANTED@example.org'];
 
 /** Runs `fn`, expects a JumioPayloadError, and checks its message names `field` and carries no payload value. */
-export function expectPayloadError(fn: () => unknown, field: string, payloadValues: readonly string[] = PLANTED): string {
+export function expectPayloadError(
+  fn: () => unknown,
+  field: string,
+  payloadValues: readonly string[] = PLANTED,
+): string {
   let caught: unknown;
   try {
     fn();

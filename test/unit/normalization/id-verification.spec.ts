@@ -25,7 +25,9 @@ const normalize = (data: unknown) => normalizeIdVerification(data, ctx);
 describe('ID verification normalization', () => {
   describe('readIdVerificationStatus', () => {
     it('PENDING is not final', () => {
-      expect(readIdVerificationStatus({ timestamp: '2019-01-01T16:23:55.039Z', scanReference: SCAN_REF, status: 'PENDING' })).toEqual({
+      expect(
+        readIdVerificationStatus({ timestamp: '2019-01-01T16:23:55.039Z', scanReference: SCAN_REF, status: 'PENDING' }),
+      ).toEqual({
         final: false,
         status: 'PENDING',
         raw: 'PENDING',
@@ -33,7 +35,11 @@ describe('ID verification normalization', () => {
     });
 
     it('DONE and FAILED are final', () => {
-      expect(readIdVerificationStatus({ scanReference: SCAN_REF, status: 'DONE' })).toEqual({ final: true, status: 'DONE', raw: 'DONE' });
+      expect(readIdVerificationStatus({ scanReference: SCAN_REF, status: 'DONE' })).toEqual({
+        final: true,
+        status: 'DONE',
+        raw: 'DONE',
+      });
       expect(readIdVerificationStatus({ scanReference: SCAN_REF, status: 'FAILED' })).toEqual({
         final: true,
         status: 'FAILED',
@@ -42,7 +48,11 @@ describe('ID verification normalization', () => {
     });
 
     it('an unknown status is read as not final, never an error, and kept in raw', () => {
-      expect(readIdVerificationStatus({ status: 'ARCHIVED' })).toEqual({ final: false, status: 'PENDING', raw: 'ARCHIVED' });
+      expect(readIdVerificationStatus({ status: 'ARCHIVED' })).toEqual({
+        final: false,
+        status: 'PENDING',
+        raw: 'ARCHIVED',
+      });
     });
 
     it.each([
@@ -157,7 +167,11 @@ describe('ID verification normalization', () => {
           rejectReasonDescription: 'NOT_READABLE_DOCUMENT',
           rejectReasonDetails: { detailsCode: '2001', detailsDescription: 'BLURRED' },
         }),
-      ).toEqual({ code: '200', description: 'NOT_READABLE_DOCUMENT', details: [{ code: '2001', description: 'BLURRED' }] });
+      ).toEqual({
+        code: '200',
+        description: 'NOT_READABLE_DOCUMENT',
+        details: [{ code: '2001', description: 'BLURRED' }],
+      });
     });
 
     it('rejectReasonDetails as an array → the same items, in order', () => {
@@ -210,14 +224,16 @@ describe('ID verification normalization', () => {
     });
 
     it("Jumio's own description is kept, also for a code no table lists", () => {
-      expect(withRejectReason({ rejectReasonCode: '999', rejectReasonDescription: 'SOMETHING_NEW_FROM_JUMIO' })).toEqual({
+      expect(
+        withRejectReason({ rejectReasonCode: '999', rejectReasonDescription: 'SOMETHING_NEW_FROM_JUMIO' }),
+      ).toEqual({
         code: '999',
         description: 'SOMETHING_NEW_FROM_JUMIO',
         details: [],
       });
-      expect(withRejectReason({ rejectReasonCode: '201', rejectReasonDescription: 'NO_DOCUMENT_RENAMED' })?.description).toBe(
-        'NO_DOCUMENT_RENAMED',
-      );
+      expect(
+        withRejectReason({ rejectReasonCode: '201', rejectReasonDescription: 'NO_DOCUMENT_RENAMED' })?.description,
+      ).toBe('NO_DOCUMENT_RENAMED');
     });
 
     it('the retired code 212 still gets its name', () => {
@@ -232,7 +248,9 @@ describe('ID verification normalization', () => {
 
     it('a detail that is not an object → JumioPayloadError naming its index', () => {
       const data = scanData();
-      data.verification = { rejectReason: { rejectReasonCode: '200', rejectReasonDetails: [{ detailsCode: '2001' }, PLANTED[0]] } };
+      data.verification = {
+        rejectReason: { rejectReasonCode: '200', rejectReasonDetails: [{ detailsCode: '2001' }, PLANTED[0]] },
+      };
       expectPayloadError(() => normalize(data), 'rejectReasonDetails[1]');
     });
   });
@@ -305,7 +323,10 @@ describe('ID verification normalization', () => {
       const data = scanData();
       data.verification = verificationWithAdditionalChecks();
       data.verification.additionalChecks.faceSearchFindings = { status: 'PENDING' };
-      expect(normalize(data).verification.additionalChecks?.faceSearchFindings).toEqual({ status: 'PENDING', findings: [] });
+      expect(normalize(data).verification.additionalChecks?.faceSearchFindings).toEqual({
+        status: 'PENDING',
+        findings: [],
+      });
     });
 
     it('does not change the payload it was given', () => {
@@ -389,7 +410,10 @@ describe('ID verification normalization', () => {
         rejectReasonDetails: [{ detailsCode: '2001' }, { detailsCode: '2002', detailsSeverity: 'HIGH' }],
         rejectReasonSeverity: 'LOW',
       };
-      data.verification.additionalChecks = { addressValidation: { searchResults: 'POSITIVE_RESULT' }, newCheck: { a: 1 } };
+      data.verification.additionalChecks = {
+        addressValidation: { searchResults: 'POSITIVE_RESULT' },
+        newCheck: { a: 1 },
+      };
 
       const result = normalize(data);
       expect(result.extra).toEqual({
@@ -418,11 +442,39 @@ describe('ID verification normalization', () => {
       const data = scanData();
       data.document = Object.fromEntries(
         [
-          'status', 'type', 'idSubtype', 'issuingCountry', 'firstName', 'lastName', 'dob', 'expiry', 'issuingDate',
-          'number', 'usState', 'personalNumber', 'optionalData1', 'optionalData2', 'address', 'issuingAuthority',
-          'issuingPlace', 'curp', 'gender', 'nationality', 'placeOfBirth', 'taxNumber', 'cpf', 'registrationNumber',
-          'mothersName', 'fathersName', 'personalIdentificationNumber', 'rgNumber', 'voterIdNumber', 'issuingNumber',
-          'expiryDateParts', 'dateOfBirthParts', 'issuingDateParts',
+          'status',
+          'type',
+          'idSubtype',
+          'issuingCountry',
+          'firstName',
+          'lastName',
+          'dob',
+          'expiry',
+          'issuingDate',
+          'number',
+          'usState',
+          'personalNumber',
+          'optionalData1',
+          'optionalData2',
+          'address',
+          'issuingAuthority',
+          'issuingPlace',
+          'curp',
+          'gender',
+          'nationality',
+          'placeOfBirth',
+          'taxNumber',
+          'cpf',
+          'registrationNumber',
+          'mothersName',
+          'fathersName',
+          'personalIdentificationNumber',
+          'rgNumber',
+          'voterIdNumber',
+          'issuingNumber',
+          'expiryDateParts',
+          'dateOfBirthParts',
+          'issuingDateParts',
         ].map((k) => [k, `v-${k}`]),
       );
       const result = normalize(data);
@@ -468,7 +520,10 @@ describe('ID verification normalization', () => {
       ['document', (d: Record<string, any>) => (d.document = [PLANTED[0]])],
       ['transaction', (d: Record<string, any>) => (d.transaction = PLANTED[1])],
       ['verification', (d: Record<string, any>) => (d.verification = 4711)],
-      ['verification.identityVerification', (d: Record<string, any>) => (d.verification.identityVerification = PLANTED[2])],
+      [
+        'verification.identityVerification',
+        (d: Record<string, any>) => (d.verification.identityVerification = PLANTED[2]),
+      ],
       ['verification.rejectReason', (d: Record<string, any>) => (d.verification.rejectReason = [PLANTED[0]])],
       ['verification.additionalChecks', (d: Record<string, any>) => (d.verification.additionalChecks = PLANTED[0])],
     ])('%s of the wrong type → JumioPayloadError naming it, without the value', (field, spoil) => {

@@ -240,7 +240,11 @@ describe('normalization toolkit', () => {
 
     it('livenessMediaRefs names each by its href number and skips hrefs without one', () => {
       expect(
-        livenessMediaRefs(['https://h/images/liveness/3', 'https://h/images/liveness/x', 'https://h/images/liveness/1']),
+        livenessMediaRefs([
+          'https://h/images/liveness/3',
+          'https://h/images/liveness/x',
+          'https://h/images/liveness/1',
+        ]),
       ).toEqual([
         { name: 'liveness-3', href: 'https://h/images/liveness/3', mediumClass: 'image' },
         { name: 'liveness-1', href: 'https://h/images/liveness/1', mediumClass: 'image' },

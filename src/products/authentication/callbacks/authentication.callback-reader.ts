@@ -25,7 +25,8 @@ export const authenticationCallbackReader: ProductCallbackReader = {
     const record: JsonRecord = { transactionReference: reference };
     r.copy(record, Object.fromEntries(SAME.map((f) => [f, f])));
     const base = `/authentications/${encodeURIComponent(reference)}/images`;
-    if (sentMedium(r.text('idScanImageFace'))) record.images = [{ classifier: 'face', href: links.href('scans', `${base}/face`) }];
+    if (sentMedium(r.text('idScanImageFace')))
+      record.images = [{ classifier: 'face', href: links.href('scans', `${base}/face`) }];
     const liveness = livenessNumbers(r.json('livenessImages')).map((n) => links.href('scans', `${base}/liveness/${n}`));
     if (liveness.length > 0) record.livenessImages = liveness;
     r.consume('callBackType', 'callbackDate');

@@ -1,7 +1,18 @@
-import { CallbackFieldReader, type CallbackFields, type CallbackLinks, type ProductCallbackReader } from '../../../engine/callbacks/callback-reader.js';
+import {
+  CallbackFieldReader,
+  type CallbackFields,
+  type CallbackLinks,
+  type ProductCallbackReader,
+} from '../../../engine/callbacks/callback-reader.js';
 import { JumioPayloadError } from '../../../engine/domain/product-contracts.js';
 import { isAbsoluteHttpUrl } from '../../../engine/normalization/media-refs.js';
-import { asObject, asOptionalObject, copyRecord, getOwn, type JsonRecord } from '../../../engine/normalization/payload-readers.js';
+import {
+  asObject,
+  asOptionalObject,
+  copyRecord,
+  getOwn,
+  type JsonRecord,
+} from '../../../engine/normalization/payload-readers.js';
 
 const WHAT = 'document verification callback';
 
@@ -27,7 +38,8 @@ export const documentVerificationCallbackReader: ProductCallbackReader = {
       const document = copyRecord(documentSent);
       delete document.images;
       const original = getOwn(document, 'originalDocument');
-      if (isAbsoluteHttpUrl(original)) document.originalDocument = links.href('documents', `/documents/${encodeURIComponent(reference)}/original`);
+      if (isAbsoluteHttpUrl(original))
+        document.originalDocument = links.href('documents', `/documents/${encodeURIComponent(reference)}/original`);
       details.document = document;
     }
     details.transaction = transaction;

@@ -32,7 +32,15 @@ const PAGES = 'document verification pages answer';
 
 const TOP_LEVEL_FIELDS = ['timestamp', 'scanReference', 'document', 'transaction'];
 /** `images` (a list of Jumio URLs in callback-shaped documents) is a medium list: known, never copied. */
-const DOCUMENT_FIELDS = ['status', 'type', 'country', 'customDocumentCode', 'originalDocument', 'extractedData', 'images'];
+const DOCUMENT_FIELDS = [
+  'status',
+  'type',
+  'country',
+  'customDocumentCode',
+  'originalDocument',
+  'extractedData',
+  'images',
+];
 const EXTRACTED_FIELDS = ['signatureAvailable', 'ssn', 'firstName', 'lastName', 'extractedData'];
 
 /**
@@ -125,7 +133,8 @@ function normalizeExtractedData(value: unknown, path: string, extra: JsonRecord)
 
 /** A page classifier (an integer, or a string of digits) → `page-<n>`; anything else → `null` (skipped). */
 function pageName(classifier: unknown): string | null {
-  if (typeof classifier === 'number' && Number.isSafeInteger(classifier) && classifier >= 0) return `page-${classifier}`;
+  if (typeof classifier === 'number' && Number.isSafeInteger(classifier) && classifier >= 0)
+    return `page-${classifier}`;
   if (typeof classifier === 'string' && /^\d{1,15}$/.test(classifier)) return `page-${Number(classifier)}`;
   return null;
 }

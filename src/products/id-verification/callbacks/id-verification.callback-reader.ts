@@ -1,5 +1,19 @@
-import { CallbackFieldReader, sentMedium, type CallbackFields, type CallbackLinks, type ProductCallbackReader } from '../../../engine/callbacks/callback-reader.js';
-import { asObject, asOptionalObject, copyRecord, getOwn, hasValue, setOwn, type JsonRecord } from '../../../engine/normalization/payload-readers.js';
+import {
+  CallbackFieldReader,
+  sentMedium,
+  type CallbackFields,
+  type CallbackLinks,
+  type ProductCallbackReader,
+} from '../../../engine/callbacks/callback-reader.js';
+import {
+  asObject,
+  asOptionalObject,
+  copyRecord,
+  getOwn,
+  hasValue,
+  setOwn,
+  type JsonRecord,
+} from '../../../engine/normalization/payload-readers.js';
 
 const WHAT = 'ID verification callback';
 
@@ -18,10 +32,32 @@ const DOCUMENT_RENAMES: Record<string, string> = {
 };
 /** Document fields both sides name alike. */
 const DOCUMENT_SAME = [
-  'personalNumber', 'issuingDate', 'optionalData1', 'optionalData2', 'issuingAuthority', 'issuingPlace', 'curp', 'gender',
-  'nationality', 'placeOfBirth', 'taxNumber', 'cpf', 'registrationNumber', 'mothersName', 'fathersName',
-  'personalIdentificationNumber', 'rgNumber', 'voterIdNumber', 'issuingNumber', 'dni', 'passportNumber', 'durationOfStay',
-  'numberOfEntries', 'visaCategory', 'originDob', 'dlCarPermission',
+  'personalNumber',
+  'issuingDate',
+  'optionalData1',
+  'optionalData2',
+  'issuingAuthority',
+  'issuingPlace',
+  'curp',
+  'gender',
+  'nationality',
+  'placeOfBirth',
+  'taxNumber',
+  'cpf',
+  'registrationNumber',
+  'mothersName',
+  'fathersName',
+  'personalIdentificationNumber',
+  'rgNumber',
+  'voterIdNumber',
+  'issuingNumber',
+  'dni',
+  'passportNumber',
+  'durationOfStay',
+  'numberOfEntries',
+  'visaCategory',
+  'originDob',
+  'dlCarPermission',
 ];
 /** Document fields Jumio sends as JSON strings inside the form. */
 const DOCUMENT_JSON: Record<string, string> = { idAddress: 'address', dlCategories: 'dlCategories' };
@@ -39,8 +75,18 @@ const TRANSACTION_RENAMES: Record<string, string> = {
  * links (the media are fetched through the Retrieval API, never from these). They stay in the stored callback.
  */
 const CONSUMED = [
-  'callBackType', 'callbackDate', 'idScanStatus', 'idCheckDataPositions', 'idCheckDocumentValidation', 'idCheckHologram',
-  'idCheckMicroprint', 'idCheckSecurityFeatures', 'idCheckSignature', 'idScanImage', 'idScanImageBackside', 'idScanImageFace',
+  'callBackType',
+  'callbackDate',
+  'idScanStatus',
+  'idCheckDataPositions',
+  'idCheckDocumentValidation',
+  'idCheckHologram',
+  'idCheckMicroprint',
+  'idCheckSecurityFeatures',
+  'idCheckSignature',
+  'idScanImage',
+  'idScanImageBackside',
+  'idScanImageFace',
   'livenessImages',
 ];
 
@@ -82,8 +128,19 @@ export const idVerificationCallbackReader: ProductCallbackReader = {
     const timestamp = r.text('callbackDate');
     const facemap = sentMedium(r.text('facemap'));
     r.consume(...CONSUMED);
-    const details: JsonRecord = { ...r.rest(), timestamp, scanReference: reference, document, transaction, verification };
-    if (facemap) details.facemap = { classifier: 'facemap', href: links.href('scans', `/scans/${encodeURIComponent(reference)}/data/facemap`) };
+    const details: JsonRecord = {
+      ...r.rest(),
+      timestamp,
+      scanReference: reference,
+      document,
+      transaction,
+      verification,
+    };
+    if (facemap)
+      details.facemap = {
+        classifier: 'facemap',
+        href: links.href('scans', `/scans/${encodeURIComponent(reference)}/data/facemap`),
+      };
     return {
       status: { timestamp, scanReference: reference, status },
       details,
@@ -101,7 +158,8 @@ export const idVerificationCallbackReader: ProductCallbackReader = {
       const sent = asObject(answer, 'ID verification verification answer');
       const verification = copyRecord(asOptionalObject(getOwn(merged, 'verification'), `${WHAT}: verification`) ?? {});
       for (const key of Object.keys(sent)) {
-        if (key !== 'timestamp' && key !== 'scanReference' && !hasValue(verification, key)) setOwn(verification, key, getOwn(sent, key));
+        if (key !== 'timestamp' && key !== 'scanReference' && !hasValue(verification, key))
+          setOwn(verification, key, getOwn(sent, key));
       }
       merged.verification = verification;
       return merged;

@@ -108,7 +108,11 @@ function normalizeVerification(value: unknown, extra: JsonRecord): IdVerificatio
   };
 }
 
-function normalizeIdentityVerification(value: unknown, parentPath: string, extra: JsonRecord): IdentityVerification | null {
+function normalizeIdentityVerification(
+  value: unknown,
+  parentPath: string,
+  extra: JsonRecord,
+): IdentityVerification | null {
   const obj = asOptionalObject(value, `${parentPath}.identityVerification`);
   if (!obj) return null;
   const { unknown } = splitKnown(obj, IDENTITY_FIELDS);
@@ -167,7 +171,11 @@ function normalizeRejectReason(value: unknown, parentPath: string, extra: JsonRe
   return { code, description, details };
 }
 
-function normalizeAdditionalChecks(value: unknown, parentPath: string, extra: JsonRecord): Record<string, unknown> | null {
+function normalizeAdditionalChecks(
+  value: unknown,
+  parentPath: string,
+  extra: JsonRecord,
+): Record<string, unknown> | null {
   const path = `${parentPath}.additionalChecks`;
   const obj = asOptionalObject(value, path);
   if (!obj) return null;
