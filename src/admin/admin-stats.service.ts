@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../engine/clock/clock.js';
-import type { Kind } from '../engine/domain/kinds.js';
+import type { Kind } from '../common/kinds.js';
 import { AttemptLog } from '../engine/persistence/attempt-log.js';
 import { TrackedTransactionRepository } from '../engine/persistence/tracked-transaction.repository.js';
-import { ProductRegistry } from '../engine/products/product-registry.js';
+import { ProductRegistry } from '../engine/product-kit/product-registry.js';
 
 export interface AdminStats {
   states: Record<string, Record<string, number>>;

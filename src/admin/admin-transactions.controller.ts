@@ -8,7 +8,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { KINDS } from '../engine/domain/kinds.js';
+import { KINDS } from '../common/kinds.js';
 import { TrackingViewDto } from '../engine/tracking/tracking-view.dto.js';
 import type { TrackingView } from '../engine/tracking/tracking-view.js';
 import { RequireScope } from '../http/scopes.js';

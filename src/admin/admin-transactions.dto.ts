@@ -11,14 +11,8 @@ import {
   ValidateBy,
   type ValidationArguments,
 } from 'class-validator';
-import {
-  KINDS,
-  TRACKING_STATES,
-  VIEW_STATUSES,
-  type Kind,
-  type TrackingState,
-  type ViewStatus,
-} from '../engine/domain/kinds.js';
+import { KINDS, type Kind } from '../common/kinds.js';
+import { TRACKING_STATES, VIEW_STATUSES, type TrackingState, type ViewStatus } from '../engine/domain/states.js';
 import { TrackingViewDto } from '../engine/tracking/tracking-view.dto.js';
 
 /** A timestamp with its zone: without one, the server's time zone would decide what it means. */

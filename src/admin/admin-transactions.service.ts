@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Clock } from '../engine/clock/clock.js';
-import type { Kind } from '../engine/domain/kinds.js';
+import type { Kind } from '../common/kinds.js';
 import type { RetrievalSchedule } from '../engine/domain/retrieval-schedule.js';
 import { FINAL_STATES, onCallbackReported, onPersonalDataPurged } from '../engine/domain/tracking-state-machine.js';
 import { EngineException } from '../engine/engine.exception.js';

@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import { DATACENTERS, type Datacenter } from '../engine/domain/kinds.js';
+import { DATACENTERS, type Datacenter } from '../common/kinds.js';
 import { EnvReader } from './env-reader.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

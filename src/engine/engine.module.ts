@@ -15,7 +15,7 @@ import { MediaStore, PostgresMediaStore } from './media/media-store.js';
 import { AttemptLog } from './persistence/attempt-log.js';
 import { GroupedStepWriter } from './persistence/grouped-step-writer.js';
 import { TrackedTransactionRepository } from './persistence/tracked-transaction.repository.js';
-import { ProductRegistry } from './products/product-registry.js';
+import { ProductRegistry } from './product-kit/product-registry.js';
 import { ReconciliationScheduler, REPLICA_ID, defaultReplicaId } from './reconciliation/reconciliation.scheduler.js';
 import { ReconciliationWorker } from './reconciliation/reconciliation.worker.js';
 import { TrackingService } from './tracking/tracking.service.js';

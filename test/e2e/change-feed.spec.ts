@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
-import { KINDS, type Kind } from '../../src/engine/domain/kinds';
+import { KINDS, type Kind } from '../../src/common/kinds';
 import { EVENT_TYPES, type EventType } from '../../src/engine/domain/tracking-state-machine';
 import { ChangeFeed, encodeCursor, type FeedEvent, type FeedPage } from '../../src/engine/feed/change-feed';
 import { BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Post, Query, Req, type Type } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Kind } from '../domain/kinds.js';
+import type { Kind } from '../../common/kinds.js';
 import { CallbackReceiver } from './callback-receiver.js';
 import type { RequestWithCallbackSource } from './callback-source.policy.js';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DataCipher } from '../crypto/data-cipher.js';
-import type { Datacenter, Kind } from '../domain/kinds.js';
+import type { Datacenter, Kind } from '../../common/kinds.js';
 import { rowsOf } from '../persistence/sql-results.js';
 
 /** A callback as it arrived, before anything was read from it but its reference. */

@@ -11,7 +11,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { MetricsService } from '../../operations/metrics.service.js';
 import { Clock } from '../clock/clock.js';
-import type { Datacenter } from '../domain/kinds.js';
+import type { Datacenter } from '../../common/kinds.js';
 import { JumioPayloadError } from '../domain/product-contracts.js';
 import type { RetrievalSchedule } from '../domain/retrieval-schedule.js';
 import { onCallbackArrived, onCallbackReported } from '../domain/tracking-state-machine.js';
@@ -24,8 +24,8 @@ import {
   type RowPatch,
   type StepWrites,
 } from '../persistence/tracked-transaction.repository.js';
-import type { ProductDefinition } from '../products/product-definition.js';
-import { ProductRegistry } from '../products/product-registry.js';
+import type { ProductDefinition } from '../product-kit/product-definition.js';
+import { ProductRegistry } from '../product-kit/product-registry.js';
 import { scheduleOf } from '../reconciliation/reconciliation.worker.js';
 import { newTrackedTransaction } from '../tracking/new-tracked-transaction.js';
 import { normalizeContextOf } from '../tracking/tracking-view.js';

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../../operations/metrics.service.js';
 import { Clock } from '../clock/clock.js';
-import { DATACENTERS, type Datacenter, type Kind } from '../domain/kinds.js';
+import { DATACENTERS, type Datacenter, type Kind } from '../../common/kinds.js';
 import { EngineException } from '../engine.exception.js';
-import { ProductRegistry } from '../products/product-registry.js';
+import { ProductRegistry } from '../product-kit/product-registry.js';
 import { CallbackInbox, callbackIdentity } from './callback-inbox.js';
 import type { CallbackFields } from './callback-reader.js';
 import { CallbackProcessor } from './callback-processor.js';

@@ -7,7 +7,7 @@ import { JUMIO_CALLBACK_SOURCES, type AppConfig } from '../../config/app-config.
 import { APP_CONFIG } from '../../config/config.module.js';
 import { errorBody } from '../../http/http-exception.filter.js';
 import { MetricsService } from '../../operations/metrics.service.js';
-import { DATACENTERS, KINDS, type Datacenter, type Kind } from '../domain/kinds.js';
+import { DATACENTERS, KINDS, type Datacenter, type Kind } from '../../common/kinds.js';
 import { NOT_A_FORM } from './callback-form.js';
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];

@@ -1,4 +1,4 @@
-import type { Kind } from './kinds.js';
+import type { Kind } from '../../common/kinds.js';
 
 /**
  * What a product's normalizer reads off a status answer. `final` decides whether details and media may be

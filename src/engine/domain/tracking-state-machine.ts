@@ -1,4 +1,4 @@
-import type { TrackingState, ViewStatus } from './kinds.js';
+import type { TrackingState, ViewStatus } from './states.js';
 import { expiryOf, nextAttempt, type RetrievalSchedule } from './retrieval-schedule.js';
 
 export const EVENT_TYPES = [

@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Kind } from '../domain/kinds.js';
+import type { Kind } from '../../common/kinds.js';
 import type { EventType } from '../domain/tracking-state-machine.js';
 import type { SqlParams } from '../persistence/sql-results.js';
 

@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import type { Datacenter } from '../domain/kinds.js';
+import type { Datacenter } from '../../common/kinds.js';
 import type { MediumClass } from '../domain/product-contracts.js';
 import { MAX_JSON_DEPTH, mediumSignatureProblem, readJsonBody } from './body-checks.js';
 import { InFlightLimiter } from './in-flight-limiter.js';

@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { Datacenter, Kind, TrackingState, ViewStatus } from '../domain/kinds.js';
+import type { Datacenter, Kind } from '../../common/kinds.js';
+import type { TrackingState, ViewStatus } from '../domain/states.js';
 import type { MediaPlanEntry } from '../domain/media-plan.js';
 
 /** One transaction a product backend asked the service to track; the reconciler's unit of work. */

@@ -23,8 +23,8 @@ import {
   type ClaimedTransaction,
   type StepWrites,
 } from '../persistence/tracked-transaction.repository.js';
-import type { ProductDefinition } from '../products/product-definition.js';
-import { ProductRegistry } from '../products/product-registry.js';
+import type { ProductDefinition } from '../product-kit/product-definition.js';
+import { ProductRegistry } from '../product-kit/product-registry.js';
 import { MetricsService } from '../../operations/metrics.service.js';
 import { normalizeContextOf } from '../tracking/tracking-view.js';
 

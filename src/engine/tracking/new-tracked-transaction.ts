@@ -1,4 +1,4 @@
-import type { Datacenter, Kind } from '../domain/kinds.js';
+import type { Datacenter, Kind } from '../../common/kinds.js';
 import { initialPlan } from '../domain/tracking-state-machine.js';
 import type { NewTrackedTransaction } from '../persistence/tracked-transaction.repository.js';
 

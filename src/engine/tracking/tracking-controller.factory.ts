@@ -9,7 +9,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { Kind } from '../domain/kinds.js';
+import type { Kind } from '../../common/kinds.js';
 import { RequireScope } from '../../http/scopes.js';
 import {
   MediumParams,

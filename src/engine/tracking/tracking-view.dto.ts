@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DATACENTERS, KINDS, TRACKING_STATES, VIEW_STATUSES } from '../domain/kinds.js';
+import { DATACENTERS, KINDS } from '../../common/kinds.js';
+import { TRACKING_STATES, VIEW_STATUSES } from '../domain/states.js';
 
 /** OpenAPI description of the view (see TrackingView for the type the code uses). */
 export class TrackingBlockDto {

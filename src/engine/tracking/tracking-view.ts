@@ -1,4 +1,4 @@
-import type { Kind } from '../domain/kinds.js';
+import type { Kind } from '../../common/kinds.js';
 import type { NormalizeContext } from '../domain/product-contracts.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
 import type { ViewMedium } from '../persistence/tracked-transaction.repository.js';

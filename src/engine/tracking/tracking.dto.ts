@@ -19,7 +19,7 @@ import {
 /** PostgreSQL text cannot hold NUL: refused as bad input rather than failing in the database. */
 // eslint-disable-next-line no-control-regex -- NUL is exactly what this refuses
 const NO_NUL = /^[^\u0000]*$/;
-import { DATACENTERS, KINDS, type Datacenter } from '../domain/kinds.js';
+import { DATACENTERS, KINDS, type Datacenter } from '../../common/kinds.js';
 
 /**
  * An optional body field may be left out, but not sent as null: a null is refused with the field's rule,

@@ -3,7 +3,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { CallbackProcessor } from '../callbacks/callback-processor.js';
 import { Clock } from '../clock/clock.js';
-import type { Kind } from '../domain/kinds.js';
+import type { Kind } from '../../common/kinds.js';
 import { onCallbackReported } from '../domain/tracking-state-machine.js';
 import { EngineException } from '../engine.exception.js';
 import { ChangeFeed, type FeedPage } from '../feed/change-feed.js';

@@ -1,4 +1,4 @@
-import { TRACKING_STATES, type TrackingState } from '../../../src/engine/domain/kinds';
+import { TRACKING_STATES, type TrackingState } from '../../../src/engine/domain/states';
 import type { RetrievalSchedule } from '../../../src/engine/domain/retrieval-schedule';
 import {
   ALLOWED_TRANSITIONS,

@@ -1,4 +1,4 @@
-import type { Kind } from '../../../src/engine/domain/kinds.js';
+import type { Kind } from '../../../src/common/kinds.js';
 import type { NormalizeContext } from '../../../src/engine/domain/product-contracts.js';
 import { JumioPayloadError } from '../../../src/engine/domain/product-contracts.js';
 

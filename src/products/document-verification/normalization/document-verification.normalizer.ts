@@ -1,4 +1,4 @@
-import type { ProductNormalizer } from '../../../engine/products/product-definition.js';
+import type { ProductNormalizer } from '../../../engine/product-kit/product-definition.js';
 import type { MediaRef, NormalizeContext, StatusVerdict } from '../../../engine/domain/product-contracts.js';
 import { isAbsoluteHttpUrl, mediaRefsFromImageList, uniqueByName } from '../../../engine/normalization/media-refs.js';
 import {

@@ -1,5 +1,5 @@
 import type { ProductCallbackReader } from '../callbacks/callback-reader.js';
-import type { Datacenter, Kind } from '../domain/kinds.js';
+import type { Datacenter, Kind } from '../../common/kinds.js';
 import type { MediaRef, NormalizeContext, StatusVerdict } from '../domain/product-contracts.js';
 import type { JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-transport.js';
 
@@ -42,5 +42,3 @@ export interface ProductDefinition {
   /** Its callback, received directly, read into the payloads the normalizer reads. */
   callbacks: ProductCallbackReader;
 }
-
-export const PRODUCT_DEFINITIONS = Symbol('PRODUCT_DEFINITIONS');

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Kind } from '../domain/kinds.js';
+import type { Kind } from '../../common/kinds.js';
 import type { ProductDefinition } from './product-definition.js';
 
 /** The engine's look-up of product definitions by kind; product modules register theirs at start-up. */

@@ -1,10 +1,3 @@
-/** The path segment of each Jumio product in the internal API (`/v1/{kind}`). */
-export const KINDS = ['id-verifications', 'document-verifications', 'authentications'] as const;
-export type Kind = (typeof KINDS)[number];
-
-export const DATACENTERS = ['US', 'EU', 'SGP'] as const;
-export type Datacenter = (typeof DATACENTERS)[number];
-
 /** Jumio's lifecycle as the view shows it, the same words for every kind. */
 export const VIEW_STATUSES = ['PENDING', 'DONE', 'FAILED', 'NOT_FOUND', 'UNKNOWN'] as const;
 export type ViewStatus = (typeof VIEW_STATUSES)[number];

@@ -1,7 +1,7 @@
 import { Inject, Module, type DynamicModule, type OnModuleInit, type Type } from '@nestjs/common';
 import { createCallbackController } from '../callbacks/callback-controller.factory.js';
 import type { ProductCallbackReader } from '../callbacks/callback-reader.js';
-import type { Kind } from '../domain/kinds.js';
+import type { Kind } from '../../common/kinds.js';
 import { createTrackingController } from '../tracking/tracking-controller.factory.js';
 import type { ProductGateway, ProductNormalizer } from './product-definition.js';
 import { ProductRegistry } from './product-registry.js';
