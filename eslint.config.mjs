@@ -2,6 +2,32 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const NEST_HTTP_EXCEPTIONS = [
+  'HttpException',
+  'HttpStatus',
+  'BadRequestException',
+  'UnauthorizedException',
+  'ForbiddenException',
+  'NotFoundException',
+  'MethodNotAllowedException',
+  'NotAcceptableException',
+  'RequestTimeoutException',
+  'ConflictException',
+  'GoneException',
+  'PreconditionFailedException',
+  'PayloadTooLargeException',
+  'UnsupportedMediaTypeException',
+  'ImATeapotException',
+  'MisdirectedException',
+  'UnprocessableEntityException',
+  'InternalServerErrorException',
+  'NotImplementedException',
+  'BadGatewayException',
+  'ServiceUnavailableException',
+  'GatewayTimeoutException',
+  'HttpVersionNotSupportedException',
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', '.data/**', 'coverage/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -16,6 +42,24 @@ export default tseslint.config(
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       'no-console': 'off',
+    },
+  },
+  {
+    // The engine throws EngineException; src/http maps it to a status. Fastify and OpenAPI are the HTTP side's.
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@nestjs/common', importNames: NEST_HTTP_EXCEPTIONS, message: 'throw EngineException' }],
+          patterns: [
+            {
+              group: ['fastify', '@fastify/*', '@nestjs/platform-fastify', '@nestjs/swagger', 'class-validator'],
+              message: 'the engine knows nothing of HTTP (docs/architecture.md)',
+            },
+          ],
+        },
+      ],
     },
   },
   {

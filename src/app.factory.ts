@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { AppModule, type AppRuntime } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { runMigrationsExclusively } from './database/migrations.js';
-import { CallbackSourceGate } from './engine/callbacks/callback-source.policy.js';
+import { CallbackSourceGate } from './api/callbacks/callback-source.policy.js';
 import { registerBodyParsing } from './http/body-parsing.js';
 import { createHttpAdapter, registerResponseConventions } from './http/http-platform.js';
 import { PrototypeKeysPipe } from './http/prototype-keys.pipe.js';

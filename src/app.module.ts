@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module.js';
+import { ApiModule } from './api/api.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { databaseOptions } from './database/database-options.js';
@@ -13,7 +14,7 @@ import { ApiKeyGuard } from './http/api-key.guard.js';
 import { ContractExceptionFilter } from './http/http-exception.filter.js';
 import { loggerParams } from './operations/logging.js';
 import { OperationsModule } from './operations/operations.module.js';
-import { ProductsModule } from './products/products.module.js';
+import { PRODUCT_MODULES, ProductsModule } from './products/products.module.js';
 
 export interface AppRuntime {
   /** Tests inject a ManualClock; production reads the system clock. */
@@ -43,6 +44,7 @@ export class AppModule {
         OperationsModule,
         EngineModule.forRoot(runtimeProviders, runtime.replicaId),
         ProductsModule,
+        ApiModule.forProducts(PRODUCT_MODULES),
         AdminModule,
       ],
       providers: [

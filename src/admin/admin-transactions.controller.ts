@@ -9,7 +9,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { KINDS } from '../common/kinds.js';
-import { TrackingViewDto } from '../engine/tracking/tracking-view.dto.js';
+import { TrackingViewDto } from '../api/tracking/tracking-view.dto.js';
 import type { TrackingView } from '../engine/tracking/tracking-view.js';
 import { RequireScope } from '../http/scopes.js';
 import {

@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 import { KINDS, type Kind } from '../common/kinds.js';
 import { TRACKING_STATES, VIEW_STATUSES, type TrackingState, type ViewStatus } from '../engine/domain/states.js';
-import { TrackingViewDto } from '../engine/tracking/tracking-view.dto.js';
+import { TrackingViewDto } from '../api/tracking/tracking-view.dto.js';
 
 /** A timestamp with its zone: without one, the server's time zone would decide what it means. */
 const ZONED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;

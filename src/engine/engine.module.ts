@@ -5,9 +5,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { CallbackInbox } from './callbacks/callback-inbox.js';
 import { CallbackProcessor } from './callbacks/callback-processor.js';
 import { CallbackReceiver } from './callbacks/callback-receiver.js';
-import { CallbackSourceGate, CallbackSourcePolicy } from './callbacks/callback-source.policy.js';
 import { DataCipher } from './crypto/data-cipher.js';
-import { EventsController } from './feed/events.controller.js';
 import { ChangeFeed } from './feed/change-feed.js';
 import { JumioTransport } from './jumio-transport/jumio-transport.js';
 import { OutboundRateLimiter } from './jumio-transport/outbound-rate-limiter.js';
@@ -33,7 +31,6 @@ export class EngineModule {
       // An axios instance of the engine's own (register(), not the bare module, whose HttpService wraps axios's
       // global default instance): JumioTransport sets its defaults for Jumio calls only.
       imports: [HttpModule.register({})],
-      controllers: [EventsController],
       providers: [
         ...runtimeProviders,
         { provide: REPLICA_ID, useValue: replicaId ?? defaultReplicaId() },
@@ -55,13 +52,10 @@ export class EngineModule {
         ReconciliationScheduler,
         TrackingService,
         CallbackInbox,
-        CallbackSourcePolicy,
-        CallbackSourceGate,
         CallbackProcessor,
         CallbackReceiver,
       ],
       exports: [
-        CallbackSourceGate,
         CallbackReceiver,
         CallbackProcessor,
         CallbackInbox,

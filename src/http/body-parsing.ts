@@ -3,7 +3,7 @@ import bodyParser from 'body-parser';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_CALLBACK_BODY_BYTES } from '../engine/callbacks/callback-form.js';
-import { isCallbackRequest } from '../engine/callbacks/callback-source.policy.js';
+import { isCallbackRequest } from './callback-routes.js';
 import { errorBody } from './http-exception.filter.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;

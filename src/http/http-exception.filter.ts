@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
-import { EngineException, httpStatusOf } from '../engine/engine.exception.js';
+import { EngineException } from '../engine/engine.exception.js';
+import { httpStatusOf } from './engine-exception-status.js';
 
 /** The contract's error shape for every error: `{ statusCode, error, message: [...] }`. */
 export interface ErrorBody {

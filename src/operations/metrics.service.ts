@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { EngineMetrics } from '../engine/metrics/engine-metrics.js';
 
 /**
  * The service's Prometheus metrics, on a registry of its own (tests run several applications in one process).
  * Labels are bounded enumerations only (kind, outcome, call type, state): never references or personal data.
  */
 @Injectable()
-export class MetricsService {
+export class MetricsService extends EngineMetrics {
   readonly registry = new Registry();
 
   readonly attempts = new Counter({
@@ -54,6 +55,7 @@ export class MetricsService {
   private readonly collectors: (() => Promise<void>)[] = [];
 
   constructor() {
+    super();
     collectDefaultMetrics({ register: this.registry });
   }
 

@@ -4,5 +4,7 @@ import { DocumentVerificationModule } from './document-verification/document-ver
 import { IdVerificationModule } from './id-verification/id-verification.module.js';
 
 /** Every Jumio product the service reconciles; each is a thin module on the engine. */
-@Module({ imports: [IdVerificationModule, DocumentVerificationModule, AuthenticationModule] })
+export const PRODUCT_MODULES = [IdVerificationModule, DocumentVerificationModule, AuthenticationModule] as const;
+
+@Module({ imports: [...PRODUCT_MODULES] })
 export class ProductsModule {}

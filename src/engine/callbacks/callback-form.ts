@@ -1,4 +1,4 @@
-import type { CallbackFields } from './callback-reader.js';
+import type { CallbackFields } from '../product-kit/callback-reader.js';
 
 /** Jumio's callbacks are small; this leaves room for long addresses and many liveness links. */
 export const MAX_CALLBACK_BODY_BYTES = 256 * 1024;
@@ -6,9 +6,9 @@ export const MAX_CALLBACK_BODY_BYTES = 256 * 1024;
 /** Why a body is not a callback at all (answered 400; the message never repeats the body). */
 export class CallbackBodyError extends Error {}
 
-/** Decodes a raw body as UTF-8 form fields; anything that is not refused with CallbackBodyError. */
 export const NOT_A_FORM = 'a Jumio callback is sent as application/x-www-form-urlencoded';
 
+/** Decodes a raw form body as UTF-8; anything that is not one is refused with CallbackBodyError. */
 export function decodeCallbackBody(raw: unknown, contentType: string | undefined): string {
   if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType ?? '')) {
     throw new CallbackBodyError(NOT_A_FORM);

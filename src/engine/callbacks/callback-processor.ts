@@ -9,7 +9,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import { MetricsService } from '../../operations/metrics.service.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { Clock } from '../clock/clock.js';
 import type { Datacenter } from '../../common/kinds.js';
 import { JumioPayloadError } from '../domain/product-contracts.js';
@@ -27,11 +27,11 @@ import {
 import type { ProductDefinition } from '../product-kit/product-definition.js';
 import { ProductRegistry } from '../product-kit/product-registry.js';
 import { scheduleOf } from '../reconciliation/reconciliation.worker.js';
-import { newTrackedTransaction } from '../tracking/new-tracked-transaction.js';
-import { normalizeContextOf } from '../tracking/tracking-view.js';
+import { newTrackedTransaction } from '../domain/new-tracked-transaction.js';
+import { normalizeContextOf } from '../normalization/normalize-context.js';
 import { CallbackInbox, type CallbackOutcome, type StoredCallback } from './callback-inbox.js';
 import { parseCallbackForm } from './callback-form.js';
-import type { CallbackContent, CallbackFields } from './callback-reader.js';
+import type { CallbackContent, CallbackFields } from '../product-kit/callback-reader.js';
 
 const INTERVAL_NAME = 'callback-inbox';
 const SWEEP_BATCH = 50;
@@ -67,7 +67,7 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
     private readonly products: ProductRegistry,
     private readonly transport: JumioTransport,
     private readonly clock: Clock,
-    private readonly metrics: MetricsService,
+    private readonly metrics: EngineMetrics,
     private readonly schedulerRegistry: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {

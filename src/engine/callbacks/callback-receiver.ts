@@ -1,19 +1,28 @@
 import { Injectable } from '@nestjs/common';
-import { MetricsService } from '../../operations/metrics.service.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { Clock } from '../clock/clock.js';
 import { DATACENTERS, type Datacenter, type Kind } from '../../common/kinds.js';
 import { EngineException } from '../engine.exception.js';
 import { ProductRegistry } from '../product-kit/product-registry.js';
 import { CallbackInbox, callbackIdentity } from './callback-inbox.js';
-import type { CallbackFields } from './callback-reader.js';
+import type { CallbackFields } from '../product-kit/callback-reader.js';
 import { CallbackProcessor } from './callback-processor.js';
 import { CallbackBodyError, decodeCallbackBody, parseCallbackForm } from './callback-form.js';
-import type { RequestWithCallbackSource } from './callback-source.policy.js';
+
+/** A callback as it arrived, from a sender the HTTP layer has already checked against the allowlist. */
+export interface CallbackDelivery {
+  /** The raw body bytes. */
+  body: unknown;
+  contentType: string | undefined;
+  sourceAddress: string;
+  /** The data center whose published callback addresses include the sender, if any. */
+  sourceDatacenter: Datacenter | null;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The receiving end of POST /callbacks/jumio/{kind}: checks the sender, finds the reference, stores the raw
+ * The receiving end of Jumio's callbacks (sender already checked): finds the reference, stores the raw
  * callback and answers; everything else about the callback is read afterwards by CallbackProcessor (Jumio's own
  * advice: store, answer 200, validate later). Nothing of a refused or unreadable body is stored or logged.
  */
@@ -23,18 +32,15 @@ export class CallbackReceiver {
     private readonly inbox: CallbackInbox,
     private readonly processor: CallbackProcessor,
     private readonly products: ProductRegistry,
-    private readonly metrics: MetricsService,
+    private readonly metrics: EngineMetrics,
     private readonly clock: Clock,
   ) {}
 
   async receive(
     kind: Kind,
-    req: RequestWithCallbackSource,
+    delivery: CallbackDelivery,
     datacenterParam: string | undefined,
   ): Promise<{ received: true; duplicate: boolean }> {
-    // CallbackSourceGate checked the sender before the body was read; this is its finding.
-    const source = req.callbackSource;
-    if (!source?.allowed) throw new Error('CallbackSourceGate is not mounted before the callback routes');
     const field = this.products.get(kind).callbacks.referenceField;
     let body: string;
     let fields: CallbackFields;
@@ -43,7 +49,7 @@ export class CallbackReceiver {
       if (datacenterParam !== undefined && !(DATACENTERS as readonly string[]).includes(datacenterParam)) {
         throw new CallbackBodyError(`the datacenter query parameter must be one of ${DATACENTERS.join(', ')}`);
       }
-      body = decodeCallbackBody(req.body, req.headers['content-type']);
+      body = decodeCallbackBody(delivery.body, delivery.contentType);
       fields = parseCallbackForm(body);
       reference = fields[field];
       if (reference === undefined || !UUID.test(reference))
@@ -53,14 +59,14 @@ export class CallbackReceiver {
       this.metrics.callbacks.inc({ kind, outcome: 'INVALID' });
       throw new EngineException('INVALID_REQUEST', [e.message]);
     }
-    const datacenter = (datacenterParam as Datacenter | undefined) ?? source.datacenter;
+    const datacenter = (datacenterParam as Datacenter | undefined) ?? delivery.sourceDatacenter;
     const stored = await this.inbox.store(
       {
         kind,
         reference: reference.toLowerCase(),
         body,
         identity: callbackIdentity(fields),
-        sourceAddress: source.address,
+        sourceAddress: delivery.sourceAddress,
         datacenterHint: datacenter,
       },
       this.clock.now(),

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { Logger, ServiceUnavailableException } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { EngineException } from '../engine.exception.js';
 
 /**
  * Personal data at rest (Jumio's payloads, the normalized result, the media bytes) is encrypted with
@@ -54,19 +55,19 @@ const PUBLIC_MESSAGE =
   'stored personal data of this transaction cannot be decrypted with the configured data encryption keys; the service log names the cause';
 
 /**
- * A stored value that cannot be decrypted. An HTTP request that meets one answers 503 with the contract's error
- * shape (the data exists but this deployment cannot read it: typically a key removed from DATA_ENCRYPTION_KEYS
- * while data written under it remains, fixed by putting the key back); `reason` and `detail` say why, and the
- * cipher logs them with the value's context (never the key or the data).
+ * A stored value that cannot be decrypted (DATA_UNREADABLE, a 503 on an HTTP request): the data exists but this
+ * deployment cannot read it, typically a key removed from DATA_ENCRYPTION_KEYS while data written under it
+ * remains (fixed by putting the key back). `reason` and `detail` say why; the cipher logs them with the value's
+ * context, never the key or the data.
  */
-export class DataDecryptionError extends ServiceUnavailableException {
+export class DataDecryptionError extends EngineException {
   constructor(
     readonly reason: DecryptionFailure,
     readonly context: string,
     readonly keyId: string | null,
     readonly detail: string,
   ) {
-    super(PUBLIC_MESSAGE);
+    super('DATA_UNREADABLE', [PUBLIC_MESSAGE]);
     this.name = 'DataDecryptionError';
   }
 }
@@ -231,9 +232,9 @@ export class DataCipher {
   private ivPoolAt = 0;
 
   /**
-   * A fresh random IV. Drawn from the CSPRNG 256 at a time (node:crypto's randomUUID batches the same way): one
-   * randomBytes(12) per encrypted value was 2 % of the service's CPU at a lifted ceiling. Each IV is used once;
-   * a used pool is dropped, never refilled in place (the IVs handed out are views into it).
+   * A fresh random IV, drawn from the CSPRNG 256 at a time (as node:crypto's randomUUID batches) because one
+   * call per value is measurably costly. Each IV is used once; a used pool is dropped, never refilled in place
+   * (the IVs handed out are views into it).
    */
   private nextIv(): Buffer {
     if (this.ivPoolAt + IV_BYTES > this.ivPool.length) {

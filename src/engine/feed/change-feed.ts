@@ -1,6 +1,7 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Kind } from '../../common/kinds.js';
+import { EngineException } from '../engine.exception.js';
 import type { EventType } from '../domain/tracking-state-machine.js';
 import type { SqlParams } from '../persistence/sql-results.js';
 
@@ -99,6 +100,6 @@ export function decodeCursor(cursor: string): Position {
   const decoded = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const match = /^(\d{1,20})\.(\d{1,19})$/.exec(decoded);
   if (!match || BigInt(match[1]) > MAX_XID8 || BigInt(match[2]) > MAX_BIGINT)
-    throw new BadRequestException(['after must be a cursor returned as "next" by GET /v1/events']);
+    throw new EngineException('INVALID_REQUEST', ['after must be a cursor returned as "next" by GET /v1/events']);
   return { xid: match[1], id: match[2] };
 }

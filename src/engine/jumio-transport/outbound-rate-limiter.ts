@@ -34,24 +34,17 @@ const RESERVE_SQL = `INSERT INTO jumio_rate_slot AS s (bucket, next_free_at)
 /**
  * The global ceiling on calls to Jumio per data center, shared by every replica through PostgreSQL.
  *
- * Why not rate-limiter-flexible's Postgres store: its limiters count points in fixed windows, and a fixed
- * window lets 2x the ceiling through across a window boundary (a full window's worth at 0.99 s, another at
- * 1.01 s). Jumio's rule is about any one-second window, and the product wants calls spread evenly. So calls
- * reserve slots with GCRA (the "virtual scheduling" form of a token bucket of depth 1): one atomic upsert of one
- * row per data center hands out consecutive slots `spacing` apart, using the database's clock so replicas on
- * different hosts agree, and each caller sleeps until its slot. The arithmetic, the margin and why no window
- * can hold more than the ceiling are in rate-slots.ts.
+ * Calls reserve slots by GCRA (a token bucket of depth 1), not fixed windows: Jumio's rule holds for any
+ * one-second window, and a fixed window lets twice the ceiling through across its boundary. One atomic upsert of
+ * one row per data center hands out consecutive slots `spacing` apart on the database's clock, so replicas on
+ * different hosts agree; each caller sleeps until its slot. The arithmetic and its guarantee are in rate-slots.ts.
  *
- * Reservations run one at a time on a connection the limiter owns, never the shared pool: a reservation's round
- * trip counts as uncertainty about when its slot was chosen, and waiting for a pooled connection behind the
- * workers' saves made every reservation look late, so every caller gave its slot up and asked again at once,
- * which kept the pool saturated (BENCHMARKS.md, benchmark 2: 32,023 reservations, 3 calls in 39 s). Callers
- * waiting meanwhile are served together by the next round trip (up to batchLimit slots in one UPDATE), and slots
- * already due when the answer arrives are handed out at once. A caller that wakes too late gives its slot up and
- * waits (retryDelayMs) before asking again, and a database that stays slow pads the next reservations (paddingMs) so that
- * their sends stay within the guarantee: a slow database or a busy process lowers the rate, never loops.
- * If the connection fails, the callers of that round trip are rejected (no call is made) and the next round
- * trip opens a new one.
+ * Reservations run one at a time on a connection of the limiter's own, never the shared pool: a reservation's
+ * round trip counts as uncertainty about its slot, and a wait for a pooled connection would make every slot look
+ * late. Callers waiting meanwhile are served together by the next round trip (up to batchLimit slots). A caller
+ * that wakes too late gives its slot up and retries after retryDelayMs; a database that stays slow pads the next
+ * reservations (paddingMs): a slow database lowers the rate, never loops. If the connection fails, that round
+ * trip's callers are rejected (no call is made) and the next round trip opens a new connection.
  */
 @Injectable()
 export class OutboundRateLimiter implements OnApplicationShutdown {

@@ -18,11 +18,8 @@
  */
 
 /**
- * The spacing is 5 % wider than 1/ceiling, so `ceiling` consecutive slots span 1.05 s: at most 1/1.05 = 95.2 % of
- * the ceiling is used. 3 % (30 ms per second, of which 20 ms were the send's own tolerated lag) proved too little
- * on a shared 2-core machine: one 1-second window at the receiver held 51 calls at a ceiling of 50
- * (BENCHMARKS.md, benchmark 1). 50 ms of slack minus the 20 ms a send may lag its slot leaves 30 ms for the
- * receive side.
+ * The spacing is 5 % wider than 1/ceiling, so `ceiling` consecutive slots span 1.05 s (95.2 % of the ceiling used):
+ * 50 ms of slack per second, minus the 20 ms a send may lag its slot, leaves 30 ms for the receive side.
  */
 export const SPACING_MARGIN = 1.05;
 /**

@@ -6,6 +6,7 @@ import type { Kind } from '../../common/kinds.js';
 import type { TrackingState, ViewStatus } from '../domain/states.js';
 import type { EventType, TrackingPatch, Transition } from '../domain/tracking-state-machine.js';
 import type { MediaPlanEntry } from '../domain/media-plan.js';
+import type { NewTrackedTransaction } from '../domain/new-tracked-transaction.js';
 import { ChangeFeed } from '../feed/change-feed.js';
 import { byMediumName, MediaStore, type MediumToStore, type StoredMediumInfo } from '../media/media-store.js';
 import { AttemptLog, type JumioCallRecord } from './attempt-log.js';
@@ -62,21 +63,6 @@ export type RowPatch = StepWrites['patch'] &
       | 'startedByCallback'
     >
   >;
-
-export interface NewTrackedTransaction {
-  kind: Kind;
-  reference: string;
-  datacenter: TrackedTransactionEntity['datacenter'];
-  merchantReference: string | null;
-  customerReference: string | null;
-  acquiredAt: Date;
-  callbackGraceSeconds: number;
-  callbackDeadline: Date;
-  state: TrackedTransactionEntity['state'];
-  status: TrackedTransactionEntity['status'];
-  nextAttemptAt: Date | null;
-  startedByCallback?: boolean;
-}
 
 /** A claimed transaction, and the API key whose forced attempt the claim took over (null: a scheduled step). */
 /**

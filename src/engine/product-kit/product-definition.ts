@@ -1,4 +1,4 @@
-import type { ProductCallbackReader } from '../callbacks/callback-reader.js';
+import type { ProductCallbackReader } from './callback-reader.js';
 import type { Datacenter, Kind } from '../../common/kinds.js';
 import type { MediaRef, NormalizeContext, StatusVerdict } from '../domain/product-contracts.js';
 import type { JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-transport.js';

@@ -1,8 +1,6 @@
 import { Inject, Module, type DynamicModule, type OnModuleInit, type Type } from '@nestjs/common';
-import { createCallbackController } from '../callbacks/callback-controller.factory.js';
-import type { ProductCallbackReader } from '../callbacks/callback-reader.js';
 import type { Kind } from '../../common/kinds.js';
-import { createTrackingController } from '../tracking/tracking-controller.factory.js';
+import type { ProductCallbackReader } from './callback-reader.js';
 import type { ProductGateway, ProductNormalizer } from './product-definition.js';
 import { ProductRegistry } from './product-registry.js';
 
@@ -13,6 +11,7 @@ export interface ProductModuleDefinition {
   callbacks: ProductCallbackReader;
 }
 
+/** What the HTTP layer needs to serve and document a product's routes; the engine only carries it. */
 export interface ProductApiDocumentation {
   /** OpenAPI model of the product's normalized `result`. */
   resultModel: Type<unknown>;
@@ -20,11 +19,16 @@ export interface ProductApiDocumentation {
   mediaNames: string;
 }
 
+export type ProductRoutes = ProductApiDocumentation & { kind: Kind };
+
+/** A product's Nest module, carrying the description its HTTP routes are built from (see src/api). */
+export type ProductModule = DynamicModule & { readonly routes: ProductRoutes };
+
 /**
- * Builds a product's Nest module from what the product owns (gateway, normalizer, result model): the module
- * registers the product with the engine and serves its routes. Adding a product is one call of this.
+ * Builds a product's Nest module from what the product owns (gateway, normalizer, callback reader, result model):
+ * the module registers the product with the engine. Adding a product is one call of this.
  */
-export function productModule(definition: ProductModuleDefinition, docs: ProductApiDocumentation): DynamicModule {
+export function productModule(definition: ProductModuleDefinition, docs: ProductApiDocumentation): ProductModule {
   const GATEWAY = Symbol(`${definition.kind} gateway`);
 
   @Module({})
@@ -47,10 +51,7 @@ export function productModule(definition: ProductModuleDefinition, docs: Product
 
   return {
     module: ProductRegistration,
-    controllers: [
-      createTrackingController({ kind: definition.kind, ...docs }),
-      createCallbackController(definition.kind),
-    ],
     providers: [definition.gateway, { provide: GATEWAY, useExisting: definition.gateway }],
+    routes: { kind: definition.kind, ...docs },
   };
 }

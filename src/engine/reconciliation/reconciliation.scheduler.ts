@@ -10,7 +10,7 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import { MetricsService } from '../../operations/metrics.service.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { Clock } from '../clock/clock.js';
 import { JumioTransport } from '../jumio-transport/jumio-transport.js';
 import { TrackedTransactionRepository } from '../persistence/tracked-transaction.repository.js';
@@ -41,7 +41,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
     private readonly clock: Clock,
     private readonly schedulerRegistry: SchedulerRegistry,
     private readonly transport: JumioTransport,
-    metrics: MetricsService,
+    metrics: EngineMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REPLICA_ID) readonly replicaId: string,
   ) {

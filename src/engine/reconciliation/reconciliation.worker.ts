@@ -25,8 +25,8 @@ import {
 } from '../persistence/tracked-transaction.repository.js';
 import type { ProductDefinition } from '../product-kit/product-definition.js';
 import { ProductRegistry } from '../product-kit/product-registry.js';
-import { MetricsService } from '../../operations/metrics.service.js';
-import { normalizeContextOf } from '../tracking/tracking-view.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
+import { normalizeContextOf } from '../normalization/normalize-context.js';
 
 /** Failures that will not get better by asking again: recorded once, never retried. */
 const PERMANENT_MEDIUM_FAILURES = new Set(['REFUSED', 'FORBIDDEN', 'NOT_FOUND', 'TOO_LARGE']);
@@ -57,7 +57,7 @@ export class ReconciliationWorker {
     private readonly writer: GroupedStepWriter,
     private readonly products: ProductRegistry,
     private readonly clock: Clock,
-    private readonly metrics: MetricsService,
+    private readonly metrics: EngineMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.schedule = scheduleOf(config);

@@ -1,16 +1,7 @@
 import type { Kind } from '../../common/kinds.js';
-import type { NormalizeContext } from '../domain/product-contracts.js';
+import { mediaHref } from '../normalization/normalize-context.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
 import type { ViewMedium } from '../persistence/tracked-transaction.repository.js';
-
-export function mediaHref(kind: Kind, reference: string, name: string): string {
-  return `/v1/${kind}/${reference}/media/${encodeURIComponent(name)}`;
-}
-
-/** What a product's normalizer is told about the transaction it reads: whose media links to write. */
-export function normalizeContextOf(kind: Kind, reference: string): NormalizeContext {
-  return { kind, reference, mediaHref: (name: string) => mediaHref(kind, reference, name) };
-}
 
 export interface TrackingView {
   kind: Kind;

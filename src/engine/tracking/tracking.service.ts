@@ -13,8 +13,8 @@ import { MediaStore } from '../media/media-store.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
 import { TrackedTransactionRepository, type RowPatch } from '../persistence/tracked-transaction.repository.js';
 import { trackingRecordOf } from '../persistence/tracking-record.js';
-import type { ReportCallbackDto, TrackTransactionDto } from './tracking.dto.js';
-import { newTrackedTransaction } from './new-tracked-transaction.js';
+import type { CallbackReport, TrackRequest } from './tracking-requests.js';
+import { newTrackedTransaction } from '../domain/new-tracked-transaction.js';
 import { toView, type TrackingView } from './tracking-view.js';
 
 const MAX_FUTURE_ACQUIRED_AT_MS = 60_000;
@@ -36,7 +36,7 @@ export class TrackingService {
   }
 
   /** 201 when created; 200 when a retry of the same request; 409 naming each field that differs. */
-  async track(kind: Kind, dto: TrackTransactionDto): Promise<{ created: boolean; view: TrackingView }> {
+  async track(kind: Kind, dto: TrackRequest): Promise<{ created: boolean; view: TrackingView }> {
     const now = this.clock.now();
     const acquiredAt = dto.acquiredAt ? new Date(dto.acquiredAt) : now;
     if (acquiredAt.getTime() > now.getTime() + MAX_FUTURE_ACQUIRED_AT_MS) {
@@ -76,11 +76,7 @@ export class TrackingService {
    * (the journey's date, a data center guessed from the sender). The first backend to track it knows better: the
    * fields it gives are taken, and it gets 200 as for any retry; from then on a differing field is a 409 again.
    */
-  private async adoptCallbackStarted(
-    kind: Kind,
-    dto: TrackTransactionDto,
-    now: Date,
-  ): Promise<TrackedTransactionEntity> {
+  private async adoptCallbackStarted(kind: Kind, dto: TrackRequest, now: Date): Promise<TrackedTransactionEntity> {
     const row = await this.repository.updateLocked(
       kind,
       dto.reference.toLowerCase(),
@@ -112,7 +108,7 @@ export class TrackingService {
     return row!;
   }
 
-  async reportCallback(kind: Kind, reference: string, dto: ReportCallbackDto): Promise<TrackingView> {
+  async reportCallback(kind: Kind, reference: string, dto: CallbackReport): Promise<TrackingView> {
     const now = this.clock.now();
     const receivedAt = dto.receivedAt ? new Date(dto.receivedAt) : now;
     const row = await this.repository.updateLocked(
@@ -170,7 +166,7 @@ export function notTracked(kind: Kind, reference: string): EngineException {
 }
 
 /** The fields a retry gave that differ from what is stored; a field the retry leaves out is not compared. */
-function differingFields(row: TrackedTransactionEntity, dto: TrackTransactionDto): string[] {
+function differingFields(row: TrackedTransactionEntity, dto: TrackRequest): string[] {
   const differing: string[] = [];
   if (dto.acquiredAt !== undefined && new Date(dto.acquiredAt).getTime() !== new Date(row.acquiredAt).getTime())
     differing.push('acquiredAt');

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { JumioTransport } from '../../engine/jumio-transport/jumio-transport.js';
-import { RetrievalGateway } from '../../engine/product-kit/retrieval-gateway.js';
+import { JumioTransport, RetrievalGateway } from '../../engine/product-kit/index.js';
 
 /**
  * Authentication's calls: `/authentications/{ref}` is both the status and the details, so there is no details

@@ -1,5 +1,5 @@
 import { authenticationCallbackReader } from './callbacks/authentication.callback-reader.js';
-import { productModule } from '../../engine/product-kit/product-module.js';
+import { productModule } from '../../engine/product-kit/index.js';
 import { AuthenticationRetrievalGateway } from './authentication.gateway.js';
 import { AuthenticationResultDto } from './dto/authentication-result.dto.js';
 import { authenticationNormalizer } from './normalization/authentication.normalizer.js';

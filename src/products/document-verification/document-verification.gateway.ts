@@ -1,9 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import type { MediaRef } from '../../engine/domain/product-contracts.js';
-import { JumioTransport } from '../../engine/jumio-transport/jumio-transport.js';
-import { RetrievalGateway } from '../../engine/product-kit/retrieval-gateway.js';
+import { JumioTransport, type MediaRef, RetrievalGateway } from '../../engine/product-kit/index.js';
 
 /**
  * Document Verification's calls, on the data center's `retrieval.` documents host: `/documents/{ref}` status,

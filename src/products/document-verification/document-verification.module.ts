@@ -1,5 +1,5 @@
 import { documentVerificationCallbackReader } from './callbacks/document-verification.callback-reader.js';
-import { productModule } from '../../engine/product-kit/product-module.js';
+import { productModule } from '../../engine/product-kit/index.js';
 import { DocumentRetrievalGateway } from './document-verification.gateway.js';
 import { DocumentVerificationResultDto } from './dto/document-verification-result.dto.js';
 import { documentVerificationNormalizer } from './normalization/document-verification.normalizer.js';

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { JumioTransport } from '../../engine/jumio-transport/jumio-transport.js';
-import { RetrievalGateway } from '../../engine/product-kit/retrieval-gateway.js';
+import { JumioTransport, RetrievalGateway } from '../../engine/product-kit/index.js';
 
 /** ID Verification's calls: `/scans/{ref}` for status, `/data` once for all details, `/images` for the list. */
 @Injectable()

@@ -1,5 +1,5 @@
 import { idVerificationCallbackReader } from './callbacks/id-verification.callback-reader.js';
-import { productModule } from '../../engine/product-kit/product-module.js';
+import { productModule } from '../../engine/product-kit/index.js';
 import { IdVerificationResultDto } from './dto/id-verification-result.dto.js';
 import { ScanRetrievalGateway } from './id-verification.gateway.js';
 import { idVerificationNormalizer } from './normalization/id-verification.normalizer.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { loadConfig } from '../../../src/config/app-config';
-import { CallbackSourcePolicy } from '../../../src/engine/callbacks/callback-source.policy';
+import { CallbackSourcePolicy } from '../../../src/api/callbacks/callback-source.policy';
 
 function policy(env: Record<string, string> = {}) {
   const config = loadConfig({

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HttpException, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { EngineException } from '../../../src/engine/engine.exception';
+import { httpStatusOf } from '../../../src/http/engine-exception-status';
 import { loadConfig } from '../../../src/config/app-config';
 import {
   DataCipher,
@@ -20,12 +22,12 @@ const VALUE = {
   ü: 'ö€𝄞',
 };
 
-function failure(fn: () => unknown): { reason: DecryptionFailure; status: number; detail: string } {
+function failure(fn: () => unknown): { reason: DecryptionFailure; code: string; detail: string } {
   try {
     fn();
   } catch (e) {
     if (!(e instanceof DataDecryptionError)) throw e;
-    return { reason: e.reason, status: e.getStatus(), detail: e.detail };
+    return { reason: e.reason, code: e.code, detail: e.detail };
   }
   throw new Error('expected a DataDecryptionError');
 }
@@ -102,7 +104,7 @@ describe('DataCipher', () => {
         expect({ field, ...failure(() => cipher.decryptJson(flip(envelope, field, 3), CONTEXT)) }).toMatchObject({
           field,
           reason: 'AUTHENTICATION_FAILED',
-          status: 503,
+          code: 'DATA_UNREADABLE',
         });
       }
       const truncated = { ...envelope, ct: Buffer.from(envelope.ct, 'base64').subarray(1).toString('base64') };
@@ -122,7 +124,7 @@ describe('DataCipher', () => {
     it('a key id that is not configured: UNKNOWN_KEY, naming it; another configured key id put in the envelope: AUTHENTICATION_FAILED', () => {
       const underB = new DataCipher([B]).encryptJson(VALUE, CONTEXT);
       const unknown = failure(() => cipher.decryptJson(underB, CONTEXT));
-      expect(unknown).toMatchObject({ reason: 'UNKNOWN_KEY', status: 503 });
+      expect(unknown).toMatchObject({ reason: 'UNKNOWN_KEY', code: 'DATA_UNREADABLE' });
       expect(unknown.detail).toContain('key "key-B.2", which DATA_ENCRYPTION_KEYS does not hold');
       const both = new DataCipher([A, B]);
       expect(failure(() => both.decryptJson({ ...underB, kid: 'A' }, CONTEXT)).reason).toBe('AUTHENTICATION_FAILED');
@@ -136,7 +138,7 @@ describe('DataCipher', () => {
       expect(failure(() => cipher.decryptJson({ ...envelope, iv: 'AAAA' }, CONTEXT)).reason).toBe('UNKNOWN_FORMAT');
     });
 
-    it('the error is a 503 whose public message names neither key nor data', () => {
+    it('the error is DATA_UNREADABLE (a 503) whose public message names neither key nor data', () => {
       const e = (() => {
         try {
           cipher.decryptJson(new DataCipher([B]).encryptJson(VALUE, CONTEXT), CONTEXT);
@@ -144,9 +146,9 @@ describe('DataCipher', () => {
           return x as DataDecryptionError;
         }
       })()!;
-      expect(e).toBeInstanceOf(HttpException);
-      expect(e.getStatus()).toBe(503);
-      const body = JSON.stringify(e.getResponse());
+      expect(e).toBeInstanceOf(EngineException);
+      expect(httpStatusOf(e.code)).toBe(503);
+      const body = JSON.stringify(e.messages);
       expect(body).toContain('cannot be decrypted with the configured data encryption keys');
       expect(body).not.toContain('key-B.2');
       expect(body).not.toContain(A.key.toString('base64'));
@@ -200,7 +202,7 @@ describe('DataCipher', () => {
       const underA = new DataCipher([A]).encryptBytes(bytes, ctx);
       expect(failure(() => new DataCipher([B]).decryptBytes(underA, ctx, 'A'))).toMatchObject({
         reason: 'UNKNOWN_KEY',
-        status: 503,
+        code: 'DATA_UNREADABLE',
       });
       expect(failure(() => cipher.decryptBytes(underA, ctx, 'key-B.2')).reason).toBe('UNKNOWN_FORMAT');
       const v2 = Buffer.from(underA);

@@ -1,12 +1,12 @@
 import {
   CallbackFieldReader,
-  livenessNumbers,
-  sentMedium,
   type CallbackFields,
   type CallbackLinks,
+  type JsonRecord,
+  livenessNumbers,
   type ProductCallbackReader,
-} from '../../../engine/callbacks/callback-reader.js';
-import type { JsonRecord } from '../../../engine/normalization/payload-readers.js';
+  sentMedium,
+} from '../../../engine/product-kit/index.js';
 
 const WHAT = 'authentication callback';
 const SAME = ['enrollmentTransactionReference', 'transactionResult', 'transactionDate', 'scanSource', 'userReference'];

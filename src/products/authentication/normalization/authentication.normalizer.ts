@@ -1,19 +1,19 @@
-import type { ProductNormalizer } from '../../../engine/product-kit/product-definition.js';
-import type { MediaRef, NormalizeContext, StatusVerdict } from '../../../engine/domain/product-contracts.js';
-import {
-  imageNameFromClassifier,
-  livenessMediaRefs,
-  mediaRefsFromImageList,
-  uniqueByName,
-} from '../../../engine/normalization/media-refs.js';
 import {
   asObject,
   getOwn,
+  imageNameFromClassifier,
   isEmptyRecord,
+  livenessMediaRefs,
+  type MediaRef,
+  mediaRefsFromImageList,
+  type NormalizeContext,
+  normalizeTimestamp,
+  type ProductNormalizer,
   readStatusString,
   splitKnown,
-} from '../../../engine/normalization/payload-readers.js';
-import { normalizeTimestamp } from '../../../engine/normalization/timestamps.js';
+  type StatusVerdict,
+  uniqueByName,
+} from '../../../engine/product-kit/index.js';
 import type { AuthenticationResult } from './authentication.result.js';
 
 export { AUTHENTICATION_RESULTS } from './authentication.result.js';

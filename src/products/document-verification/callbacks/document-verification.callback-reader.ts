@@ -1,18 +1,16 @@
 import {
+  asObject,
+  asOptionalObject,
   CallbackFieldReader,
   type CallbackFields,
   type CallbackLinks,
-  type ProductCallbackReader,
-} from '../../../engine/callbacks/callback-reader.js';
-import { JumioPayloadError } from '../../../engine/domain/product-contracts.js';
-import { isAbsoluteHttpUrl } from '../../../engine/normalization/media-refs.js';
-import {
-  asObject,
-  asOptionalObject,
   copyRecord,
   getOwn,
+  isAbsoluteHttpUrl,
   type JsonRecord,
-} from '../../../engine/normalization/payload-readers.js';
+  JumioPayloadError,
+  type ProductCallbackReader,
+} from '../../../engine/product-kit/index.js';
 
 const WHAT = 'document verification callback';
 

@@ -1,23 +1,27 @@
-import type { ProductNormalizer } from '../../../engine/product-kit/product-definition.js';
-import type { MediaRef, NormalizeContext, StatusVerdict } from '../../../engine/domain/product-contracts.js';
-import { isAbsoluteHttpUrl, mediaRefsFromImageList, uniqueByName } from '../../../engine/normalization/media-refs.js';
 import {
   asObject,
   asOptionalObject,
   copyRecord,
   getOwn,
   hasValue,
+  isAbsoluteHttpUrl,
   isEmptyRecord,
   isPlainObject,
+  type JsonRecord,
+  type MediaRef,
+  mediaRefsFromImageList,
+  type NormalizeContext,
   normalizeTransactionSection,
   parseJsonString,
+  type ProductNormalizer,
   putIfNotEmpty,
   readLifecycleStatus,
   setOwn,
   splitKnown,
+  type StatusVerdict,
   toBooleanLoose,
-  type JsonRecord,
-} from '../../../engine/normalization/payload-readers.js';
+  uniqueByName,
+} from '../../../engine/product-kit/index.js';
 import type {
   DocumentExtractedData,
   DocumentVerificationDocument,

@@ -1,4 +1,4 @@
-import type { JumioTransaction } from '../../../engine/normalization/payload-readers.js';
+import type { JumioTransaction } from '../../../engine/product-kit/index.js';
 
 /** Every document type of Jumio's Document Verification guide. Types not listed are accepted and kept. */
 export const DOCUMENT_TYPES = [

@@ -1,19 +1,17 @@
 import {
-  CallbackFieldReader,
-  sentMedium,
-  type CallbackFields,
-  type CallbackLinks,
-  type ProductCallbackReader,
-} from '../../../engine/callbacks/callback-reader.js';
-import {
   asObject,
   asOptionalObject,
+  CallbackFieldReader,
+  type CallbackFields,
+  type CallbackLinks,
   copyRecord,
   getOwn,
   hasValue,
-  setOwn,
   type JsonRecord,
-} from '../../../engine/normalization/payload-readers.js';
+  type ProductCallbackReader,
+  sentMedium,
+  setOwn,
+} from '../../../engine/product-kit/index.js';
 
 const WHAT = 'ID verification callback';
 

@@ -1,30 +1,30 @@
-import type { ProductNormalizer } from '../../../engine/product-kit/product-definition.js';
-import type { MediaRef, NormalizeContext, StatusVerdict } from '../../../engine/domain/product-contracts.js';
-import { JumioPayloadError } from '../../../engine/domain/product-contracts.js';
-import {
-  imageNameFromClassifier,
-  isAbsoluteHttpUrl,
-  livenessMediaRefs,
-  mediaRefsFromImageList,
-  uniqueByName,
-} from '../../../engine/normalization/media-refs.js';
 import {
   asObject,
   asOptionalObject,
   copyRecord,
   describeType,
   getOwn,
+  imageNameFromClassifier,
+  isAbsoluteHttpUrl,
   isEmptyRecord,
   isPlainObject,
+  type JsonRecord,
+  JumioPayloadError,
+  livenessMediaRefs,
+  type MediaRef,
+  mediaRefsFromImageList,
+  type NormalizeContext,
   normalizeTransactionSection,
+  type ProductNormalizer,
   putIfNotEmpty,
   readLifecycleStatus,
   setOwn,
   splitKnown,
+  type StatusVerdict,
   toArray,
   toBooleanLoose,
-  type JsonRecord,
-} from '../../../engine/normalization/payload-readers.js';
+  uniqueByName,
+} from '../../../engine/product-kit/index.js';
 import {
   ID_DOCUMENT_FIELDS,
   type IdentityVerification,

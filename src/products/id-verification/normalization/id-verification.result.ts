@@ -1,4 +1,4 @@
-import type { JumioTransaction } from '../../../engine/normalization/payload-readers.js';
+import type { JumioTransaction } from '../../../engine/product-kit/index.js';
 
 /**
  * The normalized `result` of an ID verification (`/scans/{ref}/data`), internal-api.md "Normalization rules".

@@ -9,7 +9,6 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { Kind } from '../../common/kinds.js';
 import { RequireScope } from '../../http/scopes.js';
 import {
   MediumParams,
@@ -19,21 +18,15 @@ import {
   TrackTransactionDto,
 } from './tracking.dto.js';
 import { TrackingViewDto } from './tracking-view.dto.js';
-import { TrackingService } from './tracking.service.js';
-import type { TrackingView } from './tracking-view.js';
-
-export interface TrackingControllerOptions {
-  kind: Kind;
-  /** The product's own OpenAPI model of `result`. */
-  resultModel: Type<unknown>;
-  mediaNames: string;
-}
+import type { ProductRoutes } from '../../engine/product-kit/product-module.js';
+import { TrackingService } from '../../engine/tracking/tracking.service.js';
+import type { TrackingView } from '../../engine/tracking/tracking-view.js';
 
 /**
  * The four routes every product offers, bound to one kind. A product module owns its controller by calling
  * this with its kind and result model; the routes stay one line each and the rules live in TrackingService.
  */
-export function createTrackingController({ kind, resultModel, mediaNames }: TrackingControllerOptions): Type<unknown> {
+export function createTrackingController({ kind, resultModel, mediaNames }: ProductRoutes): Type<unknown> {
   const viewSchema = {
     allOf: [
       { $ref: getSchemaPath(TrackingViewDto) },

@@ -1,6 +1,22 @@
 import type { Datacenter, Kind } from '../../common/kinds.js';
-import { initialPlan } from '../domain/tracking-state-machine.js';
-import type { NewTrackedTransaction } from '../persistence/tracked-transaction.repository.js';
+import { initialPlan } from './tracking-state-machine.js';
+import type { TrackingState, ViewStatus } from './states.js';
+
+/** A row about to be inserted into tracked_transaction. */
+export interface NewTrackedTransaction {
+  kind: Kind;
+  reference: string;
+  datacenter: Datacenter;
+  merchantReference: string | null;
+  customerReference: string | null;
+  acquiredAt: Date;
+  callbackGraceSeconds: number;
+  callbackDeadline: Date;
+  state: TrackingState;
+  status: ViewStatus;
+  nextAttemptAt: Date | null;
+  startedByCallback?: boolean;
+}
 
 /**
  * A transaction about to be tracked (by a backend's POST /v1/{kind}, or by a callback for a reference nobody

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Post, Query, Req, type Type } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Kind } from '../../common/kinds.js';
-import { CallbackReceiver } from './callback-receiver.js';
+import { CallbackReceiver } from '../../engine/callbacks/callback-receiver.js';
 import type { RequestWithCallbackSource } from './callback-source.policy.js';
 
 /** POST /callbacks/jumio/{kind}: Jumio's callback for one product, outside /v1 and without an API key. */
@@ -30,7 +30,16 @@ export function createCallbackController(kind: Kind): Type<unknown> {
     @ApiResponse({ status: 400, description: 'Not a form body, or no valid reference' })
     @ApiResponse({ status: 403, description: 'The sender is not an allowed source' })
     receive(@Req() req: RequestWithCallbackSource, @Query('datacenter') datacenter?: string) {
-      return this.receiver.receive(kind, req, datacenter);
+      // CallbackSourceGate checked the sender before the body was read; this is its finding.
+      const source = req.callbackSource;
+      if (!source?.allowed) throw new Error('CallbackSourceGate is not mounted before the callback routes');
+      const delivery = {
+        body: req.body,
+        contentType: req.headers['content-type'],
+        sourceAddress: source.address,
+        sourceDatacenter: source.datacenter,
+      };
+      return this.receiver.receive(kind, delivery, datacenter);
     }
   }
   Object.defineProperty(CallbackController, 'name', { value: `${kind}-callback-controller` });

@@ -15,11 +15,17 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { DATACENTERS, type Datacenter } from '../../common/kinds.js';
+import {
+  CALLBACK_OUTCOMES,
+  type CallbackOutcomeReport,
+  type CallbackReport,
+  type TrackRequest,
+} from '../../engine/tracking/tracking-requests.js';
 
 /** PostgreSQL text cannot hold NUL: refused as bad input rather than failing in the database. */
 // eslint-disable-next-line no-control-regex -- NUL is exactly what this refuses
 const NO_NUL = /^[^\u0000]*$/;
-import { DATACENTERS, KINDS, type Datacenter } from '../../common/kinds.js';
 
 /**
  * An optional body field may be left out, but not sent as null: a null is refused with the field's rule,
@@ -28,7 +34,7 @@ import { DATACENTERS, KINDS, type Datacenter } from '../../common/kinds.js';
 export const IsOmittable = () => ValidateIf((_object: unknown, value: unknown) => value !== undefined);
 
 /** `POST /v1/{kind}`: the same body for every kind. */
-export class TrackTransactionDto {
+export class TrackTransactionDto implements TrackRequest {
   @ApiProperty({
     format: 'uuid',
     example: '8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11',
@@ -81,17 +87,15 @@ export class TrackTransactionDto {
   callbackGraceSeconds?: number;
 }
 
-export const CALLBACK_OUTCOMES = ['RECEIVED', 'FAILED'] as const;
-
 /** `POST /v1/{kind}/{reference}/callback` */
-export class ReportCallbackDto {
+export class ReportCallbackDto implements CallbackReport {
   @ApiProperty({
     enum: CALLBACK_OUTCOMES,
     description:
       'RECEIVED: the backend processed the callback. FAILED: it was lost or could not be processed; reconcile now.',
   })
   @IsIn(CALLBACK_OUTCOMES, { message: `outcome must be one of ${CALLBACK_OUTCOMES.join(', ')}` })
-  outcome: (typeof CALLBACK_OUTCOMES)[number];
+  outcome: CallbackOutcomeReport;
 
   @ApiPropertyOptional({
     format: 'date-time',
@@ -143,5 +147,3 @@ export class EventsQueryDto {
   @Max(500, { message: 'limit must be at most 500' })
   limit?: number;
 }
-
-export { KINDS };

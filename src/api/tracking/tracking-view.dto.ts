@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DATACENTERS, KINDS } from '../../common/kinds.js';
-import { TRACKING_STATES, VIEW_STATUSES } from '../domain/states.js';
+import { TRACKING_STATES, VIEW_STATUSES } from '../../engine/domain/states.js';
 
 /** OpenAPI description of the view (see TrackingView for the type the code uses). */
 export class TrackingBlockDto {

@@ -5,10 +5,11 @@ import ipaddr from 'ipaddr.js';
 import proxyaddr from 'proxy-addr';
 import { JUMIO_CALLBACK_SOURCES, type AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { callbackKindOf, isCallbackRequest } from '../../http/callback-routes.js';
 import { errorBody } from '../../http/http-exception.filter.js';
-import { MetricsService } from '../../operations/metrics.service.js';
-import { DATACENTERS, KINDS, type Datacenter, type Kind } from '../../common/kinds.js';
-import { NOT_A_FORM } from './callback-form.js';
+import { EngineMetrics } from '../../engine/metrics/engine-metrics.js';
+import { DATACENTERS, type Datacenter } from '../../common/kinds.js';
+import { NOT_A_FORM } from '../../engine/callbacks/callback-form.js';
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
@@ -77,39 +78,6 @@ function inAny(address: string, ranges: Range[]): boolean {
 /** The sender CallbackSourceGate let through, for CallbackReceiver. */
 export type RequestWithCallbackSource = FastifyRequest & { callbackSource?: CallbackSource };
 
-/**
- * Whether a request is for /callbacks (Jumio's callbacks: the gate below, raw bodies). A request the router
- * matched to a route is judged by that route, so no spelling of the path that the router accepts (case, a
- * trailing slash, percent-encoding) reaches a callback route around the gate; any other request by its path,
- * case-insensitively, as express matched the /callbacks mount: an unknown path under it is gated too (an
- * absolute-form target, `POST http://host/callbacks/x`, matches no route and is answered 404 before this hook).
- */
-export function isCallbackRequest(request: FastifyRequest): boolean {
-  const path = matchedRoute(request) ?? pathOf(request).toLowerCase();
-  return path === '/callbacks' || path.startsWith('/callbacks/');
-}
-
-/** The route the router matched the request to (whatever the spelling of its path), if any. */
-function matchedRoute(request: FastifyRequest): string | undefined {
-  return request.is404 ? undefined : request.routeOptions.url;
-}
-
-/** The request's path as sent (no query string, not decoded). */
-function pathOf(request: FastifyRequest): string {
-  const url = request.raw.url ?? '';
-  const end = url.indexOf('?');
-  return end === -1 ? url : url.slice(0, end);
-}
-
-/**
- * The kind a callback request is for, for metrics: the matched route's last segment when a route matched (any
- * spelling of its path), else the path's as sent.
- */
-function kindOf(request: FastifyRequest): Kind | 'unknown' {
-  const segment = (matchedRoute(request) ?? pathOf(request)).split('/').filter(Boolean).pop() ?? '';
-  return (KINDS as readonly string[]).includes(segment) ? (segment as Kind) : 'unknown';
-}
-
 /** Fastify's test of a Content-Type (lib/content-type.js): `type/subtype` as tokens; parameters are not judged. */
 function isMediaTypeSyntax(value: string): boolean {
   const mediaType = value.split(';', 1)[0];
@@ -131,7 +99,7 @@ export class CallbackSourceGate {
 
   constructor(
     private readonly policy: CallbackSourcePolicy,
-    private readonly metrics: MetricsService,
+    private readonly metrics: EngineMetrics,
   ) {}
 
   readonly onRequest = (
@@ -146,14 +114,14 @@ export class CallbackSourceGate {
       // callback that is a body that is not Jumio's form: the receiver's 400, counted as INVALID, like any other.
       const type = request.headers['content-type'];
       if (type && !isMediaTypeSyntax(type)) {
-        this.metrics.callbacks.inc({ kind: kindOf(request), outcome: 'INVALID' });
+        this.metrics.callbacks.inc({ kind: callbackKindOf(request), outcome: 'INVALID' });
         reply.code(400).send(errorBody(400, NOT_A_FORM));
         return;
       }
       request.callbackSource = source;
       return done();
     }
-    const kind = kindOf(request);
+    const kind = callbackKindOf(request);
     this.metrics.callbacks.inc({ kind, outcome: 'REFUSED_SOURCE' });
     this.logger.warn(
       { kind, source: source.address },

@@ -1,0 +1,22 @@
+import type { Datacenter } from '../../common/kinds.js';
+
+/** What a backend asks to track (`POST /v1/{kind}`), already validated by the HTTP layer's DTO. */
+export interface TrackRequest {
+  reference: string;
+  /** ISO-8601; defaults to now. */
+  acquiredAt?: string;
+  datacenter?: Datacenter;
+  merchantReference?: string;
+  customerReference?: string;
+  callbackGraceSeconds?: number;
+}
+
+export const CALLBACK_OUTCOMES = ['RECEIVED', 'FAILED'] as const;
+export type CallbackOutcomeReport = (typeof CALLBACK_OUTCOMES)[number];
+
+/** A backend's word on Jumio's callback (`POST /v1/{kind}/{reference}/callback`). */
+export interface CallbackReport {
+  outcome: CallbackOutcomeReport;
+  /** ISO-8601; defaults to now. */
+  receivedAt?: string;
+}
