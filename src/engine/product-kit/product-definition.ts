@@ -1,7 +1,7 @@
 import type { ProductCallbackReader } from './callback-reader.js';
 import type { Datacenter, Kind } from '../../common/kinds.js';
 import type { MediaRef, NormalizeContext, StatusVerdict } from '../domain/product-contracts.js';
-import type { JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-transport.js';
+import type { JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
 
 /** The transaction a gateway calls Jumio about. */
 export interface JumioTarget {

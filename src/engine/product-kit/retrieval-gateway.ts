@@ -1,10 +1,6 @@
 import type { MediaRef } from '../domain/product-contracts.js';
-import {
-  JumioTransport,
-  type JumioHost,
-  type JumioJsonResult,
-  type JumioMediumResult,
-} from '../jumio-transport/jumio-transport.js';
+import { JumioTransport, type JumioHost } from '../jumio-transport/jumio-transport.js';
+import { type JumioJsonResult, type JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
 import type { JumioTarget, ProductGateway } from './product-definition.js';
 
 /**

@@ -14,7 +14,7 @@ import {
   onStatusAnswer,
   type StatusAnswer,
 } from '../domain/tracking-state-machine.js';
-import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-transport.js';
+import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
 import type { CallType, JumioCallRecord } from '../persistence/attempt-log.js';
 import { GroupedStepWriter } from '../persistence/grouped-step-writer.js';
 import { trackingRecordOf as record } from '../persistence/tracking-record.js';

@@ -1,5 +1,5 @@
 import { InFlightLimiter } from '../../../src/engine/jumio-transport/in-flight-limiter';
-import { parseRetryAfter } from '../../../src/engine/jumio-transport/jumio-transport';
+import { parseRetryAfter } from '../../../src/engine/jumio-transport/jumio-call-result';
 
 interface Deferred<T> {
   promise: Promise<T>;

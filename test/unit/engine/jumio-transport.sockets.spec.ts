@@ -4,11 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../../src/config/app-config';
-import {
-  JumioTransport,
-  type JumioCallFailure,
-  type JumioMediumResult,
-} from '../../../src/engine/jumio-transport/jumio-transport';
+import { JumioTransport } from '../../../src/engine/jumio-transport/jumio-transport';
+import { type JumioCallFailure, type JumioMediumResult } from '../../../src/engine/jumio-transport/jumio-call-result';
 import type { OutboundRateLimiter } from '../../../src/engine/jumio-transport/outbound-rate-limiter';
 import {
   JumioSimulator,

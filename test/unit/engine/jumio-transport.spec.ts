@@ -7,12 +7,8 @@ import {
   readJsonBody,
   unstorableJsonReason,
 } from '../../../src/engine/jumio-transport/body-checks';
-import {
-  JumioTransport,
-  MAX_JSON_DEPTH,
-  describeTransportError,
-  type JumioCallFailure,
-} from '../../../src/engine/jumio-transport/jumio-transport';
+import { JumioTransport, MAX_JSON_DEPTH } from '../../../src/engine/jumio-transport/jumio-transport';
+import { describeTransportError, type JumioCallFailure } from '../../../src/engine/jumio-transport/jumio-call-result';
 import type { OutboundRateLimiter } from '../../../src/engine/jumio-transport/outbound-rate-limiter';
 import { expectedMedium } from '../../../src/simulator/jumio-simulator';
 
