@@ -3,21 +3,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serveFault, takeFault } from './simulator-faults.js';
 import { expectedMedium } from './simulator-media.js';
 import {
-  authenticationStatus,
-  documentData,
-  documentPageList,
   documentPages,
-  documentStatus,
   hasAuthFace,
   hasFacemap,
   hasOriginal,
   livenessNumbers,
-  scanData,
   scanImageClassifiers,
-  scanImages,
-  scanStatus,
 } from './simulator-payloads.js';
-import type { DocumentDataPart, HrefFault, PayloadContext } from './simulator-payloads.js';
+import type { HrefFault, PayloadContext } from './simulator-payloads.js';
+import { authenticationStatus } from './simulator-payloads-authentication.js';
+import { documentData, documentPageList, documentStatus } from './simulator-payloads-document.js';
+import type { DocumentDataPart } from './simulator-payloads-document.js';
+import { scanData, scanImages, scanStatus } from './simulator-payloads-scan.js';
 import { deliver, jsonReply, mediumReply, notFoundReply, sendJson } from './simulator-replies.js';
 import type { Reply } from './simulator-replies.js';
 import type { RequestLog } from './simulator-request-log.js';

@@ -1,5 +1,5 @@
 import { API_PREFIX } from './simulator-payloads.js';
-import type { ScanDataPart } from './simulator-payloads.js';
+import type { ScanDataPart } from './simulator-payloads-scan.js';
 import type { SimulatorEndpoint, SimulatorKind } from './simulator-types.js';
 
 /** A request path read as one of Jumio's Retrieval API v2 routes. */
