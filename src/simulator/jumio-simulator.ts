@@ -4,7 +4,7 @@ import { CallbackSender } from './simulator-callback-sender.js';
 import { ControlApi, isControlPath } from './simulator-control-api.js';
 import { MAX_LOGGED_REQUESTS, RequestLog } from './simulator-request-log.js';
 import { RetrievalRouter } from './simulator-router.js';
-import { TransactionRegistry } from './simulator-scripts.js';
+import { TransactionRegistry } from './simulator-transactions.js';
 import { Timers } from './simulator-timers.js';
 import type {
   RequestFilter,
@@ -19,15 +19,8 @@ import type {
 export type * from './simulator-types.js';
 export { expectedMedium } from './simulator-media.js';
 export type { Medium, MediumOptions } from './simulator-media.js';
-export {
-  DEFAULT_SIZE_BYTES,
-  derivePlan,
-  ENDPOINTS,
-  FAULT_TYPES,
-  KINDS,
-  ScriptError,
-  validateScript,
-} from './simulator-scripts.js';
+export { DEFAULT_SIZE_BYTES, ENDPOINTS, FAULT_TYPES, KINDS, ScriptError, validateScript } from './simulator-scripts.js';
+export { derivePlan } from './simulator-derived-plans.js';
 export { CALLBACK_PATHS, callbackFields } from './simulator-callbacks.js';
 export { API_PREFIX, FOREIGN_ORIGIN, PRIVATE_ORIGIN, loopbackOrigin } from './simulator-payloads.js';
 export { MAX_LOGGED_REQUESTS } from './simulator-request-log.js';

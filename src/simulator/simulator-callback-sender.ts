@@ -1,6 +1,6 @@
 import { CALLBACK_PATHS, callbackFields } from './simulator-callbacks.js';
 import { ScriptError } from './simulator-scripts.js';
-import type { TransactionRegistry, TransactionState } from './simulator-scripts.js';
+import type { TransactionRegistry, TransactionState } from './simulator-transactions.js';
 import type { Timers } from './simulator-timers.js';
 import type { SentCallback, SimulatorKind } from './simulator-types.js';
 

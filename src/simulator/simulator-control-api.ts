@@ -4,7 +4,7 @@ import type { Json } from './simulator-payloads.js';
 import { JSON_TYPE, send, sendJson } from './simulator-replies.js';
 import type { RequestLog } from './simulator-request-log.js';
 import { ENDPOINTS, KINDS, ScriptError } from './simulator-scripts.js';
-import type { TransactionRegistry } from './simulator-scripts.js';
+import type { TransactionRegistry } from './simulator-transactions.js';
 import type { RequestFilter, SimulatorEndpoint, SimulatorKind, TransactionScript } from './simulator-types.js';
 
 const CONTROL_PREFIX = '/__simulator';

@@ -13,7 +13,8 @@ import { deliver, JSON_TYPE, replyHeaders, send, sendJson } from './simulator-re
 import type { Reply } from './simulator-replies.js';
 import type { Route } from './simulator-routes.js';
 import { DEFAULT_SIZE_BYTES, DEFAULT_TIMEOUT_HOLD_MS } from './simulator-scripts.js';
-import type { ActiveFault, TransactionState } from './simulator-scripts.js';
+import type { ActiveFault } from './simulator-scripts.js';
+import type { TransactionState } from './simulator-transactions.js';
 import type { Timers } from './simulator-timers.js';
 import type { SimulatorRequest } from './simulator-types.js';
 

@@ -20,7 +20,7 @@ import type { Reply } from './simulator-replies.js';
 import type { RequestLog } from './simulator-request-log.js';
 import { parseRoute } from './simulator-routes.js';
 import type { Route } from './simulator-routes.js';
-import type { TransactionRegistry, TransactionState } from './simulator-scripts.js';
+import type { TransactionRegistry, TransactionState } from './simulator-transactions.js';
 import type { Timers } from './simulator-timers.js';
 import type { SimulatorOptions, SimulatorRequest } from './simulator-types.js';
 
