@@ -15,7 +15,7 @@ import type {
   TransactionScript,
 } from './simulator-types.js';
 
-// The public API, re-exported here so that the rest of the repo has one path to import from.
+// The public API, re-exported so that the service and most tests need only this one import path.
 export type * from './simulator-types.js';
 export { expectedMedium } from './simulator-media.js';
 export type { Medium, MediumOptions } from './simulator-media.js';
