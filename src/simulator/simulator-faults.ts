@@ -1,13 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { makeOversize } from './simulator-media.js';
-import {
-  documentPages,
-  hasAuthFace,
-  hasFacemap,
-  hasOriginal,
-  livenessNumbers,
-  scanImageClassifiers,
-} from './simulator-payloads.js';
+import { finalAnswerHasHrefs } from './simulator-payloads.js';
 import type { HrefFault, Json } from './simulator-payloads.js';
 import { deliver, JSON_TYPE, replyHeaders, send, sendJson } from './simulator-replies.js';
 import type { Reply } from './simulator-replies.js';
@@ -83,20 +76,7 @@ function wrongContentType(normal: Reply, route: Route): Reply {
 
 /** Whether an answer on this route would carry hrefs, i.e. whether a foreign-href fault can show on it. */
 function carriesHrefs(state: TransactionState, route: Route): boolean {
-  const { plan } = state;
-  if (!state.settled || plan.final === 'NOT_FOUND') return false;
-  switch (plan.kind) {
-    case 'scan':
-      if (route.endpoint === 'images') return scanImageClassifiers(plan).length + livenessNumbers(plan).length > 0;
-      return route.endpoint === 'data' && route.dataPart === 'all' && hasFacemap(plan);
-    case 'document':
-      if (route.endpoint === 'pages') return documentPages(plan).length > 0;
-      return (
-        route.endpoint === 'data' && (route.dataPart === 'all' || route.dataPart === 'document') && hasOriginal(plan)
-      );
-    case 'authentication':
-      return route.endpoint === 'status' && hasAuthFace(plan);
-  }
+  return state.settled && finalAnswerHasHrefs(state.plan, route.endpoint, route.dataPart);
 }
 
 /**

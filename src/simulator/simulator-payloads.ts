@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TransactionPlan } from './simulator-scripts.js';
+import type { SimulatorEndpoint } from './simulator-types.js';
 
 /**
  * What the JSON bodies of every product share (their origins, timestamps, per-reference values, hrefs, quirk
@@ -179,4 +180,23 @@ export function hasOriginal(plan: TransactionPlan): boolean {
 
 export function hasAuthFace(plan: TransactionPlan): boolean {
   return plan.kind === 'authentication' && ['PASSED', 'FAILED', 'INVALID'].includes(plan.final);
+}
+
+/** Whether a final transaction's answer on this endpoint (and `/data` part) carries hrefs. */
+export function finalAnswerHasHrefs(
+  plan: TransactionPlan,
+  endpoint: SimulatorEndpoint | 'unknown',
+  dataPart: string | undefined,
+): boolean {
+  if (plan.final === 'NOT_FOUND') return false;
+  switch (plan.kind) {
+    case 'scan':
+      if (endpoint === 'images') return scanImageClassifiers(plan).length + livenessNumbers(plan).length > 0;
+      return endpoint === 'data' && dataPart === 'all' && hasFacemap(plan);
+    case 'document':
+      if (endpoint === 'pages') return documentPages(plan).length > 0;
+      return endpoint === 'data' && (dataPart === 'all' || dataPart === 'document') && hasOriginal(plan);
+    case 'authentication':
+      return endpoint === 'status' && hasAuthFace(plan);
+  }
 }
