@@ -1,13 +1,7 @@
-import {
-  authenticationStatus,
-  documentData,
-  formatTimestamp,
-  hasAuthFace,
-  scanData,
-  scanImages,
-  type Json,
-  type PayloadContext,
-} from './simulator-payloads.js';
+import { API_PREFIX, formatTimestamp, hasAuthFace, type Json, type PayloadContext } from './simulator-payloads.js';
+import { authenticationStatus } from './simulator-payloads-authentication.js';
+import { documentData } from './simulator-payloads-document.js';
+import { scanData, scanImages } from './simulator-payloads-scan.js';
 import type { TransactionPlan } from './simulator-scripts.js';
 import type { SimulatorKind } from './simulator-types.js';
 
@@ -106,7 +100,7 @@ function documentCallback(ctx: PayloadContext): Record<string, string> {
   put(out, 'transaction', data.transaction);
   if (data.document) {
     const ref = ctx.plan.reference;
-    const images = ctx.plan.pages.map((n) => `${ctx.origin}/api/netverify/v2/documents/${ref}/pages/${n}`);
+    const images = ctx.plan.pages.map((n) => `${ctx.origin}${API_PREFIX}/documents/${ref}/pages/${n}`);
     put(out, 'document', { ...(data.document as Json), images });
   }
   return out;

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { TransactionPlan } from './simulator-scripts.js';
+import type { SimulatorEndpoint } from './simulator-types.js';
 
 /**
- * JSON bodies of the Retrieval API, shaped like the examples in Jumio's guide. Values are derived from the
+ * What the JSON bodies of every product share (their origins, timestamps, per-reference values, hrefs, quirk
+ * fields) and which media a final transaction has. The bodies themselves, shaped like the examples in Jumio's
+ * guide, are in simulator-payloads-scan.ts, -document.ts and -authentication.ts. Values are derived from the
  * reference so that two transactions never look alike (tests and log searches can tell them apart) and the
  * same reference always answers the same data (apart from the response `timestamp`).
  */
@@ -59,7 +62,7 @@ export function formatTimestamp(date: Date, digits: 0 | 1 | 2 | 3, zone: 'Z' | '
   return `${seconds}${digits > 0 ? `.${millis}` : ''}${zone}`;
 }
 
-function timestamp(ctx: PayloadContext, use: TimestampUse, date: Date = ctx.now): string {
+export function timestamp(ctx: PayloadContext, use: TimestampUse, date: Date = ctx.now): string {
   const q = ctx.plan.quirks;
   switch (use) {
     case 'status':
@@ -76,7 +79,7 @@ function timestamp(ctx: PayloadContext, use: TimestampUse, date: Date = ctx.now)
 }
 
 /** Deterministic per-reference values. */
-class Persona {
+export class Persona {
   private readonly h: Buffer;
   readonly tag: string;
 
@@ -126,7 +129,7 @@ class Persona {
 }
 
 /** The href at position `index` (0-based, in the answer's order) of an answer. */
-function href(ctx: PayloadContext, path: string, index: number): string {
+export function href(ctx: PayloadContext, path: string, index: number): string {
   let origin = ctx.origin;
   if (ctx.hrefFault === 'foreign' && index === 0) origin = FOREIGN_ORIGIN;
   if (ctx.hrefFault === 'loopback' && index === 0) origin = loopbackOrigin(ctx.origin);
@@ -134,7 +137,7 @@ function href(ctx: PayloadContext, path: string, index: number): string {
   return `${origin}${API_PREFIX}${path}`;
 }
 
-function withQuirkFields(ctx: PayloadContext, body: Json): Json {
+export function withQuirkFields(ctx: PayloadContext, body: Json): Json {
   return ctx.plan.quirks ? { ...body, newTopLevelField: { note: 'field no Jumio table lists', version: 2 } } : body;
 }
 
@@ -179,297 +182,21 @@ export function hasAuthFace(plan: TransactionPlan): boolean {
   return plan.kind === 'authentication' && ['PASSED', 'FAILED', 'INVALID'].includes(plan.final);
 }
 
-// ------------------------------------------------------------------------------------------------
-// ID Verification (scans)
-
-export function scanStatus(ctx: PayloadContext, settled: boolean): StatusAnswer {
-  const status = settled ? ctx.plan.final : 'PENDING';
-  const body = { timestamp: timestamp(ctx, 'status'), scanReference: ctx.plan.reference, status };
-  return { body: withQuirkFields(ctx, body), jumioStatus: status };
-}
-
-const REJECT_DESCRIPTIONS: Record<string, string> = {
-  '100': 'MANIPULATED_DOCUMENT',
-  '102': 'PHOTOCOPY_BLACK_WHITE',
-  '103': 'PHOTOCOPY_COLOR',
-  '104': 'DIGITAL_COPY',
-  '105': 'FRAUDSTER',
-  '106': 'FAKE',
-  '107': 'PHOTO_MISMATCH',
-  '108': 'MRZ_CHECK_FAILED',
-  '109': 'PUNCHED_DOCUMENT',
-  '200': 'NOT_READABLE_DOCUMENT',
-  '201': 'NO_DOCUMENT',
-  '202': 'SAMPLE_DOCUMENT',
-  '206': 'MISSING_BACK',
-  '207': 'WRONG_DOCUMENT_PAGE',
-  '209': 'MISSING_SIGNATURE',
-  '210': 'CAMERA_BLACK_WHITE',
-  '211': 'DIFFERENT_PERSONS_SHOWN',
-  '300': 'MANUAL_REJECTION',
-};
-const REJECT_DETAILS: Record<string, Array<{ detailsCode: string; detailsDescription: string }>> = {
-  '100': [
-    { detailsCode: '1001', detailsDescription: 'PHOTO' },
-    { detailsCode: '1004', detailsDescription: 'DOB' },
-  ],
-  '200': [
-    { detailsCode: '2001', detailsDescription: 'BLURRED' },
-    { detailsCode: '2006', detailsDescription: 'GLARE' },
-  ],
-};
-
-/**
- * `rejectReasonDetails` is a JSON object when there is one item and an array when there are several, as Jumio
- * sends it: the rejected variant carries two details (array), the not-readable variant one (object).
- */
-function rejectReason(plan: TransactionPlan): Json {
-  const code = plan.rejectReasonCode ?? (plan.flavour === 'rejected' ? '100' : '200');
-  const reason: Json = {
-    rejectReasonCode: code,
-    rejectReasonDescription: REJECT_DESCRIPTIONS[code] ?? `SIMULATOR_UNLISTED_REASON_${code}`,
-  };
-  const details = REJECT_DETAILS[code];
-  if (details)
-    reason.rejectReasonDetails = plan.flavour === 'rejected' ? details.map((d) => ({ ...d })) : { ...details[0] };
-  return reason;
-}
-
-function scanDocument(ctx: PayloadContext, p: Persona): Json {
-  const { plan } = ctx;
-  if (plan.final === 'FAILED') return { status: 'NO_ID_UPLOADED' };
-  const status =
-    plan.flavour === 'approved'
-      ? 'APPROVED_VERIFIED'
-      : plan.flavour === 'rejected'
-        ? 'DENIED_FRAUD'
-        : 'ERROR_NOT_READABLE_ID';
-  if (plan.flavour === 'not-readable') {
-    return {
-      type: 'ID_CARD',
-      issuingCountry: 'AUT',
-      status,
-      ...(plan.quirks ? { someNewField: 'SIMULATOR_NEW_VALUE' } : {}),
-    };
+/** Whether a final transaction's answer on this endpoint (and `/data` part) carries hrefs. */
+export function finalAnswerHasHrefs(
+  plan: TransactionPlan,
+  endpoint: SimulatorEndpoint | 'unknown',
+  dataPart: string | undefined,
+): boolean {
+  if (plan.final === 'NOT_FOUND') return false;
+  switch (plan.kind) {
+    case 'scan':
+      if (endpoint === 'images') return scanImageClassifiers(plan).length + livenessNumbers(plan).length > 0;
+      return endpoint === 'data' && dataPart === 'all' && hasFacemap(plan);
+    case 'document':
+      if (endpoint === 'pages') return documentPages(plan).length > 0;
+      return endpoint === 'data' && (dataPart === 'all' || dataPart === 'document') && hasOriginal(plan);
+    case 'authentication':
+      return endpoint === 'status' && hasAuthFace(plan);
   }
-  const streetNo = 1 + (p.n(8) % 400);
-  const doc: Json = {
-    type: 'ID_CARD',
-    idSubtype: 'NATIONAL_ID',
-    issuingCountry: 'AUT',
-    firstName: p.firstName,
-    lastName: p.lastName,
-    dob: p.date(0, 1950, 50),
-    expiry: p.date(3, 2027, 10),
-    issuingDate: p.date(6, 2015, 10),
-    number: p.digits(9, 9),
-    personalNumber: p.digits(13, 8),
-    gender: plan.quirks ? 'X' : p.n(2) % 2 === 0 ? 'F' : 'M',
-    nationality: 'AUT',
-    address: {
-      line1: `${streetNo} EASY STREET`,
-      city: 'VIENNA',
-      postalCode: '1010',
-      country: 'AUT',
-      formattedAddress: `${streetNo} EASY STREET\n1010 VIENNA\nAUSTRIA`,
-    },
-    status,
-  };
-  if (plan.quirks) doc.someNewField = 'SIMULATOR_NEW_VALUE';
-  return doc;
-}
-
-function scanTransaction(ctx: PayloadContext, p: Persona): Json {
-  return {
-    clientIp: `203.0.113.${1 + (p.n(4) % 250)}`,
-    customerId: `CUSTOMER-${p.tag}`,
-    date: timestamp(ctx, 'transactionDate', p.createdAt()),
-    merchantReportingCriteria: 'SIMULATOR',
-    merchantScanReference: `MERCHANT-${p.tag}`,
-    // Jumio's table writes hyphens, its samples and real responses underscores: clients must accept both.
-    source: ctx.plan.quirks ? 'WEB-UPLOAD' : 'WEB_UPLOAD',
-    status: ctx.plan.final,
-  };
-}
-
-function scanVerification(ctx: PayloadContext, p: Persona): Json {
-  const { plan } = ctx;
-  if (plan.final === 'FAILED') return {};
-  if (plan.flavour !== 'approved') {
-    return { mrzCheck: 'NOT_AVAILABLE', rejectReason: rejectReason(plan) };
-  }
-  return {
-    additionalChecks: {
-      addressValidation: { searchResults: 'POSITIVE_RESULT' },
-      faceSearchFindings: {
-        status: 'DONE',
-        // one finding is a bare string, several an array
-        findings: plan.quirks ? p.uuid('finding-1') : [p.uuid('finding-1'), p.uuid('finding-2')],
-      },
-    },
-    identityVerification: { similarity: 'MATCH', validity: 'true' },
-    mrzCheck: 'OK',
-  };
-}
-
-export type ScanDataPart = 'all' | 'document' | 'transaction' | 'verification';
-
-export function scanData(ctx: PayloadContext, part: ScanDataPart): Json {
-  const p = new Persona(ctx.plan.reference);
-  const head = { timestamp: timestamp(ctx, 'data'), scanReference: ctx.plan.reference };
-  if (part === 'document') return withQuirkFields(ctx, { ...head, ...scanDocument(ctx, p) });
-  if (part === 'transaction') return withQuirkFields(ctx, { ...head, ...scanTransaction(ctx, p) });
-  if (part === 'verification') return withQuirkFields(ctx, { ...head, ...scanVerification(ctx, p) });
-  const body: Json = {
-    ...head,
-    document: scanDocument(ctx, p),
-    transaction: scanTransaction(ctx, p),
-    verification: scanVerification(ctx, p),
-  };
-  if (hasFacemap(ctx.plan)) {
-    body.facemap = { classifier: 'facemap', href: href(ctx, `/scans/${ctx.plan.reference}/data/facemap`, 0) };
-  }
-  return withQuirkFields(ctx, body);
-}
-
-export function scanImages(ctx: PayloadContext): Json {
-  const ref = ctx.plan.reference;
-  const classifiers = scanImageClassifiers(ctx.plan);
-  const images = classifiers.map((classifier, i) => ({
-    classifier,
-    href: href(ctx, `/scans/${ref}/images/${classifier}`, i),
-  }));
-  const liveness = livenessNumbers(ctx.plan).map((n, i) =>
-    href(ctx, `/scans/${ref}/images/liveness/${n}`, images.length + i),
-  );
-  const body: Json = {
-    timestamp: timestamp(ctx, 'list'),
-    scanReference: ref,
-    images: ctx.plan.imagesAsObject && images.length === 1 ? images[0] : images,
-  };
-  if (liveness.length > 0) body.livenessImages = liveness;
-  return withQuirkFields(ctx, body);
-}
-
-// ------------------------------------------------------------------------------------------------
-// Document Verification
-
-export function documentStatus(ctx: PayloadContext, settled: boolean): StatusAnswer {
-  // Jumio documents only DONE and FAILED here; PENDING is what a client must treat as "not final".
-  return scanStatus(ctx, settled);
-}
-
-const NOT_EXTRACTABLE = new Set(['CUSTOM', 'OTHER']);
-
-function documentExtracted(plan: TransactionPlan, p: Persona): Json {
-  const fullName = `${p.firstName} ${p.lastName}`;
-  if (plan.documentType === 'CC') {
-    const inner = {
-      expiryDate: `${String(1 + (p.n(1) % 12)).padStart(2, '0')}/${30 + (p.n(2) % 5)}`,
-      firstName: fullName,
-      pan: `XXXXXXXXXXXX${p.digits(5, 4)}`,
-      signaturePresent: 'true',
-    };
-    return { firstName: fullName, signatureAvailable: false, extractedData: JSON.stringify(inner) };
-  }
-  if (plan.documentType === 'SSC') {
-    const ssn = `${p.digits(5, 3)}-${p.digits(7, 2)}-${p.digits(9, 4)}`;
-    const inner = { lastName: p.lastName, firstName: p.firstName, signaturePresent: 'true', ssn };
-    return {
-      firstName: p.firstName,
-      lastName: p.lastName,
-      ssn,
-      signatureAvailable: false,
-      extractedData: JSON.stringify(inner),
-    };
-  }
-  const inner = {
-    city: 'CITY',
-    addressFormat: 'RAW',
-    postalCode: p.digits(3, 5),
-    accountNumber: p.digits(11, 9),
-    subdivision: 'XX',
-    firstName: fullName,
-    issueDate: p.date(14, 2023, 2),
-    line1: `${1 + (p.n(8) % 9000)} EASY STREET`,
-    signaturePresent: 'true',
-  };
-  return { firstName: fullName, signatureAvailable: false, extractedData: JSON.stringify(inner) };
-}
-
-function documentDocument(ctx: PayloadContext, p: Persona): Json | null {
-  const { plan } = ctx;
-  if (plan.final !== 'DONE') return null;
-  const extractable = plan.flavour === 'approved' && !NOT_EXTRACTABLE.has(plan.documentType);
-  const status = extractable ? 'EXTRACTED' : plan.flavour === 'rejected' ? 'DISCARDED' : 'UPLOADED';
-  const doc: Json = { status, type: plan.documentType, country: plan.documentType === 'CC' ? 'AUT' : 'USA' };
-  if (extractable) doc.extractedData = documentExtracted(plan, p);
-  if (plan.documentType === 'CUSTOM') doc.customDocumentCode = `CUSTOM-${p.tag}`;
-  if (hasOriginal(plan)) doc.originalDocument = href(ctx, `/documents/${plan.reference}/original`, 0);
-  if (plan.quirks) doc.someNewField = 'SIMULATOR_NEW_VALUE';
-  return doc;
-}
-
-function documentTransaction(ctx: PayloadContext, p: Persona): Json {
-  return {
-    status: ctx.plan.final,
-    merchantScanReference: `MERCHANT-${p.tag}`,
-    customerId: `CUSTOMER-${p.tag}`,
-    merchantReportingCriteria: 'SIMULATOR',
-    // DOC_SDK appears in Jumio's callback guide but not in the retrieval table: an enum value to keep as is.
-    source: ctx.plan.quirks ? 'DOC_SDK' : 'DOC_UPLOAD',
-  };
-}
-
-export type DocumentDataPart = 'all' | 'document' | 'transaction';
-
-export function documentData(ctx: PayloadContext, part: DocumentDataPart): Json {
-  const p = new Persona(ctx.plan.reference);
-  const head = { timestamp: timestamp(ctx, 'data'), scanReference: ctx.plan.reference };
-  const doc = documentDocument(ctx, p);
-  if (part === 'document') return withQuirkFields(ctx, { ...head, ...(doc ?? {}) });
-  if (part === 'transaction') return withQuirkFields(ctx, { ...head, ...documentTransaction(ctx, p) });
-  const body: Json = { ...head };
-  if (doc) body.document = doc;
-  body.transaction = documentTransaction(ctx, p);
-  return withQuirkFields(ctx, body);
-}
-
-export function documentPageList(ctx: PayloadContext): Json {
-  const ref = ctx.plan.reference;
-  const images = documentPages(ctx.plan).map((n, i) => ({
-    classifier: n,
-    href: href(ctx, `/documents/${ref}/pages/${n}`, i),
-  }));
-  return withQuirkFields(ctx, {
-    timestamp: timestamp(ctx, 'list'),
-    scanReference: ref,
-    images: ctx.plan.imagesAsObject && images.length === 1 ? images[0] : images,
-  });
-}
-
-// ------------------------------------------------------------------------------------------------
-// Authentication: the status answer is the whole record; it has no `timestamp`.
-
-export function authenticationStatus(ctx: PayloadContext, settled: boolean): StatusAnswer {
-  const { plan } = ctx;
-  const p = new Persona(plan.reference);
-  const result = settled ? plan.final : 'STARTED';
-  const body: Json = {
-    transactionReference: plan.reference,
-    enrollmentTransactionReference: p.uuid('enrollment'),
-    transactionResult: result,
-    transactionDate: timestamp(ctx, 'authDate', p.createdAt()),
-    scanSource: plan.quirks ? 'WEB' : 'SDK',
-    userReference: `USER-${p.tag}`,
-  };
-  if (settled && hasAuthFace(plan)) {
-    const face = { classifier: 'face', href: href(ctx, `/authentications/${plan.reference}/images/face`, 0) };
-    body.images = plan.imagesAsObject ? face : [face];
-    const liveness = livenessNumbers(plan).map((n, i) =>
-      href(ctx, `/authentications/${plan.reference}/images/liveness/${n}`, 1 + i),
-    );
-    if (liveness.length > 0) body.livenessImages = liveness;
-  }
-  return { body: withQuirkFields(ctx, body), jumioStatus: result };
 }

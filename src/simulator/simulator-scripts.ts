@@ -9,8 +9,8 @@ import type {
 } from './simulator-types.js';
 
 /**
- * What a transaction does: from a test's script, or derived from the reference for unscripted UUIDs, and the
- * per-transaction state (pending polls served, faults left) that lives as long as the simulator process.
+ * A test's script of a transaction: the values it may name, its validation, and the plan (every default filled
+ * in) and faults it makes. Unscripted references get their plan from simulator-derived-plans.ts.
  */
 
 export const KINDS: readonly SimulatorKind[] = ['scan', 'document', 'authentication'];
@@ -90,28 +90,6 @@ export interface ActiveFault {
   sizeBytes: number | null;
 }
 
-export class TransactionState {
-  /** Status answers given while pending; once it reaches plan.pendingPolls the transaction is final. */
-  pendingServed = 0;
-
-  constructor(
-    readonly plan: TransactionPlan,
-    readonly faults: ActiveFault[] = [],
-    readonly callback: { afterMs: number; deliveries: number } | null = null,
-  ) {}
-
-  /** Jumio sends the callback once the transaction is final: from then on it answers final too. */
-  settle(): void {
-    if (Number.isFinite(this.plan.pendingPolls))
-      this.pendingServed = Math.max(this.pendingServed, this.plan.pendingPolls);
-  }
-
-  /** Final from the simulator's point of view: no PENDING answer is left to give. */
-  get settled(): boolean {
-    return this.pendingServed >= this.plan.pendingPolls;
-  }
-}
-
 /** A script field that is not acceptable; the HTTP control API answers 400 naming `field`. */
 export class ScriptError extends Error {
   constructor(
@@ -145,7 +123,6 @@ const FAULT_FIELDS = new Set(['endpoint', 'type', 'times', 'retryAfterSeconds', 
 
 /** References end up in URL paths and hrefs, so nothing that would need escaping there is accepted. */
 const REFERENCE_PATTERN = /^[A-Za-z0-9._~-]{1,100}$/;
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -334,111 +311,4 @@ export function faultsFromScript(script: TransactionScript): ActiveFault[] {
     delayMs: f.delayMs ?? null,
     sizeBytes: f.sizeBytes ?? DEFAULT_SIZE_BYTES[f.type] ?? null,
   }));
-}
-
-/**
- * Behaviour of a UUID reference that no test scripted, chosen by its LAST hex digit, so that a sandbox demo can
- * produce every outcome just by picking references:
- *
- * | digit | scan (ID Verification)                         | document (DV)                     | authentication       |
- * |-------|------------------------------------------------|-----------------------------------|----------------------|
- * | 0-7   | PENDING for (digit % 3) polls, then DONE, APPROVED_VERIFIED, front/back/face, 2 liveness, facemap | same pending, then DONE, EXTRACTED CC, pages 1 and 101, original PDF | same pending (STARTED), then PASSED, face + 2 liveness |
- * | 8     | DONE, DENIED_FRAUD, reject 100 with an ARRAY of 2 details | DONE, DISCARDED              | FAILED               |
- * | 9     | DONE, ERROR_NOT_READABLE_ID, reject 200 with ONE details OBJECT | DONE, UPLOADED (not extracted) | INVALID        |
- * | a     | FAILED, NO_ID_UPLOADED, no images              | FAILED, no document, no pages     | EXPIRED, no images   |
- * | b     | 404 on every call                              | 404                               | 404                  |
- * | c     | PENDING forever                                | PENDING forever                   | STARTED forever      |
- * | d     | DONE, approved, quirks, images as ONE object (front only) | quirks, pages as one object (page 1) | quirks, images as one object |
- * | e     | DONE, approved, quirks, images as an array     | quirks, pages array [1, 101]      | quirks, images array |
- * | f     | DONE, DENIED_FRAUD with unknown reject code "199", quirks | as e                     | as e                 |
- *
- * Digits 8 to f answer their final status on the first poll. Upper-case hex digits count the same; the pending
- * count is kept per (kind, reference) for the life of the process (until reset()).
- */
-export function derivePlan(kind: SimulatorKind, reference: string): TransactionPlan | null {
-  if (!UUID_PATTERN.test(reference)) return null;
-  const digit = parseInt(reference.slice(-1), 16);
-  const plan: TransactionPlan = {
-    kind,
-    reference,
-    scripted: false,
-    pendingPolls: 0,
-    final: kind === 'authentication' ? 'PASSED' : 'DONE',
-    flavour: 'approved',
-    quirks: false,
-    livenessCount: 2,
-    facemap: true,
-    pages: [1, 101],
-    documentType: 'CC',
-    originalDocument: true,
-    allowUnmasked: false,
-    imagesAsObject: false,
-    rejectReasonCode: null,
-  };
-  const auth = kind === 'authentication';
-  if (digit <= 7) {
-    plan.pendingPolls = digit % 3;
-  } else if (digit === 8) {
-    plan.flavour = 'rejected';
-    if (auth) plan.final = 'FAILED';
-  } else if (digit === 9) {
-    plan.flavour = 'not-readable';
-    if (auth) plan.final = 'INVALID';
-  } else if (digit === 0xa) {
-    plan.final = auth ? 'EXPIRED' : 'FAILED';
-  } else if (digit === 0xb) {
-    plan.final = 'NOT_FOUND';
-  } else if (digit === 0xc) {
-    plan.pendingPolls = Infinity;
-  } else {
-    plan.quirks = true;
-    plan.imagesAsObject = digit === 0xd;
-    if (plan.imagesAsObject && kind === 'document') plan.pages = [1];
-    if (digit === 0xf && kind === 'scan') {
-      plan.flavour = 'rejected';
-      plan.rejectReasonCode = '199';
-    }
-  }
-  return plan;
-}
-
-/**
- * Scripted and derived transactions. A scripted reference belongs to its kind only: the same reference under
- * another product answers 404, as Jumio would for a reference of another product.
- */
-export class TransactionRegistry {
-  private readonly scripted = new Map<string, TransactionState>();
-  private readonly derived = new Map<string, TransactionState>();
-
-  /** Replaces any earlier script for the reference, with fresh pending counters and faults. */
-  script(input: TransactionScript): TransactionState {
-    const script = validateScript(input);
-    const callback =
-      script.callback && script.callback !== 'never'
-        ? { afterMs: script.callback.afterMs ?? 0, deliveries: script.callback.deliveries ?? 1 }
-        : null;
-    const state = new TransactionState(planFromScript(script), faultsFromScript(script), callback);
-    this.scripted.set(script.reference, state);
-    for (const kind of KINDS) this.derived.delete(`${kind}:${script.reference}`);
-    return state;
-  }
-
-  lookup(kind: SimulatorKind, reference: string): TransactionState | null {
-    const scripted = this.scripted.get(reference);
-    if (scripted) return scripted.plan.kind === kind ? scripted : null;
-    const key = `${kind}:${reference}`;
-    let state = this.derived.get(key);
-    if (!state) {
-      const plan = derivePlan(kind, reference);
-      if (!plan) return null;
-      state = new TransactionState(plan);
-      this.derived.set(key, state);
-    }
-    return state;
-  }
-
-  reset(): void {
-    this.scripted.clear();
-    this.derived.clear();
-  }
 }

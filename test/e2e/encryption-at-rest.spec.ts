@@ -50,7 +50,7 @@ async function servedJson(sim: JumioSimulator, kind: Kind, reference: string): P
   return res.json();
 }
 
-/** Keys whose values are personal in what the simulator serves (see src/simulator/simulator-payloads.ts). */
+/** Keys whose values are personal in what the simulator serves (see src/simulator/simulator-payloads-*.ts). */
 const PERSONAL_KEYS = new Set([
   'firstName',
   'lastName',
