@@ -2,7 +2,7 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Kind } from '../../common/kinds.js';
 import type { EventType } from '../domain/tracking-state-machine.js';
-import type { SqlParams } from '../persistence/sql-results.js';
+import type { SqlParams } from '../sql/sql-set-builder.js';
 
 export interface FeedEvent {
   id: string;

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DataCipher } from '../crypto/data-cipher.js';
-import { StoredMediumEntity } from '../persistence/stored-medium.entity.js';
-import type { SqlParams } from '../persistence/sql-results.js';
+import type { SqlParams } from '../sql/sql-set-builder.js';
+import { StoredMediumEntity } from './stored-medium.entity.js';
 
 export interface MediumToStore {
   bytes: Buffer;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { JumioCallEntity } from './jumio-call.entity.js';
-import type { SqlParams } from './sql-results.js';
+import type { SqlParams } from '../sql/sql-set-builder.js';
 
 /** `takeover` is not a call: it records that an expired claim's step is redone (see ReconciliationWorker). */
 export type CallType = 'status' | 'details' | 'media-list' | 'medium' | 'takeover';

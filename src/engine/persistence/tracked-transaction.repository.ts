@@ -9,7 +9,8 @@ import type { MediaPlanEntry } from '../domain/media-plan.js';
 import { ChangeFeed } from '../feed/change-feed.js';
 import { byMediumName, MediaStore, type MediumToStore, type StoredMediumInfo } from '../media/media-store.js';
 import { AttemptLog, type JumioCallRecord } from './attempt-log.js';
-import { queryPrepared, rowsOf, SqlParams } from './sql-results.js';
+import { queryPrepared, rowsOf } from '../sql/sql-results.js';
+import { SetList, SqlParams } from '../sql/sql-set-builder.js';
 import { TrackedTransactionEntity } from './tracked-transaction.entity.js';
 
 /** Everything a reconciliation step may write besides the state machine's patch. */
@@ -716,33 +717,4 @@ export class TrackedTransactionRepository {
 
 function isJsonColumn(column: string): boolean {
   return ['raw_status', 'raw_details', 'raw_media_list', 'media_plan', 'result', 'raw_callback'].includes(column);
-}
-
-/** SET assignments by column, so a caller can replace one with its own expression. */
-class SetList {
-  private readonly items: { column: string | null; sql: string; expr: string | null }[] = [];
-
-  assign(column: string, expr: string): void {
-    this.items.push({ column, sql: `${column} = ${expr}`, expr });
-  }
-
-  push(...sql: string[]): void {
-    for (const s of sql) this.items.push({ column: null, sql: s, expr: null });
-  }
-
-  /** The expression assigned to `column`, if any. */
-  peek(column: string): string | null {
-    return this.items.find((i) => i.column === column)?.expr ?? null;
-  }
-
-  /** Removes `column`'s assignment and returns its expression (the caller assigns it its own way). */
-  take(column: string): string | null {
-    const i = this.items.findIndex((x) => x.column === column);
-    if (i < 0) return null;
-    return this.items.splice(i, 1)[0].expr;
-  }
-
-  sql(): string {
-    return this.items.map((i) => i.sql).join(', ');
-  }
 }
