@@ -17,7 +17,6 @@ import { databaseOptions } from '../src/database/database-options.js';
 import { CallbackInbox } from '../src/engine/callbacks/callback-inbox.js';
 import { DataCipher } from '../src/engine/crypto/data-cipher.js';
 import { onPersonalDataPurged } from '../src/engine/domain/tracking-state-machine.js';
-import { ChangeFeed } from '../src/engine/feed/change-feed.js';
 import { PostgresMediaStore } from '../src/engine/media/media-store.js';
 import { AttemptLog } from '../src/engine/persistence/attempt-log.js';
 import {
@@ -94,11 +93,10 @@ async function main(): Promise<void> {
     await load(ds);
     log(`loaded in ${((Date.now() - loadStart) / 1000).toFixed(1)} s: ${await sizes(ds)}`);
 
-    const feed = new ChangeFeed(ds);
     const cipher = new DataCipher([{ id: 'bench', key: randomBytes(32) }]);
     const media = new PostgresMediaStore(ds, cipher);
     const attempts = new AttemptLog(ds);
-    const repo = new TrackedTransactionRepository(ds, feed, media, attempts, cipher, new CallbackInbox(ds, cipher));
+    const repo = new TrackedTransactionRepository(ds, media, attempts, cipher, new CallbackInbox(ds, cipher));
     const fixtures = await pickFixtures(ds);
 
     const list =

@@ -6,9 +6,9 @@ import type { Kind } from '../../common/kinds.js';
 import type { TrackingState, ViewStatus } from '../domain/states.js';
 import type { EventType, TrackingPatch, Transition } from '../domain/tracking-state-machine.js';
 import type { MediaPlanEntry } from '../domain/media-plan.js';
-import { ChangeFeed } from '../feed/change-feed.js';
 import { byMediumName, MediaStore, type MediumToStore, type StoredMediumInfo } from '../media/media-store.js';
 import { AttemptLog, type JumioCallRecord } from './attempt-log.js';
+import { appendChangeEvents, insertChangeEventsSql } from './change-event-writer.js';
 import { queryPrepared, rowsOf } from '../sql/sql-results.js';
 import { SetList, SqlParams } from '../sql/sql-set-builder.js';
 import { TrackedTransactionEntity } from './tracked-transaction.entity.js';
@@ -171,7 +171,6 @@ export class TrackedTransactionRepository {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly feed: ChangeFeed,
     private readonly mediaStore: MediaStore,
     private readonly attemptLog: AttemptLog,
     private readonly cipher: DataCipher,
@@ -247,7 +246,7 @@ export class TrackedTransactionRepository {
           row.startedByCallback ?? false,
         ],
       );
-      if (inserted.length > 0) await this.feed.append(m, row.kind, row.reference, ['TRACKED'], now);
+      if (inserted.length > 0) await appendChangeEvents(m, row.kind, row.reference, ['TRACKED'], now);
       const stored = await this.find(row.kind, row.reference, m);
       return { created: inserted.length > 0, row: stored! };
     });
@@ -398,7 +397,7 @@ export class TrackedTransactionRepository {
     ];
     if (writes.calls?.length) parts.push(`c${tag} AS (${this.attemptLog.insertSql(id, writes.calls, p)})`);
     if (writes.media?.length) parts.push(`m${tag} AS (${this.mediaStore.insertFromSql(u, id, writes.media, now, p)})`);
-    if (writes.events?.length) parts.push(`e${tag} AS (${this.feed.insertFromSql(u, writes.events, now, p)})`);
+    if (writes.events?.length) parts.push(`e${tag} AS (${insertChangeEventsSql(u, writes.events, now, p)})`);
     return parts;
   }
 
@@ -443,7 +442,7 @@ export class TrackedTransactionRepository {
     // Nothing scheduled any more: a forced attempt still waiting has nothing left to force.
     if (writes.patch.nextAttemptAt === null) sets.push('forced_by = NULL, forced_at = NULL');
     await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = $${values.length + 1}`, [...values, row.id]);
-    if (writes.events.length) await this.feed.append(m, row.kind, row.reference, writes.events, now);
+    if (writes.events.length) await appendChangeEvents(m, row.kind, row.reference, writes.events, now);
   }
 
   /**
@@ -527,7 +526,7 @@ export class TrackedTransactionRepository {
         ...values,
         row.id,
       ]);
-      if (decision.events.length) await this.feed.append(m, kind, reference, decision.events, now);
+      if (decision.events.length) await appendChangeEvents(m, kind, reference, decision.events, now);
       return { row: (await this.find(kind, reference, m))!, forced: true };
     });
   }
@@ -622,7 +621,7 @@ export class TrackedTransactionRepository {
       m,
       rows.map((r) => r.id),
     );
-    if (t.events.length) for (const row of rows) await this.feed.append(m, row.kind, row.reference, t.events, now);
+    if (t.events.length) for (const row of rows) await appendChangeEvents(m, row.kind, row.reference, t.events, now);
   }
 
   async countByKindAndState(): Promise<{ kind: Kind; state: string; count: number }[]> {

@@ -6,7 +6,6 @@ import { ENTITIES } from '../../../src/database/database-options';
 import { CallbackInbox } from '../../../src/engine/callbacks/callback-inbox';
 import { DataCipher, DataDecryptionError } from '../../../src/engine/crypto/data-cipher';
 import { onPersonalDataPurged } from '../../../src/engine/domain/tracking-state-machine';
-import { ChangeFeed } from '../../../src/engine/feed/change-feed';
 import { PostgresMediaStore } from '../../../src/engine/media/media-store';
 import { AttemptLog, type JumioCallRecord } from '../../../src/engine/persistence/attempt-log';
 import { TrackedTransactionEntity } from '../../../src/engine/persistence/tracked-transaction.entity';
@@ -232,7 +231,6 @@ describe('hand-written SQL (snapshots)', () => {
     const dataSource = ds as unknown as DataSource;
     repository = new TrackedTransactionRepository(
       dataSource,
-      new ChangeFeed(dataSource),
       new PostgresMediaStore(dataSource, cipher),
       new AttemptLog(dataSource),
       cipher,
