@@ -14,10 +14,17 @@ import { OutboundRateLimiter } from './jumio-transport/outbound-rate-limiter.js'
 import { MediaStore, PostgresMediaStore } from './media/media-store.js';
 import { AttemptLog } from './persistence/attempt-log.js';
 import { GroupedStepWriter } from './persistence/grouped-step-writer.js';
+import { StepSaves } from './persistence/step-saves.js';
 import { TrackedTransactionRepository } from './persistence/tracked-transaction.repository.js';
+import { TransactionClaims } from './persistence/transaction-claims.js';
+import { TransactionPurge } from './persistence/transaction-purge.js';
+import { TransactionReports } from './persistence/transaction-reports.js';
+import { TransactionRowCodec } from './persistence/transaction-row-codec.js';
 import { ProductRegistry } from './product-kit/product-registry.js';
 import { ReconciliationScheduler, REPLICA_ID, defaultReplicaId } from './reconciliation/reconciliation.scheduler.js';
 import { ReconciliationWorker } from './reconciliation/reconciliation.worker.js';
+import { PersonalDataPurge } from './retention/personal-data-purge.js';
+import { RetentionService } from './retention/retention.service.js';
 import { TrackingService } from './tracking/tracking.service.js';
 
 /**
@@ -49,7 +56,12 @@ export class EngineModule {
         },
         { provide: MediaStore, useClass: PostgresMediaStore },
         AttemptLog,
+        TransactionRowCodec,
         TrackedTransactionRepository,
+        TransactionClaims,
+        StepSaves,
+        TransactionPurge,
+        TransactionReports,
         GroupedStepWriter,
         ReconciliationWorker,
         ReconciliationScheduler,
@@ -59,6 +71,8 @@ export class EngineModule {
         CallbackSourceGate,
         CallbackProcessor,
         CallbackReceiver,
+        PersonalDataPurge,
+        RetentionService,
       ],
       exports: [
         CallbackSourceGate,
@@ -73,6 +87,8 @@ export class EngineModule {
         MediaStore,
         AttemptLog,
         TrackedTransactionRepository,
+        TransactionReports,
+        PersonalDataPurge,
         ...runtimeProviders,
       ],
     };

@@ -28,7 +28,7 @@ export class AttemptLog {
 
   /**
    * The INSERT that logs `calls` for a transaction, in their order (ids follow it), as a part of a larger
-   * statement (TrackedTransactionRepository.applyStep writes a step's calls, row and events in one statement).
+   * statement (StepSaves.applyStep writes a step's calls, row and events in one statement).
    */
   insertSql(transactionId: string, calls: JumioCallRecord[], p: SqlParams): string {
     const id = p.add(transactionId, '::bigint');

@@ -8,13 +8,14 @@ import { DataCipher, DataDecryptionError } from '../../../src/engine/crypto/data
 import { onPersonalDataPurged } from '../../../src/engine/domain/tracking-state-machine';
 import { PostgresMediaStore } from '../../../src/engine/media/media-store';
 import { AttemptLog, type JumioCallRecord } from '../../../src/engine/persistence/attempt-log';
+import { StepSaves, type StepSave, type StepWrites } from '../../../src/engine/persistence/step-saves';
 import { TrackedTransactionEntity } from '../../../src/engine/persistence/tracked-transaction.entity';
-import {
-  TrackedTransactionRepository,
-  type StepSave,
-  type StepWrites,
-  type TransactionFilter,
-} from '../../../src/engine/persistence/tracked-transaction.repository';
+import { TrackedTransactionRepository } from '../../../src/engine/persistence/tracked-transaction.repository';
+import { TransactionClaims } from '../../../src/engine/persistence/transaction-claims';
+import { TransactionPurge } from '../../../src/engine/persistence/transaction-purge';
+import { TransactionReports, type TransactionFilter } from '../../../src/engine/persistence/transaction-reports';
+import { TransactionRowCodec } from '../../../src/engine/persistence/transaction-row-codec';
+import { PersonalDataPurge } from '../../../src/engine/retention/personal-data-purge';
 
 /**
  * Every hand-written statement on tracked_transaction (and those written with it: calls, media, events, the
@@ -225,17 +226,22 @@ const FILTERS: Record<string, TransactionFilter> = {
 describe('hand-written SQL (snapshots)', () => {
   let ds: RecordingDataSource;
   let repository: TrackedTransactionRepository;
+  let claims: TransactionClaims;
+  let saves: StepSaves;
+  let purges: PersonalDataPurge;
+  let reports: TransactionReports;
 
   beforeAll(async () => {
     ds = await RecordingDataSource.create();
     const dataSource = ds as unknown as DataSource;
-    repository = new TrackedTransactionRepository(
-      dataSource,
-      new PostgresMediaStore(dataSource, cipher),
-      new AttemptLog(dataSource),
-      cipher,
-      new CallbackInbox(dataSource, cipher),
-    );
+    const codec = new TransactionRowCodec(dataSource, cipher);
+    const media = new PostgresMediaStore(dataSource, cipher);
+    repository = new TrackedTransactionRepository(dataSource, codec);
+    claims = new TransactionClaims(dataSource, codec);
+    saves = new StepSaves(dataSource, codec, new AttemptLog(dataSource), media);
+    const inbox = new CallbackInbox(dataSource, cipher);
+    purges = new PersonalDataPurge(dataSource, repository, new TransactionPurge(codec), media, inbox);
+    reports = new TransactionReports(dataSource, codec);
   });
 
   afterEach(() => {
@@ -253,13 +259,13 @@ describe('hand-written SQL (snapshots)', () => {
         [rawRow('41', { claimed_forced_by: 'ops-key' }), rawRow('42', { raw_status: 'unreadable' })],
         2,
       ]);
-      const claimed = await repository.claimDue('replica-a/1', NOW, 8, 60);
+      const claimed = await claims.claimDue('replica-a/1', NOW, 8, 60);
       expect(claimed.map((c) => c.id)).toEqual(['41']);
       expect(ds.take()).toMatchSnapshot();
     });
 
     it('release', async () => {
-      await repository.release('42', 'replica-a/1', 'ops-key');
+      await claims.release('42', 'replica-a/1', 'ops-key');
       expect(ds.take()).toMatchSnapshot();
     });
   });
@@ -268,7 +274,7 @@ describe('hand-written SQL (snapshots)', () => {
     for (const [name, writes] of Object.entries(STEP_SAVES)) {
       it(`applyStep: ${name}`, async () => {
         ds.answers.push([{ matched: [true] }]);
-        await repository.applyStep('42', 'replica-a/1', writes, NOW, 60);
+        await saves.applyStep('42', 'replica-a/1', writes, NOW, 60);
         expect(ds.take()).toMatchSnapshot();
       });
     }
@@ -276,12 +282,23 @@ describe('hand-written SQL (snapshots)', () => {
     it('applySteps: a group of two status saves, one statement', async () => {
       ds.answers.push([{ matched: [true, false] }]);
       const writes = STEP_SAVES['status answer, claim kept'];
-      const matched = await repository.applySteps([
-        repository.composeStep(save('41', writes)),
-        repository.composeStep(save('42', writes)),
+      const matched = await saves.applySteps([
+        saves.composeStep(save('41', writes)),
+        saves.composeStep(save('42', writes)),
       ]);
       expect(matched).toEqual([true, false]);
       expect(ds.take()).toMatchSnapshot();
+    });
+
+    it('applySteps: a later group of the same shape sends the same text with its own values', async () => {
+      const writes = STEP_SAVES['status answer, claim kept'];
+      const group = (ids: string[]) => saves.applySteps(ids.map((id) => saves.composeStep(save(id, writes))));
+      ds.answers.push([{ matched: [true, true] }], [{ matched: [true, true] }]);
+      await group(['41', '42']);
+      await group(['43', '44']);
+      const [first, later] = ds.take() as { sql: string; values: unknown[] }[];
+      expect(later.sql).toBe(first.sql);
+      expect(later.values).toEqual(first.values.map((v) => (v === '41' ? '43' : v === '42' ? '44' : v)));
     });
   });
 
@@ -369,7 +386,7 @@ describe('hand-written SQL (snapshots)', () => {
 
     it('purgePersonalData: a transaction holding personal data', async () => {
       ds.answers.push(locked('RETRIEVED', true), [], [], [], [], entity({ state: 'PURGED' }));
-      const result = await repository.purgePersonalData('id-verifications', REFERENCE, NOW, (row) =>
+      const result = await purges.purgePersonalData('id-verifications', REFERENCE, NOW, (row) =>
         onPersonalDataPurged(row, NOW),
       );
       expect(result?.purged).toBe(true);
@@ -378,7 +395,7 @@ describe('hand-written SQL (snapshots)', () => {
 
     it('purgePersonalData: already purged, nothing held', async () => {
       ds.answers.push(locked('PURGED', false), entity({ state: 'PURGED' }));
-      const result = await repository.purgePersonalData('id-verifications', REFERENCE, NOW, (row) =>
+      const result = await purges.purgePersonalData('id-verifications', REFERENCE, NOW, (row) =>
         onPersonalDataPurged(row, NOW),
       );
       expect(result?.purged).toBe(false);
@@ -392,7 +409,7 @@ describe('hand-written SQL (snapshots)', () => {
         { id: '42', kind: 'authentications', reference: other, state: 'PURGED' },
         { id: '43', kind: 'id-verifications', reference: other, state: 'EXHAUSTED' },
       ]);
-      const purged = await repository.purgeExpiredBatch(LATER, 200, NOW, (row) => onPersonalDataPurged(row, NOW));
+      const purged = await purges.purgeExpiredBatch(LATER, 200, NOW, (row) => onPersonalDataPurged(row, NOW));
       expect(purged).toBe(3);
       expect(ds.take()).toMatchSnapshot();
     });
@@ -401,14 +418,14 @@ describe('hand-written SQL (snapshots)', () => {
   describe('admin reads', () => {
     for (const [name, filter] of Object.entries(FILTERS)) {
       it(`list: ${name}`, async () => {
-        await repository.list(filter, null, 51);
+        await reports.list(filter, null, 51);
         expect(ds.take()).toMatchSnapshot();
       });
     }
 
     it('list: after a position, with a filter', async () => {
       ds.answers.push([rawRow('40', { position_created_at: '2026-11-26T09:59:59.123456Z' })]);
-      const rows = await repository.list(FILTERS.kind, { createdAt: '2026-11-26T10:00:00.000001Z', id: '41' }, 51);
+      const rows = await reports.list(FILTERS.kind, { createdAt: '2026-11-26T10:00:00.000001Z', id: '41' }, 51);
       expect(rows[0].position).toEqual({ createdAt: '2026-11-26T09:59:59.123456Z', id: '40' });
       expect(ds.take()).toMatchSnapshot();
     });
@@ -419,9 +436,9 @@ describe('hand-written SQL (snapshots)', () => {
         [{ count: '2' }],
         [{ kind: 'id-verifications', reference: REFERENCE, next_attempt_at: NOW }],
       );
-      await repository.countByKindAndState();
-      await repository.countDue(NOW);
-      await repository.oldestOverdue(NOW);
+      await reports.countByKindAndState();
+      await reports.countDue(NOW);
+      await reports.oldestOverdue(NOW);
       expect(ds.take()).toMatchSnapshot();
     });
   });
