@@ -29,7 +29,8 @@ import { TrackingService } from './tracking/tracking.service.js';
 
 /**
  * The reconciliation engine: tracking, the state machine, scheduling and claiming, the calls to Jumio, the
- * attempt log, the media store and the change feed. Product modules plug into it through ProductRegistry.
+ * attempt log, the media store, the change feed and personal data retention. Product modules plug into it
+ * through ProductRegistry.
  */
 @Global()
 @Module({})
