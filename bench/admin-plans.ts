@@ -6,7 +6,7 @@
  *   BENCH_ROWS=200000 npm run bench:admin-plans  # fewer rows
  *
  * Loads a realistic mix with INSERT ... SELECT generate_series, ANALYZEs, then runs every admin query through the
- * real code (TrackedTransactionRepository, AttemptLog, MediaStore: the SQL lives there, not here), records the
+ * real code (the persistence classes, AttemptLog, MediaStore: the SQL lives there, not here), records the
  * SQL each one sent, and prints EXPLAIN (ANALYZE, BUFFERS) of each with its time. Exits 1 when any plan reads
  * tracked_transaction or jumio_call with a Seq Scan.
  */
@@ -17,14 +17,18 @@ import { databaseOptions } from '../src/database/database-options.js';
 import { CallbackInbox } from '../src/engine/callbacks/callback-inbox.js';
 import { DataCipher } from '../src/engine/crypto/data-cipher.js';
 import { onPersonalDataPurged } from '../src/engine/domain/tracking-state-machine.js';
-import { ChangeFeed } from '../src/engine/feed/change-feed.js';
 import { PostgresMediaStore } from '../src/engine/media/media-store.js';
 import { AttemptLog } from '../src/engine/persistence/attempt-log.js';
+import { TrackedTransactionRepository } from '../src/engine/persistence/tracked-transaction.repository.js';
+import { TransactionClaims } from '../src/engine/persistence/transaction-claims.js';
+import { TransactionPurge } from '../src/engine/persistence/transaction-purge.js';
 import {
-  TrackedTransactionRepository,
+  TransactionReports,
   type ListPosition,
   type TransactionFilter,
-} from '../src/engine/persistence/tracked-transaction.repository.js';
+} from '../src/engine/persistence/transaction-reports.js';
+import { TransactionRowCodec } from '../src/engine/persistence/transaction-row-codec.js';
+import { PersonalDataPurge } from '../src/engine/retention/personal-data-purge.js';
 import { adminQuery, log, print, startServer } from './lib/support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -94,17 +98,20 @@ async function main(): Promise<void> {
     await load(ds);
     log(`loaded in ${((Date.now() - loadStart) / 1000).toFixed(1)} s: ${await sizes(ds)}`);
 
-    const feed = new ChangeFeed(ds);
     const cipher = new DataCipher([{ id: 'bench', key: randomBytes(32) }]);
     const media = new PostgresMediaStore(ds, cipher);
     const attempts = new AttemptLog(ds);
-    const repo = new TrackedTransactionRepository(ds, feed, media, attempts, cipher, new CallbackInbox(ds, cipher));
+    const codec = new TransactionRowCodec(ds, cipher);
+    const repo = new TrackedTransactionRepository(ds, codec);
+    const claims = new TransactionClaims(ds, codec);
+    const reports = new TransactionReports(ds, codec);
+    const purges = new PersonalDataPurge(ds, repo, new TransactionPurge(codec), media, new CallbackInbox(ds, cipher));
     const fixtures = await pickFixtures(ds);
 
     const list =
       (filter: TransactionFilter, after: ListPosition | null = null) =>
       async () => {
-        const rows = await repo.list(filter, after, 51);
+        const rows = await reports.list(filter, after, 51);
         await media.listMany(rows.slice(0, 50).map((r) => r.row.id));
         return rows;
       };
@@ -157,9 +164,9 @@ async function main(): Promise<void> {
         run: async () =>
           attempts.forTransaction((await repo.find(fixtures.withCalls.kind, fixtures.withCalls.reference))!.id),
       },
-      { name: 'stats: counts by kind and state', run: () => repo.countByKindAndState() },
-      { name: 'stats: due now', run: () => repo.countDue(NOW) },
-      { name: 'stats: oldest overdue', run: () => repo.oldestOverdue(NOW) },
+      { name: 'stats: counts by kind and state', run: () => reports.countByKindAndState() },
+      { name: 'stats: due now', run: () => reports.countDue(NOW) },
+      { name: 'stats: oldest overdue', run: () => reports.oldestOverdue(NOW) },
       {
         name: 'stats: Jumio calls of the last hour',
         run: () => attempts.countsSince(new Date(NOW.getTime() - 3_600_000)),
@@ -168,11 +175,11 @@ async function main(): Promise<void> {
         name: 'retention: one batch of 200',
         write: true,
         run: () =>
-          repo.purgeExpiredBatch(new Date(NOW.getTime() - RETENTION_DAYS * DAY), 200, NOW, (row) =>
+          purges.purgeExpiredBatch(new Date(NOW.getTime() - RETENTION_DAYS * DAY), 200, NOW, (row) =>
             onPersonalDataPurged(row, NOW),
           ),
       },
-      { name: "reconciler's claim (8 due)", write: true, run: () => repo.claimDue('bench/1', NOW, 8, 60) },
+      { name: "reconciler's claim (8 due)", write: true, run: () => claims.claimDue('bench/1', NOW, 8, 60) },
       {
         name: 'reconcile: forced attempt on one transaction',
         write: true,
@@ -188,7 +195,7 @@ async function main(): Promise<void> {
         name: 'purge: personal data of one transaction',
         write: true,
         run: () =>
-          repo.purgePersonalData(fixtures.withCalls.kind, fixtures.withCalls.reference, NOW, (row) =>
+          purges.purgePersonalData(fixtures.withCalls.kind, fixtures.withCalls.reference, NOW, (row) =>
             onPersonalDataPurged(row, NOW),
           ),
       },

@@ -1,7 +1,7 @@
 /**
- * Benchmark 3: the scheduler's claim (TrackedTransactionRepository.claimDue) at growing table sizes.
+ * Benchmark 3: the scheduler's claim (TransactionClaims.claimDue) at growing table sizes.
  *
- * The repository's exact statement (CLAIM_SQL, checked against the compiled repository) is timed many times with
+ * TransactionClaims.claimDue's exact statement (CLAIM_SQL, checked against the compiled code) is timed many times with
  * its parameters (owner, lease 60 s, now, limit = JUMIO_MAX_IN_FLIGHT's default 8), each inside BEGIN ... ROLLBACK so every run finds the
  * same due rows (a claim really takes them: without the rollback the due rows would be leased after a few runs).
  * The time is the client's round trip of the statement (parse, plan, execute), as the scheduler sees it.
@@ -17,9 +17,9 @@ import { Client } from 'pg';
 import { quantile, ROOT } from './lib/support.js';
 
 /**
- * TrackedTransactionRepository.claimDue's statement, copied verbatim (calling the repository would tie the bench
+ * TransactionClaims.claimDue's statement, copied verbatim (calling TransactionClaims would tie the bench
  * to its constructor, which changes as the engine grows). `claimSqlMatchesRepository` checks, on every run, that
- * the compiled repository still sends exactly this text.
+ * the compiled TransactionClaims still sends exactly this text.
  */
 export const CLAIM_SQL = `UPDATE tracked_transaction t
           SET lease_owner = $1, lease_expires_at = clock_timestamp() + make_interval(secs => $2), forced_by = NULL
@@ -34,7 +34,7 @@ export const CLAIM_SQL = `UPDATE tracked_transaction t
 
 export function claimSqlMatchesRepository(): boolean {
   const compiled = fs.readFileSync(
-    path.join(ROOT, 'dist', 'src', 'engine', 'persistence', 'tracked-transaction.repository.js'),
+    path.join(ROOT, 'dist', 'src', 'engine', 'persistence', 'transaction-claims.js'),
     'utf8',
   );
   const squash = (s: string) => s.replace(/\s+/g, ' ').trim();

@@ -368,13 +368,13 @@ async function main(): Promise<void> {
         header(
           '3. Scale: the scheduler claim at growing table sizes',
           `one database per size (bench/scale-load.ts: 30 % RETRIEVED, 70 % not due yet and in the claim's partial index, exactly 300 overdue); ` +
-            `TrackedTransactionRepository.claimDue's statement (limit 8, lease 60 s) timed ${SIZES.claimRuns} times per size after 20 warm-up runs, ` +
+            `TransactionClaims.claimDue's statement (limit 8, lease 60 s) timed ${SIZES.claimRuns} times per size after 20 warm-up runs, ` +
             `the sizes interleaved run by run, each run in BEGIN ... ROLLBACK; round trip of the statement from a pg client; ` +
-            `the statement ${sqlOk ? 'matches' : 'DOES NOT MATCH'} the compiled repository's`,
+            `the statement ${sqlOk ? 'matches' : 'DOES NOT MATCH'} the compiled TransactionClaims'`,
         );
         if (!sqlOk)
           print(
-            `WARNING: TrackedTransactionRepository.claimDue no longer sends the statement in bench/claim-scale.ts; update CLAIM_SQL`,
+            `WARNING: TransactionClaims.claimDue no longer sends the statement in bench/claim-scale.ts; update CLAIM_SQL`,
           );
         print(`statement: ${CLAIM_SQL.replace(/\s+/g, ' ')}`);
         for (const size of SIZES.scale) {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../engine/clock/clock.js';
 import type { Kind } from '../common/kinds.js';
 import { AttemptLog } from '../engine/persistence/attempt-log.js';
-import { TrackedTransactionRepository } from '../engine/persistence/tracked-transaction.repository.js';
+import { TransactionReports } from '../engine/persistence/transaction-reports.js';
 import { ProductRegistry } from '../engine/product-kit/product-registry.js';
 
 export interface AdminStats {
@@ -16,7 +16,7 @@ export interface AdminStats {
 @Injectable()
 export class AdminStatsService {
   constructor(
-    private readonly transactions: TrackedTransactionRepository,
+    private readonly transactions: TransactionReports,
     private readonly attemptLog: AttemptLog,
     private readonly products: ProductRegistry,
     private readonly clock: Clock,

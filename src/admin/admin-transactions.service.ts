@@ -12,9 +12,10 @@ import type { TrackedTransactionEntity } from '../engine/persistence/tracked-tra
 import {
   TrackedTransactionRepository,
   type ForcedAttempt,
-  type TransactionFilter,
 } from '../engine/persistence/tracked-transaction.repository.js';
+import { TransactionReports, type TransactionFilter } from '../engine/persistence/transaction-reports.js';
 import { scheduleOf } from '../engine/reconciliation/reconciliation.worker.js';
+import { PersonalDataPurge } from '../engine/retention/personal-data-purge.js';
 import { toView, type TrackingView } from '../engine/tracking/tracking-view.js';
 import { notTracked, TrackingService } from '../engine/tracking/tracking.service.js';
 import type { AttemptDto, ListTransactionsQueryDto } from './admin-transactions.dto.js';
@@ -29,6 +30,8 @@ export class AdminTransactionsService {
 
   constructor(
     private readonly transactions: TrackedTransactionRepository,
+    private readonly reports: TransactionReports,
+    private readonly purges: PersonalDataPurge,
     private readonly mediaStore: MediaStore,
     private readonly attemptLog: AttemptLog,
     private readonly clock: Clock,
@@ -43,7 +46,7 @@ export class AdminTransactionsService {
     const filter = filterOf(query);
     const after = query.cursor !== undefined ? decodeListCursor(query.cursor, filter) : null;
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = await this.transactions.list(filter, after, limit + 1);
+    const rows = await this.reports.list(filter, after, limit + 1);
     const page = rows.slice(0, limit);
     const media = await this.mediaStore.listMany(page.map((r) => r.row.id));
     return {
@@ -90,7 +93,7 @@ export class AdminTransactionsService {
   /** Deletes the transaction's personal data and keeps its tracking record and attempt log; again: the same answer, no second event. */
   async purge(kind: Kind, reference: string): Promise<TrackingView> {
     const now = this.clock.now();
-    const result = await this.transactions.purgePersonalData(kind, reference.toLowerCase(), now, (row) =>
+    const result = await this.purges.purgePersonalData(kind, reference.toLowerCase(), now, (row) =>
       onPersonalDataPurged(row, now),
     );
     if (!result) throw notTracked(kind, reference);

@@ -3,11 +3,10 @@ import { AdminStatsService } from './admin-stats.service.js';
 import { AdminTransactionsController } from './admin-transactions.controller.js';
 import { AdminTransactionsService } from './admin-transactions.service.js';
 import { AdminController } from './admin.controller.js';
-import { RetentionService } from './retention.service.js';
 
-/** Admin queries (`admin` scope) over the engine's tables, for every kind, and the personal data retention job. */
+/** Admin queries (`admin` scope) over the engine's tables, for every kind. */
 @Module({
   controllers: [AdminController, AdminTransactionsController],
-  providers: [AdminStatsService, AdminTransactionsService, RetentionService],
+  providers: [AdminStatsService, AdminTransactionsService],
 })
 export class AdminModule {}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EngineException } from '../engine/engine.exception.js';
-import type { ListPosition, TransactionFilter } from '../engine/persistence/tracked-transaction.repository.js';
+import type { ListPosition, TransactionFilter } from '../engine/persistence/transaction-reports.js';
 
 /**
  * The admin list's cursor: opaque to clients, it carries the last row's position (created_at to the microsecond,

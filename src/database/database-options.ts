@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
+import { StoredMediumEntity } from '../engine/media/stored-medium.entity.js';
 import { ChangeEventEntity } from '../engine/persistence/change-event.entity.js';
 import { JumioCallEntity } from '../engine/persistence/jumio-call.entity.js';
-import { StoredMediumEntity } from '../engine/persistence/stored-medium.entity.js';
 import { TrackedTransactionEntity } from '../engine/persistence/tracked-transaction.entity.js';
 
 export const ENTITIES = [TrackedTransactionEntity, JumioCallEntity, StoredMediumEntity, ChangeEventEntity];

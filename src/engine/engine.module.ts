@@ -12,15 +12,23 @@ import { OutboundRateLimiter } from './jumio-transport/outbound-rate-limiter.js'
 import { MediaStore, PostgresMediaStore } from './media/media-store.js';
 import { AttemptLog } from './persistence/attempt-log.js';
 import { GroupedStepWriter } from './persistence/grouped-step-writer.js';
+import { StepSaves } from './persistence/step-saves.js';
 import { TrackedTransactionRepository } from './persistence/tracked-transaction.repository.js';
+import { TransactionClaims } from './persistence/transaction-claims.js';
+import { TransactionPurge } from './persistence/transaction-purge.js';
+import { TransactionReports } from './persistence/transaction-reports.js';
+import { TransactionRowCodec } from './persistence/transaction-row-codec.js';
 import { ProductRegistry } from './product-kit/product-registry.js';
 import { ReconciliationScheduler, REPLICA_ID, defaultReplicaId } from './reconciliation/reconciliation.scheduler.js';
 import { ReconciliationWorker } from './reconciliation/reconciliation.worker.js';
+import { PersonalDataPurge } from './retention/personal-data-purge.js';
+import { RetentionService } from './retention/retention.service.js';
 import { TrackingService } from './tracking/tracking.service.js';
 
 /**
  * The reconciliation engine: tracking, the state machine, scheduling and claiming, the calls to Jumio, the
- * attempt log, the media store and the change feed. Product modules plug into it through ProductRegistry.
+ * attempt log, the media store, the change feed and personal data retention. Product modules plug into it
+ * through ProductRegistry.
  */
 @Global()
 @Module({})
@@ -46,7 +54,12 @@ export class EngineModule {
         },
         { provide: MediaStore, useClass: PostgresMediaStore },
         AttemptLog,
+        TransactionRowCodec,
         TrackedTransactionRepository,
+        TransactionClaims,
+        StepSaves,
+        TransactionPurge,
+        TransactionReports,
         GroupedStepWriter,
         ReconciliationWorker,
         ReconciliationScheduler,
@@ -54,6 +67,8 @@ export class EngineModule {
         CallbackInbox,
         CallbackProcessor,
         CallbackReceiver,
+        PersonalDataPurge,
+        RetentionService,
       ],
       exports: [
         CallbackReceiver,
@@ -67,6 +82,8 @@ export class EngineModule {
         MediaStore,
         AttemptLog,
         TrackedTransactionRepository,
+        TransactionReports,
+        PersonalDataPurge,
         ...runtimeProviders,
       ],
     };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { RetentionService } from '../../src/admin/retention.service';
+import { RetentionService } from '../../src/engine/retention/retention.service';
 import { ADMIN_KEY, BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
 
 const DAY = 86_400;

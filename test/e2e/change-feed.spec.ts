@@ -3,6 +3,7 @@ import type { QueryRunner } from 'typeorm';
 import { KINDS, type Kind } from '../../src/common/kinds';
 import { EVENT_TYPES, type EventType } from '../../src/engine/domain/tracking-state-machine';
 import { ChangeFeed, encodeCursor, type FeedEvent, type FeedPage } from '../../src/engine/feed/change-feed';
+import { appendChangeEvents } from '../../src/engine/persistence/change-event-writer';
 import { BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -138,9 +139,9 @@ describe('change feed under concurrent writers', () => {
       const b = await openTransaction();
       const c = await openTransaction();
       try {
-        await feed.append(a.manager, 'id-verifications', refA, ['TRACKED'], new Date());
-        await feed.append(b.manager, 'id-verifications', refB, ['TRACKED'], new Date());
-        await feed.append(c.manager, 'id-verifications', refC, ['TRACKED'], new Date());
+        await appendChangeEvents(a.manager, 'id-verifications', refA, ['TRACKED'], new Date());
+        await appendChangeEvents(b.manager, 'id-verifications', refB, ['TRACKED'], new Date());
+        await appendChangeEvents(c.manager, 'id-verifications', refC, ['TRACKED'], new Date());
         await b.commitTransaction();
         await c.rollbackTransaction();
 
@@ -204,10 +205,10 @@ describe('change feed under concurrent writers', () => {
       const refs = Array.from({ length: 5 }, () => randomUUID());
       const old = await openTransaction();
       try {
-        await feed.append(old.manager, 'authentications', refs[0], ['TRACKED', 'CALLBACK_MISSED'], new Date());
+        await appendChangeEvents(old.manager, 'authentications', refs[0], ['TRACKED', 'CALLBACK_MISSED'], new Date());
         for (const ref of refs.slice(1)) {
           const y = await openTransaction();
-          await feed.append(y.manager, 'authentications', ref, ['TRACKED'], new Date());
+          await appendChangeEvents(y.manager, 'authentications', ref, ['TRACKED'], new Date());
           await y.commitTransaction();
           await y.release();
         }
@@ -302,7 +303,8 @@ describe('change feed under concurrent writers', () => {
       const refs = Array.from({ length: 3 }, () => randomUUID());
       const { next } = await readToEnd(undefined);
       const qr = await openTransaction();
-      for (const r of refs) await feed.append(qr.manager, 'document-verifications', r, ['RETRIEVED'], new Date());
+      for (const r of refs)
+        await appendChangeEvents(qr.manager, 'document-verifications', r, ['RETRIEVED'], new Date());
       await qr.commitTransaction();
       await qr.release();
       await readAtLeast(next, 3);
@@ -371,7 +373,7 @@ describe('change feed under concurrent writers', () => {
               kind: KINDS[rand(KINDS.length)],
               type: EVENT_TYPES[rand(EVENT_TYPES.length)],
             };
-            await feed.append(qr.manager, ev.kind, ev.reference, [ev.type], new Date());
+            await appendChangeEvents(qr.manager, ev.kind, ev.reference, [ev.type], new Date());
             written.push(ev);
             if (rand(2) === 0) await sleep(rand(5));
           }
@@ -499,7 +501,7 @@ describe('change feed under concurrent writers', () => {
       await restartIdsAt(boundary - 2n);
       const refs = [randomUUID(), randomUUID(), randomUUID()];
       const qr = await openTransaction();
-      for (const r of refs) await feed.append(qr.manager, 'id-verifications', r, ['TRACKED'], new Date());
+      for (const r of refs) await appendChangeEvents(qr.manager, 'id-verifications', r, ['TRACKED'], new Date());
       await qr.commitTransaction();
       await qr.release();
       const ids: { id: string }[] = await t.dataSource.query(
@@ -519,7 +521,7 @@ describe('change feed under concurrent writers', () => {
       // boundary (other test files may take xids meanwhile); it stays open across the crossing and commits last.
       const first = await openTransaction();
       const firstRef = randomUUID();
-      await feed.append(first.manager, 'id-verifications', firstRef, ['TRACKED'], new Date());
+      await appendChangeEvents(first.manager, 'id-verifications', firstRef, ['TRACKED'], new Date());
       const [{ xid: firstXid }] = await first.query(`SELECT pg_current_xact_id()::text AS xid`);
       const refs: string[] = [firstRef];
       const xids: bigint[] = [BigInt(firstXid)];
@@ -529,7 +531,7 @@ describe('change feed under concurrent writers', () => {
         for (let i = 0; i < 100 && xids[xids.length - 1] < boundary; i++) {
           const qr = await openTransaction();
           const ref = randomUUID();
-          await feed.append(qr.manager, 'id-verifications', ref, ['TRACKED'], new Date());
+          await appendChangeEvents(qr.manager, 'id-verifications', ref, ['TRACKED'], new Date());
           const [{ xid }] = await qr.query(`SELECT pg_current_xact_id()::text AS xid`);
           await qr.commitTransaction();
           await qr.release();

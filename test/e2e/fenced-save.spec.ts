@@ -2,23 +2,26 @@ import { randomUUID } from 'node:crypto';
 import { DataCipher } from '../../src/engine/crypto/data-cipher';
 import type { JumioCallRecord } from '../../src/engine/persistence/attempt-log';
 import { GroupedStepWriter } from '../../src/engine/persistence/grouped-step-writer';
-import {
-  TrackedTransactionRepository,
-  type StepWrites,
-} from '../../src/engine/persistence/tracked-transaction.repository';
+import { StepSaves, type StepWrites } from '../../src/engine/persistence/step-saves';
+import { TrackedTransactionRepository } from '../../src/engine/persistence/tracked-transaction.repository';
+import { TransactionClaims } from '../../src/engine/persistence/transaction-claims';
 import { BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
 
 /**
- * TrackedTransactionRepository.applyStep, the reconciler's fenced save: one statement that writes the row, the
+ * StepSaves.applyStep, the reconciler's fenced save: one statement that writes the row, the
  * calls, the media and the events together, only the calls when the claim is no longer the caller's.
  */
 describe('a step save (applyStep)', () => {
   let t: TestApp;
   let repository: TrackedTransactionRepository;
+  let claims: TransactionClaims;
+  let saves: StepSaves;
 
   beforeAll(async () => {
     t = await startTestApp({ env: { CALLBACK_GRACE_SECONDS: '0' } });
     repository = t.app.get(TrackedTransactionRepository);
+    claims = t.app.get(TransactionClaims);
+    saves = t.app.get(StepSaves);
   });
   afterAll(async () => t.close());
 
@@ -39,7 +42,7 @@ describe('a step save (applyStep)', () => {
   async function claimed(owner: string): Promise<{ id: string; reference: string }> {
     const reference = randomUUID();
     await t.http().post('/v1/id-verifications').set(bearer(BACKEND_KEY)).send({ reference }).expect(201);
-    const rows = await repository.claimDue(owner, t.clock.now(), 100, 60);
+    const rows = await claims.claimDue(owner, t.clock.now(), 100, 60);
     const mine = rows.find((r) => r.reference === reference);
     expect(mine).toBeDefined();
     return { id: mine!.id, reference };
@@ -68,7 +71,7 @@ describe('a step save (applyStep)', () => {
   it('under the claim: the row, the calls in order, the media (encrypted, bound to the row) and the events in order, in one transaction', async () => {
     const { id, reference } = await claimed('replica-a/1');
     const bytes = Buffer.from('\xff\xd8\xff\xe0 not really a jpeg, but bytes', 'latin1');
-    const ok = await repository.applyStep(
+    const ok = await saves.applyStep(
       id,
       'replica-a/1',
       {
@@ -111,7 +114,7 @@ describe('a step save (applyStep)', () => {
     // Another replica took the transaction over.
     await t.dataSource.query(`UPDATE tracked_transaction SET lease_owner = 'replica-b/7' WHERE id = $1`, [id]);
     const before = await facts(id);
-    const ok = await repository.applyStep(
+    const ok = await saves.applyStep(
       id,
       'replica-a/2',
       {
@@ -207,9 +210,9 @@ describe('a step save (applyStep)', () => {
 
     it('applySteps refuses saves of different shapes', async () => {
       const a = await claimed('replica-g/6');
-      const one = repository.composeStep(save(a.id, 'replica-g/6', statusSave('/a')));
-      const other = repository.composeStep(save(a.id, 'replica-g/6', { patch: { attempts: 2 }, keepLease: true }));
-      await expect(repository.applySteps([one, other])).rejects.toThrow(/different shapes/);
+      const one = saves.composeStep(save(a.id, 'replica-g/6', statusSave('/a')));
+      const other = saves.composeStep(save(a.id, 'replica-g/6', { patch: { attempts: 2 }, keepLease: true }));
+      await expect(saves.applySteps([one, other])).rejects.toThrow(/different shapes/);
     });
   });
 });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DataCipher } from '../crypto/data-cipher.js';
 import type { Datacenter, Kind } from '../../common/kinds.js';
-import { rowsOf } from '../persistence/sql-results.js';
+import { rowsOf } from '../sql/sql-results.js';
 
 /** A callback as it arrived, before anything was read from it but its reference. */
 export interface ArrivedCallback {

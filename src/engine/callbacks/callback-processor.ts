@@ -19,11 +19,8 @@ import { JumioTransport } from '../jumio-transport/jumio-transport.js';
 import { parseJumioTimestamp } from '../normalization/timestamps.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
 import { trackingRecordOf as record } from '../persistence/tracking-record.js';
-import {
-  TrackedTransactionRepository,
-  type RowPatch,
-  type StepWrites,
-} from '../persistence/tracked-transaction.repository.js';
+import type { StepWrites } from '../persistence/step-saves.js';
+import { TrackedTransactionRepository, type RowPatch } from '../persistence/tracked-transaction.repository.js';
 import type { ProductDefinition } from '../product-kit/product-definition.js';
 import { ProductRegistry } from '../product-kit/product-registry.js';
 import { scheduleOf } from '../reconciliation/reconciliation.worker.js';

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { Kind } from '../../common/kinds.js';
 import { EngineException } from '../engine.exception.js';
 import type { EventType } from '../domain/tracking-state-machine.js';
-import type { SqlParams } from '../persistence/sql-results.js';
 
 export interface FeedEvent {
   id: string;
@@ -40,30 +39,6 @@ const MAX_BIGINT = 2n ** 63n - 1n;
 @Injectable()
 export class ChangeFeed {
   constructor(private readonly dataSource: DataSource) {}
-
-  /** Written inside the caller's transaction, so an event exists exactly when its change does. */
-  async append(m: EntityManager, kind: Kind, reference: string, types: EventType[], at: Date): Promise<void> {
-    for (const type of types) {
-      await m.query(`INSERT INTO change_event (kind, reference, type, at) VALUES ($1, $2, $3, $4)`, [
-        kind,
-        reference,
-        type,
-        at,
-      ]);
-    }
-  }
-
-  /**
-   * The INSERT of `types`, in their order, for the row(s) that `source` yields (a CTE with kind and reference), as a
-   * part of a larger statement: no row from `source` (a fenced update that did not match), no event. The xid
-   * column's default is the statement's transaction, as for append.
-   */
-  insertFromSql(source: string, types: EventType[], at: Date, p: SqlParams): string {
-    const when = p.add(at, '::timestamptz');
-    const rows = types.map((type, i) => `(${p.add(type, '::text')}, ${i})`).join(', ');
-    return `INSERT INTO change_event (kind, reference, type, at)
-            SELECT s.kind, s.reference, e.type, ${when} FROM ${source} s CROSS JOIN (VALUES ${rows}) AS e(type, ord) ORDER BY e.ord`;
-  }
 
   async read(after: string | undefined, limit: number): Promise<FeedPage> {
     const from = after ? decodeCursor(after) : START;

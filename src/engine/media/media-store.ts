@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DataCipher } from '../crypto/data-cipher.js';
-import { StoredMediumEntity } from '../persistence/stored-medium.entity.js';
-import type { SqlParams } from '../persistence/sql-results.js';
+import type { SqlParams } from '../sql/sql-set-builder.js';
+import { StoredMediumEntity } from './stored-medium.entity.js';
 
 export interface MediumToStore {
   bytes: Buffer;
@@ -17,6 +17,13 @@ export interface StoredMediumInfo {
   sha256: string;
 }
 
+/** Media as insertFromSql writes them: hashed and encrypted once, so the statement may be composed more than once. */
+export interface MediaToInsert {
+  /** The data key that encrypted every `content`. */
+  keyId: string;
+  rows: (StoredMediumInfo & { content: Buffer })[];
+}
+
 /**
  * Where retrieved images, facemaps and PDFs live. PostgreSQL for now (bytea next to the transaction, written
  * in the same transaction as the step that fetched it); the abstract class is the seam for an object store.
@@ -24,17 +31,16 @@ export interface StoredMediumInfo {
  */
 export abstract class MediaStore {
   /**
-   * The INSERT that stores `media` for the transaction, as a part of the statement that saves the step which
-   * fetched them: only when `source` (a CTE, the step's fenced update) yields a row. Stores once: a second store
-   * of the same name keeps the first. (An object store would upload first and insert rows that point to the objects.)
+   * `media` of the transaction made ready for insertFromSql (hashed, encrypted bound to the transaction). An
+   * object store would upload here, and insert rows that point to the objects.
    */
-  abstract insertFromSql(
-    source: string,
-    transactionId: string,
-    media: { name: string; medium: MediumToStore }[],
-    now: Date,
-    p: SqlParams,
-  ): string;
+  abstract prepare(transactionId: string, media: { name: string; medium: MediumToStore }[]): MediaToInsert;
+  /**
+   * The INSERT that stores prepared media, as a part of the statement that saves the step which fetched them: only
+   * when `source` (a CTE, the step's fenced update, with the transaction's id) yields a row. Stores once: a second
+   * store of the same name keeps the first.
+   */
+  abstract insertFromSql(source: string, media: MediaToInsert, now: Date, p: SqlParams): string;
   abstract list(transactionId: string): Promise<StoredMediumInfo[]>;
   /** The media of many transactions in one query (admin lists): every id is a key, with [] when it has none. */
   abstract listMany(transactionIds: string[]): Promise<Map<string, StoredMediumInfo[]>>;
@@ -58,20 +64,26 @@ export class PostgresMediaStore extends MediaStore {
     super();
   }
 
-  insertFromSql(
-    source: string,
-    transactionId: string,
-    media: { name: string; medium: MediumToStore }[],
-    now: Date,
-    p: SqlParams,
-  ): string {
-    const keyId = p.add(this.cipher.activeKeyId, '::text');
+  prepare(transactionId: string, media: { name: string; medium: MediumToStore }[]): MediaToInsert {
+    return {
+      keyId: this.cipher.activeKeyId,
+      rows: media.map(({ name, medium }) => ({
+        name,
+        contentType: medium.contentType,
+        byteSize: medium.bytes.length,
+        sha256: createHash('sha256').update(medium.bytes).digest('hex'),
+        content: this.cipher.encryptBytes(medium.bytes, mediumContext(transactionId, name)),
+      })),
+    };
+  }
+
+  insertFromSql(source: string, media: MediaToInsert, now: Date, p: SqlParams): string {
+    const keyId = p.add(media.keyId, '::text');
     const storedAt = p.add(now, '::timestamptz');
-    const rows = media.map(({ name, medium }) => {
-      const sha256 = createHash('sha256').update(medium.bytes).digest('hex');
-      const content = this.cipher.encryptBytes(medium.bytes, mediumContext(transactionId, name));
-      return `(${p.add(name, '::text')}, ${p.add(medium.contentType, '::text')}, ${p.add(medium.bytes.length, '::integer')}, ${p.add(sha256, '::text')}, ${p.add(content, '::bytea')})`;
-    });
+    const rows = media.rows.map(
+      (m) =>
+        `(${p.add(m.name, '::text')}, ${p.add(m.contentType, '::text')}, ${p.add(m.byteSize, '::integer')}, ${p.add(m.sha256, '::text')}, ${p.add(m.content, '::bytea')})`,
+    );
     return `INSERT INTO stored_medium (transaction_id, name, content_type, byte_size, sha256, content, key_id, stored_at)
             SELECT s.id, v.name, v.content_type, v.byte_size, v.sha256, v.content, ${keyId}, ${storedAt}
               FROM ${source} s CROSS JOIN (VALUES ${rows.join(', ')}) AS v(name, content_type, byte_size, sha256, content)

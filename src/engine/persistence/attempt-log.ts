@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { JumioCallEntity } from './jumio-call.entity.js';
-import type { SqlParams } from './sql-results.js';
+import type { SqlParams } from '../sql/sql-set-builder.js';
 
 /** `takeover` is not a call: it records that an expired claim's step is redone (see ReconciliationWorker). */
 export type CallType = 'status' | 'details' | 'media-list' | 'medium' | 'takeover';
@@ -28,7 +28,7 @@ export class AttemptLog {
 
   /**
    * The INSERT that logs `calls` for a transaction, in their order (ids follow it), as a part of a larger
-   * statement (TrackedTransactionRepository.applyStep writes a step's calls, row and events in one statement).
+   * statement (StepSaves.applyStep writes a step's calls, row and events in one statement).
    */
   insertSql(transactionId: string, calls: JumioCallRecord[], p: SqlParams): string {
     const id = p.add(transactionId, '::bigint');

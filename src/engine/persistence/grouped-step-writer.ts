@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TrackedTransactionRepository, type ComposedStep, type StepSave } from './tracked-transaction.repository.js';
+import { StepSaves, type ComposedStep, type StepSave } from './step-saves.js';
 
 /**
  * Group sizes: a group is cut into these (largest first), so each shape has a handful of statement texts, each
@@ -30,13 +30,13 @@ export class GroupedStepWriter {
   private pending: Pending[] = [];
   private flushScheduled = false;
 
-  constructor(private readonly repository: TrackedTransactionRepository) {}
+  constructor(private readonly saves: StepSaves) {}
 
   /** Resolves to whether the claim still held (the save was written), like applyStep. */
   save(save: StepSave): Promise<boolean> {
     if (save.writes.media?.length)
-      return this.repository.applyStep(save.id, save.owner, save.writes, save.now, save.leaseSeconds);
-    const step = this.repository.composeStep(save);
+      return this.saves.applyStep(save.id, save.owner, save.writes, save.now, save.leaseSeconds);
+    const step = this.saves.composeStep(save);
     return new Promise<boolean>((resolve, reject) => {
       this.pending.push({ step, resolve, reject });
       if (!this.flushScheduled) {
@@ -70,7 +70,7 @@ export class GroupedStepWriter {
     if (group.length === 1) return this.writeAlone(group[0]);
     let matched: boolean[];
     try {
-      matched = await this.repository.applySteps(group.map((g) => g.step));
+      matched = await this.saves.applySteps(group.map((g) => g.step));
     } catch {
       // Nothing of the group was written: each save is tried alone, so only a save that fails alone fails.
       await Promise.all(group.map((g) => this.writeAlone(g)));
@@ -81,7 +81,7 @@ export class GroupedStepWriter {
 
   private async writeAlone({ step, resolve, reject }: Pending): Promise<void> {
     try {
-      resolve((await this.repository.applySteps([step]))[0]);
+      resolve((await this.saves.applySteps([step]))[0]);
     } catch (e) {
       reject(e);
     }

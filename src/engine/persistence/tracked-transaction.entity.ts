@@ -32,7 +32,7 @@ export class TrackedTransactionEntity {
   @Column({ name: 'raw_media_list', type: 'jsonb', nullable: true }) rawMediaList: unknown;
   @Column({ name: 'media_plan', type: 'jsonb', nullable: true }) mediaPlan: MediaPlanEntry[] | null;
   @Column({ type: 'jsonb', nullable: true }) result: Record<string, unknown> | null;
-  /** The fields of Jumio's callback, when it came to this service directly (issue 8), as Jumio sent them. */
+  /** The fields of Jumio's callback, when it came to this service directly, as Jumio sent them. */
   @Column({ name: 'raw_callback', type: 'jsonb', nullable: true }) rawCallback: Record<string, string> | null;
   /** Tracked because a callback arrived for it, not by a backend: the first backend to track it sets its fields. */
   @Column({ name: 'started_by_callback', type: 'boolean', default: false }) startedByCallback: boolean;

@@ -13,7 +13,8 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { Clock } from '../clock/clock.js';
 import { JumioTransport } from '../jumio-transport/jumio-transport.js';
-import { TrackedTransactionRepository } from '../persistence/tracked-transaction.repository.js';
+import { TransactionClaims } from '../persistence/transaction-claims.js';
+import { TransactionReports } from '../persistence/transaction-reports.js';
 import { ReconciliationWorker } from './reconciliation.worker.js';
 
 export const REPLICA_ID = Symbol('REPLICA_ID');
@@ -36,7 +37,8 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
   private lastClaimWasFull = false;
 
   constructor(
-    private readonly repository: TrackedTransactionRepository,
+    private readonly claims: TransactionClaims,
+    private readonly reports: TransactionReports,
     private readonly worker: ReconciliationWorker,
     private readonly clock: Clock,
     private readonly schedulerRegistry: SchedulerRegistry,
@@ -47,9 +49,9 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
   ) {
     metrics.onScrape(async () => {
       metrics.backlog.reset();
-      for (const { kind, state, count } of await this.repository.countByKindAndState())
+      for (const { kind, state, count } of await this.reports.countByKindAndState())
         metrics.backlog.set({ kind, state }, count);
-      metrics.dueNow.set(await this.repository.countDue(this.clock.now()));
+      metrics.dueNow.set(await this.reports.countDue(this.clock.now()));
     });
   }
 
@@ -93,7 +95,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
     if (finished === 'timeout') {
       this.logger.warn(`shutdown timeout: releasing ${this.active.size} claim(s) still in flight`);
       await Promise.all(
-        [...this.active.values()].map(({ id, owner }) => this.repository.release(id, owner).catch(() => undefined)),
+        [...this.active.values()].map(({ id, owner }) => this.claims.release(id, owner).catch(() => undefined)),
       );
     }
   }
@@ -115,7 +117,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
     const owner = `${this.replicaId}/${++this.batch}`;
     let rows;
     try {
-      rows = await this.repository.claimDue(owner, this.clock.now(), capacity, this.config.reconciler.leaseSeconds);
+      rows = await this.claims.claimDue(owner, this.clock.now(), capacity, this.config.reconciler.leaseSeconds);
       this.lastClaimWasFull = rows.length === capacity;
     } catch (e) {
       // The database is away: keep the process up and try again next tick (logged at most every 30 s).

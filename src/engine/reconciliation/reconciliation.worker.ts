@@ -18,11 +18,8 @@ import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../ju
 import type { CallType, JumioCallRecord } from '../persistence/attempt-log.js';
 import { GroupedStepWriter } from '../persistence/grouped-step-writer.js';
 import { trackingRecordOf as record } from '../persistence/tracking-record.js';
-import {
-  TrackedTransactionRepository,
-  type ClaimedTransaction,
-  type StepWrites,
-} from '../persistence/tracked-transaction.repository.js';
+import type { StepWrites } from '../persistence/step-saves.js';
+import { TransactionClaims, type ClaimedTransaction } from '../persistence/transaction-claims.js';
 import type { ProductDefinition } from '../product-kit/product-definition.js';
 import { ProductRegistry } from '../product-kit/product-registry.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
@@ -45,7 +42,7 @@ class LeaseLost extends Error {}
  * Carries one claimed transaction as far as it can go now: the callback deadline, one status call (Jumio's
  * counted attempt), and once the status is final, whatever details and media are still missing, each stored
  * as soon as it arrives so an interrupted retrieval resumes with only what is missing. Every write is fenced by
- * the claim (see TrackedTransactionRepository.applyStep), and concurrent steps' saves share a commit (GroupedStepWriter).
+ * the claim (see StepSaves.applyStep), and concurrent steps' saves share a commit (GroupedStepWriter).
  */
 @Injectable()
 export class ReconciliationWorker {
@@ -53,7 +50,7 @@ export class ReconciliationWorker {
   private readonly schedule: RetrievalSchedule;
 
   constructor(
-    private readonly repository: TrackedTransactionRepository,
+    private readonly claims: TransactionClaims,
     private readonly writer: GroupedStepWriter,
     private readonly products: ProductRegistry,
     private readonly clock: Clock,
@@ -64,14 +61,14 @@ export class ReconciliationWorker {
   }
 
   async process(row: ClaimedTransaction, owner: string, shouldStop: () => boolean): Promise<void> {
-    const step = new Step(row, owner, this.repository, this.writer, this.clock, this.config.reconciler.leaseSeconds);
+    const step = new Step(row, owner, this.claims, this.writer, this.clock, this.config.reconciler.leaseSeconds);
     try {
       if (row.previousOwner) await this.recordTakeover(step, row.previousOwner);
       await this.advance(step, this.products.get(row.kind), shouldStop);
     } catch (e) {
       if (e instanceof LeaseLost) return;
       this.logger.error({ err: e, kind: row.kind, transactionId: row.id }, 'reconciliation step failed');
-      await this.backOff(step).catch(() => this.repository.release(row.id, owner, row.forcedBy).catch(() => undefined));
+      await this.backOff(step).catch(() => this.claims.release(row.id, owner, row.forcedBy).catch(() => undefined));
     }
   }
 
@@ -395,7 +392,7 @@ class Step {
   constructor(
     readonly row: ClaimedTransaction,
     readonly owner: string,
-    private readonly repository: TrackedTransactionRepository,
+    private readonly claims: TransactionClaims,
     private readonly writer: GroupedStepWriter,
     private readonly clock: Clock,
     private readonly leaseSeconds: number,
@@ -429,7 +426,7 @@ class Step {
   /** Gives the claim back (deferred writes saved first); a forced attempt it took goes back on the row for the next claim. */
   async release(): Promise<void> {
     if (this.deferred) await this.save({ patch: {}, keepLease: true });
-    await this.repository.release(this.row.id, this.owner, this.row.forcedBy);
+    await this.claims.release(this.row.id, this.owner, this.row.forcedBy);
   }
 }
 

@@ -6,12 +6,12 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
-import { CallbackInbox } from '../engine/callbacks/callback-inbox.js';
-import { Clock } from '../engine/clock/clock.js';
-import { onPersonalDataPurged } from '../engine/domain/tracking-state-machine.js';
-import { TrackedTransactionRepository } from '../engine/persistence/tracked-transaction.repository.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { CallbackInbox } from '../callbacks/callback-inbox.js';
+import { Clock } from '../clock/clock.js';
+import { onPersonalDataPurged } from '../domain/tracking-state-machine.js';
+import { PersonalDataPurge } from './personal-data-purge.js';
 
 const INTERVAL_NAME = 'personal-data-retention';
 /** How often each replica looks for expired personal data (replicas share the work through SKIP LOCKED). */
@@ -36,7 +36,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   private stopping = false;
 
   constructor(
-    private readonly transactions: TrackedTransactionRepository,
+    private readonly purge: PersonalDataPurge,
     private readonly callbacks: CallbackInbox,
     private readonly clock: Clock,
     private readonly schedulerRegistry: SchedulerRegistry,
@@ -82,9 +82,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
     for (let batch = 0; batch < maxBatches && !this.stopping; batch++) {
       const now = this.clock.now();
       const cutoff = new Date(now.getTime() - this.config.retention.personalDataDays * 86_400_000);
-      const n = await this.transactions.purgeExpiredBatch(cutoff, batchSize, now, (row) =>
-        onPersonalDataPurged(row, now),
-      );
+      const n = await this.purge.purgeExpiredBatch(cutoff, batchSize, now, (row) => onPersonalDataPurged(row, now));
       purged += n;
       if (n < batchSize) break;
     }

@@ -14,20 +14,7 @@ export function rowsOf<T>(result: unknown): T[] {
 }
 
 /**
- * The values of one parameterized statement being composed from parts: `add` pushes a value and returns its
- * placeholder (`$n`, with an optional cast), so each part can write its own SQL without counting.
- */
-export class SqlParams {
-  readonly values: unknown[] = [];
-
-  add(value: unknown, cast = ''): string {
-    this.values.push(value);
-    return `$${this.values.length}${cast}`;
-  }
-}
-
-/**
- * Runs a statement of the reconciler's hot path (a claim, a step's save) as a named prepared statement on the
+ * Runs a statement of a hot path (a reconciliation step's save, the view every backend polls) as a named prepared statement on the
  * pool TypeORM made (the same connections, settings and limits), and returns its rows. Each connection parses
  * and plans each statement text once instead of at every execution, and TypeORM's per-query runner is skipped.
  * The name is derived from the text, so one text always has one name. Every parameter must be cast in the text.

@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DataDecryptionError } from '../crypto/data-cipher.js';
+import { rowsOf } from '../sql/sql-results.js';
+import type { TrackedTransactionEntity } from './tracked-transaction.entity.js';
+import { TransactionRowCodec } from './transaction-row-codec.js';
+
+/**
+ * A claimed row, with what the claim found on it: a forced attempt's actor (null: a scheduled step), and the
+ * owner of an earlier claim whose lease expired unsaved (its replica died or stalled, maybe with a call in flight).
+ */
+export type ClaimedTransaction = TrackedTransactionEntity & { forcedBy: string | null; previousOwner: string | null };
+
+/**
+ * The reconciler's claims: a claim leases due rows to one owner (a replica's batch) for a while, so one replica
+ * at a time works on a transaction; the saves made under it are fenced by the lease (StepSaves).
+ */
+@Injectable()
+export class TransactionClaims {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly codec: TransactionRowCodec,
+  ) {}
+
+  /**
+   * Claims up to `limit` transactions whose next step is due at `now` (the engine's clock) and whose lease, if
+   * any, has expired (the database's clock: leases are about real processes, not scheduled time).
+   * LIMIT matters: SKIP LOCKED without it would lock every due row at once.
+   */
+  async claimDue(owner: string, now: Date, limit: number, leaseSeconds: number): Promise<ClaimedTransaction[]> {
+    // The claim takes a forced attempt's actor off the row (due.forced_by is the value before the update): a force
+    // that arrives while the claim runs is then a new one, honoured when the claim's last step is saved.
+    const rows = rowsOf<Record<string, unknown>>(
+      await this.dataSource.query(
+        `UPDATE tracked_transaction t
+          SET lease_owner = $1, lease_expires_at = clock_timestamp() + make_interval(secs => $2), forced_by = NULL
+         FROM (SELECT id, forced_by, lease_owner FROM tracked_transaction
+                WHERE next_attempt_at <= $3
+                  AND (lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
+                ORDER BY next_attempt_at
+                LIMIT $4
+                FOR UPDATE SKIP LOCKED) due
+        WHERE t.id = due.id
+        RETURNING t.*, due.forced_by AS claimed_forced_by, due.lease_owner AS expired_owner`,
+        [owner, leaseSeconds, now, limit],
+      ),
+    );
+    const claimed: ClaimedTransaction[] = [];
+    for (const r of rows) {
+      const forcedBy = (r.claimed_forced_by as string | null) ?? null;
+      let row: TrackedTransactionEntity;
+      try {
+        row = this.codec.fromRow(r);
+      } catch (e) {
+        if (!(e instanceof DataDecryptionError)) throw e;
+        await this.setAside(String(r.id), owner, forcedBy, leaseSeconds, e);
+        continue;
+      }
+      claimed.push(Object.assign(row, { forcedBy, previousOwner: (r.expired_owner as string | null) ?? null }));
+    }
+    return claimed;
+  }
+
+  /**
+   * Gives a claim back without changing anything (shutdown, or a step that could not start). `forcedBy`, the
+   * force the claim took, goes back on the row unless a newer one is there, so the next claim's calls carry it.
+   */
+  async release(id: string, owner: string, forcedBy: string | null = null): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE tracked_transaction SET lease_owner = NULL, lease_expires_at = NULL, forced_by = coalesce(forced_by, $3)
+        WHERE id = $1 AND lease_owner = $2`,
+      [id, owner, forcedBy],
+    );
+  }
+
+  /**
+   * A claimed row whose stored data cannot be decrypted (a key missing from DATA_ENCRYPTION_KEYS) is not worked
+   * on: it would fail at every step, and the rest of the batch must go on. It is given back, blocked for a lease
+   * period (tried again then, e.g. once the key is back; no takeover is recorded: the owner is cleared), with the
+   * cause in last_error. Its force, if any, goes back on it.
+   */
+  private async setAside(
+    id: string,
+    owner: string,
+    forcedBy: string | null,
+    leaseSeconds: number,
+    e: DataDecryptionError,
+  ): Promise<void> {
+    const error = `stored data cannot be decrypted (${e.reason}${e.keyId ? `, key "${e.keyId}"` : ''}); set aside until DATA_ENCRYPTION_KEYS can read it`;
+    await this.dataSource.query(
+      `UPDATE tracked_transaction
+          SET lease_owner = NULL, lease_expires_at = clock_timestamp() + make_interval(secs => $3), forced_by = coalesce(forced_by, $4), last_error = $5
+        WHERE id = $1 AND lease_owner = $2`,
+      [id, owner, leaseSeconds, forcedBy, error],
+    );
+  }
+}
