@@ -18,7 +18,14 @@ export interface AppConfig {
   /** Port of the in-process simulator in the sandbox; 0 picks a free one. */
   sandboxSimulatorPort: number;
   server: { port: number; logLevel: LogLevel; shutdownTimeoutMs: number };
-  database: { url: string | undefined; migrationsRun: boolean; embeddedDir: string; embeddedPort: number };
+  database: {
+    url: string | undefined;
+    migrationsRun: boolean;
+    embeddedDir: string;
+    embeddedPort: number;
+    /** How long start-up waits for the database at DATABASE_URL to accept connections before it exits 1. */
+    startupWaitSeconds: number;
+  };
   security: { apiKeys: ApiKey[]; encryptionKeys: { id: string; key: Buffer }[] };
   jumio: {
     apiToken: string;
