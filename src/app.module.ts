@@ -36,9 +36,10 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(config)),
         TypeOrmModule.forRoot({
           ...databaseOptions(config.database.url),
-          // Keep trying at start-up while the database comes up (replicas may start before it).
-          retryAttempts: 30,
-          retryDelay: 2000,
+          // npm start has waited for the database already (DATABASE_STARTUP_WAIT_SECONDS): a short retry covers a
+          // blip after that. Nest holds these lines back until it is up or gives up, so a long retry is silence.
+          retryAttempts: 2,
+          retryDelay: 1000,
         }),
         ScheduleModule.forRoot(),
         OperationsModule,

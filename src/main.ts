@@ -1,34 +1,49 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
-import { Logger } from 'nestjs-pino';
+import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
+import { Logger, PinoLogger, type Params } from 'nestjs-pino';
 import { createApplication } from './app.factory.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { DatabaseUnreachableError, waitForDatabase } from './database/wait-for-database.js';
+import { loggerParams } from './operations/logging.js';
 import { pointEveryDatacenterAt } from './sandbox/sandbox.js';
 import { useSandboxDataKey } from './sandbox/sandbox-data-key.js';
 import { JumioSimulator } from './simulator/jumio-simulator.js';
 
+/** Set once the configuration is read: from then on every line is JSON, a failed start-up's last one too. */
+let startupLogger: PinoLogger | undefined;
+
 /**
  * `npm start`. Order matters: configuration first (a bad one stops here, one line per problem), then the
- * embedded database and the simulator when asked for, then the application, which migrates before it serves.
+ * database (DATABASE_URL waited for, or the embedded one started) and the simulator when asked for, then the
+ * application, which migrates before it serves.
  */
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
     config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      for (const problem of e.problems) process.stderr.write(`configuration error: ${problem}\n`);
+  } catch (thrown) {
+    if (thrown instanceof ConfigError) {
+      for (const problem of thrown.problems) process.stderr.write(`configuration error: ${problem}\n`);
       process.exit(1);
     }
-    throw e;
+    throw thrown;
   }
+  const logging = loggerParams(config);
+  useJsonLogsFromTheStart(logging);
+  startupLogger = contextLogger(logging, 'Bootstrap');
   // The sandbox without DATA_ENCRYPTION_KEYS: a development key generated once and kept under ./.data.
   if (config.sandbox) useSandboxDataKey(config);
 
   const stops: (() => Promise<void>)[] = [];
   let database: EmbeddedDatabase | undefined;
-  if (!config.database.url) {
+  if (config.database.url) {
+    await waitForDatabase({
+      url: config.database.url,
+      waitSeconds: config.database.startupWaitSeconds,
+      log: contextLogger(logging, 'Database'),
+    });
+  } else {
     database = await startEmbeddedPostgres({
       dataDir: config.database.embeddedDir,
       port: config.database.embeddedPort,
@@ -73,6 +88,20 @@ async function main(): Promise<void> {
 }
 
 /**
+ * Nest logs through its own plain-text logger until the application installs pino, and a start-up that fails
+ * before then prints those lines all at once: the same pino root logger from the start keeps every line JSON.
+ */
+function useJsonLogsFromTheStart(logging: Params): void {
+  NestLogger.overrideLogger(new Logger(new PinoLogger(logging), logging));
+}
+
+function contextLogger(logging: Params, context: string): PinoLogger {
+  const logger = new PinoLogger(logging);
+  logger.setContext(context);
+  return logger;
+}
+
+/**
  * SIGTERM/SIGINT: app.close() runs Nest's shutdown hooks (the reconciler stops claiming and waits for work in
  * flight, bounded by SHUTDOWN_TIMEOUT_MS), then the pool closes, then the embedded database and the simulator
  * stop, and the process exits 0. Nest's enableShutdownHooks would re-raise the signal and exit 143 instead.
@@ -102,7 +131,10 @@ function handleShutdown(app: INestApplication, stops: (() => Promise<void>)[], t
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`start-up failed: ${e instanceof Error ? e.message : String(e)}\n`);
+main().catch((thrown: unknown) => {
+  const message = `start-up failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`;
+  const fields = thrown instanceof DatabaseUnreachableError ? thrown.fields : {};
+  if (startupLogger) startupLogger.fatal(fields, message);
+  else process.stderr.write(`${message}\n`);
   process.exit(1);
 });

@@ -55,18 +55,18 @@ export class EnvReader {
   positiveNumber(name: string, fallback: number, what: string): number {
     const value = this.raw(name);
     if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!/^\d*\.?\d+$/.test(value) || !Number.isFinite(n) || n <= 0) {
+    const number = Number(value);
+    if (!/^\d*\.?\d+$/.test(value) || !Number.isFinite(number) || number <= 0) {
       this.problem(name, `accepts a positive number (${what})`);
       return fallback;
     }
-    return n;
+    return number;
   }
 
   oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
     const value = this.raw(name);
     if (value === undefined) return fallback;
-    const match = values.find((v) => v.toLowerCase() === value.toLowerCase());
+    const match = values.find((allowed) => allowed.toLowerCase() === value.toLowerCase());
     if (!match) {
       this.problem(name, `accepts one of ${values.join(', ')}`);
       return fallback;

@@ -1,0 +1,57 @@
+import type { Datacenter } from '../common/kinds.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const SCOPES = ['transactions', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface ApiKey {
+  name: string;
+  scopes: Scope[];
+  secret: string;
+}
+
+/** The validated configuration the whole service reads; each area is built by its own `*.config.ts`. */
+export interface AppConfig {
+  nodeEnv: string;
+  sandbox: boolean;
+  /** Port of the in-process simulator in the sandbox; 0 picks a free one. */
+  sandboxSimulatorPort: number;
+  server: { port: number; logLevel: LogLevel; shutdownTimeoutMs: number };
+  database: {
+    url: string | undefined;
+    migrationsRun: boolean;
+    embeddedDir: string;
+    embeddedPort: number;
+    /** How long start-up waits for the database at DATABASE_URL to accept connections before it exits 1. */
+    startupWaitSeconds: number;
+  };
+  security: { apiKeys: ApiKey[]; encryptionKeys: { id: string; key: Buffer }[] };
+  jumio: {
+    apiToken: string;
+    apiSecret: string;
+    userAgent: string;
+    defaultDatacenter: Datacenter;
+    /** Filled with the in-process simulator's URL in the sandbox. */
+    baseUrls: Record<Datacenter, { scans: string; documents: string }>;
+    allowInsecureHttp: boolean;
+    rateLimitPerSecond: number;
+    maxInFlight: number;
+    timeoutMs: number;
+    unmaskedCardImages: boolean;
+    maxMediaBytes: number;
+    /** After a 429, every replica pauses that data center for Retry-After, at most this long (0: no pause). */
+    rateLimitedPauseMaxSeconds: number;
+  };
+  reconciler: {
+    callbackGraceSeconds: number;
+    scheduleSeconds: number[];
+    dailyIntervalSeconds: number;
+    maxAgeDays: number;
+    leaseSeconds: number;
+    pollIntervalMs: number;
+    enabled: boolean;
+  };
+  retention: { personalDataDays: number };
+  callbacks: { allowedSources: string[]; trustedProxies: string[] };
+}
