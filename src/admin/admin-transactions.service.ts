@@ -14,7 +14,7 @@ import {
   type ForcedAttempt,
 } from '../engine/persistence/tracked-transaction.repository.js';
 import { TransactionReports, type TransactionFilter } from '../engine/persistence/transaction-reports.js';
-import { scheduleOf } from '../engine/reconciliation/reconciliation.worker.js';
+import { scheduleOf } from '../engine/reconciliation/schedule-of.js';
 import { PersonalDataPurge } from '../engine/retention/personal-data-purge.js';
 import { toView, type TrackingView } from '../engine/tracking/tracking-view.js';
 import { notTracked, TrackingService } from '../engine/tracking/tracking.service.js';

@@ -23,7 +23,7 @@ import type { StepWrites } from '../persistence/step-saves.js';
 import { TrackedTransactionRepository, type RowPatch } from '../persistence/tracked-transaction.repository.js';
 import type { ProductDefinition } from '../product-kit/product-definition.js';
 import { ProductRegistry } from '../product-kit/product-registry.js';
-import { scheduleOf } from '../reconciliation/reconciliation.worker.js';
+import { scheduleOf } from '../reconciliation/schedule-of.js';
 import { newTrackedTransaction } from '../domain/new-tracked-transaction.js';
 import { normalizeContextOf } from '../normalization/normalize-context.js';
 import { CallbackInbox, type CallbackOutcome, type StoredCallback } from './callback-inbox.js';

@@ -24,19 +24,11 @@ import type { ProductDefinition } from '../product-kit/product-definition.js';
 import { ProductRegistry } from '../product-kit/product-registry.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { normalizeContextOf } from '../normalization/normalize-context.js';
+import { ClaimedStep, LeaseLost } from './claimed-step.js';
+import { scheduleOf } from './schedule-of.js';
 
 /** Failures that will not get better by asking again: recorded once, never retried. */
 const PERMANENT_MEDIUM_FAILURES = new Set(['REFUSED', 'FORBIDDEN', 'NOT_FOUND', 'TOO_LARGE']);
-
-export function scheduleOf(config: AppConfig): RetrievalSchedule {
-  return {
-    offsetsSeconds: config.reconciler.scheduleSeconds,
-    dailyIntervalSeconds: config.reconciler.dailyIntervalSeconds,
-    maxAgeMs: config.reconciler.maxAgeDays * 86_400_000,
-  };
-}
-
-class LeaseLost extends Error {}
 
 /**
  * Carries one claimed transaction as far as it can go now: the callback deadline, one status call (Jumio's
@@ -61,7 +53,7 @@ export class ReconciliationWorker {
   }
 
   async process(row: ClaimedTransaction, owner: string, shouldStop: () => boolean): Promise<void> {
-    const step = new Step(row, owner, this.claims, this.writer, this.clock, this.config.reconciler.leaseSeconds);
+    const step = new ClaimedStep(row, owner, this.claims, this.writer, this.clock, this.config.reconciler.leaseSeconds);
     try {
       if (row.previousOwner) await this.recordTakeover(step, row.previousOwner);
       await this.advance(step, this.products.get(row.kind), shouldStop);
@@ -77,7 +69,7 @@ export class ReconciliationWorker {
    * flight that Jumio answered but nobody recorded. The step is redone now; the log says so, so the one call
    * that may be repeated is accounted for.
    */
-  private async recordTakeover(step: Step, previousOwner: string): Promise<void> {
+  private async recordTakeover(step: ClaimedStep, previousOwner: string): Promise<void> {
     const error = `the claim ${previousOwner} expired before it was saved; a call it had in flight may have reached Jumio and is made again`;
     await step.save({
       patch: {},
@@ -102,7 +94,7 @@ export class ReconciliationWorker {
    * A step that failed for a reason of our own (a bug, the database) must not be claimed again at once and call
    * Jumio in a loop: the transaction waits the retrieval retry delay, with the cause kept generic (the log has it).
    */
-  private async backOff(step: Step): Promise<void> {
+  private async backOff(step: ClaimedStep): Promise<void> {
     const next = new Date(this.clock.now().getTime() + retrievalRetryDelayMs(this.schedule));
     await step.save({
       patch: { lastError: 'internal error while reconciling; see the service log', nextAttemptAt: next },
@@ -110,7 +102,7 @@ export class ReconciliationWorker {
     });
   }
 
-  private async advance(step: Step, product: ProductDefinition, shouldStop: () => boolean): Promise<void> {
+  private async advance(step: ClaimedStep, product: ProductDefinition, shouldStop: () => boolean): Promise<void> {
     const row = step.row;
     if (row.state === 'AWAITING_CALLBACK') {
       const t = onCallbackDeadline(record(row), this.clock.now(), this.schedule);
@@ -155,7 +147,7 @@ export class ReconciliationWorker {
   }
 
   /** One status call. Returns whether the status is now final. */
-  private async checkStatus(step: Step, product: ProductDefinition): Promise<boolean> {
+  private async checkStatus(step: ClaimedStep, product: ProductDefinition): Promise<boolean> {
     const at = this.clock.now();
     const res = await product.gateway.fetchStatus(step.target);
     if (!res.ok && res.failure === 'CANCELLED') return step.release().then(() => false);
@@ -206,7 +198,7 @@ export class ReconciliationWorker {
   }
 
   /** The one details call that completes a view filled from a callback (ProductCallbackReader.completion). */
-  private async completeCallback(step: Step, product: ProductDefinition): Promise<boolean> {
+  private async completeCallback(step: ClaimedStep, product: ProductDefinition): Promise<boolean> {
     const row = step.row;
     const completion = product.callbacks.completion!;
     const read = (answer: unknown) => {
@@ -229,7 +221,7 @@ export class ReconciliationWorker {
     return true;
   }
 
-  private async retrieve(step: Step, product: ProductDefinition, shouldStop: () => boolean): Promise<void> {
+  private async retrieve(step: ClaimedStep, product: ProductDefinition, shouldStop: () => boolean): Promise<void> {
     const row = step.row;
     const context = normalizeContextOf(row.kind, row.reference);
     if (row.rawDetails == null) {
@@ -294,7 +286,7 @@ export class ReconciliationWorker {
    * its answer. A failed call or an unreadable answer schedules a retry and returns null.
    */
   private async fetchAndRead<T>(
-    step: Step,
+    step: ClaimedStep,
     callType: CallType,
     request: Promise<JumioJsonResult> | null,
     fallback: unknown,
@@ -339,7 +331,7 @@ export class ReconciliationWorker {
 
   /** Details and media that failed in transit are tried again later, never the status. */
   private async retryLater(
-    step: Step,
+    step: ClaimedStep,
     call: JumioCallRecord | undefined,
     failure: { error: string; retryAfterMs: number | null },
     extra: StepWrites['patch'] = {},
@@ -354,7 +346,7 @@ export class ReconciliationWorker {
   }
 
   private callRecord(
-    step: Step,
+    step: ClaimedStep,
     callType: CallType,
     at: Date,
     res: JumioJsonResult | JumioMediumResult | JumioCallFailure,
@@ -379,66 +371,4 @@ export class ReconciliationWorker {
       claim: step.owner,
     };
   }
-}
-
-/**
- * One claim: the row as this replica last wrote it (or will write it: deferred writes are already on it), and
- * the fenced writes that keep it so.
- */
-class Step {
-  /** Writes made part of the next save (no call to Jumio comes between them and it). */
-  private deferred: DeferredWrites | null = null;
-
-  constructor(
-    readonly row: ClaimedTransaction,
-    readonly owner: string,
-    private readonly claims: TransactionClaims,
-    private readonly writer: GroupedStepWriter,
-    private readonly clock: Clock,
-    private readonly leaseSeconds: number,
-  ) {}
-
-  get target() {
-    return { kind: this.row.kind, reference: this.row.reference, datacenter: this.row.datacenter };
-  }
-
-  /** One fenced statement with any deferred writes first; throws LeaseLost when the claim is no longer ours. */
-  async save(writes: StepWrites): Promise<void> {
-    const ok = await this.writer.save({
-      id: this.row.id,
-      owner: this.owner,
-      writes: combined(this.deferred, writes),
-      now: this.clock.now(),
-      leaseSeconds: this.leaseSeconds,
-    });
-    if (!ok) throw new LeaseLost();
-    // Kept until written: a save that failed (the database) leaves them for the next one (the back-off).
-    this.deferred = null;
-    Object.assign(this.row, writes.patch);
-  }
-
-  /** Makes `writes` part of the next save; the row reads as if they were written. */
-  defer(writes: DeferredWrites): void {
-    this.deferred = combined(this.deferred, writes);
-    Object.assign(this.row, writes.patch);
-  }
-
-  /** Gives the claim back (deferred writes saved first); a forced attempt it took goes back on the row for the next claim. */
-  async release(): Promise<void> {
-    if (this.deferred) await this.save({ patch: {}, keepLease: true });
-    await this.claims.release(this.row.id, this.owner, this.row.forcedBy);
-  }
-}
-
-type DeferredWrites = Pick<StepWrites, 'patch' | 'events' | 'calls'>;
-
-/** `first`, then `then`: later fields win, events and calls keep their order. */
-function combined<T extends DeferredWrites>(first: DeferredWrites | null, then: T): T {
-  if (!first) return then;
-  return {
-    ...then,
-    patch: { ...first.patch, ...then.patch },
-    events: [...(first.events ?? []), ...(then.events ?? [])],
-    calls: [...(first.calls ?? []), ...(then.calls ?? [])],
-  };
 }

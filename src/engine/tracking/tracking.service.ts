@@ -8,7 +8,7 @@ import { onCallbackReported } from '../domain/tracking-state-machine.js';
 import { EngineException } from '../engine.exception.js';
 import { ChangeFeed, type FeedPage } from '../feed/change-feed.js';
 import type { RetrievalSchedule } from '../domain/retrieval-schedule.js';
-import { scheduleOf } from '../reconciliation/reconciliation.worker.js';
+import { scheduleOf } from '../reconciliation/schedule-of.js';
 import { MediaStore } from '../media/media-store.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
 import { TrackedTransactionRepository, type RowPatch } from '../persistence/tracked-transaction.repository.js';
