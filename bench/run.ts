@@ -1,22 +1,8 @@
 /**
  * `npm run bench` (issue 7): builds the service, then runs every benchmark against real PostgreSQL with the
  * simulator in a process of its own, prints what each one set up, its figures and elapsed time, a table of
- * figures against targets, and writes bench/results/latest.json.
- *
- *   npm run bench                         # the full run (about 26 minutes on 2 cores)
- *   BENCH_QUICK=1 npm run bench           # small sizes, about 3 minutes: a smoke run
- *   DATABASE_URL=postgres://... npm run bench   # a server instead of the embedded PostgreSQL (scratch databases)
- *
- * Sizes (defaults full / quick):
- *   BENCH_DRAIN_TRANSACTIONS    10000 / 300    drain at the ceiling, 1 replica (also the memory benchmark)
- *   BENCH_DRAIN3_TRANSACTIONS   10000 / 300    drain at the ceiling, 3 replicas
- *   BENCH_OVERHEAD_TRANSACTIONS 10000 / 1000   drain with the ceiling lifted (64 in flight), and the bare client's run
- *   BENCH_OVERHEAD2_REPLICAS   cores / cores  the same drain with this many replicas (one per core)
- *   BENCH_SCALE_SIZES  1000,100000,1000000 / 1000,10000,50000
- *   BENCH_READ_SECONDS             10 / 3
- *   BENCH_ONLY=limit,overhead,ceiling,scale,read   run a subset; BENCH_REPLICAS=1 (or 3): one drain at the ceiling only
- *   BENCH_CPU_PROFILE=1          the overhead drain's service writes a --cpu-prof profile under bench/results/
- *   BENCH_SERVICE_NODE_ARGS='--max-semi-space-size=32'   node flags for every service process (experiments)
+ * figures against targets, and writes bench/results/latest.json. `npm run bench -- --help` prints USAGE below
+ * (the options, the environment it reads, the quick mode) and exits without starting anything.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,6 +15,60 @@ import { runMachineLimit, type MachineLimitResult } from './machine-limit.js';
 import { summarize } from './profile-summary.js';
 import { runReadPath, type ReadPathResult } from './read-path.js';
 import { growTo, readTargets } from './scale-load.js';
+import { parseArgs } from 'node:util';
+
+const USAGE = `Usage: npm run bench [-- --help]
+
+Builds the service, then runs the benchmarks against real PostgreSQL (embedded, or DATABASE_URL's server:
+scratch databases are created and dropped) with the service and the Jumio simulator as processes of their own,
+all on loopback. Prints each benchmark's setup and figures, a table against the targets, and writes
+bench/results/latest.json.
+
+  npm run bench                                 the full run: about 26 minutes on 2 cores
+  BENCH_QUICK=1 npm run bench                   the quick mode: small sizes, about 3 minutes, a smoke run
+                                                (its figures are not comparable with the recorded ones)
+  BENCH_ONLY=ceiling BENCH_REPLICAS=1 npm run bench     one part only
+
+Options:
+  -h, --help                    print this and exit; no database, service or load is started
+
+Environment (default full / quick):
+  BENCH_QUICK=1                 small sizes (the quick column below)
+  BENCH_ONLY                    parts to run, comma-separated: limit, overhead, ceiling, scale, read
+                                (default all five)
+  BENCH_REPLICAS                drains at the ceiling to run: 1, 3 or 1,3 (default 1,3)
+  BENCH_DRAIN_TRANSACTIONS      10000 / 300    drain at the ceiling, 1 replica (also the memory benchmark)
+  BENCH_DRAIN3_TRANSACTIONS     10000 / 300    drain at the ceiling, 3 replicas
+  BENCH_OVERHEAD_TRANSACTIONS   10000 / 1000   drain with the ceiling lifted, and the bare client's run
+  BENCH_OVERHEAD_RATE           100000         the lifted ceiling, calls per second
+  BENCH_OVERHEAD_IN_FLIGHT      64             calls in flight per replica in the lifted drain
+  BENCH_OVERHEAD_POLL_MS        (service's)    RECONCILER_POLL_INTERVAL_MS of the lifted drain
+  BENCH_OVERHEAD2_REPLICAS      cores / cores  replicas of the second lifted drain (one per core)
+  BENCH_SCALE_SIZES             1000,100000,1000000 / 1000,10000,50000   tracked rows for the claim at scale
+  BENCH_READ_SECONDS            10 / 3         length of each read-path load
+  BENCH_CPU_PROFILE=1           the service of the lifted drain and of the read path writes a --cpu-prof
+                                profile under bench/results/profiles/, summarized in the output
+  BENCH_SERVICE_NODE_ARGS       node flags for every service process, e.g. '--max-old-space-size=256'
+  DATABASE_URL                  a PostgreSQL server to use instead of the embedded one
+
+BENCHMARKS.md has the recorded run and what each figure means.
+`;
+
+/** `--help` prints USAGE and exits 0 before anything is started; any other argument is refused (exit 2). */
+function readArguments(): void {
+  let help = false;
+  try {
+    help = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true }).values.help === true;
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+}
+readArguments();
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const num = (name: string, full: number, quick: number) => Number(process.env[name] ?? (QUICK ? quick : full));
