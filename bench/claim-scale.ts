@@ -1,7 +1,7 @@
 /**
  * Benchmark 3: the scheduler's claim (TransactionClaims.claimDue) at growing table sizes.
  *
- * TransactionClaims.claimDue's exact statement (CLAIM_SQL, checked against the compiled code) is timed many times with
+ * TransactionClaims.claimDue's exact statement (claimSql(), read from the compiled service) is timed many times with
  * its parameters (owner, lease 60 s, now, limit = JUMIO_MAX_IN_FLIGHT's default 8), each inside BEGIN ... ROLLBACK so every run finds the
  * same due rows (a claim really takes them: without the rollback the due rows would be leased after a few runs).
  * The time is the client's round trip of the statement (parse, plan, execute), as the scheduler sees it.
@@ -11,34 +11,18 @@
  * reported: the median of the 20 warm-up runs and EXPLAIN before any run (the claim on a fresh table), the median
  * of the timed runs and EXPLAIN after them (after the churn), and how many of the runs' row updates were HOT.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { quantile, ROOT } from './lib/support.js';
 
 /**
- * TransactionClaims.claimDue's statement, copied verbatim (calling TransactionClaims would tie the bench
- * to its constructor, which changes as the engine grows). `claimSqlMatchesRepository` checks, on every run, that
- * the compiled TransactionClaims still sends exactly this text.
+ * TransactionClaims.claimDue's statement, read from the compiled service (dist/, which `npm run bench` builds
+ * first), so the bench times exactly what the scheduler sends without tying itself to the class's constructor.
  */
-export const CLAIM_SQL = `UPDATE tracked_transaction t
-          SET lease_owner = $1, lease_expires_at = clock_timestamp() + make_interval(secs => $2), forced_by = NULL
-         FROM (SELECT id, forced_by, lease_owner FROM tracked_transaction
-                WHERE next_attempt_at <= $3
-                  AND (lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
-                ORDER BY next_attempt_at
-                LIMIT $4
-                FOR UPDATE SKIP LOCKED) due
-        WHERE t.id = due.id
-        RETURNING t.*, due.forced_by AS claimed_forced_by, due.lease_owner AS expired_owner`;
-
-export function claimSqlMatchesRepository(): boolean {
-  const compiled = fs.readFileSync(
-    path.join(ROOT, 'dist', 'src', 'engine', 'persistence', 'transaction-claims.js'),
-    'utf8',
-  );
-  const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
-  return squash(compiled).includes(squash(CLAIM_SQL));
+export function claimSql(): string {
+  const compiled = path.join(ROOT, 'dist', 'src', 'engine', 'persistence', 'transaction-claims.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled service, loaded at run time
+  return (require(compiled) as { CLAIM_DUE_SQL: string }).CLAIM_DUE_SQL;
 }
 
 export interface ClaimFigure {

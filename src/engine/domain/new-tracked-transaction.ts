@@ -22,16 +22,12 @@ export interface NewTrackedTransaction {
  * A transaction about to be tracked (by a backend's POST /v1/{kind}, or by a callback for a reference nobody
  * tracked): it waits for its callback until acquiredAt + grace, when the reconciler treats it as missed.
  */
-export function newTrackedTransaction(t: {
-  kind: Kind;
-  reference: string;
-  datacenter: Datacenter;
-  merchantReference: string | null;
-  customerReference: string | null;
-  acquiredAt: Date;
-  graceSeconds: number;
-  startedByCallback?: boolean;
-}): NewTrackedTransaction {
+export function newTrackedTransaction(
+  t: Pick<
+    NewTrackedTransaction,
+    'kind' | 'reference' | 'datacenter' | 'merchantReference' | 'customerReference' | 'acquiredAt' | 'startedByCallback'
+  > & { graceSeconds: number },
+): NewTrackedTransaction {
   const deadline = new Date(t.acquiredAt.getTime() + t.graceSeconds * 1000);
   const plan = initialPlan(deadline);
   return {

@@ -3,7 +3,7 @@ import type { NormalizeContext } from '../../../src/engine/domain/product-contra
 import { JumioPayloadError } from '../../../src/engine/domain/product-contracts.js';
 
 /**
- * Payloads shaped like the examples of Jumio's Retrieval API guide (seeds/000_02665c94af8e7a1f.txt), with the
+ * Payloads shaped like the examples of Jumio's Retrieval API guide (the contract's source, summed up in docs/), with the
  * hrefs the guide elides filled in as Jumio writes them (absolute URLs on Jumio's hosts). Each call returns a
  * fresh copy, so a test may change it freely.
  */
