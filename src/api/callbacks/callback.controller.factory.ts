@@ -2,6 +2,7 @@ import { Controller, HttpCode, Post, Query, Req, type Type } from '@nestjs/commo
 import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Kind } from '../../common/kinds.js';
 import { CallbackReceiver } from '../../engine/callbacks/callback-receiver.js';
+import { CallbackDeliveryReader } from './callback-delivery.reader.js';
 import type { RequestWithCallbackSource } from './callback-source.policy.js';
 
 /** POST /callbacks/jumio/{kind}: Jumio's callback for one product, outside /v1 and without an API key. */
@@ -9,7 +10,10 @@ export function createCallbackController(kind: Kind): Type<unknown> {
   @ApiTags('jumio-callbacks')
   @Controller(`callbacks/jumio/${kind}`)
   class CallbackController {
-    constructor(readonly receiver: CallbackReceiver) {}
+    constructor(
+      readonly receiver: CallbackReceiver,
+      readonly deliveries: CallbackDeliveryReader,
+    ) {}
 
     @Post()
     @HttpCode(200)
@@ -30,16 +34,7 @@ export function createCallbackController(kind: Kind): Type<unknown> {
     @ApiResponse({ status: 400, description: 'Not a form body, or no valid reference' })
     @ApiResponse({ status: 403, description: 'The sender is not an allowed source' })
     receive(@Req() req: RequestWithCallbackSource, @Query('datacenter') datacenter?: string) {
-      // CallbackSourceGate checked the sender before the body was read; this is its finding.
-      const source = req.callbackSource;
-      if (!source?.allowed) throw new Error('CallbackSourceGate is not mounted before the callback routes');
-      const delivery = {
-        body: req.body,
-        contentType: req.headers['content-type'],
-        sourceAddress: source.address,
-        sourceDatacenter: source.datacenter,
-      };
-      return this.receiver.receive(kind, delivery, datacenter);
+      return this.receiver.receive(kind, this.deliveries.read(kind, req, datacenter));
     }
   }
   Object.defineProperty(CallbackController, 'name', { value: `${kind}-callback-controller` });

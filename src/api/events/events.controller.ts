@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../../http/scopes.js';
-import { EventsQueryDto } from '../tracking/tracking.dto.js';
+import { EventsQueryDto } from './events.dto.js';
 import { TrackingService } from '../../engine/tracking/tracking.service.js';
 import type { FeedPage } from '../../engine/feed/change-feed.js';
 

@@ -23,8 +23,8 @@ import { TrackingService } from '../../engine/tracking/tracking.service.js';
 import type { TrackingView } from '../../engine/tracking/tracking-view.js';
 
 /**
- * The four routes every product offers, bound to one kind. A product module owns its controller by calling
- * this with its kind and result model; the routes stay one line each and the rules live in TrackingService.
+ * The four routes every product offers, bound to one kind. ApiModule builds one per product module from the
+ * routes description it carries; the routes stay one line each and the rules live in TrackingService.
  */
 export function createTrackingController({ kind, resultModel, mediaNames }: ProductRoutes): Type<unknown> {
   const viewSchema = {
