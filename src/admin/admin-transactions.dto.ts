@@ -138,10 +138,14 @@ export class AttemptDto {
     example: '/api/netverify/v2/scans/8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11',
   })
   endpoint: string;
-  @ApiProperty({ enum: ['status', 'details', 'media-list', 'medium'] }) callType: string;
-  @ApiProperty({ nullable: true, type: Number, description: 'null when no answer came (timeout, reset)' }) httpStatus:
-    number | null;
-  @ApiProperty() durationMs: number;
+  @ApiProperty({
+    enum: ['status', 'details', 'media-list', 'medium', 'takeover'],
+    description: "takeover is no call: an expired claim's step was redone, so a call in flight may be repeated",
+  })
+  callType: string;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'null when no answer came (timeout, reset)' })
+  httpStatus: number | null;
+  @ApiProperty({ type: 'integer' }) durationMs: number;
   @ApiProperty({
     description:
       'PENDING, DONE, FAILED, NOT_FOUND, STORED, or a failure (TIMEOUT, RATE_LIMITED, REFUSED, MALFORMED, ...)',
