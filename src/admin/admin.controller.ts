@@ -16,6 +16,7 @@ export class AdminController {
   })
   @ApiOkResponse({
     type: AdminStatsDto,
+    description: 'The backlog at a glance',
     example: {
       states: {
         'id-verifications': { RECONCILING: 12, RETRIEVED: 3400 },
