@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { KINDS } from '../common/kinds.js';
-import { TrackingViewDto } from '../api/tracking/tracking-view.dto.js';
+import { ANY_KIND_VIEW } from '../api/tracking/tracking-view.dto.js';
 import type { TrackingView } from '../engine/tracking/tracking-view.js';
 import { ApiErrorResponses, ApiKeyScope } from '../http/openapi-responses.js';
 import {
@@ -44,7 +44,7 @@ const VIEW_EXAMPLE = {
 const viewResponse = (status: number, description: string, example: object = VIEW_EXAMPLE) => ({
   status,
   description,
-  content: { 'application/json': { schema: { $ref: getSchemaPath(TrackingViewDto) }, example } },
+  content: { 'application/json': { schema: ANY_KIND_VIEW, example } },
 });
 
 /** The refusals of every route of one transaction. */
@@ -53,7 +53,7 @@ const ApiTransactionErrors = () =>
 
 @ApiTags('admin')
 @ApiKeyScope('admin')
-@ApiExtraModels(TrackingViewDto, TransactionPageDto, AttemptListDto)
+@ApiExtraModels(TransactionPageDto, AttemptListDto)
 @Controller('v1/admin/transactions')
 export class AdminTransactionsController {
   constructor(private readonly service: AdminTransactionsService) {}

@@ -101,8 +101,14 @@ export class OpenApiContract {
     const problem = (res: Answer) => this.problem(watched.method, watched.url, res);
     watched.assert = function (this: unknown, resError, res, fn) {
       assert.call(this, resError, res, function (this: unknown, err: unknown, response?: Answer) {
-        const found = !err && response ? problem(response) : null;
-        fn?.call(this, err ?? (found ? new Error(`OpenAPI: ${found}`) : null), response);
+        let failure: unknown = err;
+        try {
+          const found = !err && response ? problem(response) : null;
+          if (found) failure = new Error(`OpenAPI: ${found}`);
+        } catch (e) {
+          failure = e; // a schema Ajv cannot compile: the request fails rather than never settling
+        }
+        fn?.call(this, failure ?? null, response);
       });
     };
     return test;
@@ -129,8 +135,8 @@ function mediaType(header: string | string[] | undefined): string | null {
 const isJson = (type: string) => type === 'application/json' || type.endsWith('+json');
 
 /**
- * A copy of a document schema for Ajv: component refs point at the shared definitions, and objects that list
- * properties without saying whether others may appear are closed.
+ * A copy of a document schema for Ajv: component refs point at the shared definitions, a discriminator without
+ * its mapping, and objects that list properties without saying whether others may appear closed.
  */
 function strictSchema<T>(schema: T): T {
   if (Array.isArray(schema)) return schema.map(strictSchema) as T;
@@ -142,7 +148,10 @@ function strictSchema<T>(schema: T): T {
         ? value.replace('#/components/schemas/', `${SCHEMAS}#/definitions/`)
         : key === 'example' || key === 'enum'
           ? value
-          : strictSchema(value);
+          : key === 'discriminator'
+            ? // Ajv picks the oneOf branch by the property's enum in each branch; it refuses a mapping.
+              { propertyName: (value as { propertyName: string }).propertyName }
+            : strictSchema(value);
   }
   if (copy.properties && copy.additionalProperties === undefined && !copy.allOf) copy.additionalProperties = false;
   return copy as T;

@@ -46,7 +46,7 @@ export class MediumDto {
   @ApiProperty({ example: '/v1/id-verifications/8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11/media/front' }) href: string;
 }
 
-/** The view's fields but `result`, which each view model declares (Nest would merge an inherited one into it). */
+/** The view's fields but `result`, which each kind's view model declares with its own result model. */
 abstract class ViewFieldsDto {
   @ApiProperty({ enum: KINDS }) kind: string;
   @ApiProperty({ format: 'uuid' }) reference: string;
@@ -61,19 +61,11 @@ abstract class ViewFieldsDto {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
 
-/** The view of a transaction of any kind (admin answers); `result` is the kind's, as in each kind's own view. */
-export class TrackingViewDto extends ViewFieldsDto {
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
-    nullable: true,
-    description: 'Normalized, kind-specific (the result model of the kind); null until something was retrieved',
-  })
-  result: Record<string, unknown> | null;
-}
+/** The schema name of a kind's view model. */
+const kindViewName = (kind: Kind) => `${pascalKind(kind)}ViewDto`;
 
 /** The view of one kind: its `kind` and its `result` model (`IdVerificationsViewDto`, ...). */
-export function kindViewModel(kind: Kind, resultModel: Type<unknown>): Type<TrackingViewDto> {
+export function kindViewModel(kind: Kind, resultModel: Type<unknown>): Type<unknown> {
   @ApiExtraModels(resultModel)
   class KindViewDto extends ViewFieldsDto {
     @ApiProperty({
@@ -84,6 +76,19 @@ export function kindViewModel(kind: Kind, resultModel: Type<unknown>): Type<Trac
   }
   // Decorated here rather than redeclared in the class body: the field and its type are the base class's.
   ApiProperty({ enum: [kind] })(KindViewDto.prototype, 'kind');
-  Object.defineProperty(KindViewDto, 'name', { value: `${pascalKind(kind)}ViewDto` });
+  Object.defineProperty(KindViewDto, 'name', { value: kindViewName(kind) });
   return KindViewDto;
 }
+
+/**
+ * The view of a transaction of any kind (admin answers): the view model of its `kind`, which each product's
+ * routes register (every product module is always loaded).
+ */
+export const ANY_KIND_VIEW: SchemaObject = {
+  type: 'object',
+  oneOf: KINDS.map((kind) => ({ $ref: getSchemaPath(kindViewName(kind)) })),
+  discriminator: {
+    propertyName: 'kind',
+    mapping: Object.fromEntries(KINDS.map((kind) => [kind, getSchemaPath(kindViewName(kind))])),
+  },
+};
