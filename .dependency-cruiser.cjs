@@ -9,7 +9,7 @@
  * - products: common, config and the engine's public surface (src/engine/product-kit/index.ts); never another
  *   product.
  * - http (the platform: guard, filter, body parsing) imports only common, config and the engine; api (the engine's
- *   routes) also http; admin also api; operations the engine, config and database. database: common, config and
+ *   routes) also http; admin also api; operations the engine, config, database and http. database: common, config and
  *   the engine's entities; sandbox: common and config.
  * - simulator: nothing of the service.
  */
@@ -119,7 +119,7 @@ module.exports = {
       http: ['common', 'config', 'engine'],
       api: ['common', 'config', 'engine', 'http'],
       admin: ['common', 'config', 'engine', 'http', 'api'],
-      operations: ['common', 'config', 'engine', 'database'],
+      operations: ['common', 'config', 'engine', 'database', 'http'],
       database: ['common', 'config', 'engine'],
       sandbox: ['common', 'config'],
     }),
