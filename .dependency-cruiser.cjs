@@ -11,6 +11,8 @@
  * - http (the platform: guard, filter, body parsing), api (the engine's routes), admin, operations: the HTTP side,
  *   which imports the engine; api and admin never import each other's controllers the other way round.
  * - simulator: nothing of the service.
+ * - operators-page: the page's serving (nothing of src: it only serves files) and, under browser/, the page itself,
+ *   which runs in the browser and imports only its own files (and the chart library's types).
  */
 
 /** Engine folders, lowest first. A folder may import its own files and the folders before it. */
@@ -110,6 +112,26 @@ module.exports = {
       comment: 'src/http is the platform the route rooms (api, admin, operations) build on; it imports none of them.',
       from: { path: '^src/http/' },
       to: { path: '^src/(api|admin|operations|products|simulator|sandbox)/' },
+    },
+    {
+      name: 'operators-page-is-its-own-room',
+      severity: 'error',
+      comment: "The operators' page serves files and talks to the service only through the admin API, over HTTP.",
+      from: { path: '^src/operators-page/' },
+      to: { path: '^src/', pathNot: '^src/operators-page/' },
+    },
+    {
+      name: 'operators-page-browser-imports-only-itself',
+      severity: 'error',
+      comment: "The browser loads only what the service serves: the page's own modules and the chart library.",
+      from: { path: '^src/operators-page/browser/' },
+      to: { pathNot: '^(src/operators-page/browser/|node_modules/uplot/)' },
+    },
+    {
+      name: 'only-the-app-module-imports-the-operators-page',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(app\\.module\\.ts$|operators-page/)' },
+      to: { path: '^src/operators-page/' },
     },
     {
       name: 'api-not-admin',
