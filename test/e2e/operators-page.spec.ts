@@ -168,7 +168,8 @@ describe("the operators' page (/admin) in a browser", () => {
 
     // Purge: confirmed, answered, and the page shows the purged transaction.
     await page.click('button:text("Purge personal data")');
-    await screenshot(page, 'operators-page-confirm');
+    await page.waitForSelector('dialog[open]');
+    await screenshot(page, 'operators-page-confirm', false);
     await page.click('dialog button:text("Purge")');
     await expect(page.locator('dialog .notice-ok').textContent()).resolves.toContain('Purged (200).');
     await page.click('dialog button:text("Close")');

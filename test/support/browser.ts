@@ -39,11 +39,11 @@ export async function watchPage(page: Page): Promise<PageWatch> {
 }
 
 /** With OPERATORS_PAGE_SCREENSHOTS=<dir>, the page as the test sees it, 1,400 px wide (the README shows them). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   const dir = process.env.OPERATORS_PAGE_SCREENSHOTS;
   if (!dir) return;
   fs.mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage });
 }
 
 /** Presses Tab until the focused element matches, as a keyboard-only user would; fails after `max` presses. */

@@ -49,11 +49,7 @@ export function showLogin(
     ),
     h('label', { for: 'admin-key' }, 'Admin API key'),
     input,
-    h(
-      'p',
-      { id: 'admin-key-help', class: 'muted' },
-      'The key’s secret as configured in API_KEYS (in the sandbox: sandbox-admin-key).',
-    ),
+    h('p', { id: 'admin-key-help', class: 'muted' }, 'The secret of a key in API_KEYS whose scopes include admin.'),
     submit,
     feedback,
   );
