@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CallbackProcessor } from '../../src/engine/callbacks/callback-processor';
 import { launchChromium, screenshot, tabTo, watchPage, type PageWatch } from '../support/browser';
+import { pollUntil } from '../support/poll-until';
 import { ADMIN_KEY, BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
 
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
 const HOSTILE_MERCHANT = '<script>alert(2)</script>';
+const HOSTILE_CALLBACK_NAME = '<svg onload=alert(4)>';
 
 /**
  * The operators' page in headless Chromium against the real service (real PostgreSQL, the simulator over real
@@ -19,6 +22,7 @@ describe("the operators' page (/admin) in a browser", () => {
   const awaiting = randomUUID();
   const overdue = randomUUID();
   const hostile = randomUUID();
+  const viaCallback = randomUUID();
 
   const track = (kind: string, reference: string, body: Record<string, unknown> = {}) =>
     t
@@ -30,7 +34,10 @@ describe("the operators' page (/admin) in a browser", () => {
   const admin = async (path: string) => (await t.http().get(path).set(bearer(ADMIN_KEY)).expect(200)).body;
 
   beforeAll(async () => {
-    [t, browser] = await Promise.all([startTestApp(), launchChromium()]);
+    [t, browser] = await Promise.all([
+      startTestApp({ env: { CALLBACK_ALLOWED_SOURCES: '127.0.0.1,::1' } }),
+      launchChromium(),
+    ]);
     t.simulator.script({ kind: 'scan', reference: retrieved, pendingPolls: 1 });
     t.simulator.script({ kind: 'scan', reference: hostile, firstName: HOSTILE_NAME });
     t.simulator.script({ kind: 'scan', reference: awaiting });
@@ -45,6 +52,17 @@ describe("the operators' page (/admin) in a browser", () => {
       t.clock.advanceSeconds(40);
       await t.scheduler.drain();
     }
+    // Jumio's callback for a reference nobody tracked, with a hostile name in it.
+    t.simulator.script({ kind: 'scan', reference: viaCallback, lastName: HOSTILE_CALLBACK_NAME });
+    t.simulator.setCallbackBaseUrl(`${t.baseUrl}/callbacks/jumio`);
+    t.simulator.sendCallback('scan', viaCallback);
+    await pollUntil(
+      async () => (t.simulator.sentCallbacks(viaCallback)[0]?.httpStatus === 200 ? true : null),
+      15_000,
+      'the callback',
+    );
+    await t.app.get(CallbackProcessor).drain();
+    await t.scheduler.drain();
     // Late by 30 s at the clock's time, and nobody has run it: the oldest overdue step.
     await track('authentications', overdue, { callbackGraceSeconds: 60 });
     t.clock.advanceSeconds(90);
@@ -193,7 +211,7 @@ describe("the operators' page (/admin) in a browser", () => {
     expect(await page.locator('.timeline-call td:nth-child(6)').allTextContents()).toContain('test-ops');
   });
 
-  it('shows hostile values from Jumio and from a backend as text: no script runs', async () => {
+  it('shows hostile values from Jumio, a callback and a backend as text: no script runs', async () => {
     await signIn();
     await page.waitForSelector('[data-stat="due-now"]');
     await page.goto(`${t.baseUrl}/admin#/search?merchantReference=${encodeURIComponent(HOSTILE_MERCHANT)}`);
@@ -218,6 +236,11 @@ describe("the operators' page (/admin) in a browser", () => {
       }
     })()`);
     expect(sink).toBe('TypeError');
+    // And the name a callback brought.
+    await page.goto(`${t.baseUrl}/admin#/transactions/id-verifications/${viaCallback}`);
+    await page.locator('[data-fact="state"]', { hasText: 'CALLBACK_RECEIVED' }).waitFor();
+    expect(await page.locator('.tree dt:text-is("lastName") + dd').textContent()).toBe(HOSTILE_CALLBACK_NAME);
+    expect(await page.locator('svg').count()).toBe(0);
     expect(await watch.violations()).toEqual(['require-trusted-types-for trusted-types-sink']);
     await page.evaluate('window.__violations.splice(0)');
   });

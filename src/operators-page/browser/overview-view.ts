@@ -20,7 +20,10 @@ export const overviewView: View = async (ctx) => {
     try {
       const stats = await ctx.api.stats();
       ctx.lastStats = stats;
+      // A refresh must not throw a keyboard user's focus away: the link that had it gets it back.
+      const focused = body.contains(document.activeElement) ? document.activeElement?.getAttribute('href') : null;
       show(body, ...overview(stats, body.clientWidth || 800));
+      if (focused) body.querySelector<HTMLElement>(`a[href="${CSS.escape(focused)}"]`)?.focus();
       show(updated, `Updated ${formatTime(new Date().toISOString())} · refreshes every ${REFRESH_MS / 1000} s`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401)
