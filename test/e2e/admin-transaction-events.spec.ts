@@ -57,4 +57,9 @@ describe('admin: one transaction’s events', () => {
     await events('authentications', reference, BACKEND_KEY).expect(403);
     await t.http().get(`/v1/admin/transactions/authentications/${reference}/events`).expect(401);
   });
+  it("is in the OpenAPI document; the operators' page is not (it is no API)", async () => {
+    const doc = (await t.http().get('/docs/openapi.json').expect(200)).body;
+    expect(Object.keys(doc.paths['/v1/admin/transactions/{kind}/{reference}/events'])).toEqual(['get']);
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/admin'))).toEqual([]);
+  });
 });
