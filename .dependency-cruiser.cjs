@@ -12,6 +12,8 @@
  *   routes) also http; admin also api; operations the engine, config, database and http. database: common, config and
  *   the engine's entities; sandbox: common and config.
  * - simulator: nothing of the service.
+ * - operators-page: the page's serving (nothing of src: it only serves files) and, under browser/, the page itself,
+ *   which runs in the browser and imports only its own files (and the chart library's types).
  */
 
 /** Engine folders, lowest first. A folder may import its own files and the folders before it. */
@@ -129,6 +131,26 @@ module.exports = {
       comment: 'Every other engine file belongs to a folder of ENGINE_LAYERS, so the layering covers it.',
       from: { path: '^src/engine/[^/]+\\.ts$', pathNot: '^src/engine/(engine\\.exception|engine\\.module)\\.ts$' },
       to: {},
+    },
+    {
+      name: 'operators-page-is-its-own-room',
+      severity: 'error',
+      comment: "The operators' page serves files and talks to the service only through the admin API, over HTTP.",
+      from: { path: '^src/operators-page/' },
+      to: { path: '^src/', pathNot: '^src/operators-page/' },
+    },
+    {
+      name: 'operators-page-browser-imports-only-itself',
+      severity: 'error',
+      comment: "The browser loads only what the service serves: the page's own modules and the chart library.",
+      from: { path: '^src/operators-page/browser/' },
+      to: { pathNot: '^(src/operators-page/browser/|node_modules/uplot/)' },
+    },
+    {
+      name: 'only-the-app-module-imports-the-operators-page',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(app\\.module\\.ts$|operators-page/)' },
+      to: { path: '^src/operators-page/' },
     },
   ],
   options: {

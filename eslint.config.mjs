@@ -103,6 +103,19 @@ export default tseslint.config(
     },
   },
   {
+    // The operators' page builds DOM only through dom.ts (text nodes, setAttribute): no HTML parsing sinks.
+    files: ['src/operators-page/browser/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'createContextualFragment', 'write', 'writeln'].map(
+          (property) => ({ property, message: 'build DOM with h() from dom.ts: values must stay text' }),
+        ),
+      ],
+      'no-restricted-globals': ['error', 'eval', 'localStorage'],
+    },
+  },
+  {
     // Tests read arbitrary JSON answers.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -8,7 +8,7 @@
  * Loads a realistic mix with INSERT ... SELECT generate_series, ANALYZEs, then runs every admin query through the
  * real code (the persistence classes, AttemptLog, MediaStore: the SQL lives there, not here), records the
  * SQL each one sent, and prints EXPLAIN (ANALYZE, BUFFERS) of each with its time. Exits 1 when any plan reads
- * tracked_transaction or jumio_call with a Seq Scan.
+ * tracked_transaction, jumio_call or change_event with a Seq Scan.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +18,7 @@ import { CallbackInbox } from '../src/engine/callbacks/callback-inbox.js';
 import { DataCipher } from '../src/engine/crypto/data-cipher.js';
 import { onPersonalDataPurged } from '../src/engine/domain/tracking-state-machine.js';
 import { PostgresMediaStore } from '../src/engine/media/media-store.js';
+import { ChangeFeed } from '../src/engine/feed/change-feed.js';
 import { AttemptLog } from '../src/engine/persistence/attempt-log.js';
 import { TrackedTransactionRepository } from '../src/engine/persistence/tracked-transaction.repository.js';
 import { TransactionClaims } from '../src/engine/persistence/transaction-claims.js';
@@ -37,7 +38,7 @@ const NOW = new Date('2026-11-26T10:00:00.000Z');
 const DAY = 86_400_000;
 const START = new Date(NOW.getTime() - 91 * DAY);
 const RETENTION_DAYS = 90;
-const WATCHED = /(?:Parallel )?Seq Scan on (tracked_transaction|jumio_call)\b/;
+const WATCHED = /(?:Parallel )?Seq Scan on (tracked_transaction|jumio_call|change_event)\b/;
 
 /** Records the SQL (and parameters) TypeORM sends while recording is on. */
 class CapturingLogger implements TypeOrmLogger {
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     const cipher = new DataCipher([{ id: 'bench', key: randomBytes(32) }]);
     const media = new PostgresMediaStore(ds, cipher);
     const attempts = new AttemptLog(ds);
+    const feed = new ChangeFeed(ds);
     const codec = new TransactionRowCodec(ds, cipher);
     const repo = new TrackedTransactionRepository(ds, codec);
     const claims = new TransactionClaims(ds, codec);
@@ -163,6 +165,13 @@ async function main(): Promise<void> {
         name: 'attempts: find + calls of one transaction',
         run: async () =>
           attempts.forTransaction((await repo.find(fixtures.withCalls.kind, fixtures.withCalls.reference))!.id),
+      },
+      {
+        name: 'events: find + events of one transaction',
+        run: async () => {
+          const row = (await repo.find(fixtures.withCalls.kind, fixtures.withCalls.reference))!;
+          return feed.forTransaction(row.kind, row.reference);
+        },
       },
       { name: 'stats: counts by kind and state', run: () => reports.countByKindAndState() },
       { name: 'stats: due now', run: () => reports.countDue(NOW) },
@@ -246,7 +255,7 @@ async function main(): Promise<void> {
     }
     print(
       failed
-        ? '\nFAIL: a plan reads tracked_transaction or jumio_call with a Seq Scan'
+        ? '\nFAIL: a plan reads tracked_transaction, jumio_call or change_event with a Seq Scan'
         : '\nOK: every plan stays on an index path',
     );
     log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -333,6 +342,15 @@ async function load(ds: DataSource): Promise<void> {
      SELECT t.id, m.name, 'image/jpeg', 64, md5(t.id || m.name), decode(repeat(md5(t.id || m.name), 4), 'hex'), t.retrieved_at
        FROM tracked_transaction t CROSS JOIN (VALUES ('front'), ('back'), ('face')) m(name)
       WHERE t.state = 'RETRIEVED' AND t.id % 20 = 0`,
+  );
+  // The change feed: TRACKED for each, and what a retrieval or a purge adds.
+  await q(
+    `INSERT INTO change_event (kind, reference, type, at)
+     SELECT t.kind, t.reference, e.type, t.created_at + make_interval(secs => e.ord)
+       FROM tracked_transaction t
+       CROSS JOIN LATERAL (VALUES ('TRACKED', 0), ('CALLBACK_MISSED', 300), ('RETRIEVED', 360), ('PERSONAL_DATA_PURGED', 400)) e(type, ord)
+      WHERE e.type = 'TRACKED' OR (e.type IN ('CALLBACK_MISSED', 'RETRIEVED') AND t.state IN ('RETRIEVED', 'PURGED'))
+         OR (e.type = 'PERSONAL_DATA_PURGED' AND t.state = 'PURGED')`,
   );
   await q(`VACUUM ANALYZE tracked_transaction`);
   await q(`VACUUM ANALYZE jumio_call`);

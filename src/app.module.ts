@@ -14,6 +14,7 @@ import { ApiKeyGuard } from './http/api-key.guard.js';
 import { ContractExceptionFilter } from './http/http-exception.filter.js';
 import { loggerParams } from './operations/logging.js';
 import { OperationsModule } from './operations/operations.module.js';
+import { OperatorsPageModule } from './operators-page/operators-page.module.js';
 import { PRODUCT_MODULES, ProductsModule } from './products/products.module.js';
 
 export interface AppRuntime {
@@ -47,6 +48,7 @@ export class AppModule {
         ProductsModule,
         ApiModule.forProducts(PRODUCT_MODULES),
         AdminModule,
+        OperatorsPageModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -41,6 +41,8 @@ export function derivePlan(kind: SimulatorKind, reference: string): TransactionP
     allowUnmasked: false,
     imagesAsObject: false,
     rejectReasonCode: null,
+    firstName: null,
+    lastName: null,
   };
   const auth = kind === 'authentication';
   if (digit <= 7) {

@@ -4,7 +4,7 @@ import type { Json, PayloadContext, StatusAnswer } from './simulator-payloads.js
 /** Authentication: the status answer is the whole record (no `timestamp`), with its image hrefs once final. */
 export function authenticationStatus(ctx: PayloadContext, settled: boolean): StatusAnswer {
   const { plan } = ctx;
-  const p = new Persona(plan.reference);
+  const p = new Persona(plan);
   const result = settled ? plan.final : 'STARTED';
   const body: Json = {
     transactionReference: plan.reference,

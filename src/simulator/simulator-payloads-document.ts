@@ -75,7 +75,7 @@ function documentTransaction(ctx: PayloadContext, p: Persona): Json {
 export type DocumentDataPart = 'all' | 'document' | 'transaction';
 
 export function documentData(ctx: PayloadContext, part: DocumentDataPart): Json {
-  const p = new Persona(ctx.plan.reference);
+  const p = new Persona(ctx.plan);
   const head = { timestamp: timestamp(ctx, 'data'), scanReference: ctx.plan.reference };
   const doc = documentDocument(ctx, p);
   if (part === 'document') return withQuirkFields(ctx, { ...head, ...(doc ?? {}) });

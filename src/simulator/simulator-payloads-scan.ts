@@ -145,7 +145,7 @@ function scanVerification(ctx: PayloadContext, p: Persona): Json {
 export type ScanDataPart = 'all' | 'document' | 'transaction' | 'verification';
 
 export function scanData(ctx: PayloadContext, part: ScanDataPart): Json {
-  const p = new Persona(ctx.plan.reference);
+  const p = new Persona(ctx.plan);
   const head = { timestamp: timestamp(ctx, 'data'), scanReference: ctx.plan.reference };
   if (part === 'document') return withQuirkFields(ctx, { ...head, ...scanDocument(ctx, p) });
   if (part === 'transaction') return withQuirkFields(ctx, { ...head, ...scanTransaction(ctx, p) });

@@ -78,14 +78,16 @@ export function timestamp(ctx: PayloadContext, use: TimestampUse, date: Date = c
   }
 }
 
-/** Deterministic per-reference values. */
+/** Deterministic per-reference values; a plan's own names, when its script gave them, replace the derived ones. */
 export class Persona {
   private readonly h: Buffer;
   readonly tag: string;
+  private readonly names: { firstName: string | null; lastName: string | null };
 
-  constructor(reference: string) {
-    this.h = createHash('sha256').update(`jumio-simulator persona ${reference}`).digest();
-    this.tag = (reference.replace(/[^A-Za-z0-9]/g, '').slice(0, 8) || 'X').toUpperCase();
+  constructor(plan: Pick<TransactionPlan, 'reference' | 'firstName' | 'lastName'>) {
+    this.h = createHash('sha256').update(`jumio-simulator persona ${plan.reference}`).digest();
+    this.tag = (plan.reference.replace(/[^A-Za-z0-9]/g, '').slice(0, 8) || 'X').toUpperCase();
+    this.names = { firstName: plan.firstName, lastName: plan.lastName };
   }
 
   /** An unsigned number from bytes [i, i+4) of the hash. */
@@ -120,11 +122,11 @@ export class Persona {
   }
 
   get firstName(): string {
-    return `JANE-${this.tag}`;
+    return this.names.firstName ?? `JANE-${this.tag}`;
   }
 
   get lastName(): string {
-    return `DOE-${this.tag}`;
+    return this.names.lastName ?? `DOE-${this.tag}`;
   }
 }
 

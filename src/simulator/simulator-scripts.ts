@@ -78,6 +78,9 @@ export interface TransactionPlan {
   allowUnmasked: boolean;
   imagesAsObject: boolean;
   rejectReasonCode: string | null;
+  /** The script's names; null: derived from the reference (Persona). */
+  firstName: string | null;
+  lastName: string | null;
 }
 
 export interface ActiveFault {
@@ -116,6 +119,8 @@ const SCRIPT_FIELDS = new Set([
   'imagesAsObject',
   'quirks',
   'rejectReasonCode',
+  'firstName',
+  'lastName',
   'faults',
   'callback',
 ]);
@@ -245,6 +250,13 @@ export function validateScript(input: unknown): TransactionScript {
     }
     script.rejectReasonCode = input.rejectReasonCode;
   }
+  for (const field of ['firstName', 'lastName'] as const) {
+    const v = input[field];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v.length < 1 || v.length > 200)
+      throw new ScriptError(field, 'must be a string of 1 to 200 characters');
+    script[field] = v;
+  }
   if (input.faults !== undefined) {
     if (!Array.isArray(input.faults) || input.faults.length > 100)
       throw new ScriptError('faults', 'must be an array of at most 100 faults');
@@ -299,6 +311,8 @@ export function planFromScript(script: TransactionScript): TransactionPlan {
     allowUnmasked: script.allowUnmasked ?? false,
     imagesAsObject: script.imagesAsObject ?? quirky,
     rejectReasonCode: script.rejectReasonCode ?? null,
+    firstName: script.firstName ?? null,
+    lastName: script.lastName ?? null,
   };
 }
 

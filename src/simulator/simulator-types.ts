@@ -77,6 +77,12 @@ export interface TransactionScript {
    * table lists (e.g. "199") are served as they are, with a made-up description and no details.
    */
   rejectReasonCode?: string;
+  /**
+   * Extension: the holder's first and last name in every answer and callback instead of the derived ones (1 to 200
+   * characters, any text: a test of how a reader shows what Jumio sends, markup included).
+   */
+  firstName?: string;
+  lastName?: string;
   /** Consumed in order of arrival by matching requests. */
   faults?: FaultScript[];
   /**

@@ -225,4 +225,26 @@ describe('simulator: ID Verification (scans)', () => {
     sim.script({ kind: 'scan', reference, pendingPolls: 1, final: 'FAILED' });
     expect(await pollUntilFinal(sim, `/scans/${reference}`)).toEqual(['PENDING', 'FAILED']);
   });
+  describe("a script's own names (extension)", () => {
+    const hostile = '<img src=x onerror=alert(1)>';
+
+    it('are what its answers carry, markup and all, instead of the derived ones', async () => {
+      const [scan, document] = [ref(), ref()];
+      sim.script({ kind: 'scan', reference: scan, firstName: hostile, lastName: 'O\'Brien "&"' });
+      sim.script({ kind: 'document', reference: document, firstName: hostile });
+      const data = (await jumio(sim, `/scans/${scan}/data`)).json();
+      expect(data.document).toMatchObject({ firstName: hostile, lastName: 'O\'Brien "&"' });
+      const doc = (await jumio(sim, `/documents/${document}/data`)).json();
+      expect(doc.document.extractedData.firstName).toContain(hostile);
+      expect(JSON.parse(doc.document.extractedData.extractedData).firstName).toContain(hostile);
+    });
+
+    it('must be strings of 1 to 200 characters', () => {
+      expect(() => sim.script({ kind: 'scan', reference: ref(), firstName: '' })).toThrow(/firstName/);
+      expect(() => sim.script({ kind: 'scan', reference: ref(), lastName: 'x'.repeat(201) })).toThrow(/lastName/);
+      expect(() => sim.script({ kind: 'scan', reference: ref(), firstName: 7 as unknown as string })).toThrow(
+        /firstName: must be a string of 1 to 200 characters/,
+      );
+    });
+  });
 });

@@ -65,6 +65,18 @@ export class ChangeFeed {
       next: encodeCursor(last),
     };
   }
+
+  /** One transaction's events in the feed's order, those the feed still holds back included. */
+  async forTransaction(kind: Kind, reference: string): Promise<FeedEvent[]> {
+    const rows: { id: string; type: EventType; at: Date }[] = await this.dataSource.query(
+      `SELECT id::text AS id, type, at
+         FROM change_event
+        WHERE reference = $1::uuid AND kind = $2
+        ORDER BY change_event.xid, change_event.id`,
+      [reference, kind],
+    );
+    return rows.map((r) => ({ id: r.id, kind, reference, type: r.type, at: new Date(r.at).toISOString() }));
+  }
 }
 
 export function encodeCursor(p: Position): string {

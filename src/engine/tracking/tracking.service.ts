@@ -6,7 +6,7 @@ import { Clock } from '../clock/clock.js';
 import type { Kind } from '../../common/kinds.js';
 import { onCallbackReported } from '../domain/tracking-state-machine.js';
 import { EngineException } from '../engine.exception.js';
-import { ChangeFeed, type FeedPage } from '../feed/change-feed.js';
+import { ChangeFeed, type FeedEvent, type FeedPage } from '../feed/change-feed.js';
 import { type RetrievalSchedule, scheduleOf } from '../domain/retrieval-schedule.js';
 import { MediaStore } from '../media/media-store.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
@@ -144,6 +144,12 @@ export class TrackingService {
 
   events(after: string | undefined, limit: number | undefined): Promise<FeedPage> {
     return this.feed.read(after, limit ?? 100);
+  }
+
+  /** One tracked transaction's events, oldest first (TRANSACTION_NOT_TRACKED when it is not tracked). */
+  async transactionEvents(kind: Kind, reference: string): Promise<FeedEvent[]> {
+    const row = await this.get(kind, reference);
+    return this.feed.forTransaction(row.kind, row.reference);
   }
 
   /** The tracked transaction, or TRANSACTION_NOT_TRACKED (a 404). */
