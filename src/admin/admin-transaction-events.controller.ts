@@ -1,17 +1,9 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiProperty,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { KINDS } from '../common/kinds.js';
 import type { FeedEvent } from '../engine/feed/change-feed.js';
 import { TrackingService } from '../engine/tracking/tracking.service.js';
-import { RequireScope } from '../http/scopes.js';
+import { ApiErrorResponses, ApiKeyScope } from '../http/openapi-responses.js';
 import { AdminTransactionParams } from './admin-transactions.dto.js';
 
 class TransactionEventDto {
@@ -28,8 +20,7 @@ class TransactionEventListDto {
 
 /** One transaction's change events, which the operators' page merges with its attempt log into a timeline. */
 @ApiTags('admin')
-@ApiBearerAuth()
-@RequireScope('admin')
+@ApiKeyScope('admin')
 @Controller('v1/admin/transactions')
 export class AdminTransactionEventsController {
   constructor(private readonly tracking: TrackingService) {}
@@ -39,8 +30,7 @@ export class AdminTransactionEventsController {
   @ApiParam({ name: 'kind', enum: KINDS })
   @ApiParam({ name: 'reference', format: 'uuid' })
   @ApiOkResponse({ type: TransactionEventListDto })
-  @ApiResponse({ status: 400, description: 'A parameter is invalid (named in message): kind, reference (not a UUID)' })
-  @ApiResponse({ status: 404, description: 'Not tracked' })
+  @ApiErrorResponses([400, 'A parameter is invalid (named in message): kind, reference (not a UUID)'], 404)
   async events(@Param() params: AdminTransactionParams): Promise<{ items: FeedEvent[] }> {
     return { items: await this.tracking.transactionEvents(params.kind, params.reference) };
   }

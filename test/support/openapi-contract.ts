@@ -61,7 +61,8 @@ export class OpenApiContract {
   /** What is wrong with this answer to `method url` by the document, or null. */
   problem(method: string, url: string, answer: Answer): string | null {
     const path = new URL(url, 'http://localhost').pathname;
-    if (/^\/docs(\/|$)/i.test(path)) return null; // the document and its UI are not in the document
+    // The document and its UI, and the operators' page (a page over the admin API, not an API), are not in it.
+    if (/^\/(docs|admin)(\/|$)/i.test(path)) return null;
     const verb = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
     const route = this.routes.find((r) => r.pattern.test(path) && r.operations[verb]);
     const name = `${method.toUpperCase()} ${route?.template ?? path}`;
