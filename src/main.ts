@@ -1,3 +1,5 @@
+// First: the tracing instrumentations must be in place before http, pg and Fastify load.
+import { tracingSdk } from './operations/start-tracing.js';
 import 'reflect-metadata';
 import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
 import { Logger, PinoLogger, type Params } from 'nestjs-pino';
@@ -35,7 +37,9 @@ async function main(): Promise<void> {
   // The sandbox without DATA_ENCRYPTION_KEYS: a development key generated once and kept under ./.data.
   if (config.sandbox) useSandboxDataKey(config);
 
-  const stops: (() => Promise<void>)[] = [];
+  // Last to stop: spans of the shutdown itself are exported too.
+  const sdk = tracingSdk;
+  const stops: (() => Promise<void>)[] = sdk ? [() => sdk.shutdown()] : [];
   let database: EmbeddedDatabase | undefined;
   if (config.database.url) {
     await waitForDatabase({
@@ -50,7 +54,7 @@ async function main(): Promise<void> {
       persistent: true,
     });
     config.database.url = database.url;
-    stops.push(() => database!.stop());
+    stops.unshift(() => database!.stop());
   }
   let simulator: JumioSimulator | undefined;
   if (config.sandbox) {
