@@ -5,12 +5,12 @@ import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
 import { Logger, PinoLogger, type Params } from 'nestjs-pino';
 import { createApplication } from './app.factory.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { DatabaseUnreachableError, waitForDatabase } from './database/wait-for-database.js';
 import { loggerParams } from './operations/logging.js';
 import { pointEveryDatacenterAt } from './sandbox/sandbox.js';
 import { useSandboxDataKey } from './sandbox/sandbox-data-key.js';
-import { JumioSimulator } from './simulator/jumio-simulator.js';
+import type { JumioSimulator } from './simulator/jumio-simulator.js';
 
 /** Set once the configuration is read: from then on every line is JSON, a failed start-up's last one too. */
 let startupLogger: PinoLogger | undefined;
@@ -48,6 +48,8 @@ async function main(): Promise<void> {
       log: contextLogger(logging, 'Database'),
     });
   } else {
+    // Loaded only here (as the simulator below): the production image leaves both out.
+    const { startEmbeddedPostgres } = await import('./database/embedded-postgres.js');
     database = await startEmbeddedPostgres({
       dataDir: config.database.embeddedDir,
       port: config.database.embeddedPort,
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
   }
   let simulator: JumioSimulator | undefined;
   if (config.sandbox) {
+    const { JumioSimulator } = await import('./simulator/jumio-simulator.js');
     simulator = await JumioSimulator.start({
       host: '127.0.0.1',
       port: config.sandboxSimulatorPort,
