@@ -41,11 +41,14 @@ export function tracingInstrumentations(): Instrumentation[] {
     }),
     // Only statements made for a traced request or step: the reconciler's idle polls and the feed's readers'
     // empty pages would otherwise each be a trace of their own.
-    new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+    // Statements only: a span per pool checkout and connection would double their number for little.
+    new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false, ignoreConnectSpans: true }),
     new FastifyOtelInstrumentation({
       registerOnInitialization: true,
-      // The request and its handler; a span per hook (a dozen per request) would only add cost.
+      // The request span alone (it names the route): a span per hook (a dozen per request) or for the handler
+      // would only add cost.
       instrumentHooks: false,
+      instrumentHandler: false,
       ignorePaths: (route: { url: string }) => UNTRACED_PATHS.has(route.url),
       requestHook: (span: Span) => cutQuery(span, 'url.path'),
     }),
