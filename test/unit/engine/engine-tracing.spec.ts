@@ -2,6 +2,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { node, tracing } from '@opentelemetry/sdk-node';
 import { loadConfig, ConfigError } from '../../../src/config/app-config';
 import { EngineTracing } from '../../../src/engine/tracing/engine-tracing';
+import { loggerParams } from '../../../src/operations/logging';
 
 const exporter = new tracing.InMemorySpanExporter();
 const provider = new node.NodeTracerProvider({ spanProcessors: [new tracing.SimpleSpanProcessor(exporter)] });
@@ -53,6 +54,32 @@ describe('EngineTracing (the engine port for its own spans)', () => {
     expect(failing.status).toEqual({ code: 2, message: 'TypeError' });
     const { name, attributes, events, status } = failing;
     expect(JSON.stringify({ name, attributes, events, status })).not.toContain('1990-01-01');
+  });
+});
+
+describe('log lines and traces', () => {
+  beforeAll(() => provider.register());
+  afterAll(() => {
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  });
+
+  it('with tracing on, a line written inside a span carries its trace and span ids; off, no mixin at all', async () => {
+    const on = loggerParams(loadConfig({ SANDBOX: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }));
+    const off = loggerParams(loadConfig({ SANDBOX: 'true' }));
+    const mixinOf = (p: typeof on) => (p.pinoHttp as { mixin?: () => Record<string, string> }).mixin;
+    expect(mixinOf(off)).toBeUndefined();
+    const mixin = mixinOf(on)!;
+    expect(mixin()).toEqual({});
+    await trace.getTracer('t').startActiveSpan('request', async (span) => {
+      expect(mixin()).toEqual({
+        trace_id: span.spanContext().traceId,
+        span_id: span.spanContext().spanId,
+        trace_flags: '01',
+      });
+      span.end();
+    });
   });
 });
 
