@@ -33,4 +33,7 @@ ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$WORK/rootfs/usr/local/bin/npx"
 tar -C "$WORK/rootfs" -c . | podman import \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'CMD ["node"]' - "$IMAGE" >/dev/null
-echo "$IMAGE: Node $(podman run --rm "$IMAGE" node -v), npm $(podman run --rm "$IMAGE" npm -v)"
+# CONTAINER_CLI_ARGS / CONTAINER_RUN_ARGS: what this machine's podman needs to run a container (see .ci/run).
+# shellcheck disable=SC2086
+versions=$(podman ${CONTAINER_CLI_ARGS:-} run --rm ${CONTAINER_RUN_ARGS:-} "$IMAGE" sh -c 'echo "Node $(node -v), npm $(npm -v)"')
+echo "$IMAGE: $versions"
