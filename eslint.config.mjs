@@ -2,7 +2,34 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const NEST_HTTP_EXCEPTIONS = [
+const NEST_HTTP_NAMES = [
+  // routing, requests and responses
+  'Controller',
+  'Get',
+  'Post',
+  'Put',
+  'Patch',
+  'Delete',
+  'Head',
+  'Options',
+  'All',
+  'Req',
+  'Request',
+  'Res',
+  'Response',
+  'Body',
+  'Param',
+  'Query',
+  'Headers',
+  'HttpCode',
+  'Header',
+  'Redirect',
+  'StreamableFile',
+  'UsePipes',
+  'UseGuards',
+  'UseFilters',
+  'UseInterceptors',
+  // HTTP exceptions
   'HttpException',
   'HttpStatus',
   'BadRequestException',
@@ -51,10 +78,23 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: '@nestjs/common', importNames: NEST_HTTP_EXCEPTIONS, message: 'throw EngineException' }],
+          paths: [
+            {
+              name: '@nestjs/common',
+              importNames: NEST_HTTP_NAMES,
+              message: 'no HTTP in the engine; throw EngineException',
+            },
+          ],
           patterns: [
             {
-              group: ['fastify', '@fastify/*', '@nestjs/platform-fastify', '@nestjs/swagger', 'class-validator'],
+              group: [
+                'fastify',
+                '@fastify/*',
+                '@nestjs/platform-fastify',
+                '@nestjs/swagger',
+                '@nestjs/core',
+                'class-validator',
+              ],
               message: 'the engine knows nothing of HTTP (docs/architecture.md)',
             },
           ],

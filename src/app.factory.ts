@@ -79,10 +79,18 @@ function setUpOpenApi(app: INestApplication): void {
     new DocumentBuilder()
       .setTitle('jumio-fallback')
       .setDescription(
-        "Tracks Jumio transactions, reconciles missed callbacks through Jumio's Retrieval API by Jumio's rules, and serves normalized views, media and a change feed.",
+        "Tracks Jumio transactions, reconciles missed callbacks through Jumio's Retrieval API by Jumio's rules, and serves normalized views, media and a change feed.\n\n" +
+          'Every error is `{ statusCode, error, message: [...] }` (ErrorBody). Any route reads a JSON body when one is sent, ' +
+          'so any route may answer 400 (not JSON), 413 (over 64 KiB) or 415 (another charset or encoding); these are ' +
+          'declared on the routes that take a body. JSON answers carry a weak ETag; a GET with a matching If-None-Match is 304.',
       )
       .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' })
+      // Opaque keys, not JWTs: addBearerAuth() would say bearerFormat JWT.
+      .addSecurity('bearer', {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'An API key from API_KEYS (the secret of name:scopes:secret), sent as Authorization: Bearer <key>',
+      })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });

@@ -142,6 +142,7 @@ main().catch((thrown: unknown) => {
   const message = `start-up failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`;
   const fields = thrown instanceof DatabaseUnreachableError ? thrown.fields : {};
   if (startupLogger) startupLogger.fatal(fields, message);
-  else process.stderr.write(`${message}\n`);
+  // LOG_LEVEL=silent would swallow the fatal line: the reason still reaches stderr.
+  if (!startupLogger?.logger.isLevelEnabled('fatal')) process.stderr.write(`${message}\n`);
   process.exit(1);
 });

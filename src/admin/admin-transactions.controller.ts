@@ -1,17 +1,9 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiExtraModels,
-  ApiOperation,
-  ApiParam,
-  ApiResponse,
-  ApiTags,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { KINDS } from '../common/kinds.js';
-import { TrackingViewDto } from '../api/tracking/tracking-view.dto.js';
+import { ANY_KIND_VIEW } from '../api/tracking/tracking-view.dto.js';
 import type { TrackingView } from '../engine/tracking/tracking-view.js';
-import { RequireScope } from '../http/scopes.js';
+import { ApiErrorResponses, ApiKeyScope } from '../http/openapi-responses.js';
 import {
   AdminTransactionParams,
   AttemptListDto,
@@ -52,19 +44,16 @@ const VIEW_EXAMPLE = {
 const viewResponse = (status: number, description: string, example: object = VIEW_EXAMPLE) => ({
   status,
   description,
-  content: { 'application/json': { schema: { $ref: getSchemaPath(TrackingViewDto) }, example } },
+  content: { 'application/json': { schema: ANY_KIND_VIEW, example } },
 });
 
-const ERROR_400 = {
-  status: 400,
-  description: 'A parameter is invalid (named in message): kind, reference (not a UUID)',
-};
-const ERROR_404 = { status: 404, description: 'Not tracked' };
+/** The refusals of every route of one transaction. */
+const ApiTransactionErrors = () =>
+  ApiErrorResponses([400, 'A parameter is invalid (named in message): kind, reference (not a UUID)'], 404);
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@ApiExtraModels(TrackingViewDto, TransactionPageDto, AttemptListDto)
-@RequireScope('admin')
+@ApiKeyScope('admin')
+@ApiExtraModels(TransactionPageDto, AttemptListDto)
 @Controller('v1/admin/transactions')
 export class AdminTransactionsController {
   constructor(private readonly service: AdminTransactionsService) {}
@@ -86,10 +75,7 @@ export class AdminTransactionsController {
       },
     },
   })
-  @ApiResponse({
-    status: 400,
-    description: 'Unknown parameter, a bad value (named in message), or a cursor made for other filters',
-  })
+  @ApiErrorResponses([400, 'Unknown parameter, a bad value (named in message), or a cursor made for other filters'])
   list(@Query() query: ListTransactionsQueryDto): Promise<{ items: TrackingView[]; next: string | null }> {
     return this.service.list(query);
   }
@@ -146,8 +132,7 @@ export class AdminTransactionsController {
       },
     },
   })
-  @ApiResponse(ERROR_400)
-  @ApiResponse(ERROR_404)
+  @ApiTransactionErrors()
   attempts(@Param() params: AdminTransactionParams): Promise<{ items: AttemptDto[] }> {
     return this.service.attempts(params.kind, params.reference);
   }
@@ -178,9 +163,8 @@ export class AdminTransactionsController {
       retrievedAt: null,
     }),
   )
-  @ApiResponse(ERROR_400)
-  @ApiResponse(ERROR_404)
-  @ApiResponse({ status: 409, description: 'Final (RETRIEVED, NOT_FOUND, EXHAUSTED, PURGED): nothing to re-check' })
+  @ApiTransactionErrors()
+  @ApiErrorResponses([409, 'Final (RETRIEVED, NOT_FOUND, EXHAUSTED, PURGED): nothing to re-check'])
   reconcile(@Param() params: AdminTransactionParams, @CallerKeyName() keyName: string): Promise<TrackingView> {
     return this.service.reconcile(params.kind, params.reference, keyName);
   }
@@ -202,8 +186,7 @@ export class AdminTransactionsController {
       media: [],
     }),
   )
-  @ApiResponse(ERROR_400)
-  @ApiResponse(ERROR_404)
+  @ApiTransactionErrors()
   purge(@Param() params: AdminTransactionParams): Promise<TrackingView> {
     return this.service.purge(params.kind, params.reference);
   }

@@ -13,7 +13,8 @@ import {
 } from 'class-validator';
 import { KINDS, type Kind } from '../common/kinds.js';
 import { TRACKING_STATES, VIEW_STATUSES, type TrackingState, type ViewStatus } from '../engine/domain/states.js';
-import { TrackingViewDto } from '../api/tracking/tracking-view.dto.js';
+import { ANY_KIND_VIEW } from '../api/tracking/tracking-view.dto.js';
+import type { TrackingView } from '../engine/tracking/tracking-view.js';
 
 /** A timestamp with its zone: without one, the server's time zone would decide what it means. */
 const ZONED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -126,7 +127,8 @@ export class AdminTransactionParams {
 }
 
 export class TransactionPageDto {
-  @ApiProperty({ type: [TrackingViewDto] }) items: TrackingViewDto[];
+  @ApiProperty({ type: 'array', items: ANY_KIND_VIEW, description: 'Views of any kind, newest first' })
+  items: TrackingView[];
   @ApiProperty({ nullable: true, type: String, description: 'Pass as cursor for the next page; null on the last page' })
   next: string | null;
 }
@@ -138,10 +140,14 @@ export class AttemptDto {
     example: '/api/netverify/v2/scans/8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11',
   })
   endpoint: string;
-  @ApiProperty({ enum: ['status', 'details', 'media-list', 'medium'] }) callType: string;
-  @ApiProperty({ nullable: true, type: Number, description: 'null when no answer came (timeout, reset)' }) httpStatus:
-    number | null;
-  @ApiProperty() durationMs: number;
+  @ApiProperty({
+    enum: ['status', 'details', 'media-list', 'medium', 'takeover'],
+    description: "takeover is no call: an expired claim's step was redone, so a call in flight may be repeated",
+  })
+  callType: string;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'null when no answer came (timeout, reset)' })
+  httpStatus: number | null;
+  @ApiProperty({ type: 'integer' }) durationMs: number;
   @ApiProperty({
     description:
       'PENDING, DONE, FAILED, NOT_FOUND, STORED, or a failure (TIMEOUT, RATE_LIMITED, REFUSED, MALFORMED, ...)',

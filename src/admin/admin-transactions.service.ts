@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Clock } from '../engine/clock/clock.js';
 import type { Kind } from '../common/kinds.js';
-import type { RetrievalSchedule } from '../engine/domain/retrieval-schedule.js';
+import { type RetrievalSchedule, scheduleOf } from '../engine/domain/retrieval-schedule.js';
 import { FINAL_STATES, onCallbackReported, onPersonalDataPurged } from '../engine/domain/tracking-state-machine.js';
 import { EngineException } from '../engine/engine.exception.js';
 import { MediaStore } from '../engine/media/media-store.js';
@@ -14,7 +14,6 @@ import {
   type ForcedAttempt,
 } from '../engine/persistence/tracked-transaction.repository.js';
 import { TransactionReports, type TransactionFilter } from '../engine/persistence/transaction-reports.js';
-import { scheduleOf } from '../engine/reconciliation/schedule-of.js';
 import { PersonalDataPurge } from '../engine/retention/personal-data-purge.js';
 import { toView, type TrackingView } from '../engine/tracking/tracking-view.js';
 import { notTracked, TrackingService } from '../engine/tracking/tracking.service.js';
@@ -31,7 +30,7 @@ export class AdminTransactionsService {
   constructor(
     private readonly transactions: TrackedTransactionRepository,
     private readonly reports: TransactionReports,
-    private readonly purges: PersonalDataPurge,
+    private readonly personalData: PersonalDataPurge,
     private readonly mediaStore: MediaStore,
     private readonly attemptLog: AttemptLog,
     private readonly clock: Clock,
@@ -93,7 +92,7 @@ export class AdminTransactionsService {
   /** Deletes the transaction's personal data and keeps its tracking record and attempt log; again: the same answer, no second event. */
   async purge(kind: Kind, reference: string): Promise<TrackingView> {
     const now = this.clock.now();
-    const result = await this.purges.purgePersonalData(kind, reference.toLowerCase(), now, (row) =>
+    const result = await this.personalData.purgePersonalData(kind, reference.toLowerCase(), now, (row) =>
       onPersonalDataPurged(row, now),
     );
     if (!result) throw notTracked(kind, reference);

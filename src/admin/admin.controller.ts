@@ -1,11 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScope } from '../http/scopes.js';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiKeyScope } from '../http/openapi-responses.js';
+import { AdminStatsDto } from './admin-stats.dto.js';
 import { AdminStatsService, type AdminStats } from './admin-stats.service.js';
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@RequireScope('admin')
+@ApiKeyScope('admin')
 @Controller('v1/admin')
 export class AdminController {
   constructor(private readonly statsService: AdminStatsService) {}
@@ -15,22 +15,22 @@ export class AdminController {
     summary: 'Counts by kind and state, work due now, the most overdue step, and the last hour of Jumio calls',
   })
   @ApiOkResponse({
-    schema: {
-      example: {
-        states: {
-          'id-verifications': { RECONCILING: 12, RETRIEVED: 3400 },
-          'document-verifications': {},
-          authentications: { AWAITING_CALLBACK: 3 },
-        },
-        dueNow: 4,
-        oldestOverdue: {
-          kind: 'id-verifications',
-          reference: '8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11',
-          dueAt: '2026-11-26T10:25:00.000Z',
-          lateSeconds: 31,
-        },
-        jumioCalls: [{ kind: 'id-verifications', endpoint: 'status', httpStatus: 200, count: 812 }],
+    type: AdminStatsDto,
+    description: 'The backlog at a glance',
+    example: {
+      states: {
+        'id-verifications': { RECONCILING: 12, RETRIEVED: 3400 },
+        'document-verifications': {},
+        authentications: { AWAITING_CALLBACK: 3 },
       },
+      dueNow: 4,
+      oldestOverdue: {
+        kind: 'id-verifications',
+        reference: '8f0c5e5a-7a1e-4c1b-9a59-3f7a2b1d0c11',
+        dueAt: '2026-11-26T10:25:00.000Z',
+        lateSeconds: 31,
+      },
+      jumioCalls: [{ kind: 'id-verifications', endpoint: 'status', httpStatus: 200, count: 812 }],
     },
   })
   stats(): Promise<AdminStats> {

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { ProductModule } from '../engine/product-kit/product-module.js';
+import { CallbackDeliveryReader } from './callbacks/callback-delivery.reader.js';
 import { createCallbackController } from './callbacks/callback.controller.factory.js';
 import { CallbackSourceGate, CallbackSourcePolicy } from './callbacks/callback-source.policy.js';
 import { EventsController } from './events/events.controller.js';
@@ -18,7 +19,7 @@ export class ApiModule {
         ...products.flatMap(({ routes }) => [createTrackingController(routes), createCallbackController(routes.kind)]),
         EventsController,
       ],
-      providers: [CallbackSourcePolicy, CallbackSourceGate],
+      providers: [CallbackSourcePolicy, CallbackSourceGate, CallbackDeliveryReader],
       exports: [CallbackSourceGate],
     };
   }

@@ -2,8 +2,7 @@ import { HttpException } from '@nestjs/common';
 import bodyParser from 'body-parser';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_CALLBACK_BODY_BYTES } from '../engine/callbacks/callback-form.js';
-import { isCallbackRequest } from './callback-routes.js';
+import { isCallbackRequest, MAX_CALLBACK_BODY_BYTES } from './callback-requests.js';
 import { errorBody } from './http-exception.filter.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;

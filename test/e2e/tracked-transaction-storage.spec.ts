@@ -58,7 +58,7 @@ describe('tracked_transaction storage settings', () => {
       return r as { upd: number; hot: number };
     };
     const before = await counters();
-    // The claim's SET list (TrackedTransactionRepository.claimDue): lease columns only, none of them indexed.
+    // The claim's SET list (TransactionClaims.claimDue): lease columns only, none of them indexed.
     await q.query(
       `UPDATE tracked_transaction SET lease_owner = 'test', lease_expires_at = clock_timestamp() + interval '60 seconds', forced_by = NULL
         WHERE id IN (SELECT id FROM tracked_transaction WHERE next_attempt_at <= now() ORDER BY next_attempt_at LIMIT 8)`,

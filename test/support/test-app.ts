@@ -5,6 +5,7 @@ import { createApplication } from '../../src/app.factory';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { SystemClock, type Clock } from '../../src/engine/clock/clock';
 import { ManualClock } from './manual-clock';
+import { OpenApiContract, type OpenApiDocument } from './openapi-contract';
 import { ReconciliationScheduler } from '../../src/engine/reconciliation/reconciliation.scheduler';
 import { pointEveryDatacenterAt } from '../../src/sandbox/sandbox';
 import { JumioSimulator } from '../../src/simulator/jumio-simulator';
@@ -44,6 +45,7 @@ export interface TestApp {
   databaseUrl: string;
   /** Where the app listens, e.g. `http://127.0.0.1:41234` (for the simulator's callbacks). */
   baseUrl: string;
+  /** supertest against the app; every answer is also checked against the served OpenAPI document. */
   http(): ReturnType<typeof request>;
   close(): Promise<void>;
 }
@@ -81,6 +83,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const app = await createApplication(config, { clock: runtimeClock, replicaId: options.replicaId });
   await app.init();
   await app.listen(0, '127.0.0.1');
+  const contract = await servedContract(app);
   const ownsSimulator = !options.simulator;
   return {
     app,
@@ -91,13 +94,40 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     dataSource: app.get(DataSource),
     databaseUrl,
     baseUrl: `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`,
-    http: () => request(app.getHttpServer()),
+    http: () => checked(request(app.getHttpServer()), contract),
     async close() {
       await app.close();
       if (ownsSimulator) await simulator.close();
       if (database) await database.drop();
     },
   };
+}
+
+/** One contract per served document: the apps of a test file share their compiled schemas. */
+const contracts = new Map<string, OpenApiContract>();
+
+async function servedContract(app: INestApplication): Promise<OpenApiContract> {
+  const served = await request(app.getHttpServer()).get('/docs/openapi.json').expect(200);
+  let contract = contracts.get(served.text);
+  if (!contract) {
+    contract = new OpenApiContract(served.body as OpenApiDocument);
+    contracts.set(served.text, contract);
+  }
+  return contract;
+}
+
+/** The agent with every request it makes watched by the contract. */
+function checked<A extends object>(agent: A, contract: OpenApiContract): A {
+  return new Proxy(agent, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const test: unknown = value.apply(target, args);
+        return test instanceof request.Test ? contract.watch(test) : test;
+      };
+    },
+  });
 }
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });

@@ -5,11 +5,10 @@ import ipaddr from 'ipaddr.js';
 import proxyaddr from 'proxy-addr';
 import { JUMIO_CALLBACK_SOURCES, type AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import { callbackKindOf, isCallbackRequest } from '../../http/callback-routes.js';
+import { callbackKindOf, isCallbackRequest, NOT_A_FORM } from '../../http/callback-requests.js';
 import { errorBody } from '../../http/http-exception.filter.js';
 import { EngineMetrics } from '../../engine/metrics/engine-metrics.js';
 import { DATACENTERS, type Datacenter } from '../../common/kinds.js';
-import { NOT_A_FORM } from '../../engine/callbacks/callback-form.js';
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
@@ -75,7 +74,7 @@ function inAny(address: string, ranges: Range[]): boolean {
   return ranges.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
 }
 
-/** The sender CallbackSourceGate let through, for CallbackReceiver. */
+/** The sender CallbackSourceGate let through, for the callback route (CallbackDeliveryReader). */
 export type RequestWithCallbackSource = FastifyRequest & { callbackSource?: CallbackSource };
 
 /** Fastify's test of a Content-Type (lib/content-type.js): `type/subtype` as tokens; parameters are not judged. */

@@ -1,20 +1,34 @@
 import { Controller, HttpCode, Post, Query, Req, type Type } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Kind } from '../../common/kinds.js';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { DATACENTERS, type Kind } from '../../common/kinds.js';
 import { CallbackReceiver } from '../../engine/callbacks/callback-receiver.js';
+import { MAX_CALLBACK_BODY_BYTES } from '../../http/callback-requests.js';
+import { ApiErrorResponses } from '../../http/openapi-responses.js';
+import { pascalKind, productName } from '../product-names.js';
+import { CallbackDeliveryReader } from './callback-delivery.reader.js';
 import type { RequestWithCallbackSource } from './callback-source.policy.js';
+
+/** The answer to a stored callback. */
+export class CallbackReceiptDto {
+  @ApiProperty({ enum: [true] }) received: true;
+  @ApiProperty({ description: 'The same callback was delivered before; this delivery changes nothing' })
+  duplicate: boolean;
+}
 
 /** POST /callbacks/jumio/{kind}: Jumio's callback for one product, outside /v1 and without an API key. */
 export function createCallbackController(kind: Kind): Type<unknown> {
   @ApiTags('jumio-callbacks')
   @Controller(`callbacks/jumio/${kind}`)
   class CallbackController {
-    constructor(readonly receiver: CallbackReceiver) {}
+    constructor(
+      readonly receiver: CallbackReceiver,
+      readonly deliveries: CallbackDeliveryReader,
+    ) {}
 
     @Post()
     @HttpCode(200)
     @ApiOperation({
-      summary: `Jumio's ${kind} callback (point Jumio's callback URL here)`,
+      summary: `Jumio's ${productName(kind)} callback (point Jumio's callback URL here)`,
       description:
         'Form-encoded, as Jumio sends it. Accepted only from CALLBACK_ALLOWED_SOURCES (X-Forwarded-For read only from TRUSTED_PROXIES). Stored before the 200, processed afterwards, once.',
     })
@@ -23,25 +37,24 @@ export function createCallbackController(kind: Kind): Type<unknown> {
     @ApiQuery({
       name: 'datacenter',
       required: false,
-      enum: ['US', 'EU', 'SGP'],
+      enum: DATACENTERS,
       description: 'The data center of the transaction, when the callback URL says so',
     })
-    @ApiResponse({ status: 200, description: 'Stored (also for a repeated delivery, which changes nothing)' })
-    @ApiResponse({ status: 400, description: 'Not a form body, or no valid reference' })
-    @ApiResponse({ status: 403, description: 'The sender is not an allowed source' })
+    @ApiOkResponse({
+      type: CallbackReceiptDto,
+      description: 'Stored (also for a repeated delivery, which changes nothing)',
+    })
+    @ApiErrorResponses(
+      [400, 'Not a form body, no valid reference, or an unknown datacenter'],
+      [403, 'The sender is not an allowed source (its body is neither read nor stored)'],
+      [413, `The body is over ${MAX_CALLBACK_BODY_BYTES / 1024} KiB`],
+      [415, 'The body has an unsupported Content-Encoding'],
+      [503, 'The database is unavailable: the callback is not stored'],
+    )
     receive(@Req() req: RequestWithCallbackSource, @Query('datacenter') datacenter?: string) {
-      // CallbackSourceGate checked the sender before the body was read; this is its finding.
-      const source = req.callbackSource;
-      if (!source?.allowed) throw new Error('CallbackSourceGate is not mounted before the callback routes');
-      const delivery = {
-        body: req.body,
-        contentType: req.headers['content-type'],
-        sourceAddress: source.address,
-        sourceDatacenter: source.datacenter,
-      };
-      return this.receiver.receive(kind, delivery, datacenter);
+      return this.receiver.receive(kind, this.deliveries.read(kind, req, datacenter));
     }
   }
-  Object.defineProperty(CallbackController, 'name', { value: `${kind}-callback-controller` });
+  Object.defineProperty(CallbackController, 'name', { value: `${pascalKind(kind)}CallbackController` });
   return CallbackController;
 }

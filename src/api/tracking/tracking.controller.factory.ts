@@ -1,15 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res, StreamableFile, type Type } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiExtraModels,
-  ApiOperation,
-  ApiParam,
-  ApiResponse,
-  ApiTags,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RequireScope } from '../../http/scopes.js';
+import { ApiErrorResponses, ApiJsonBodyErrors, ApiKeyScope } from '../../http/openapi-responses.js';
+import { aProduct, pascalKind, productName } from '../product-names.js';
 import {
   MediumParams,
   ParseReferencePipe,
@@ -17,36 +10,41 @@ import {
   ReportCallbackDto,
   TrackTransactionDto,
 } from './tracking.dto.js';
-import { TrackingViewDto } from './tracking-view.dto.js';
+import { kindViewModel } from './tracking-view.dto.js';
 import type { ProductRoutes } from '../../engine/product-kit/product-module.js';
 import { TrackingService } from '../../engine/tracking/tracking.service.js';
 import type { TrackingView } from '../../engine/tracking/tracking-view.js';
 
+/** The media types a stored medium is served with. */
+const MEDIA_TYPES = ['image/jpeg', 'image/png', 'application/pdf', 'application/octet-stream'];
+
 /**
- * The four routes every product offers, bound to one kind. A product module owns its controller by calling
- * this with its kind and result model; the routes stay one line each and the rules live in TrackingService.
+ * The four routes every product offers, bound to one kind. ApiModule builds one per product module from the
+ * routes description it carries; the routes stay one line each and the rules live in TrackingService.
  */
 export function createTrackingController({ kind, resultModel, mediaNames }: ProductRoutes): Type<unknown> {
-  const viewSchema = {
-    allOf: [
-      { $ref: getSchemaPath(TrackingViewDto) },
-      { properties: { result: { $ref: getSchemaPath(resultModel), nullable: true } } },
-    ],
-  };
+  const viewModel = kindViewModel(kind, resultModel);
+  const viewResponse = (status: number, description: string) =>
+    ApiResponse({
+      status,
+      description,
+      content: { 'application/json': { schema: { $ref: getSchemaPath(viewModel) } } },
+    });
+  const product = productName(kind);
 
   @ApiTags(kind)
-  @ApiBearerAuth()
-  @ApiExtraModels(TrackingViewDto, resultModel)
-  @RequireScope('transactions')
+  @ApiKeyScope('transactions')
+  @ApiExtraModels(viewModel)
   @Controller(`v1/${kind}`)
   class TrackingController {
     constructor(readonly tracking: TrackingService) {}
 
     @Post()
-    @ApiOperation({ summary: `Track a ${kind} transaction` })
-    @ApiResponse({ status: 201, description: 'Tracked', schema: viewSchema })
-    @ApiResponse({ status: 200, description: 'Already tracked with the same fields (a retry)', schema: viewSchema })
-    @ApiResponse({ status: 409, description: 'Already tracked with different fields (named in message)' })
+    @ApiOperation({ summary: `Track ${aProduct(kind)} transaction` })
+    @viewResponse(201, 'Tracked')
+    @viewResponse(200, 'Already tracked with the same fields (a retry)')
+    @ApiJsonBodyErrors('A body field is invalid or unknown (named in message)')
+    @ApiErrorResponses([409, 'Already tracked with different fields (named in message)'])
     async track(
       @Body() body: TrackTransactionDto,
       @Res({ passthrough: true }) res: FastifyReply,
@@ -58,29 +56,39 @@ export function createTrackingController({ kind, resultModel, mediaNames }: Prod
 
     @Post(':reference/callback')
     @HttpCode(200)
-    @ApiOperation({ summary: "Report the fate of Jumio's callback" })
+    @ApiOperation({ summary: `Report whether Jumio's callback for ${aProduct(kind)} transaction arrived` })
     @ApiParam({ name: 'reference', format: 'uuid' })
-    @ApiResponse({ status: 200, schema: viewSchema })
-    @ApiResponse({ status: 404, description: 'Not tracked' })
+    @viewResponse(200, 'Reported (again: harmless)')
+    @ApiJsonBodyErrors('reference is not a UUID, or a body field is invalid or unknown (named in message)')
+    @ApiErrorResponses(404)
     reportCallback(@Param() params: ReferenceParams, @Body() body: ReportCallbackDto): Promise<TrackingView> {
       return this.tracking.reportCallback(kind, params.reference, body);
     }
 
     @Get(':reference')
-    @ApiOperation({ summary: 'Read the normalized view' })
+    @ApiOperation({ summary: `Read the view of ${aProduct(kind)} transaction` })
     @ApiParam({ name: 'reference', format: 'uuid' })
-    @ApiResponse({ status: 200, schema: viewSchema })
-    @ApiResponse({ status: 404, description: 'Not tracked' })
+    @viewResponse(200, 'The view')
+    @ApiErrorResponses([400, 'reference is not a UUID'], 404)
     view(@Param('reference', ParseReferencePipe) reference: string): Promise<TrackingView> {
       return this.tracking.view(kind, reference);
     }
 
     @Get(':reference/media/:name')
-    @ApiOperation({ summary: `Read a stored medium (${mediaNames}); never calls Jumio` })
+    @ApiOperation({
+      summary: `Read a stored medium of ${aProduct(kind)} transaction (${mediaNames}); never calls Jumio`,
+    })
     @ApiParam({ name: 'reference', format: 'uuid' })
     @ApiParam({ name: 'name', example: 'front' })
-    @ApiResponse({ status: 200, description: 'The bytes, with their Content-Type' })
-    @ApiResponse({ status: 404, description: 'Not tracked, or no such medium' })
+    @ApiResponse({
+      status: 200,
+      description: `The stored bytes, with their Content-Type (the ${product} media listed in the view)`,
+      content: Object.fromEntries(MEDIA_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+    })
+    @ApiErrorResponses(
+      [400, 'reference is not a UUID, or name is over 64 characters'],
+      [404, 'Not tracked, or no such medium'],
+    )
     async medium(
       @Param() params: MediumParams,
       @Res({ passthrough: true }) res: FastifyReply,
@@ -90,10 +98,6 @@ export function createTrackingController({ kind, resultModel, mediaNames }: Prod
       return new StreamableFile(medium.bytes, { type: medium.contentType, length: medium.bytes.length });
     }
   }
-  Object.defineProperty(TrackingController, 'name', { value: `${pascal(kind)}Controller` });
+  Object.defineProperty(TrackingController, 'name', { value: `${pascalKind(kind)}Controller` });
   return TrackingController;
-}
-
-function pascal(kind: string): string {
-  return kind.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
 }

@@ -1,11 +1,9 @@
 import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
   IsISO8601,
-  IsOptional,
   IsString,
   IsUUID,
   isUUID,
@@ -130,20 +128,4 @@ export class MediumParams extends ReferenceParams {
   @IsString()
   @MaxLength(64, { message: 'name must be at most 64 characters' })
   name: string;
-}
-
-export class EventsQueryDto {
-  @ApiPropertyOptional({ description: 'The `next` cursor of the previous page; omit to start from the beginning' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64, { message: 'after must be a cursor returned as next' })
-  after?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value))
-  @IsInt({ message: 'limit must be a whole number from 1 to 500' })
-  @Min(1, { message: 'limit must be at least 1' })
-  @Max(500, { message: 'limit must be at most 500' })
-  limit?: number;
 }

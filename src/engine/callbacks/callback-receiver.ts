@@ -1,22 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { Clock } from '../clock/clock.js';
-import { DATACENTERS, type Datacenter, type Kind } from '../../common/kinds.js';
+import type { Datacenter, Kind } from '../../common/kinds.js';
 import { EngineException } from '../engine.exception.js';
 import { ProductRegistry } from '../product-kit/product-registry.js';
 import { CallbackInbox, callbackIdentity } from './callback-inbox.js';
-import type { CallbackFields } from '../product-kit/callback-reader.js';
 import { CallbackProcessor } from './callback-processor.js';
-import { CallbackBodyError, decodeCallbackBody, parseCallbackForm } from './callback-form.js';
+import { parseCallbackForm } from './callback-form.js';
 
-/** A callback as it arrived, from a sender the HTTP layer has already checked against the allowlist. */
+/** A callback as the HTTP side read it, from a sender it has already checked against the allowlist. */
 export interface CallbackDelivery {
-  /** The raw body bytes. */
-  body: unknown;
-  contentType: string | undefined;
+  /** The form body, decoded as UTF-8. */
+  body: string;
   sourceAddress: string;
-  /** The data center whose published callback addresses include the sender, if any. */
-  sourceDatacenter: Datacenter | null;
+  /** The callback URL's data center, else the one whose published callback addresses include the sender. */
+  datacenter: Datacenter | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,38 +34,22 @@ export class CallbackReceiver {
     private readonly clock: Clock,
   ) {}
 
-  async receive(
-    kind: Kind,
-    delivery: CallbackDelivery,
-    datacenterParam: string | undefined,
-  ): Promise<{ received: true; duplicate: boolean }> {
+  async receive(kind: Kind, delivery: CallbackDelivery): Promise<{ received: true; duplicate: boolean }> {
     const field = this.products.get(kind).callbacks.referenceField;
-    let body: string;
-    let fields: CallbackFields;
-    let reference: string | undefined;
-    try {
-      if (datacenterParam !== undefined && !(DATACENTERS as readonly string[]).includes(datacenterParam)) {
-        throw new CallbackBodyError(`the datacenter query parameter must be one of ${DATACENTERS.join(', ')}`);
-      }
-      body = decodeCallbackBody(delivery.body, delivery.contentType);
-      fields = parseCallbackForm(body);
-      reference = fields[field];
-      if (reference === undefined || !UUID.test(reference))
-        throw new CallbackBodyError(`the callback names no valid ${field} (a UUID)`);
-    } catch (e) {
-      if (!(e instanceof CallbackBodyError)) throw e;
+    const fields = parseCallbackForm(delivery.body);
+    const reference = fields[field];
+    if (reference === undefined || !UUID.test(reference)) {
       this.metrics.callbacks.inc({ kind, outcome: 'INVALID' });
-      throw new EngineException('INVALID_REQUEST', [e.message]);
+      throw new EngineException('INVALID_REQUEST', [`the callback names no valid ${field} (a UUID)`]);
     }
-    const datacenter = (datacenterParam as Datacenter | undefined) ?? delivery.sourceDatacenter;
     const stored = await this.inbox.store(
       {
         kind,
         reference: reference.toLowerCase(),
-        body,
+        body: delivery.body,
         identity: callbackIdentity(fields),
         sourceAddress: delivery.sourceAddress,
-        datacenterHint: datacenter,
+        datacenterHint: delivery.datacenter,
       },
       this.clock.now(),
     );

@@ -1,3 +1,5 @@
+import type { AppConfig } from '../../config/app-config.js';
+
 /**
  * When the next status call may happen, by Jumio's rules (retrieval-rules.md, "When an attempt happens"):
  * attempt k (1-based) at acquiredAt + offsets[k], never sooner than the previous attempt plus the schedule's
@@ -55,4 +57,13 @@ export function nextAttempt(schedule: RetrievalSchedule, history: AttemptHistory
 export function retrievalRetryDelayMs(schedule: RetrievalSchedule): number {
   const o = schedule.offsetsSeconds;
   return (o.length > 1 ? o[1] - o[0] : o[0]) * 1000;
+}
+
+/** The retrieval schedule the configuration sets: attempt offsets, the daily interval, the maximum age. */
+export function scheduleOf(config: AppConfig): RetrievalSchedule {
+  return {
+    offsetsSeconds: config.reconciler.scheduleSeconds,
+    dailyIntervalSeconds: config.reconciler.dailyIntervalSeconds,
+    maxAgeMs: config.reconciler.maxAgeDays * 86_400_000,
+  };
 }

@@ -240,7 +240,7 @@ export function onRetrievalComplete(now: Date): Transition {
 /**
  * Personal data deleted (an admin's DELETE .../personal-data, or retention): PURGED from any state, nothing
  * scheduled any more. Purging a purged transaction changes nothing and emits nothing. What is deleted (payloads,
- * result, media) is the repository's business; the tracking record and the attempt log stay.
+ * result, media) is PersonalDataPurge's business (engine/retention); the tracking record and the attempt log stay.
  */
 export function onPersonalDataPurged(rec: Pick<TrackingRecord, 'state'>, now: Date): Transition {
   if (rec.state === 'PURGED') return NO_CHANGE;

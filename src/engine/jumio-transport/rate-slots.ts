@@ -60,8 +60,7 @@ export function batchLimit(ceilingPerSecond: number, uncertaintyMs: number): num
  * recent ones, RecentFloor): a round trip counts as lateness (maySend), so without padding a database slower than
  * the tolerance would get no send through at all; with it, the rate drops instead. None while round trips stay
  * within 2/3 of the tolerance. A single slow round trip (a checkpoint, a starved moment) does not pad: padding is
- * reserved by every reservation queued behind it and would leave the ceiling unused for seconds (a drain at 50/s
- * fell to 82 % that way); its late callers give their slots up and back off instead, which costs only those slots.
+ * reserved by every reservation queued behind it and would leave the ceiling unused for seconds; its late callers give their slots up and back off instead, which costs only those slots.
  * Nor does a busy event loop, for the same reason.
  */
 export function paddingMs(uncertaintyMs: number): number {

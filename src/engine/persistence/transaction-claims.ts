@@ -11,10 +11,6 @@ import { TransactionRowCodec } from './transaction-row-codec.js';
  */
 export type ClaimedTransaction = TrackedTransactionEntity & { forcedBy: string | null; previousOwner: string | null };
 
-/**
- * The reconciler's claims: a claim leases due rows to one owner (a replica's batch) for a while, so one replica
- * at a time works on a transaction; the saves made under it are fenced by the lease (StepSaves).
- */
 /** The claim of due rows (claimDue); exported so the claim benchmark times exactly this statement. */
 export const CLAIM_DUE_SQL = `UPDATE tracked_transaction t
           SET lease_owner = $1, lease_expires_at = clock_timestamp() + make_interval(secs => $2), forced_by = NULL
@@ -27,6 +23,10 @@ export const CLAIM_DUE_SQL = `UPDATE tracked_transaction t
         WHERE t.id = due.id
         RETURNING t.*, due.forced_by AS claimed_forced_by, due.lease_owner AS expired_owner`;
 
+/**
+ * The reconciler's claims: a claim leases due rows to one owner (a replica's batch) for a while, so one replica
+ * at a time works on a transaction; the saves made under it are fenced by the lease (StepSaves).
+ */
 @Injectable()
 export class TransactionClaims {
   constructor(

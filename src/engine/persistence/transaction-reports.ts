@@ -84,7 +84,7 @@ export class TransactionReports {
     return Number(rows[0].count);
   }
 
-  /** The transaction whose due step is the most overdue (not claimed by anyone right now). */
+  /** The transaction whose due step is the most overdue (claimed or not). */
   async oldestOverdue(now: Date): Promise<{ kind: Kind; reference: string; dueAt: Date } | null> {
     const rows: { kind: Kind; reference: string; next_attempt_at: Date }[] = await this.dataSource.query(
       `SELECT kind, reference, next_attempt_at FROM tracked_transaction WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 1`,

@@ -4,7 +4,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { Clock } from '../clock/clock.js';
 import { MAX_MEDIUM_FAILURES, type MediaPlanEntry } from '../domain/media-plan.js';
 import { JumioPayloadError } from '../domain/product-contracts.js';
-import { retrievalRetryDelayMs, type RetrievalSchedule } from '../domain/retrieval-schedule.js';
+import { retrievalRetryDelayMs, type RetrievalSchedule, scheduleOf } from '../domain/retrieval-schedule.js';
 import {
   isExpired,
   onCallbackDeadline,
@@ -25,7 +25,6 @@ import { ProductRegistry } from '../product-kit/product-registry.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { normalizeContextOf } from '../normalization/normalize-context.js';
 import { ClaimedStep, LeaseLost } from './claimed-step.js';
-import { scheduleOf } from './schedule-of.js';
 import { transactionAttributes } from './step-tracing.js';
 import { EngineTracing } from '../tracing/engine-tracing.js';
 

@@ -20,7 +20,7 @@ export class PersonalDataPurge {
   constructor(
     private readonly dataSource: DataSource,
     private readonly transactions: TrackedTransactionRepository,
-    private readonly purge: TransactionPurge,
+    private readonly rowWipe: TransactionPurge,
     private readonly mediaStore: MediaStore,
     private readonly callbackInbox: CallbackInbox,
   ) {}
@@ -33,7 +33,7 @@ export class PersonalDataPurge {
     decide: (row: { state: TrackingState }) => Transition,
   ): Promise<{ row: TrackedTransactionEntity; purged: boolean } | null> {
     return this.dataSource.transaction(async (m) => {
-      const locked = await this.purge.lock(m, kind, reference);
+      const locked = await this.rowWipe.lock(m, kind, reference);
       if (!locked) return null;
       const t = decide(locked);
       const purged = t.events.length > 0;
@@ -56,7 +56,7 @@ export class PersonalDataPurge {
     decide: (row: { state: TrackingState }) => Transition,
   ): Promise<number> {
     return this.dataSource.transaction(async (m) => {
-      const rows = await this.purge.lockExpired(m, cutoff, limit);
+      const rows = await this.rowWipe.lockExpired(m, cutoff, limit);
       if (rows.length === 0) return 0;
       await this.mediaStore.deleteAllOf(
         m,
@@ -69,7 +69,7 @@ export class PersonalDataPurge {
 
   /** The writes of a purge on locked rows that share one transition (their media are deleted by the caller). */
   private async wipe(m: EntityManager, rows: PurgeTarget[], t: Transition, now: Date): Promise<void> {
-    await this.purge.wipe(m, rows, t, now);
+    await this.rowWipe.wipe(m, rows, t, now);
     // Callbacks of these transactions still held in the inbox (unprocessed or unreadable) hold Jumio's data too.
     await this.callbackInbox.clearBodiesOf(
       m,

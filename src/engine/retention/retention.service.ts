@@ -36,7 +36,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   private stopping = false;
 
   constructor(
-    private readonly purge: PersonalDataPurge,
+    private readonly personalData: PersonalDataPurge,
     private readonly callbacks: CallbackInbox,
     private readonly clock: Clock,
     private readonly schedulerRegistry: SchedulerRegistry,
@@ -82,7 +82,9 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
     for (let batch = 0; batch < maxBatches && !this.stopping; batch++) {
       const now = this.clock.now();
       const cutoff = new Date(now.getTime() - this.config.retention.personalDataDays * 86_400_000);
-      const n = await this.purge.purgeExpiredBatch(cutoff, batchSize, now, (row) => onPersonalDataPurged(row, now));
+      const n = await this.personalData.purgeExpiredBatch(cutoff, batchSize, now, (row) =>
+        onPersonalDataPurged(row, now),
+      );
       purged += n;
       if (n < batchSize) break;
     }

@@ -1,4 +1,5 @@
-import { decodeCallbackBody, parseCallbackForm, CallbackBodyError } from '../../../src/engine/callbacks/callback-form';
+import { parseCallbackForm } from '../../../src/engine/callbacks/callback-form';
+import { CallbackBodyError, decodeCallbackBody } from '../../../src/http/callback-requests';
 import { callbackIdentity } from '../../../src/engine/callbacks/callback-inbox';
 import { DataCipher } from '../../../src/engine/crypto/data-cipher';
 import { JumioPayloadError } from '../../../src/engine/domain/product-contracts';

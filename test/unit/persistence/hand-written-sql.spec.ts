@@ -1,110 +1,26 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { ENTITIES } from '../../../src/database/database-options';
 import { CallbackInbox } from '../../../src/engine/callbacks/callback-inbox';
-import { DataCipher, DataDecryptionError } from '../../../src/engine/crypto/data-cipher';
 import { onPersonalDataPurged } from '../../../src/engine/domain/tracking-state-machine';
 import { PostgresMediaStore } from '../../../src/engine/media/media-store';
 import { AttemptLog, type JumioCallRecord } from '../../../src/engine/persistence/attempt-log';
 import { StepSaves, type StepSave, type StepWrites } from '../../../src/engine/persistence/step-saves';
-import { TrackedTransactionEntity } from '../../../src/engine/persistence/tracked-transaction.entity';
 import { TrackedTransactionRepository } from '../../../src/engine/persistence/tracked-transaction.repository';
 import { TransactionClaims } from '../../../src/engine/persistence/transaction-claims';
 import { TransactionPurge } from '../../../src/engine/persistence/transaction-purge';
 import { TransactionReports, type TransactionFilter } from '../../../src/engine/persistence/transaction-reports';
 import { TransactionRowCodec } from '../../../src/engine/persistence/transaction-row-codec';
 import { PersonalDataPurge } from '../../../src/engine/retention/personal-data-purge';
+import { cipher, entity, LATER, NOW, RecordingDataSource, REFERENCE, snapshotChecks } from './recording-data-source';
 
 /**
  * Every hand-written statement on tracked_transaction (and those written with it: calls, media, events, the
  * callback inbox's bodies), as the code composes it, against a committed snapshot: a change to a statement's
  * text, its parameters or their order, or to the statements an operation sends (and whether in one database
  * transaction), shows up in review as a snapshot diff. No database: the DataSource records what it is sent.
+ * The other hand-written statements (inbox, feed, limiter, start-up, ...) are in hand-written-sql-others.spec.ts.
  * Update with `npx jest --config jest.config.json test/unit/persistence -u` and review the diff.
  */
-
-const SNAPSHOT = path.join(__dirname, '__snapshots__', 'hand-written-sql.spec.ts.snap');
-const NOW = new Date('2026-11-26T10:00:00.000Z');
-const LATER = new Date('2026-11-26T10:01:40.000Z');
-const REFERENCE = '6b1c3f0e-2d4a-4b8e-9c71-0a5e3d2f1b77';
-
-/** What the code under test sent, in order; `{`/`}` mark a database transaction's start and commit. */
-type Sent =
-  | { via: 'query' | 'prepared'; sql: string; values: unknown[] }
-  | { via: 'findOne'; entity: string; options: unknown }
-  | { via: '{' | '}' };
-
-/** A DataSource that answers from a queue (one answer per statement, [] when empty) and records what it is sent. */
-class RecordingDataSource {
-  readonly sent: Sent[] = [];
-  readonly answers: unknown[] = [];
-  private metadata!: DataSource;
-
-  readonly manager = {
-    query: async (sql: string, values: unknown[] = []) => this.answer({ via: 'query', sql, values }),
-    findOne: async (entity: { name: string }, options: unknown) =>
-      this.answer({ via: 'findOne', entity: entity.name, options }),
-  };
-
-  readonly driver = {
-    master: {
-      query: async ({ text, values }: { text: string; values: unknown[] }) => ({
-        rows: await this.answer({ via: 'prepared', sql: text, values }),
-      }),
-    },
-  };
-
-  static async create(): Promise<RecordingDataSource> {
-    const ds = new RecordingDataSource();
-    // The entities' real metadata, built without a connection.
-    ds.metadata = new DataSource({ type: 'postgres', entities: ENTITIES });
-    await (ds.metadata as unknown as { buildMetadatas(): Promise<void> }).buildMetadatas();
-    return ds;
-  }
-
-  getMetadata(entity: unknown) {
-    return this.metadata.getMetadata(entity as typeof TrackedTransactionEntity);
-  }
-
-  query(sql: string, values: unknown[] = []) {
-    return this.manager.query(sql, values);
-  }
-
-  async transaction<T>(work: (m: unknown) => Promise<T>): Promise<T> {
-    this.sent.push({ via: '{' });
-    const result = await work(this.manager);
-    this.sent.push({ via: '}' });
-    return result;
-  }
-
-  /** What was sent since the last call, for a snapshot. */
-  take(): Sent[] {
-    return this.sent.splice(0).map((s) => ('values' in s ? { ...s, values: s.values.map(readable) } : s));
-  }
-
-  private async answer(sent: Sent): Promise<never> {
-    this.sent.push(sent);
-    return (this.answers.length ? this.answers.shift() : []) as never;
-  }
-}
-
-/** Values as a reviewer reads them: bytes as text (the fake cipher's are readable). */
-function readable(value: unknown): unknown {
-  return Buffer.isBuffer(value) ? `<bytes ${value.toString('latin1')}>` : value;
-}
-
-/** A cipher whose output names the context it is bound to, so the snapshot shows every binding. */
-const cipher = {
-  activeKeyId: 'key-1',
-  encryptJson: (value: unknown, context: string) => ({ sealed: context, value }),
-  decryptJson: (stored: unknown, context: string) => {
-    if (stored === 'unreadable') throw new DataDecryptionError('UNKNOWN_KEY', context, 'retired', 'no such key');
-    return (stored as { value?: unknown }).value ?? stored;
-  },
-  encryptBytes: (plain: Buffer, context: string) => Buffer.from(`sealed(${context}):${plain.toString('latin1')}`),
-} as unknown as DataCipher;
 
 /** A row as the database returns it (column names), for the reads that map rows themselves. */
 function rawRow(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -121,19 +37,6 @@ function rawRow(id: string, extra: Record<string, unknown> = {}): Record<string,
     updated_at: NOW,
     ...extra,
   };
-}
-
-/** A row as TypeORM's findOne returns it. */
-function entity(extra: Partial<TrackedTransactionEntity> = {}): TrackedTransactionEntity {
-  return Object.assign(new TrackedTransactionEntity(), {
-    id: '42',
-    kind: 'id-verifications',
-    reference: REFERENCE,
-    state: 'RECONCILING',
-    status: 'PENDING',
-    rawStatus: null,
-    ...extra,
-  });
 }
 
 const call = (endpoint: string, outcome: string, httpStatus: number | null = 200): JumioCallRecord => ({
@@ -244,14 +147,7 @@ describe('hand-written SQL (snapshots)', () => {
     reports = new TransactionReports(dataSource, codec);
   });
 
-  afterEach(() => {
-    expect(ds.answers).toEqual([]);
-    ds.take();
-  });
-
-  it('has a committed snapshot to compare with (a missing one would be written, not compared)', () => {
-    expect(existsSync(SNAPSHOT)).toBe(true);
-  });
+  snapshotChecks(__filename, () => ds);
 
   describe('claims', () => {
     it('claimDue: the claim, and a row it cannot decrypt set aside', async () => {

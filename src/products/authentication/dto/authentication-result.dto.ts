@@ -3,8 +3,13 @@ import { AUTHENTICATION_RESULTS } from '../normalization/authentication.result.j
 
 /** OpenAPI model of an Authentication `result` (the view's `status` is DONE for every final result). */
 export class AuthenticationResultDto {
-  @ApiProperty({ example: 'PASSED', description: `${AUTHENTICATION_RESULTS.join(', ')} (unknown values kept)` })
-  transactionResult: string;
+  @ApiProperty({
+    example: 'PASSED',
+    nullable: true,
+    type: String,
+    description: `${AUTHENTICATION_RESULTS.join(', ')} (unknown values kept); null when Jumio sent none`,
+  })
+  transactionResult: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) enrollmentTransactionReference: string | null;
   @ApiProperty({
     format: 'date-time',

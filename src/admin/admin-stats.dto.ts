@@ -1,0 +1,46 @@
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { KINDS, type Kind } from '../common/kinds.js';
+import { TRACKING_STATES } from '../engine/domain/states.js';
+import { nullableRef } from '../api/tracking/tracking-view.dto.js';
+import type { AdminStats } from './admin-stats.service.js';
+
+/** Transactions of one kind by tracking.state; a state no transaction is in is left out. */
+export class StateCountsDto {}
+for (const state of TRACKING_STATES) {
+  ApiPropertyOptional({ type: 'integer', minimum: 1 })(StateCountsDto.prototype, state);
+}
+
+/** Every kind's counts. */
+export class StatesByKindDto {}
+for (const kind of KINDS) ApiProperty({ type: StateCountsDto })(StatesByKindDto.prototype, kind);
+
+export class OldestOverdueDto {
+  @ApiProperty({ enum: KINDS }) kind: Kind;
+  @ApiProperty({ format: 'uuid' }) reference: string;
+  @ApiProperty({ format: 'date-time', description: 'When its next step fell due' }) dueAt: string;
+  @ApiProperty({ type: 'integer', minimum: 0 }) lateSeconds: number;
+}
+
+export class JumioCallCountDto {
+  @ApiProperty({ enum: KINDS }) kind: string;
+  @ApiProperty({
+    enum: ['status', 'details', 'media-list', 'medium'],
+    description: 'The kind of call, never a reference',
+  })
+  endpoint: string;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'null when no answer came (timeout, reset)' })
+  httpStatus: number | null;
+  @ApiProperty({ type: 'integer', minimum: 1 }) count: number;
+}
+
+/** OpenAPI model of `GET /v1/admin/stats` (AdminStats is the type the code returns). */
+@ApiExtraModels(OldestOverdueDto)
+export class AdminStatsDto implements AdminStats {
+  @ApiProperty({ type: StatesByKindDto, description: 'Per kind, its transactions by tracking.state' })
+  states: Record<string, Record<string, number>>;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Transactions whose next step is due now' }) dueNow: number;
+  @ApiProperty({ ...nullableRef(OldestOverdueDto), description: 'The most overdue step; null when nothing is late' })
+  oldestOverdue: OldestOverdueDto | null;
+  @ApiProperty({ type: [JumioCallCountDto], description: 'Calls to Jumio in the last hour, by kind, call and status' })
+  jumioCalls: JumioCallCountDto[];
+}
