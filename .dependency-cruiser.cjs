@@ -23,6 +23,7 @@ const ENGINE_LAYERS = [
   'domain',
   'crypto',
   'metrics',
+  'tracing',
   'sql',
   'normalization',
   'media',
@@ -90,6 +91,14 @@ module.exports = {
       to: {
         path: 'node_modules/(fastify|@fastify|@nestjs/platform-fastify|@nestjs/swagger|class-validator|class-transformer|body-parser)/',
       },
+    },
+    {
+      name: 'engine-uses-only-the-otel-api',
+      severity: 'error',
+      comment:
+        'The engine makes its spans through @opentelemetry/api alone (a no-op without an SDK); the SDK and the instrumentations are started by main.ts.',
+      from: { path: '^src/engine/' },
+      to: { path: 'node_modules/@(opentelemetry/(?!api/)|fastify/otel)' },
     },
     ...engineLayerRules,
     {

@@ -18,6 +18,7 @@ import { CallbackInbox } from '../src/engine/callbacks/callback-inbox.js';
 import { DataCipher } from '../src/engine/crypto/data-cipher.js';
 import { onPersonalDataPurged } from '../src/engine/domain/tracking-state-machine.js';
 import { PostgresMediaStore } from '../src/engine/media/media-store.js';
+import { MetricsService } from '../src/operations/metrics.service.js';
 import { ChangeFeed } from '../src/engine/feed/change-feed.js';
 import { AttemptLog } from '../src/engine/persistence/attempt-log.js';
 import { TrackedTransactionRepository } from '../src/engine/persistence/tracked-transaction.repository.js';
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
     const cipher = new DataCipher([{ id: 'bench', key: randomBytes(32) }]);
     const media = new PostgresMediaStore(ds, cipher);
     const attempts = new AttemptLog(ds);
-    const feed = new ChangeFeed(ds);
+    const feed = new ChangeFeed(ds, new MetricsService());
     const codec = new TransactionRowCodec(ds, cipher);
     const repo = new TrackedTransactionRepository(ds, codec);
     const claims = new TransactionClaims(ds, codec);

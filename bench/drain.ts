@@ -37,6 +37,8 @@ export interface DrainOptions {
   pollIntervalMs?: number;
   /** Directory for `node --cpu-prof` profiles of the service processes (none when unset). */
   cpuProfileDir?: string;
+  /** More environment for the service processes (the tracing comparison sets OTEL_EXPORTER_OTLP_ENDPOINT). */
+  env?: Record<string, string>;
 }
 
 export interface DrainResult {
@@ -102,6 +104,7 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
       JUMIO_DEFAULT_DATACENTER: 'US',
     };
     if (o.pollIntervalMs) env.RECONCILER_POLL_INTERVAL_MS = String(o.pollIntervalMs);
+    Object.assign(env, o.env);
     for (let i = 0; i < o.replicas; i++) {
       const nodeArgs = o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : [];
       services.push(await ServiceProcess.start(db.url, sim.url, env, nodeArgs));

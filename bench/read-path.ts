@@ -34,7 +34,7 @@ export interface ReadPathResult {
   elapsedS: number;
 }
 
-async function load(
+export async function load(
   base: string,
   paths: string[],
   connections: number,

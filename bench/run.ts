@@ -15,6 +15,7 @@ import { runMachineLimit, type MachineLimitResult } from './machine-limit.js';
 import { summarize } from './profile-summary.js';
 import { runReadPath, type ReadPathResult } from './read-path.js';
 import { growTo, readTargets } from './scale-load.js';
+import { runTracingComparison } from './tracing.js';
 import { parseArgs } from 'node:util';
 
 const USAGE = `Usage: npm run bench [-- --help]
@@ -34,8 +35,8 @@ Options:
 
 Environment (default full / quick):
   BENCH_QUICK=1                 small sizes (the quick column below)
-  BENCH_ONLY                    parts to run, comma-separated: limit, overhead, ceiling, scale, read
-                                (default all five)
+  BENCH_ONLY                    parts to run, comma-separated: limit, overhead, ceiling, scale, read,
+                                tracing (default all six)
   BENCH_REPLICAS                drains at the ceiling to run: 1, 3 or 1,3 (default 1,3)
   BENCH_DRAIN_TRANSACTIONS      10000 / 300    drain at the ceiling, 1 replica (also the memory benchmark)
   BENCH_DRAIN3_TRANSACTIONS     10000 / 300    drain at the ceiling, 3 replicas
@@ -46,6 +47,8 @@ Environment (default full / quick):
   BENCH_OVERHEAD2_REPLICAS      cores / cores  replicas of the second lifted drain (one per core)
   BENCH_SCALE_SIZES             1000,100000,1000000 / 1000,10000,50000   tracked rows for the claim at scale
   BENCH_READ_SECONDS            10 / 3         length of each read-path load
+  BENCH_TRACING_TRANSACTIONS    3000 / 300     each drain of the tracing comparison (ceiling lifted, off then on)
+  BENCH_TRACING_READ_ROWS       100000 / 2000  tracked rows under the tracing comparison's read loads
   BENCH_CPU_PROFILE=1           the service of the lifted drain and of the read path writes a --cpu-prof
                                 profile under bench/results/profiles/, summarized in the output
   BENCH_SERVICE_NODE_ARGS       node flags for every service process, e.g. '--max-old-space-size=256'
@@ -80,8 +83,10 @@ const SIZES = {
   claimRuns: QUICK ? 50 : 300,
   readSeconds: num('BENCH_READ_SECONDS', 10, 3),
   readConnections: 50,
+  tracingDrain: num('BENCH_TRACING_TRANSACTIONS', 3_000, 300),
+  tracingReadRows: num('BENCH_TRACING_READ_ROWS', 100_000, 2_000),
 };
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'limit,overhead,ceiling,scale,read').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'limit,overhead,ceiling,scale,read,tracing').split(','));
 /** BENCH_REPLICAS=1 or 3: only that configuration of the drain at the ceiling. */
 const CEILING_REPLICAS = (process.env.BENCH_REPLICAS ?? '1,3').split(',').map(Number);
 const CEILING = 50;
@@ -580,6 +585,49 @@ async function main(): Promise<void> {
       } finally {
         for (const d of dbs) await d.drop();
       }
+    }
+
+    // 6 -- tracing off and on: the lifted drain and the read path, same run.
+    if (ONLY.has('tracing')) {
+      const r = await runTracingComparison(server, {
+        drainTransactions: SIZES.tracingDrain,
+        ratePerSecond: OVERHEAD_RATE,
+        maxInFlight: OVERHEAD_IN_FLIGHT,
+        readRows: SIZES.tracingReadRows,
+        readSeconds: SIZES.readSeconds,
+        connections: SIZES.readConnections,
+      });
+      results.tracing = r;
+      header('6. Tracing off and on (OTEL_EXPORTER_OTLP_ENDPOINT)', r.setup);
+      for (const [name, d] of [
+        ['off', r.drain.off],
+        ['on', r.drain.on],
+      ] as const) {
+        print(
+          `drain, tracing ${name}: ${int(d.achievedCallsPerS)} calls/s, ${fix(d.reconciledPerS, 1)} transactions/s, CPU per transaction service ${fix(d.serviceCpuMsPerTransaction, 2)} ms / PostgreSQL ${fix(d.postgresCpuMsPerTransaction, 2)} ms, RSS max ${fix(d.memory[0]?.maxMb ?? NaN)} MB, not reconciled ${d.transactionsNotDone}`,
+        );
+        row(
+          '6 tracing',
+          `drain (lifted) calls/s, CPU ms/transaction: ${name}`,
+          `${int(d.achievedCallsPerS)}, ${fix(d.serviceCpuMsPerTransaction, 2)} ms`,
+          'reported',
+          null,
+        );
+      }
+      for (const x of r.read) {
+        print(
+          `read path, tracing ${x.tracing} (run ${x.run}): ${int(x.figure.requestsPerS)} req/s, p50 ${x.figure.p50Ms} ms, p99 ${x.figure.p99Ms} ms, CPU ${fix(x.figure.cpuMsPerRequest, 3)} ms/request, non-2xx ${x.figure.non2xx}, errors ${x.figure.errors}, RSS after ${fix(x.rssAfterMb)} MB`,
+        );
+        row(
+          '6 tracing',
+          `read req/s (p99), CPU/request: ${x.tracing} #${x.run}`,
+          `${int(x.figure.requestsPerS)} (${x.figure.p99Ms} ms), ${fix(x.figure.cpuMsPerRequest, 3)} ms`,
+          'reported',
+          null,
+        );
+      }
+      print(`exported to the OTLP sink: ${int(r.exported.requests)} requests, ${int(r.exported.bytes)} bytes`);
+      print(`elapsed ${fix(r.elapsedS, 1)} s`);
     }
   } finally {
     await server.stop();

@@ -1,14 +1,16 @@
+// First: the tracing instrumentations must be in place before http, pg and Fastify load.
+import { tracingSdk } from './operations/start-tracing.js';
 import 'reflect-metadata';
 import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
 import { Logger, PinoLogger, type Params } from 'nestjs-pino';
 import { createApplication } from './app.factory.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { DatabaseUnreachableError, waitForDatabase } from './database/wait-for-database.js';
 import { loggerParams } from './operations/logging.js';
 import { pointEveryDatacenterAt } from './sandbox/sandbox.js';
 import { useSandboxDataKey } from './sandbox/sandbox-data-key.js';
-import { JumioSimulator } from './simulator/jumio-simulator.js';
+import type { JumioSimulator } from './simulator/jumio-simulator.js';
 
 /** Set once the configuration is read: from then on every line is JSON, a failed start-up's last one too. */
 let startupLogger: PinoLogger | undefined;
@@ -35,7 +37,9 @@ async function main(): Promise<void> {
   // The sandbox without DATA_ENCRYPTION_KEYS: a development key generated once and kept under ./.data.
   if (config.sandbox) useSandboxDataKey(config);
 
-  const stops: (() => Promise<void>)[] = [];
+  // Last to stop: spans of the shutdown itself are exported too.
+  const sdk = tracingSdk;
+  const stops: (() => Promise<void>)[] = sdk ? [() => sdk.shutdown()] : [];
   let database: EmbeddedDatabase | undefined;
   if (config.database.url) {
     await waitForDatabase({
@@ -44,16 +48,19 @@ async function main(): Promise<void> {
       log: contextLogger(logging, 'Database'),
     });
   } else {
+    // Loaded only here (as the simulator below): the production image leaves both out.
+    const { startEmbeddedPostgres } = await import('./database/embedded-postgres.js');
     database = await startEmbeddedPostgres({
       dataDir: config.database.embeddedDir,
       port: config.database.embeddedPort,
       persistent: true,
     });
     config.database.url = database.url;
-    stops.push(() => database!.stop());
+    stops.unshift(() => database!.stop());
   }
   let simulator: JumioSimulator | undefined;
   if (config.sandbox) {
+    const { JumioSimulator } = await import('./simulator/jumio-simulator.js');
     simulator = await JumioSimulator.start({
       host: '127.0.0.1',
       port: config.sandboxSimulatorPort,

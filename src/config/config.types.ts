@@ -17,7 +17,13 @@ export interface AppConfig {
   sandbox: boolean;
   /** Port of the in-process simulator in the sandbox; 0 picks a free one. */
   sandboxSimulatorPort: number;
-  server: { port: number; logLevel: LogLevel; shutdownTimeoutMs: number };
+  server: {
+    port: number;
+    logLevel: LogLevel;
+    shutdownTimeoutMs: number;
+    /** OpenTelemetry traces: on when OTEL_EXPORTER_OTLP_ENDPOINT (or its traces variant) is set. */
+    tracing: boolean;
+  };
   database: {
     url: string | undefined;
     migrationsRun: boolean;

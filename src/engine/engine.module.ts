@@ -24,6 +24,7 @@ import { ReconciliationWorker } from './reconciliation/reconciliation.worker.js'
 import { PersonalDataPurge } from './retention/personal-data-purge.js';
 import { RetentionService } from './retention/retention.service.js';
 import { TrackingService } from './tracking/tracking.service.js';
+import { EngineTracing } from './tracing/engine-tracing.js';
 
 /**
  * The reconciliation engine: tracking, the state machine, scheduling and claiming, the calls to Jumio, the
@@ -43,6 +44,7 @@ export class EngineModule {
         ...runtimeProviders,
         { provide: REPLICA_ID, useValue: replicaId ?? defaultReplicaId() },
         ProductRegistry,
+        EngineTracing,
         OutboundRateLimiter,
         JumioTransport,
         ChangeFeed,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { context, trace } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -78,11 +79,20 @@ export function loggerParams(config: AppConfig): Params {
       },
       autoLogging: { ignore: notLogged },
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => requestLevel(res, err),
+      // With traces on, each line written inside a span carries its trace and span ids.
+      ...(config.server.tracing ? { mixin: traceIdsOfTheActiveSpan } : {}),
     },
     // Above info, no route gets pino-http's middleware (leanRequestLogging runs as a hook instead); the logger it
     // builds is still the application's root logger.
     ...(logsEveryRequest(config) ? {} : { forRoutes: [] }),
   };
+}
+
+/** The active span's ids as log fields (the names OpenTelemetry's log correlation uses), or none. */
+export function traceIdsOfTheActiveSpan(): Record<string, string> {
+  const span = trace.getSpanContext(context.active());
+  if (!span) return {};
+  return { trace_id: span.traceId, span_id: span.spanId, trace_flags: `0${span.traceFlags.toString(16)}`.slice(-2) };
 }
 
 /**

@@ -45,6 +45,30 @@ export class MetricsService extends EngineMetrics {
     registers: [this.registry],
   });
 
+  readonly oldestOverdueSeconds = new Gauge({
+    name: 'jumio_fallback_oldest_overdue_seconds',
+    help: 'How late the most overdue due reconciliation step is, in seconds (0 when nothing is overdue)',
+    registers: [this.registry],
+  });
+
+  readonly reconcilerLastClaim = new Gauge({
+    name: 'jumio_fallback_reconciler_last_claim_timestamp_seconds',
+    help: "When this replica's reconciler last claimed due work, or found all its slots busy (Unix time)",
+    registers: [this.registry],
+  });
+
+  readonly changeFeedHeldBack = new Gauge({
+    name: 'jumio_fallback_change_feed_held_back_events',
+    help: 'Change feed events written but not served yet, because a database transaction older than them is still open',
+    registers: [this.registry],
+  });
+
+  readonly changeFeedLagSeconds = new Gauge({
+    name: 'jumio_fallback_change_feed_lag_seconds',
+    help: 'Age of the oldest change feed event held back, in seconds (0 when none is)',
+    registers: [this.registry],
+  });
+
   readonly callbacks = new Counter({
     name: 'jumio_fallback_callbacks_total',
     help: "Jumio's callbacks received directly, by kind and what became of them (REFUSED_SOURCE, INVALID, STORED, DUPLICATE_DELIVERY, then APPLIED, ALREADY_STORED, MALFORMED, IGNORED_PURGED once processed)",

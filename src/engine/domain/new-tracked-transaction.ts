@@ -16,6 +16,8 @@ export interface NewTrackedTransaction {
   status: ViewStatus;
   nextAttemptAt: Date | null;
   startedByCallback?: boolean;
+  /** The W3C traceparent of the request tracking it (null: tracing off, or no request). */
+  startedByTrace?: string | null;
 }
 
 /**
@@ -25,7 +27,14 @@ export interface NewTrackedTransaction {
 export function newTrackedTransaction(
   t: Pick<
     NewTrackedTransaction,
-    'kind' | 'reference' | 'datacenter' | 'merchantReference' | 'customerReference' | 'acquiredAt' | 'startedByCallback'
+    | 'kind'
+    | 'reference'
+    | 'datacenter'
+    | 'merchantReference'
+    | 'customerReference'
+    | 'acquiredAt'
+    | 'startedByCallback'
+    | 'startedByTrace'
   > & { graceSeconds: number },
 ): NewTrackedTransaction {
   const deadline = new Date(t.acquiredAt.getTime() + t.graceSeconds * 1000);
@@ -43,5 +52,6 @@ export function newTrackedTransaction(
     status: plan.status!,
     nextAttemptAt: plan.nextAttemptAt!,
     startedByCallback: t.startedByCallback ?? false,
+    startedByTrace: t.startedByTrace ?? null,
   };
 }

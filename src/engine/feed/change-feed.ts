@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Kind } from '../../common/kinds.js';
 import { EngineException } from '../engine.exception.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
 import type { EventType } from '../domain/tracking-state-machine.js';
 
 export interface FeedEvent {
@@ -38,7 +39,28 @@ const MAX_BIGINT = 2n ** 63n - 1n;
  */
 @Injectable()
 export class ChangeFeed {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    metrics: EngineMetrics,
+  ) {
+    metrics.onScrape(async () => {
+      const held = await this.heldBack();
+      metrics.changeFeedHeldBack.set(held.events);
+      metrics.changeFeedLagSeconds.set(held.oldestAgeSeconds);
+    });
+  }
+
+  /**
+   * The events written but not served yet (their transaction, or an older one anywhere on the server, is still
+   * open): a feed that stays held back is stuck behind a long transaction, which an operator should end.
+   */
+  async heldBack(): Promise<{ events: number; oldestAgeSeconds: number }> {
+    const rows: { events: string; oldest_age: number | null }[] = await this.dataSource.query(
+      `SELECT count(*) AS events, extract(epoch FROM clock_timestamp() - min(at))::float8 AS oldest_age
+         FROM change_event WHERE xid >= pg_snapshot_xmin(pg_current_snapshot())`,
+    );
+    return { events: Number(rows[0].events), oldestAgeSeconds: Math.max(0, rows[0].oldest_age ?? 0) };
+  }
 
   async read(after: string | undefined, limit: number): Promise<FeedPage> {
     const from = after ? decodeCursor(after) : START;

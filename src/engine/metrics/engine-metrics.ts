@@ -13,6 +13,14 @@ export abstract class EngineMetrics {
   /** Tracked transactions by kind and tracking state. */
   abstract readonly backlog: Gauge<'kind' | 'state'>;
   abstract readonly dueNow: Gauge;
+  /** How late the most overdue due step is, in seconds (0: nothing is overdue). */
+  abstract readonly oldestOverdueSeconds: Gauge;
+  /** When this replica's reconciler last claimed work, or found itself too busy to (Unix seconds). */
+  abstract readonly reconcilerLastClaim: Gauge;
+  /** Change feed events written but not served yet: a transaction older than them is still open. */
+  abstract readonly changeFeedHeldBack: Gauge;
+  /** The age of the oldest event the change feed holds back, in seconds (0: none). */
+  abstract readonly changeFeedLagSeconds: Gauge;
   /** Jumio's callbacks received directly, by kind and what became of them. */
   abstract readonly callbacks: Counter<'kind' | 'outcome'>;
   /** Registers a gauge refresh that runs when Prometheus scrapes, not on a timer. */

@@ -37,6 +37,8 @@ export class TrackedTransactionEntity {
   /** Tracked because a callback arrived for it, not by a backend: the first backend to track it sets its fields. */
   @Column({ name: 'started_by_callback', type: 'boolean', default: false }) startedByCallback: boolean;
   /** Filled from a callback that lacks what the product's CallbackCompletion adds; one details call to go. */
+  /** The W3C traceparent of the request that started tracking it (tracing on): later spans link to it. */
+  @Column({ name: 'started_by_trace', type: 'text', nullable: true }) startedByTrace: string | null;
   @Column({ name: 'callback_completion_pending', type: 'boolean', default: false }) callbackCompletionPending: boolean;
   @Column({ name: 'retrieved_at', type: 'timestamptz', nullable: true }) retrievedAt: Date | null;
   @Column({ name: 'purged_at', type: 'timestamptz', nullable: true }) purgedAt: Date | null;

@@ -2,6 +2,10 @@ import type { Clock } from '../clock/clock.js';
 import type { GroupedStepWriter } from '../persistence/grouped-step-writer.js';
 import type { StepWrites } from '../persistence/step-saves.js';
 import type { ClaimedTransaction, TransactionClaims } from '../persistence/transaction-claims.js';
+import type { JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
+import type { CallType } from '../persistence/attempt-log.js';
+import type { EngineTracing } from '../tracing/engine-tracing.js';
+import { tracedJumioCall, transactionAttributes } from './step-tracing.js';
 
 /** The claim is no longer this replica's: another took it over after the lease expired. */
 export class LeaseLost extends Error {}
@@ -13,6 +17,7 @@ export class LeaseLost extends Error {}
 export class ClaimedStep {
   /** Writes made part of the next save (no call to Jumio comes between them and it). */
   private deferred: DeferredWrites | null = null;
+  private tracing: EngineTracing | null = null;
 
   constructor(
     readonly row: ClaimedTransaction,
@@ -27,8 +32,39 @@ export class ClaimedStep {
     return { kind: this.row.kind, reference: this.row.reference, datacenter: this.row.datacenter };
   }
 
+  /** Each call to Jumio and each save of this step gets a span (when tracing is on). */
+  traceSavesWith(tracing: EngineTracing): void {
+    this.tracing = tracing;
+  }
+
+  /** A call to Jumio under way, in its span (tracing on); null: the product makes no such call. */
+  traced<R extends JumioJsonResult | JumioMediumResult>(
+    callType: CallType,
+    pending: Promise<R>,
+    medium?: string,
+  ): Promise<R>;
+  traced<R extends JumioJsonResult>(callType: CallType, pending: Promise<R> | null): Promise<R> | null;
+  traced<R extends JumioJsonResult | JumioMediumResult>(
+    callType: CallType,
+    pending: Promise<R> | null,
+    medium?: string,
+  ): Promise<R> | null {
+    return pending && this.tracing ? tracedJumioCall(this.tracing, this.row, callType, pending, medium) : pending;
+  }
+
   /** One fenced statement with any deferred writes first; throws LeaseLost when the claim is no longer ours. */
   async save(writes: StepWrites): Promise<void> {
+    if (!this.tracing?.enabled) return this.fencedSave(writes);
+    const attributes = {
+      ...transactionAttributes(this.row),
+      'jumio_fallback.events': [...(this.deferred?.events ?? []), ...(writes.events ?? [])],
+      'jumio_fallback.calls': (this.deferred?.calls?.length ?? 0) + (writes.calls?.length ?? 0),
+      'jumio_fallback.media': writes.media?.length ?? 0,
+    };
+    return this.tracing.inSpan('reconciliation.store', attributes, () => this.fencedSave(writes));
+  }
+
+  private async fencedSave(writes: StepWrites): Promise<void> {
     const ok = await this.writer.save({
       id: this.row.id,
       owner: this.owner,

@@ -13,9 +13,10 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { Clock } from '../clock/clock.js';
 import { JumioTransport } from '../jumio-transport/jumio-transport.js';
-import { TransactionClaims } from '../persistence/transaction-claims.js';
+import { TransactionClaims, type ClaimedTransaction } from '../persistence/transaction-claims.js';
 import { TransactionReports } from '../persistence/transaction-reports.js';
 import { ReconciliationWorker } from './reconciliation.worker.js';
+import { EngineTracing } from '../tracing/engine-tracing.js';
 
 export const REPLICA_ID = Symbol('REPLICA_ID');
 const INTERVAL_NAME = 'reconciliation';
@@ -43,7 +44,8 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
     private readonly clock: Clock,
     private readonly schedulerRegistry: SchedulerRegistry,
     private readonly transport: JumioTransport,
-    metrics: EngineMetrics,
+    private readonly metrics: EngineMetrics,
+    private readonly tracing: EngineTracing,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REPLICA_ID) readonly replicaId: string,
   ) {
@@ -51,7 +53,10 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
       metrics.backlog.reset();
       for (const { kind, state, count } of await this.reports.countByKindAndState())
         metrics.backlog.set({ kind, state }, count);
-      metrics.dueNow.set(await this.reports.countDue(this.clock.now()));
+      const now = this.clock.now();
+      metrics.dueNow.set(await this.reports.countDue(now));
+      const oldest = await this.reports.oldestOverdue(now);
+      metrics.oldestOverdueSeconds.set(oldest ? Math.max(0, (now.getTime() - oldest.dueAt.getTime()) / 1000) : 0);
     });
   }
 
@@ -113,12 +118,15 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
 
   private async claimAndStart(): Promise<number> {
     const capacity = this.config.jumio.maxInFlight - this.active.size;
-    if (capacity <= 0) return 0;
+    // Busy is working: the heartbeat that says a replica reconciles (alerts watch it across replicas).
+    if (capacity <= 0) return (this.metrics.reconcilerLastClaim.setToCurrentTime(), 0);
     const owner = `${this.replicaId}/${++this.batch}`;
+    const claimStarted = Date.now();
     let rows;
     try {
       rows = await this.claims.claimDue(owner, this.clock.now(), capacity, this.config.reconciler.leaseSeconds);
       this.lastClaimWasFull = rows.length === capacity;
+      this.metrics.reconcilerLastClaim.setToCurrentTime();
     } catch (e) {
       // The database is away: keep the process up and try again next tick (logged at most every 30 s).
       if (Date.now() - this.lastDatabaseWarning > 30_000) {
@@ -127,6 +135,20 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
       }
       return 0;
     }
+    if (rows.length === 0) return 0;
+    // Only a claim that took something is traced (a trace per idle poll would be noise): the root of the trace of
+    // each step it starts, linked to the requests that tracked them.
+    const attributes = { 'jumio_fallback.claimed': rows.length, 'jumio_fallback.capacity': capacity };
+    const links = rows.map((row) => row.startedByTrace);
+    await this.tracing.inSpan('reconciliation.claim', attributes, async () => this.start(rows, owner), {
+      newTrace: true,
+      startTime: claimStarted,
+      links,
+    });
+    return rows.length;
+  }
+
+  private start(rows: ClaimedTransaction[], owner: string): void {
     for (const row of rows) {
       const run: Promise<void> = this.worker
         .process(row, owner, () => this.stopping)
@@ -136,7 +158,6 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
         });
       this.active.set(run, { id: row.id, owner });
     }
-    return rows.length;
   }
 }
 

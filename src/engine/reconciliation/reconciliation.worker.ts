@@ -25,6 +25,8 @@ import { ProductRegistry } from '../product-kit/product-registry.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { normalizeContextOf } from '../normalization/normalize-context.js';
 import { ClaimedStep, LeaseLost } from './claimed-step.js';
+import { transactionAttributes } from './step-tracing.js';
+import { EngineTracing } from '../tracing/engine-tracing.js';
 
 /** Failures that will not get better by asking again: recorded once, never retried. */
 const PERMANENT_MEDIUM_FAILURES = new Set(['REFUSED', 'FORBIDDEN', 'NOT_FOUND', 'TOO_LARGE']);
@@ -46,13 +48,23 @@ export class ReconciliationWorker {
     private readonly products: ProductRegistry,
     private readonly clock: Clock,
     private readonly metrics: EngineMetrics,
+    private readonly tracing: EngineTracing,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.schedule = scheduleOf(config);
   }
 
-  async process(row: ClaimedTransaction, owner: string, shouldStop: () => boolean): Promise<void> {
+  /** One claimed transaction, in a span linked to the request that started tracking it (tracing on). */
+  process(row: ClaimedTransaction, owner: string, shouldStop: () => boolean): Promise<void> {
+    const attributes = { ...transactionAttributes(row), 'jumio_fallback.state': row.state };
+    return this.tracing.inSpan('reconciliation.step', attributes, () => this.processStep(row, owner, shouldStop), {
+      links: [row.startedByTrace],
+    });
+  }
+
+  private async processStep(row: ClaimedTransaction, owner: string, shouldStop: () => boolean): Promise<void> {
     const step = new ClaimedStep(row, owner, this.claims, this.writer, this.clock, this.config.reconciler.leaseSeconds);
+    step.traceSavesWith(this.tracing);
     try {
       if (row.previousOwner) await this.recordTakeover(step, row.previousOwner);
       await this.advance(step, this.products.get(row.kind), shouldStop);
@@ -148,7 +160,7 @@ export class ReconciliationWorker {
   /** One status call. Returns whether the status is now final. */
   private async checkStatus(step: ClaimedStep, product: ProductDefinition): Promise<boolean> {
     const at = this.clock.now();
-    const res = await product.gateway.fetchStatus(step.target);
+    const res = await step.traced('status', product.gateway.fetchStatus(step.target));
     if (!res.ok && res.failure === 'CANCELLED') return step.release().then(() => false);
     let answer: StatusAnswer;
     let outcome: string;
@@ -207,7 +219,7 @@ export class ReconciliationWorker {
     const got = await this.fetchAndRead(
       step,
       'details',
-      product.gateway.fetchSubresource(step.target, completion.subresource),
+      step.traced('details', product.gateway.fetchSubresource(step.target, completion.subresource)),
       null,
       read,
     );
@@ -228,7 +240,7 @@ export class ReconciliationWorker {
       const got = await this.fetchAndRead(
         step,
         'details',
-        product.gateway.fetchDetails(step.target),
+        step.traced('details', product.gateway.fetchDetails(step.target)),
         row.rawStatus,
         read,
       );
@@ -238,7 +250,8 @@ export class ReconciliationWorker {
     if (row.mediaPlan == null) {
       const read = (listed: unknown): MediaPlanEntry[] =>
         product.normalizer.mediaRefs(listed, row.rawDetails).map((ref) => ({ ...ref, outcome: null, reason: null }));
-      const got = await this.fetchAndRead(step, 'media-list', product.gateway.fetchMediaList(step.target), null, read);
+      const listed = step.traced('media-list', product.gateway.fetchMediaList(step.target));
+      const got = await this.fetchAndRead(step, 'media-list', listed, null, read);
       if (!got) return;
       const writes = { patch: { rawMediaList: got.raw, mediaPlan: got.value }, calls: got.calls };
       // Nothing to fetch: no call comes between this and the completion, which writes both.
@@ -249,7 +262,7 @@ export class ReconciliationWorker {
       if (entry.outcome !== null) continue;
       if (shouldStop()) return step.release();
       const at = this.clock.now();
-      const res = await product.gateway.fetchMedium(step.target, entry);
+      const res = await step.traced('medium', product.gateway.fetchMedium(step.target, entry), entry.name);
       if (!res.ok && res.failure === 'CANCELLED') return step.release();
       const plan = (row.mediaPlan ?? []).map((e) => ({ ...e }));
       const mine = plan.find((e) => e.name === entry.name)!;

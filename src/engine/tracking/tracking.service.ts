@@ -15,6 +15,7 @@ import { trackingRecordOf } from '../persistence/tracking-record.js';
 import type { CallbackReport, TrackRequest } from './tracking-requests.js';
 import { newTrackedTransaction } from '../domain/new-tracked-transaction.js';
 import { toView, type TrackingView } from './tracking-view.js';
+import { EngineTracing } from '../tracing/engine-tracing.js';
 
 const MAX_FUTURE_ACQUIRED_AT_MS = 60_000;
 
@@ -29,6 +30,7 @@ export class TrackingService {
     private readonly feed: ChangeFeed,
     private readonly callbacks: CallbackProcessor,
     private readonly clock: Clock,
+    private readonly tracing: EngineTracing,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.schedule = scheduleOf(config);
@@ -50,6 +52,7 @@ export class TrackingService {
         customerReference: dto.customerReference ?? null,
         acquiredAt,
         graceSeconds: dto.callbackGraceSeconds ?? this.config.reconciler.callbackGraceSeconds,
+        startedByTrace: this.tracing.activeTraceParent(),
       }),
       now,
     );

@@ -160,7 +160,10 @@ describe('hand-written SQL, beside tracked_transaction (snapshots)', () => {
 
   describe('reads', () => {
     it('change feed: from the start, then after a cursor', async () => {
-      const feed = new ChangeFeed(ds as unknown as DataSource);
+      const feed = new ChangeFeed(
+        ds as unknown as DataSource,
+        { onScrape: () => undefined } as unknown as EngineMetrics,
+      );
       await feed.read(undefined, 100);
       await feed.read(encodeCursor({ xid: '812', id: '40' }), 100);
       expect(ds.take()).toMatchSnapshot();

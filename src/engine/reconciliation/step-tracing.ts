@@ -1,0 +1,46 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
+import type { CallType } from '../persistence/attempt-log.js';
+import type { ClaimedTransaction } from '../persistence/transaction-claims.js';
+import { SPAN_ATTRIBUTES as A, type EngineTracing } from '../tracing/engine-tracing.js';
+
+/**
+ * The account a transaction's calls use: one pair of credentials per deployment (JUMIO_API_TOKEN/SECRET) is the
+ * contract's account `default`.
+ */
+const ACCOUNT = 'default';
+
+/** What every span about a transaction carries: its kind, account and data center (never its reference). */
+export function transactionAttributes(row: Pick<ClaimedTransaction, 'kind' | 'datacenter'>): Attributes {
+  return { [A.kind]: row.kind, [A.account]: ACCOUNT, [A.datacenter]: row.datacenter };
+}
+
+type CallResult = JumioJsonResult | JumioMediumResult | JumioCallFailure;
+
+/**
+ * A call to Jumio already under way, in a span of its own named after the call type (`jumio.status`,
+ * `jumio.details`, ...), ended with its outcome (OK, or the failure: NOT_FOUND, RATE_LIMITED...) and HTTP status.
+ * The endpoint attribute is the call type, never the path (which holds the reference).
+ */
+export function tracedJumioCall<R extends CallResult>(
+  tracing: EngineTracing,
+  row: Pick<ClaimedTransaction, 'kind' | 'datacenter'>,
+  callType: CallType,
+  pending: Promise<R>,
+  medium?: string,
+): Promise<R> {
+  if (!tracing.enabled) return pending;
+  const attributes = {
+    ...transactionAttributes(row),
+    [A.endpoint]: callType,
+    ...(medium ? { [A.medium]: medium } : {}),
+  };
+  return tracing.inSpan(`jumio.${callType}`, attributes, async (span) => {
+    const result = await pending;
+    span.setAttributes({
+      [A.outcome]: result.ok ? 'OK' : result.failure,
+      ...(result.httpStatus === null ? {} : { [A.httpStatus]: result.httpStatus }),
+    });
+    return result;
+  });
+}
