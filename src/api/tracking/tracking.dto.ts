@@ -4,7 +4,6 @@ import { Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -16,6 +15,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { DATACENTERS, type Datacenter } from '../../common/kinds.js';
+import { IsTimestamp } from '../../http/timestamp.validator.js';
 import {
   CALLBACK_OUTCOMES,
   type CallbackOutcomeReport,
@@ -49,10 +49,7 @@ export class TrackTransactionDto implements TrackRequest {
     description: 'When the journey finished or the upload happened; at most 60 s in the future. Defaults to now.',
   })
   @IsOmittable()
-  @IsISO8601(
-    { strict: true, strictSeparator: true },
-    { message: 'acquiredAt must be an ISO-8601 timestamp such as 2026-11-26T10:15:00.000Z' },
-  )
+  @IsTimestamp('acquiredAt')
   acquiredAt?: string;
 
   @ApiPropertyOptional({ enum: DATACENTERS, description: 'Defaults to JUMIO_DEFAULT_DATACENTER' })
@@ -100,10 +97,10 @@ export class ReportCallbackDto implements CallbackReport {
   @ApiPropertyOptional({
     format: 'date-time',
     example: '2026-11-26T10:16:02.000Z',
-    description: 'When the callback arrived. Defaults to now.',
+    description: 'When the callback arrived; at most 60 s in the future. Defaults to now.',
   })
   @IsOmittable()
-  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'receivedAt must be an ISO-8601 timestamp' })
+  @IsTimestamp('receivedAt')
   receivedAt?: string;
 }
 
