@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module.js';
 import { ApiModule } from './api/api.module.js';
 import type { AppConfig } from './config/app-config.js';
@@ -21,6 +22,8 @@ export interface AppRuntime {
   clock?: Clock;
   /** A name for this replica in leases and logs. */
   replicaId?: string;
+  /** Where log lines go instead of stdout (tests read what the service logs). */
+  logDestination?: DestinationStream;
 }
 
 @Module({})
@@ -33,7 +36,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config)),
+        LoggerModule.forRoot(loggerParams(config, runtime.logDestination)),
         TypeOrmModule.forRoot({
           ...databaseOptions(config.database.url),
           // npm start has waited for the database already (DATABASE_STARTUP_WAIT_SECONDS): a short retry covers a
