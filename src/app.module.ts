@@ -11,7 +11,9 @@ import { AppConfigModule } from './config/config.module.js';
 import { databaseOptions } from './database/database-options.js';
 import { Clock, SystemClock } from './engine/clock/clock.js';
 import { EngineModule } from './engine/engine.module.js';
+import { ApiKeyGate } from './http/api-key-gate.js';
 import { ApiKeyGuard } from './http/api-key.guard.js';
+import { ApiKeys } from './http/api-keys.js';
 import { ContractExceptionFilter } from './http/http-exception.filter.js';
 import { loggerParams } from './operations/logging.js';
 import { OperationsModule } from './operations/operations.module.js';
@@ -52,6 +54,8 @@ export class AppModule {
         AdminModule,
       ],
       providers: [
+        ApiKeys,
+        ApiKeyGate,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ContractExceptionFilter },
       ],

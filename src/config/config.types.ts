@@ -17,7 +17,16 @@ export interface AppConfig {
   sandbox: boolean;
   /** Port of the in-process simulator in the sandbox; 0 picks a free one. */
   sandboxSimulatorPort: number;
-  server: { port: number; logLevel: LogLevel; shutdownTimeoutMs: number };
+  server: {
+    port: number;
+    logLevel: LogLevel;
+    shutdownTimeoutMs: number;
+    /** A request's head must arrive within this long, a whole request (body included) within requestTimeoutMs. */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    /** Connections open at once; one more is closed as soon as it is accepted. */
+    maxConnections: number;
+  };
   database: {
     url: string | undefined;
     migrationsRun: boolean;

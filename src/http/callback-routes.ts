@@ -19,7 +19,7 @@ export function matchedRoute(request: FastifyRequest): string | undefined {
 }
 
 /** The request's path as sent (no query string, not decoded). */
-function pathOf(request: FastifyRequest): string {
+export function pathOf(request: FastifyRequest): string {
   const url = request.raw.url ?? '';
   const end = url.indexOf('?');
   return end === -1 ? url : url.slice(0, end);
