@@ -4,6 +4,7 @@ import type { ApiKey } from '../config/app-config.js';
 import { ApiKeys, MISSING_KEY_MESSAGE } from './api-keys.js';
 import { matchedRoute, pathOf } from './callback-routes.js';
 import { errorBody } from './http-exception.filter.js';
+import { dropRestOfBody } from './refused-body.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,8 +24,9 @@ export function isApiRequest(request: FastifyRequest): boolean {
 
 /**
  * Authentication before anything else of a /v1 request is read: a Fastify onRequest hook, so a caller without a
- * valid key is answered 401 before its body is read (body-parsing.ts reads it later, in preValidation), and the
- * connection is closed with the answer, so whatever it still sends holds nothing. ApiKeyGuard checks the scope.
+ * valid key is answered 401 before its body is read (body-parsing.ts reads it later, in preValidation); the rest of
+ * its body is dropped as it comes for REFUSED_BODY_LINGER_MS at most, then the connection is closed, so whatever
+ * it still sends holds nothing. ApiKeyGuard checks the scope.
  */
 @Injectable()
 export class ApiKeyGate {
@@ -34,7 +36,8 @@ export class ApiKeyGate {
     if (!isApiRequest(request)) return done();
     const key = this.keys.authenticate(request.headers.authorization);
     if (!key) {
-      reply.header('Connection', 'close').code(401).send(errorBody(401, MISSING_KEY_MESSAGE));
+      reply.code(401).send(errorBody(401, MISSING_KEY_MESSAGE));
+      dropRestOfBody(request);
       return;
     }
     request.apiKey = key;

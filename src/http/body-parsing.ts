@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import bodyParser from 'body-parser';
 import { parse as parseContentType } from 'content-type';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_CALLBACK_BODY_BYTES } from '../engine/callbacks/callback-form.js';
@@ -9,6 +9,7 @@ import { hasUnpairedSurrogate, jsonNestingExceeds } from '../engine/normalizatio
 import { isApiRequest } from './api-key-gate.js';
 import { isCallbackRequest } from './callback-routes.js';
 import { errorBody } from './http-exception.filter.js';
+import { dropRestOfBody } from './refused-body.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 /**
@@ -30,8 +31,8 @@ type RawParser = (req: IncomingMessage, res: ServerResponse, next: (err?: unknow
  * - Jumio's callbacks (/callbacks): the raw bytes whatever the content type, up to MAX_CALLBACK_BODY_BYTES, so the
  *   exact body can be stored before anything is read from it; CallbackReceiver checks the type and decodes the form.
  *   CallbackSourceGate has already refused a sender that is not allowed, before a byte of its body was read;
- * - anywhere else (health, metrics, docs, an unknown path) a body is never read, and the connection is closed after
- *   the answer so that its unread rest holds nothing.
+ * - anywhere else (health, metrics, docs, an unknown path) a body is never read.
+ * A body that is refused or not read is dropped as it comes, for a moment only (refused-body.ts).
  *
  * Fastify's own content-type parsers are replaced by one that reads nothing (Fastify would answer 415 to a type
  * it has no parser for, and reads no body on GET); the body is read in a preValidation hook instead. Failures are
@@ -54,19 +55,19 @@ export function registerBodyParsing(instance: FastifyInstance): void {
     if (!hasBody(request.raw)) return done();
     const callback = isCallbackRequest(request);
     if (!callback && !isApiRequest(request)) {
-      closeAfterReply(reply);
+      dropRestOfBody(request);
       return done();
     }
     if (!callback) {
       const refused = jsonTypeProblem(request);
       if (refused) {
-        closeAfterReply(reply);
+        dropRestOfBody(request);
         return done(refused);
       }
     }
     (callback ? raw : json)(request.raw, reply.raw, (err?: unknown) => {
       if (err) {
-        closeAfterReply(reply);
+        dropRestOfBody(request);
         return done(
           contractError(
             err as BodyParserError,
@@ -142,11 +143,6 @@ function unpairedSurrogateField(body: unknown): string | null {
     }
   }
   return null;
-}
-
-/** The answer closes the connection: the rest of a body nobody read must not keep it open. */
-function closeAfterReply(reply: FastifyReply): void {
-  reply.header('Connection', 'close');
 }
 
 type BodyParserError = Error & { type?: string; status?: number };

@@ -424,12 +424,13 @@ describe('hostile input (issue 20): every reproduction answered as the contract 
   });
 
   it('5. without a valid key, a /v1 request is answered 401 before its body is read, and its connection closed', async () => {
-    // The head announces 60,000 bytes, one is sent: the answer comes at once, the rest is never waited for.
+    // The head announces 60,000 bytes, one is sent: the answer comes at once; the server drops what else comes for
+    // a moment (REFUSED_BODY_LINGER_MS), then closes the connection (rawExchange resolves on that close).
     const answer = await rawExchange(
       port,
       'POST /v1/id-verifications HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{',
     );
-    const { status, body, head } = statusAndBody(answer);
+    const { status, body } = statusAndBody(answer);
     expect({ status, body }).toEqual({
       status: 401,
       body: {
@@ -438,7 +439,6 @@ describe('hostile input (issue 20): every reproduction answered as the contract 
         message: ['missing or unknown API key: send Authorization: Bearer <key>'],
       },
     });
-    expect(head.toLowerCase()).toContain('connection: close');
     // An unknown path under /v1 needs a key as well: a caller without one learns nothing of the routes.
     await t.http().get('/v1/no-such-route').expect(401);
     await t.http().get('/v1/no-such-route').set(json).expect(404);

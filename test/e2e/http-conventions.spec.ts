@@ -266,7 +266,6 @@ describe('HTTP conventions', () => {
         error: 'Payload Too Large',
         message: ['request body exceeds 65536 bytes (64 KiB)'],
       });
-      expect(over.headers.connection).toBe('close');
       const keyless = await post(exact + ' '.repeat(64 * 1024 + 1 - exact.length), {
         'Content-Type': 'application/json',
       });
@@ -275,7 +274,6 @@ describe('HTTP conventions', () => {
         error: 'Unauthorized',
         message: ['missing or unknown API key: send Authorization: Bearer <key>'],
       });
-      expect(keyless.headers.connection).toBe('close');
       expect((await raw(t.baseUrl, 'GET', '/v1/events', { headers: json, body: '{' })).status).toBe(400);
     });
 
