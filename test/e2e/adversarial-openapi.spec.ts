@@ -239,7 +239,7 @@ describe('adversarial requests generated from the served OpenAPI document', () =
       text = await res.text();
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new Error(`${what} got no answer: ${cause?.code ?? ''} ${cause?.message ?? String(e)}`);
+      throw new Error(`${what} got no answer: ${cause?.code ?? ''} ${cause?.message ?? String(e)}`, { cause: e });
     }
     statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
     if (res.status >= 500) throw new Error(`${what} answered ${res.status}: ${text.slice(0, 300)}`);
