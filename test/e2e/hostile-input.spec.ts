@@ -439,6 +439,17 @@ describe('hostile input (issue 20): every reproduction answered as the contract 
         message: ['missing or unknown API key: send Authorization: Bearer <key>'],
       },
     });
+    // A client that is still uploading when the 401 comes reads it (the rest is dropped, not answered with a reset).
+    const uploads = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        fetch(`${t.baseUrl}/v1/id-verifications`, {
+          method: 'POST',
+          headers: { Authorization: 'Bearer a-wrong-key', 'Content-Type': 'application/json' },
+          body: JSON.stringify({ reference: randomUUID(), merchantReference: 'x'.repeat(60_000) }),
+        }).then((r) => r.status),
+      ),
+    );
+    expect(new Set(uploads)).toEqual(new Set([401]));
     // An unknown path under /v1 needs a key as well: a caller without one learns nothing of the routes.
     await t.http().get('/v1/no-such-route').expect(401);
     await t.http().get('/v1/no-such-route').set(json).expect(404);
