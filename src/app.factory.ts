@@ -8,7 +8,9 @@ import { AppModule, type AppRuntime } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { runMigrationsExclusively } from './database/migrations.js';
 import { CallbackSourceGate } from './api/callbacks/callback-source.policy.js';
+import { ApiKeyGate } from './http/api-key-gate.js';
 import { registerBodyParsing } from './http/body-parsing.js';
+import { registerRequestChecks } from './http/request-checks.js';
 import { createHttpAdapter, registerResponseConventions } from './http/http-platform.js';
 import { PrototypeKeysPipe } from './http/prototype-keys.pipe.js';
 import {
@@ -28,6 +30,7 @@ export async function createApplication(config: AppConfig, runtime: AppRuntime =
   let logRefusal: RawRequestHook | undefined;
   const adapter = createHttpAdapter({
     genReqId: requestIdOf,
+    limits: config.server,
     beforeRefusal: (request, reply) => {
       echoRequestId(request.raw, reply.raw, request.id);
       logRefusal?.(request.raw, reply.raw, () => undefined);
@@ -40,8 +43,9 @@ export async function createApplication(config: AppConfig, runtime: AppRuntime =
   app.useLogger(app.get(Logger));
   logRefusal = refusalLogging(PinoLogger.root);
   // Fastify hooks rather than Nest middleware (@fastify/middie), in this order, for every request (unknown routes
-  // too): the request id echoed and the refusal log line, then the callback sender check, which runs before the
-  // body is read (a refused sender's body is never even buffered), then the body (preValidation), then the route.
+  // too): the request id echoed and the refusal log line, the Host header, then the callback sender check and the
+  // API key check, which run before the body is read (a refused caller's body is never even buffered), then the path
+  // parameters and the query string, then the body (both preValidation), then the route.
   // At info level and below pino-http logs every request, as Nest middleware (@fastify/middie), before these hooks.
   const fastify = app.getHttpAdapter().getInstance();
   const requestLogging = leanRequestLogging(config, PinoLogger.root);
@@ -50,8 +54,11 @@ export async function createApplication(config: AppConfig, runtime: AppRuntime =
     if (requestLogging) requestLogging(request.raw, reply.raw, done);
     else done();
   });
+  registerRequestChecks(fastify);
   fastify.decorateRequest('callbackSource', undefined);
   fastify.addHook('onRequest', app.get(CallbackSourceGate).onRequest);
+  fastify.decorateRequest('apiKey', null);
+  fastify.addHook('onRequest', app.get(ApiKeyGate).onRequest);
   registerBodyParsing(fastify);
   registerResponseConventions(fastify);
   app.useGlobalPipes(

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module.js';
 import { ApiModule } from './api/api.module.js';
 import type { AppConfig } from './config/app-config.js';
@@ -10,7 +11,9 @@ import { AppConfigModule } from './config/config.module.js';
 import { databaseOptions } from './database/database-options.js';
 import { Clock, SystemClock } from './engine/clock/clock.js';
 import { EngineModule } from './engine/engine.module.js';
+import { ApiKeyGate } from './http/api-key-gate.js';
 import { ApiKeyGuard } from './http/api-key.guard.js';
+import { ApiKeys } from './http/api-keys.js';
 import { ContractExceptionFilter } from './http/http-exception.filter.js';
 import { loggerParams } from './operations/logging.js';
 import { OperationsModule } from './operations/operations.module.js';
@@ -22,6 +25,8 @@ export interface AppRuntime {
   clock?: Clock;
   /** A name for this replica in leases and logs. */
   replicaId?: string;
+  /** Where log lines go instead of stdout (tests read what the service logs). */
+  logDestination?: DestinationStream;
 }
 
 @Module({})
@@ -34,7 +39,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config)),
+        LoggerModule.forRoot(loggerParams(config, runtime.logDestination)),
         TypeOrmModule.forRoot({
           ...databaseOptions(config.database.url),
           // npm start has waited for the database already (DATABASE_STARTUP_WAIT_SECONDS): a short retry covers a
@@ -51,6 +56,8 @@ export class AppModule {
         OperatorsPageModule,
       ],
       providers: [
+        ApiKeys,
+        ApiKeyGate,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ContractExceptionFilter },
       ],

@@ -33,6 +33,14 @@ export class JumioCallCountDto {
   @ApiProperty({ type: 'integer', minimum: 1 }) count: number;
 }
 
+export class CallbackBacklogDto {
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Callbacks refused for good (unreadable, too deep)' })
+  malformed: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Callbacks whose processing failed and is retried' })
+  failing: number;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) oldestFailingReceivedAt: string | null;
+}
+
 /** OpenAPI model of `GET /v1/admin/stats` (AdminStats is the type the code returns). */
 @ApiExtraModels(OldestOverdueDto)
 export class AdminStatsDto implements AdminStats {
@@ -43,4 +51,6 @@ export class AdminStatsDto implements AdminStats {
   oldestOverdue: OldestOverdueDto | null;
   @ApiProperty({ type: [JumioCallCountDto], description: 'Calls to Jumio in the last hour, by kind, call and status' })
   jumioCalls: JumioCallCountDto[];
+  @ApiProperty({ type: CallbackBacklogDto, description: "Jumio's callbacks received directly and not applied" })
+  callbacks: CallbackBacklogDto;
 }

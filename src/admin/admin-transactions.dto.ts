@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsIn,
-  isISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -15,23 +14,8 @@ import { KINDS, type Kind } from '../common/kinds.js';
 import { TRACKING_STATES, VIEW_STATUSES, type TrackingState, type ViewStatus } from '../engine/domain/states.js';
 import { ANY_KIND_VIEW } from '../api/tracking/tracking-view.dto.js';
 import type { TrackingView } from '../engine/tracking/tracking-view.js';
+import { IsTimestamp } from '../http/timestamp.validator.js';
 
-/** A timestamp with its zone: without one, the server's time zone would decide what it means. */
-const ZONED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-
-/** An ISO-8601 timestamp with a zone (one message, naming the field). */
-function IsZonedTimestamp(field: string): PropertyDecorator {
-  return ValidateBy({
-    name: 'isZonedTimestamp',
-    validator: {
-      validate: (value: unknown) =>
-        typeof value === 'string' &&
-        ZONED_TIMESTAMP.test(value) &&
-        isISO8601(value, { strict: true, strictSeparator: true }),
-      defaultMessage: () => `${field} must be an ISO-8601 timestamp with a zone, such as 2026-11-26T10:15:00.000Z`,
-    },
-  });
-}
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 /** PostgreSQL text cannot hold NUL: such a filter could never match, and the database would refuse the query. */
@@ -91,7 +75,7 @@ export class ListTransactionsQueryDto {
     description: 'Tracked at or after this instant (inclusive)',
   })
   @IsOptional()
-  @IsZonedTimestamp('createdFrom')
+  @IsTimestamp('createdFrom')
   createdFrom?: string;
 
   @ApiPropertyOptional({
@@ -100,7 +84,7 @@ export class ListTransactionsQueryDto {
     description: 'Tracked before this instant (exclusive)',
   })
   @IsOptional()
-  @IsZonedTimestamp('createdTo')
+  @IsTimestamp('createdTo')
   createdTo?: string;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })

@@ -5,6 +5,7 @@ import { Clock } from '../engine/clock/clock.js';
 import type { Kind } from '../common/kinds.js';
 import { type RetrievalSchedule, scheduleOf } from '../engine/domain/retrieval-schedule.js';
 import { FINAL_STATES, onCallbackReported, onPersonalDataPurged } from '../engine/domain/tracking-state-machine.js';
+import { readRequestTimestamp } from '../engine/domain/timestamp-reader.js';
 import { EngineException } from '../engine/engine.exception.js';
 import { MediaStore } from '../engine/media/media-store.js';
 import { AttemptLog } from '../engine/persistence/attempt-log.js';
@@ -144,8 +145,8 @@ function filterOf(query: ListTransactionsQueryDto): TransactionFilter {
     status: query.status,
     customerReference: query.customerReference,
     merchantReference: query.merchantReference,
-    createdFrom: query.createdFrom !== undefined ? new Date(query.createdFrom) : undefined,
-    createdTo: query.createdTo !== undefined ? new Date(query.createdTo) : undefined,
+    createdFrom: query.createdFrom !== undefined ? readRequestTimestamp('createdFrom', query.createdFrom) : undefined,
+    createdTo: query.createdTo !== undefined ? readRequestTimestamp('createdTo', query.createdTo) : undefined,
   };
   if (filter.createdFrom && filter.createdTo && filter.createdFrom.getTime() > filter.createdTo.getTime()) {
     throw new EngineException('INVALID_REQUEST', ['createdFrom must not be after createdTo']);

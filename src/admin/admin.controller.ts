@@ -12,7 +12,8 @@ export class AdminController {
 
   @Get('stats')
   @ApiOperation({
-    summary: 'Counts by kind and state, work due now, the most overdue step, and the last hour of Jumio calls',
+    summary:
+      "Counts by kind and state, work due now, the most overdue step, the last hour of Jumio calls, and Jumio's callbacks that were not applied",
   })
   @ApiOkResponse({
     type: AdminStatsDto,
@@ -31,6 +32,7 @@ export class AdminController {
         lateSeconds: 31,
       },
       jumioCalls: [{ kind: 'id-verifications', endpoint: 'status', httpStatus: 200, count: 812 }],
+      callbacks: { malformed: 1, failing: 0, oldestFailingReceivedAt: null },
     },
   })
   stats(): Promise<AdminStats> {

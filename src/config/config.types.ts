@@ -23,6 +23,11 @@ export interface AppConfig {
     shutdownTimeoutMs: number;
     /** OpenTelemetry traces: on when OTEL_EXPORTER_OTLP_ENDPOINT (or its traces variant) is set. */
     tracing: boolean;
+    /** A request's head must arrive within this long, a whole request (body included) within requestTimeoutMs. */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    /** Connections open at once; one more is closed as soon as it is accepted. */
+    maxConnections: number;
   };
   database: {
     url: string | undefined;

@@ -1,7 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   ForbiddenException,
-  Inject,
   Injectable,
   UnauthorizedException,
   type CanActivate,
@@ -9,24 +7,20 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { ApiKey, AppConfig, Scope } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
+import type { Scope } from '../config/app-config.js';
+import { ApiKeys, MISSING_KEY_MESSAGE } from './api-keys.js';
 import { REQUIRED_SCOPE, scopeGrants, type AuthenticatedCaller } from './scopes.js';
 
 /**
- * Bearer API keys with scopes. Secrets are compared as SHA-256 digests with timingSafeEqual against every
- * configured key (no early exit), so neither the secret's length nor which key matched leaks through timing.
+ * Bearer API keys with scopes. ApiKeyGate has authenticated every /v1 request before its body was read; this guard
+ * checks the route's scope (and authenticates any request the gate did not see).
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly keys: { key: ApiKey; digest: Buffer }[];
-
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly keys: ApiKeys,
     private readonly reflector: Reflector,
-  ) {
-    this.keys = config.security.apiKeys.map((key) => ({ key, digest: digest(key.secret) }));
-  }
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
@@ -42,26 +36,11 @@ export class ApiKeyGuard implements CanActivate {
       if (route === '/v1' || route.startsWith('/v1/')) throw new ForbiddenException('this route declares no scope');
       return true;
     }
-    const key = this.authenticate(request.headers.authorization);
-    if (!key) throw new UnauthorizedException('missing or unknown API key: send Authorization: Bearer <key>');
+    const key = request.apiKey ?? this.keys.authenticate(request.headers.authorization);
+    if (!key) throw new UnauthorizedException(MISSING_KEY_MESSAGE);
     if (!scopeGrants(key.scopes, scope))
       throw new ForbiddenException(`the API key "${key.name}" lacks the "${scope}" scope`);
     request.caller = { keyName: key.name, scopes: key.scopes };
     return true;
   }
-
-  private authenticate(header: string | undefined): ApiKey | null {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    if (!match) return null;
-    const presented = digest(match[1]);
-    let found: ApiKey | null = null;
-    for (const { key, digest: expected } of this.keys) {
-      if (timingSafeEqual(presented, expected) && found === null) found = key;
-    }
-    return found;
-  }
-}
-
-function digest(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
 }

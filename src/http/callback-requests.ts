@@ -14,12 +14,12 @@ export function isCallbackRequest(request: FastifyRequest): boolean {
 }
 
 /** The route the router matched the request to (whatever the spelling of its path), if any. */
-function matchedRoute(request: FastifyRequest): string | undefined {
+export function matchedRoute(request: FastifyRequest): string | undefined {
   return request.is404 ? undefined : request.routeOptions.url;
 }
 
 /** The request's path as sent (no query string, not decoded). */
-function pathOf(request: FastifyRequest): string {
+export function pathOf(request: FastifyRequest): string {
   const url = request.raw.url ?? '';
   const end = url.indexOf('?');
   return end === -1 ? url : url.slice(0, end);

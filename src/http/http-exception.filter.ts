@@ -11,11 +11,23 @@ export interface ErrorBody {
   message: string[];
 }
 
+/** An error lists at most this many messages (a body of 10,000 unknown fields is not answered with 10,000 lines). */
+export const MAX_ERROR_MESSAGES = 20;
+/** A message echoes at most this much of what a caller sent (an unknown field's name may be 64 KiB long). */
+export const MAX_ERROR_MESSAGE_CHARS = 300;
+
 export function errorBody(statusCode: number, message: string | string[]): ErrorBody {
+  const messages = (Array.isArray(message) ? message : [message]).map((m) =>
+    m.length > MAX_ERROR_MESSAGE_CHARS ? `${m.slice(0, MAX_ERROR_MESSAGE_CHARS - 1)}…` : m,
+  );
+  const extra = messages.length - MAX_ERROR_MESSAGES;
   return {
     statusCode,
     error: STATUS_CODES[statusCode] ?? 'Error',
-    message: Array.isArray(message) ? message : [message],
+    message:
+      extra > 0
+        ? [...messages.slice(0, MAX_ERROR_MESSAGES - 1), `... and ${extra + 1} more problems of the same request`]
+        : messages,
   };
 }
 

@@ -2,7 +2,9 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import etag from 'etag';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fresh from 'fresh';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { AppConfig } from '../config/app-config.js';
 import { parse as parseQueryString } from 'node:querystring';
 import { Readable } from 'node:stream';
 import { errorBody } from './http-exception.filter.js';
@@ -15,7 +17,13 @@ import { errorBody } from './http-exception.filter.js';
  *   a key named `a[b]`);
  * - a route parameter may be as long as the request line allows (find-my-way's default of 100 characters would
  *   answer 414 before validation could name the field);
- * - Node's own HTTP server timeouts (keep-alive 5 s, request 300 s), which express kept and Fastify overrides;
+ * - keep-alive 5 s, as express had (Node's default, which Fastify overrides);
+ * - what a connection may hold (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, HTTP_MAX_CONNECTIONS): Node checks
+ *   the timeouts every second (its default, 30 s, would let a stalled client stay up to 30 s longer), and a
+ *   connection past the cap is closed as soon as it is accepted;
+ * - errors on the connection itself (a request Node's parser refuses, a timeout, a head over 16 KiB) are answered
+ *   in the contract's shape before the connection closes, and a request without Host reaches the service (Node
+ *   would answer it an empty 400), which refuses it in the contract's shape (request-checks.ts);
  * - a closing server routes the requests it still gets, as express did, rather than answering 503;
  * - a path with a malformed percent-encoding, which the router refuses before any hook runs, is answered 400 in
  *   the contract's shape with express's message, after `beforeRefusal` (the request id and the log line).
@@ -25,13 +33,20 @@ import { errorBody } from './http-exception.filter.js';
 export function createHttpAdapter(options: {
   genReqId: (req: IncomingMessage) => string;
   beforeRefusal: (request: FastifyRequest, reply: FastifyReply) => void;
+  limits: Pick<AppConfig['server'], 'headersTimeoutMs' | 'requestTimeoutMs' | 'maxConnections'>;
 }): FastifyAdapter {
-  return new FastifyAdapter({
+  const adapter = new FastifyAdapter({
     logger: false,
     genReqId: options.genReqId,
     trustProxy: false,
     keepAliveTimeout: 5_000,
-    requestTimeout: 300_000,
+    requestTimeout: options.limits.requestTimeoutMs,
+    http: {
+      headersTimeout: options.limits.headersTimeoutMs,
+      connectionsCheckingInterval: 1_000,
+      requireHostHeader: false,
+    },
+    clientErrorHandler: answerConnectionError,
     return503OnClosing: false,
     routerOptions: {
       caseSensitive: false,
@@ -56,6 +71,32 @@ export function createHttpAdapter(options: {
         .send(body);
     },
   });
+  adapter.getInstance().server.maxConnections = options.limits.maxConnections;
+  return adapter;
+}
+
+/**
+ * Node's 'clientError': the connection failed before a request could be routed (Node's parser refused it, the head
+ * or the request took too long, the head was over 16 KiB). The answer is written on the socket, in the contract's
+ * shape, unless a response has started already, and the connection is closed.
+ */
+function answerConnectionError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const [status, message] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request was not received in time (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS)']
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'the request head exceeds 16 KiB']
+          : [400, `the request is not valid HTTP/1.1 (${String(err.code ?? 'unreadable')})`];
+    const body = JSON.stringify(errorBody(status, message));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /**

@@ -1,22 +1,33 @@
 import { BadRequestException, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 
 /**
- * Refuses a JSON body whose top level names `__proto__` or `constructor`. class-transformer drops both keys without
- * a word, so the ValidationPipe's "unknown fields are rejected" (contract, "Errors") would never see them and the
- * request would succeed as if they had not been sent. Runs before the ValidationPipe, on bodies bound to a DTO
- * only (a route without a body DTO ignores its body, as it ignores any other field), with the pipe's message.
+ * Names class-transformer never copies onto a DTO: `__proto__`, `constructor`, every other name of
+ * Object.prototype (`toString`, `valueOf`, `hasOwnProperty`, `__defineGetter__`, ...: a DTO instance inherits them
+ * as functions) and `prototype`. The ValidationPipe's "unknown fields are rejected" (contract, "Errors") never sees
+ * them, so the request would succeed as if they had not been sent.
+ */
+const NAMES_CLASS_TRANSFORMER_DROPS: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  'prototype',
+]);
+
+/**
+ * Refuses a JSON body or a query string whose top level names one of them, with the ValidationPipe's own message.
+ * Runs before the ValidationPipe, on bodies and queries bound to a DTO only (a route without one ignores them, as it
+ * ignores any other field).
  */
 export class PrototypeKeysPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (
-      metadata.type !== 'body' ||
+      (metadata.type !== 'body' && metadata.type !== 'query') ||
       !metadata.metatype ||
+      metadata.data !== undefined ||
       typeof value !== 'object' ||
       value === null ||
       Array.isArray(value)
     )
       return value;
-    const keys = ['__proto__', 'constructor'].filter((key) => Object.prototype.hasOwnProperty.call(value, key));
+    const keys = Object.keys(value).filter((key) => NAMES_CLASS_TRANSFORMER_DROPS.has(key));
     if (keys.length > 0) throw new BadRequestException(keys.map((key) => `property ${key} should not exist`));
     return value;
   }

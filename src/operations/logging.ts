@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { context, trace } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+import type { Options } from 'pino-http';
 import type { AppConfig } from '../config/app-config.js';
+import { loggablePath, serializeError } from './log-serializers.js';
 
 /**
  * Paths pino removes from every log line. Authorization carries API keys and Jumio's Basic credentials;
@@ -60,28 +62,32 @@ export function logsEveryRequest(config: AppConfig): boolean {
   return ['info', 'debug', 'trace'].includes(config.server.logLevel);
 }
 
-export function loggerParams(config: AppConfig): Params {
-  return {
-    pinoHttp: {
-      level: config.server.logLevel,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      base: { service: 'jumio-fallback', sandbox: config.sandbox },
-      // Fastify has given every request its id already (requestIdOf): pino-http takes `req.id` as it is.
-      genReqId: requestIdOf,
-      // Only method and path: query strings could carry references, and headers carry credentials.
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split('?')[0],
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      autoLogging: { ignore: notLogged },
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => requestLevel(res, err),
-      // With traces on, each line written inside a span carries its trace and span ids.
-      ...(config.server.tracing ? { mixin: traceIdsOfTheActiveSpan } : {}),
+/** The logger's options; `destination` (tests) takes the place of stdout. */
+export function loggerParams(config: AppConfig, destination?: DestinationStream): Params {
+  const options: Options = {
+    level: config.server.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    base: { service: 'jumio-fallback', sandbox: config.sandbox },
+    // Fastify has given every request its id already (requestIdOf): pino-http takes `req.id` as it is.
+    genReqId: requestIdOf,
+    // Only method and path (without what a caller put in it): query strings carry customer references, headers
+    // credentials. Errors without SQL parameters or the values a database or parser quotes (log-serializers.ts).
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        path: loggablePath(req.url),
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      err: serializeError,
     },
+    autoLogging: { ignore: notLogged },
+    customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => requestLevel(res, err),
+    // With traces on, each line written inside a span carries its trace and span ids.
+    ...(config.server.tracing ? { mixin: traceIdsOfTheActiveSpan } : {}),
+  };
+  return {
+    pinoHttp: destination ? [options, destination] : options,
     // Above info, no route gets pino-http's middleware (leanRequestLogging runs as a hook instead); the logger it
     // builds is still the application's root logger.
     ...(logsEveryRequest(config) ? {} : { forRoutes: [] }),

@@ -76,6 +76,13 @@ export class MetricsService extends EngineMetrics {
     registers: [this.registry],
   });
 
+  readonly callbacksSetAside = new Gauge({
+    name: 'jumio_fallback_callbacks_set_aside',
+    help: "Jumio's callbacks received directly and not applied: MALFORMED (unreadable: refused for good, body kept for an operator until retention, reconciliation took over) and PROCESSING_FAILED (failing for a reason of the service's own, retried with back-off)",
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   private readonly collectors: (() => Promise<void>)[] = [];
 
   constructor() {

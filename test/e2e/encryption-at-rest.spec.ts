@@ -1,20 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { API_PREFIX, JumioSimulator, expectedMedium } from '../../src/simulator/jumio-simulator';
+import { JumioSimulator, expectedMedium } from '../../src/simulator/jumio-simulator';
 import {
   ADMIN_KEY,
   BACKEND_KEY,
   JUMIO_SECRET,
   JUMIO_TOKEN,
-  USER_AGENT,
   bearer,
   binaryParser,
   startTestApp,
   type TestApp,
 } from '../support/test-app';
+import { personalValues, servedJson, tagOf, type Kind } from '../support/personal-values';
 import { createTestDatabase } from '../support/test-database';
 
-type Kind = 'id-verifications' | 'document-verifications' | 'authentications';
 type SimKind = 'scan' | 'document' | 'authentication';
 const SIM: Record<Kind, SimKind> = {
   'id-verifications': 'scan',
@@ -25,84 +24,7 @@ const ENCRYPTED_COLUMNS = ['raw_status', 'raw_details', 'raw_media_list', 'resul
 
 /** Starts with a letter, so the simulator's upper-case tag (first 8 characters) never matches the reference itself. */
 const newReference = () => `a${randomUUID().slice(1)}`;
-const tagOf = (reference: string) =>
-  reference
-    .replace(/[^A-Za-z0-9]/g, '')
-    .slice(0, 8)
-    .toUpperCase();
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** What the simulator serves for a transaction's details (the authentication status answer is its details). */
-async function servedJson(sim: JumioSimulator, kind: Kind, reference: string): Promise<unknown> {
-  const path = {
-    'id-verifications': `/scans/${reference}/data`,
-    'document-verifications': `/documents/${reference}/data`,
-    authentications: `/authentications/${reference}`,
-  }[kind];
-  const res = await fetch(`${sim.url}${API_PREFIX}${path}`, {
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${JUMIO_TOKEN}:${JUMIO_SECRET}`).toString('base64')}`,
-      'User-Agent': USER_AGENT,
-      Accept: 'application/json',
-    },
-  });
-  expect(res.status).toBe(200);
-  return res.json();
-}
-
-/** Keys whose values are personal in what the simulator serves (see src/simulator/simulator-payloads-*.ts). */
-const PERSONAL_KEYS = new Set([
-  'firstName',
-  'lastName',
-  'dob',
-  'expiry',
-  'issuingDate',
-  'issueDate',
-  'number',
-  'personalNumber',
-  'line1',
-  'formattedAddress',
-  'ssn',
-  'pan',
-  'accountNumber',
-  'userReference',
-  'customerId',
-  'merchantScanReference',
-  'clientIp',
-  'enrollmentTransactionReference',
-  'findings',
-  'extractedData',
-  'postalCode',
-  'expiryDate',
-]);
-
-/**
- * The personal values of a served payload: every value under a personal key, every value carrying the persona's
- * tag, every e-mail-like value; the inner JSON string of a document's extractedData is read too. Values shorter
- * than 6 characters (a gender, a 4-digit postal code) are left out: they would match ciphertext by chance.
- */
-function personalValues(payload: unknown, reference: string): string[] {
-  const tag = tagOf(reference);
-  const out = new Set<string>();
-  const walk = (v: unknown, key: string) => {
-    if (typeof v === 'string') {
-      if ((PERSONAL_KEYS.has(key) || v.includes(tag) || /\S+@\S+\.\S+/.test(v)) && v.length >= 6) out.add(v);
-      if (key === 'extractedData') {
-        try {
-          walk(JSON.parse(v), '');
-        } catch {
-          // not JSON: the string itself is kept
-        }
-      }
-    } else if (Array.isArray(v)) {
-      for (const x of v) walk(x, key);
-    } else if (v && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) walk(x, k);
-    }
-  };
-  walk(payload, '');
-  return [...out];
-}
 
 interface Dump {
   /** row_to_json of every row of every table, with bytea values (hex) cut out. */
@@ -234,7 +156,7 @@ describe('personal data at rest is encrypted (AES-256-GCM, DATA_ENCRYPTION_KEYS)
     for (const { kind, script } of CASES) {
       const reference = newReference();
       const view = await retrieve(t, kind, reference, script);
-      const personal = personalValues(await servedJson(t.simulator, kind, reference), reference);
+      const personal = personalValues(await servedJson(t.simulator.url, kind, reference), reference);
       const media = (view.media as { name: string; href: string }[]).map((m) => ({
         ...m,
         bytes: expectedMedium(SIM[kind], reference, m.name).bytes,

@@ -206,9 +206,20 @@ describe('HTTP conventions', () => {
       expect((await post(gzipSync(track()), { ...json, 'Content-Encoding': 'gzip' })).status).toBe(201);
     });
 
-    it('leaves other content types unread (the DTO names what is missing) and an empty JSON body is {}', async () => {
+    it('refuses a body of another type with 415 before reading it; an empty body of any type is {} (the DTO names what is missing)', async () => {
+      for (const headers of [
+        { ...key, 'Content-Type': 'text/plain' },
+        key,
+        { ...key, 'Content-Type': 'application/x-www-form-urlencoded' },
+      ]) {
+        expect((await post(track(), headers)).json()).toEqual({
+          statusCode: 415,
+          error: 'Unsupported Media Type',
+          message: ['the request body must be JSON: send Content-Type: application/json'],
+        });
+      }
       for (const headers of [{ ...key, 'Content-Type': 'text/plain' }, key, json]) {
-        const res = await post(headers === json ? '' : track(), headers);
+        const res = await post('', headers);
         expect(res.status).toBe(400);
         expect(res.json().message).toEqual([
           "reference must be a UUID (Jumio's scanReference or transactionReference)",
@@ -246,14 +257,22 @@ describe('HTTP conventions', () => {
       });
     });
 
-    it('takes 64 KiB and refuses a byte more with 413, before the API key is checked and on GET too', async () => {
+    it('takes 64 KiB and refuses a byte more with 413 (on GET too); without a valid key, 401 before the body is read', async () => {
       const exact = track();
       expect((await post(exact + ' '.repeat(64 * 1024 - exact.length))).status).toBe(201);
-      const over = await post(exact + ' '.repeat(64 * 1024 + 1 - exact.length), { 'Content-Type': 'application/json' });
+      const over = await post(exact + ' '.repeat(64 * 1024 + 1 - exact.length));
       expect(over.json()).toEqual({
         statusCode: 413,
         error: 'Payload Too Large',
         message: ['request body exceeds 65536 bytes (64 KiB)'],
+      });
+      const keyless = await post(exact + ' '.repeat(64 * 1024 + 1 - exact.length), {
+        'Content-Type': 'application/json',
+      });
+      expect(keyless.json()).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: ['missing or unknown API key: send Authorization: Bearer <key>'],
       });
       expect((await raw(t.baseUrl, 'GET', '/v1/events', { headers: json, body: '{' })).status).toBe(400);
     });

@@ -4,31 +4,20 @@ import { callbackFields } from '../../src/simulator/jumio-simulator';
 import { planFromScript, validateScript } from '../../src/simulator/simulator-scripts';
 import { pollUntil } from '../support/poll-until';
 import { ServiceProcess } from '../support/service-process';
-import { SimulatorProcess } from '../support/simulator-process';
-import { JUMIO_SECRET, JUMIO_TOKEN } from '../support/test-app';
-import { createTestDatabase } from '../support/test-database';
+import { useProcessRig } from '../support/process-rig';
 
 /**
  * Callbacks received by the service as a process (what `npm start` runs): a crash between storing a callback and
  * processing it loses nothing, and neither refused nor accepted bodies reach the log.
  */
 describe('Jumio callbacks, the service as a process', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let simulator: SimulatorProcess;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    simulator = await SimulatorProcess.start(JUMIO_TOKEN, JUMIO_SECRET);
-  });
-  afterAll(async () => {
-    await simulator.stop();
-    await database.drop();
-  });
+  const rig = useProcessRig();
 
   /** The callback of an approved scan the simulator process also answers for (scripted there). */
   const form = async (reference: string, extra: Record<string, string> = {}) => {
-    await simulator.script({ kind: 'scan', reference });
+    await rig.simulator.script({ kind: 'scan', reference });
     const plan = planFromScript(validateScript({ kind: 'scan', reference }));
-    return new URLSearchParams({ ...callbackFields(plan, simulator.url, new Date()), ...extra }).toString();
+    return new URLSearchParams({ ...callbackFields(plan, rig.simulator.url, new Date()), ...extra }).toString();
   };
   const post = (service: ServiceProcess, body: string, headers: Record<string, string> = {}) =>
     fetch(`${service.base}/callbacks/jumio/id-verifications`, {
@@ -39,7 +28,7 @@ describe('Jumio callbacks, the service as a process', () => {
 
   it('a callback stored by a replica that dies before processing it is processed after the restart', async () => {
     // Background work off: the replica stores and answers, and never processes (as if it died right after the 200).
-    const first = await ServiceProcess.start(database.url, simulator.url, {
+    const first = await ServiceProcess.start(rig.databaseUrl, rig.simulator.url, {
       RECONCILER_ENABLED: 'false',
       CALLBACK_ALLOWED_SOURCES: '127.0.0.1',
     });
@@ -52,7 +41,7 @@ describe('Jumio callbacks, the service as a process', () => {
       first.kill('SIGKILL');
       await first.exited;
     }
-    const db = new Client({ connectionString: database.url });
+    const db = new Client({ connectionString: rig.databaseUrl });
     await db.connect();
     try {
       const stored = await db.query(
@@ -64,7 +53,7 @@ describe('Jumio callbacks, the service as a process', () => {
         0,
       );
 
-      const second = await ServiceProcess.start(database.url, simulator.url, {
+      const second = await ServiceProcess.start(rig.databaseUrl, rig.simulator.url, {
         CALLBACK_ALLOWED_SOURCES: '127.0.0.1',
         RECONCILER_POLL_INTERVAL_MS: '200',
       });
@@ -96,7 +85,7 @@ describe('Jumio callbacks, the service as a process', () => {
   });
 
   it('logs neither a refused body, nor a malformed one, nor the personal data of an accepted one', async () => {
-    const service = await ServiceProcess.start(database.url, simulator.url, {
+    const service = await ServiceProcess.start(rig.databaseUrl, rig.simulator.url, {
       LOG_LEVEL: 'debug',
       CALLBACK_ALLOWED_SOURCES: '127.0.0.1',
       TRUSTED_PROXIES: '127.0.0.1',

@@ -3,31 +3,22 @@ import { Client } from 'pg';
 import { expectedMedium } from '../../src/simulator/jumio-simulator';
 import { pollUntil } from '../support/poll-until';
 import { ServiceProcess } from '../support/service-process';
-import { SimulatorProcess } from '../support/simulator-process';
+import { useProcessRig } from '../support/process-rig';
 import { ADMIN_KEY, BACKEND_KEY, JUMIO_SECRET, JUMIO_TOKEN } from '../support/test-app';
 import { createTestDatabase } from '../support/test-database';
 
 describe('the service as a process', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let simulator: SimulatorProcess;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    simulator = await SimulatorProcess.start(JUMIO_TOKEN, JUMIO_SECRET);
-  });
-  afterAll(async () => {
-    await simulator.stop();
-    await database.drop();
-  });
+  const rig = useProcessRig();
 
   it('logs at debug level through a full retrieval without personal data, API keys or the Jumio secret', async () => {
-    const service = await ServiceProcess.start(database.url, simulator.url, {
+    const service = await ServiceProcess.start(rig.databaseUrl, rig.simulator.url, {
       LOG_LEVEL: 'debug',
       CALLBACK_GRACE_SECONDS: '0',
       RETRIEVAL_SCHEDULE_SECONDS: '1,2,3',
     });
     try {
       const reference = randomUUID();
-      await simulator.script({ kind: 'scan', reference, pendingPolls: 1 });
+      await rig.simulator.script({ kind: 'scan', reference, pendingPolls: 1 });
       expect(
         (await service.request('POST', '/v1/id-verifications', { reference, merchantReference: 'order-77' })).status,
       ).toBe(201);
@@ -71,7 +62,7 @@ describe('the service as a process', () => {
   it('at warn, logs refused requests only (with their request id, never the key), and still answers X-Request-Id', async () => {
     // A database of its own: the transaction tracked here is never reconciled, and the drain below counts every row.
     const own = await createTestDatabase();
-    const service = await ServiceProcess.start(own.url, simulator.url, {
+    const service = await ServiceProcess.start(own.url, rig.simulator.url, {
       LOG_LEVEL: 'warn',
       RECONCILER_ENABLED: 'false',
     });
@@ -122,7 +113,7 @@ describe('the service as a process', () => {
   }, 60_000);
 
   it('SIGTERM during a drain: stops claiming, lets calls in flight finish, gives back unfinished claims, exits 0', async () => {
-    const service = await ServiceProcess.start(database.url, simulator.url, {
+    const service = await ServiceProcess.start(rig.databaseUrl, rig.simulator.url, {
       CALLBACK_GRACE_SECONDS: '0',
       RETRIEVAL_SCHEDULE_SECONDS: '1,2,3',
       JUMIO_MAX_IN_FLIGHT: '4',
@@ -132,19 +123,19 @@ describe('the service as a process', () => {
     const refs: string[] = Array.from({ length: 12 }, () => randomUUID());
     for (const reference of refs) {
       // Each status answer takes a second: calls are in flight when SIGTERM arrives.
-      await simulator.script({
+      await rig.simulator.script({
         kind: 'scan',
         reference,
         faults: [{ endpoint: 'status', type: 'slow', delayMs: 1000, times: 5 }],
       });
       expect((await service.request('POST', '/v1/id-verifications', { reference })).status).toBe(201);
     }
-    const db = new Client({ connectionString: database.url });
+    const db = new Client({ connectionString: rig.databaseUrl });
     await db.connect();
     try {
       await pollUntil(
         async () =>
-          (await simulator.requests()).some((r) => refs.includes(r.reference ?? '') && r.endpoint === 'status'),
+          (await rig.simulator.requests()).some((r) => refs.includes(r.reference ?? '') && r.endpoint === 'status'),
         10_000,
         'the first status call',
       );
@@ -156,7 +147,7 @@ describe('the service as a process', () => {
       // Nothing is left claimed by the stopped replica, and no call started after the signal.
       const leased = await db.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE lease_owner IS NOT NULL`);
       expect(leased.rows[0].n).toBe(0);
-      const afterSignal = (await simulator.requests({ since: signalledAt + 200 })).filter((r) =>
+      const afterSignal = (await rig.simulator.requests({ since: signalledAt + 200 })).filter((r) =>
         refs.includes(r.reference ?? ''),
       );
       expect(afterSignal).toEqual([]);
@@ -164,7 +155,7 @@ describe('the service as a process', () => {
       const recorded = await db.query(`SELECT count(*)::int AS n FROM jumio_call WHERE http_status = 200`);
       expect(recorded.rows[0].n).toBeGreaterThan(0);
       // A new replica picks up where the stopped one left off.
-      const next = await ServiceProcess.start(database.url, simulator.url, {
+      const next = await ServiceProcess.start(rig.databaseUrl, rig.simulator.url, {
         CALLBACK_GRACE_SECONDS: '0',
         RETRIEVAL_SCHEDULE_SECONDS: '1,2,3',
       });

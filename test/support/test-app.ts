@@ -9,13 +9,12 @@ import { OpenApiContract, type OpenApiDocument } from './openapi-contract';
 import { ReconciliationScheduler } from '../../src/engine/reconciliation/reconciliation.scheduler';
 import { pointEveryDatacenterAt } from '../../src/sandbox/sandbox';
 import { JumioSimulator } from '../../src/simulator/jumio-simulator';
+import { LogCapture, linesWithPersonalValues, personalValuesHeld } from './log-check';
 import { createTestDatabase } from './test-database';
 
-export const ADMIN_KEY = 'test-admin-secret';
-export const BACKEND_KEY = 'test-backend-secret';
-export const JUMIO_TOKEN = 'test-jumio-token';
-export const JUMIO_SECRET = 'test-jumio-secret-value';
-export const USER_AGENT = 'JumioFallback Tests/1.0';
+import { ADMIN_KEY, BACKEND_KEY, JUMIO_SECRET, JUMIO_TOKEN, USER_AGENT } from './test-credentials';
+
+export { ADMIN_KEY, BACKEND_KEY, JUMIO_SECRET, JUMIO_TOKEN, USER_AGENT };
 
 export interface TestAppOptions {
   env?: Record<string, string>;
@@ -34,6 +33,13 @@ export interface TestAppOptions {
   systemClock?: boolean;
 }
 
+/**
+ * What the service logs, at TEST_LOG_LEVEL (default debug: everything), is kept in memory rather than printed
+ * (TEST_LOG_STDOUT=1 prints it too). close() searches every line for the personal values the database holds and
+ * that the simulator served, and fails the suite when one is found: every e2e suite checks its own logs.
+ */
+const LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'debug';
+
 export interface TestApp {
   app: INestApplication;
   config: AppConfig;
@@ -47,6 +53,8 @@ export interface TestApp {
   baseUrl: string;
   /** supertest against the app; every answer is also checked against the served OpenAPI document. */
   http(): ReturnType<typeof request>;
+  /** Every line the service has logged so far (JSON). */
+  logs(): readonly string[];
   close(): Promise<void>;
 }
 
@@ -59,7 +67,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = loadConfig({
     SANDBOX: 'false',
     DATABASE_URL: databaseUrl,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_LEVEL,
     API_KEYS: `test-ops:admin:${ADMIN_KEY},test-backend:transactions:${BACKEND_KEY}`,
     JUMIO_API_TOKEN: JUMIO_TOKEN,
     JUMIO_API_SECRET: JUMIO_SECRET,
@@ -80,7 +88,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     config.jumio.baseUrls[dc as 'US' | 'EU' | 'SGP'] = { scans: url, documents: url };
   const clock = new ManualClock(options.clockStart ?? '2026-11-26T10:00:00.000Z');
   const runtimeClock: Clock = options.systemClock ? new SystemClock() : clock;
-  const app = await createApplication(config, { clock: runtimeClock, replicaId: options.replicaId });
+  const logs = new LogCapture(process.env.TEST_LOG_STDOUT === '1');
+  const app = await createApplication(config, {
+    clock: runtimeClock,
+    replicaId: options.replicaId,
+    logDestination: logs,
+  });
   await app.init();
   await app.listen(0, '127.0.0.1');
   const contract = await servedContract(app);
@@ -95,10 +108,19 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     databaseUrl,
     baseUrl: `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`,
     http: () => checked(request(app.getHttpServer()), contract),
+    logs: () => logs.lines,
     async close() {
+      const personal = await personalValuesHeld(app.get(DataSource), options.simulatorUrl ?? simulator.url).catch(
+        () => [],
+      );
       await app.close();
       if (ownsSimulator) await simulator.close();
       if (database) await database.drop();
+      const leaked = linesWithPersonalValues(logs.lines, personal);
+      if (leaked.length > 0)
+        throw new Error(
+          `the service logged personal data (${leaked.length} of ${logs.lines.length} lines), first ${JSON.stringify(leaked[0].value)} in:\n${leaked[0].line.slice(0, 2000)}`,
+        );
     },
   };
 }

@@ -1,19 +1,8 @@
 import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsString,
-  IsUUID,
-  isUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+import { IsIn, IsInt, IsString, IsUUID, isUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { DATACENTERS, type Datacenter } from '../../common/kinds.js';
+import { IsTimestamp } from '../../http/timestamp.validator.js';
 import {
   CALLBACK_OUTCOMES,
   type CallbackOutcomeReport,
@@ -47,10 +36,7 @@ export class TrackTransactionDto implements TrackRequest {
     description: 'When the journey finished or the upload happened; at most 60 s in the future. Defaults to now.',
   })
   @IsOmittable()
-  @IsISO8601(
-    { strict: true, strictSeparator: true },
-    { message: 'acquiredAt must be an ISO-8601 timestamp such as 2026-11-26T10:15:00.000Z' },
-  )
+  @IsTimestamp('acquiredAt')
   acquiredAt?: string;
 
   @ApiPropertyOptional({ enum: DATACENTERS, description: 'Defaults to JUMIO_DEFAULT_DATACENTER' })
@@ -98,10 +84,10 @@ export class ReportCallbackDto implements CallbackReport {
   @ApiPropertyOptional({
     format: 'date-time',
     example: '2026-11-26T10:16:02.000Z',
-    description: 'When the callback arrived. Defaults to now.',
+    description: 'When the callback arrived; at most 60 s in the future. Defaults to now.',
   })
   @IsOmittable()
-  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'receivedAt must be an ISO-8601 timestamp' })
+  @IsTimestamp('receivedAt')
   receivedAt?: string;
 }
 

@@ -27,6 +27,13 @@ export interface StoredCallback {
   receivedAt: Date;
 }
 
+/** Callbacks received directly that were not applied (see CallbackInbox.setAside). */
+export interface CallbacksSetAside {
+  malformed: number;
+  failing: number;
+  oldestFailingReceivedAt: Date | null;
+}
+
 /** How processing ended, kept on the inbox row (and counted in metrics). */
 export type CallbackOutcome = 'APPLIED' | 'ALREADY_STORED' | 'MALFORMED' | 'IGNORED_PURGED';
 
@@ -127,6 +134,27 @@ export class CallbackInbox {
         WHERE id = $1`,
       [id, error, MAX_RETRY_DELAY_SECONDS],
     );
+  }
+
+  /**
+   * Callbacks that were not applied, for operators (admin stats, metrics): MALFORMED ones (set aside for good,
+   * their body kept until retention; reconciliation took over) and those whose processing keeps failing for a
+   * reason of ours (still retried), with when the oldest of those arrived. Both read partial indexes.
+   */
+  async setAside(): Promise<CallbacksSetAside> {
+    const rows = rowsOf<{ malformed: string; failing: string; oldest_failing: Date | null }>(
+      await this.dataSource.query(
+        `SELECT (SELECT count(*) FROM jumio_callback WHERE outcome = 'MALFORMED') AS malformed,
+                count(*) AS failing, min(received_at) AS oldest_failing
+           FROM jumio_callback WHERE processed_at IS NULL AND failures > 0`,
+      ),
+    );
+    const r = rows[0];
+    return {
+      malformed: Number(r.malformed),
+      failing: Number(r.failing),
+      oldestFailingReceivedAt: r.oldest_failing ? new Date(r.oldest_failing) : null,
+    };
   }
 
   /** Retention: callbacks received before `cutoff` are deleted, whatever became of them. Returns how many. */

@@ -16,6 +16,7 @@ import { JumioPayloadError } from '../domain/product-contracts.js';
 import { type RetrievalSchedule, scheduleOf } from '../domain/retrieval-schedule.js';
 import { onCallbackArrived, onCallbackReported } from '../domain/tracking-state-machine.js';
 import { JumioTransport } from '../jumio-transport/jumio-transport.js';
+import { unstorableJsonReason } from '../normalization/json-budget.js';
 import { parseJumioTimestamp } from '../normalization/timestamps.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
 import { trackingRecordOf as record } from '../persistence/tracking-record.js';
@@ -68,6 +69,11 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.schedule = scheduleOf(config);
+    metrics.onScrape(async () => {
+      const held = await this.inbox.setAside();
+      metrics.callbacksSetAside.set({ reason: 'MALFORMED' }, held.malformed);
+      metrics.callbacksSetAside.set({ reason: 'PROCESSING_FAILED' }, held.failing);
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -222,12 +228,18 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
       });
       const verdict = product.normalizer.readStatus(content.status);
       if (!verdict.final || verdict.status === 'PENDING')
-        throw new JumioPayloadError(`its status (${verdict.raw.slice(0, 40)}) is not final`);
+        throw new JumioPayloadError(`its status (${printable(verdict.raw)}) is not final`);
       const result = product.normalizer.normalize(content.details, normalizeContextOf(cb.kind, cb.reference));
       return { ok: true, fields, content, verdict: { status: verdict.status, raw: verdict.raw }, result };
     } catch (e) {
-      if (!(e instanceof JumioPayloadError)) throw e;
-      return { ok: false, fields, error: e.message };
+      if (e instanceof JumioPayloadError) return { ok: false, fields, error: e.message };
+      // Reading is pure: what fails on this body fails on it every time. It is refused like a malformed callback
+      // (reconciliation starts, the body is kept for an operator), never retried for ever; the log says why.
+      this.logger.error(
+        { err: e, callbackId: cb.id, kind: cb.kind },
+        'reading a stored callback failed inside the service; it is set aside as MALFORMED',
+      );
+      return { ok: false, fields, error: `reading it failed inside the service (${describeFailure(e)})` };
     }
   }
 
@@ -244,7 +256,9 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
   ): Promise<TrackedTransactionEntity> {
     const journeyAt = reading.ok ? parseJumioTimestamp(reading.content.journeyAt) : null;
     const acquiredAt = new Date(journeyAt === null ? now.getTime() : Math.min(journeyAt, now.getTime()));
-    const short = (v: string | null | undefined) => (typeof v === 'string' && v !== '' && v.length <= 255 ? v : null);
+    // What a backend could have sent as these references; anything else (too long, NUL, a lone surrogate) is left out.
+    const short = (v: string | null | undefined) =>
+      typeof v === 'string' && v !== '' && v.length <= 255 && unstorableJsonReason(v) === null ? v : null;
     const { created, row } = await this.repository.insertIfAbsent(
       newTrackedTransaction({
         kind: cb.kind,
@@ -262,4 +276,14 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
     // Inserted in this transaction, the row is ours already; one a backend tracked meanwhile is locked first.
     return created ? row : (await this.repository.lockRow(m, cb.kind, cb.reference))!;
   }
+}
+
+/** An internal failure named by its kind only: its message may quote the callback's values. */
+function describeFailure(e: unknown): string {
+  return e instanceof Error ? e.constructor.name : typeof e;
+}
+
+/** A status word as the error may quote it: letters, digits, `_`, `-`, `.`, at most 40 (a callback may send anything). */
+function printable(word: string): string {
+  return word.replace(/[^\w.-]/g, '?').slice(0, 40);
 }

@@ -7,7 +7,8 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { Datacenter } from '../../common/kinds.js';
 import type { MediumClass } from '../domain/product-contracts.js';
-import { MAX_JSON_DEPTH, mediumSignatureProblem, readJsonBody } from './body-checks.js';
+import { mediumSignatureProblem } from './body-checks.js';
+import { MAX_JSON_DEPTH, readJsonBody } from '../normalization/json-budget.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
 import {
   describeTransportError,

@@ -23,6 +23,8 @@ export abstract class EngineMetrics {
   abstract readonly changeFeedLagSeconds: Gauge;
   /** Jumio's callbacks received directly, by kind and what became of them. */
   abstract readonly callbacks: Counter<'kind' | 'outcome'>;
+  /** Callbacks received directly and not applied, by reason (MALFORMED: set aside; PROCESSING_FAILED: retried). */
+  abstract readonly callbacksSetAside: Gauge<'reason'>;
   /** Registers a gauge refresh that runs when Prometheus scrapes, not on a timer. */
   abstract onScrape(collector: () => Promise<void>): void;
 }

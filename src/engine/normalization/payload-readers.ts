@@ -1,4 +1,5 @@
 import { JumioPayloadError, type StatusVerdict } from '../domain/product-contracts.js';
+import { MAX_JSON_DEPTH, jsonNestingExceeds } from './json-budget.js';
 import { normalizeTimestamp } from './timestamps.js';
 
 /**
@@ -126,11 +127,17 @@ export function putIfNotEmpty(target: JsonRecord, key: string, value: JsonRecord
   if (!isEmptyRecord(value)) setOwn(target, key, value);
 }
 
-export type JsonParseResult = { ok: true; value: unknown } | { ok: false };
+export type JsonParseResult = { ok: true; value: unknown } | { ok: false; tooDeep?: true };
 
-/** `JSON.parse` that never throws: `{ ok: true, value }` or `{ ok: false }` (also for a non-string). */
+/**
+ * The JSON Jumio sends inside a string (a callback's fields, Document Verification's extractedData), read within
+ * the JSON budget: `JSON.parse` that never throws, `{ ok: true, value }` or `{ ok: false }` (also for a non-string),
+ * with `tooDeep` when it nests deeper than MAX_JSON_DEPTH (then it is never parsed: nothing downstream, the
+ * normalizers, JSON.stringify or jsonb, could take it).
+ */
 export function parseJsonString(str: unknown): JsonParseResult {
   if (typeof str !== 'string') return { ok: false };
+  if (jsonNestingExceeds(Buffer.from(str, 'utf8'), MAX_JSON_DEPTH)) return { ok: false, tooDeep: true };
   try {
     return { ok: true, value: JSON.parse(str) as unknown };
   } catch {

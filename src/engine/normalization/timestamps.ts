@@ -1,3 +1,5 @@
+import { daysInMonth } from '../domain/timestamp-reader.js';
+
 /**
  * Jumio's timestamps: `YYYY-MM-DDThh:mm:ss`, then 0 to 3 fraction digits (more are accepted and cut to
  * milliseconds), then `Z`, `+0000`, `+00:00`, `±hh:mm`, `±hhmm` or no zone at all (read as UTC, as
@@ -5,12 +7,6 @@
  */
 const JUMIO_TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2}|[+-]\d{4})?$/;
-
-function daysInMonth(year: number, month: number): number {
-  const probe = new Date(0);
-  probe.setUTCFullYear(year, month, 0); // day 0 of the next month = last day of `month`
-  return probe.getUTCDate();
-}
 
 /** Parses a Jumio timestamp to epoch milliseconds; `null` when it is not one (or not a real instant). */
 export function parseJumioTimestamp(value: unknown): number | null {

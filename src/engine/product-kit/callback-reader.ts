@@ -1,5 +1,6 @@
 import { JumioPayloadError } from '../domain/product-contracts.js';
 import type { JumioHost } from '../jumio-transport/jumio-transport.js';
+import { MAX_JSON_DEPTH } from '../normalization/json-budget.js';
 import { livenessHrefs } from '../normalization/media-refs.js';
 import { parseJsonString, setOwn, type JsonRecord } from '../normalization/payload-readers.js';
 
@@ -76,6 +77,8 @@ export class CallbackFieldReader {
     const v = this.text(name);
     if (v === undefined || v === '') return undefined;
     const parsed = parseJsonString(v);
+    if (!parsed.ok && parsed.tooDeep)
+      throw new JumioPayloadError(`${this.what}: ${name} nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
     if (!parsed.ok) throw new JumioPayloadError(`${this.what}: ${name} is not valid JSON`);
     return parsed.value;
   }

@@ -14,10 +14,12 @@ import { TrackedTransactionRepository, type RowPatch } from '../persistence/trac
 import { trackingRecordOf } from '../persistence/tracking-record.js';
 import type { CallbackReport, TrackRequest } from './tracking-requests.js';
 import { newTrackedTransaction } from '../domain/new-tracked-transaction.js';
+import { readRequestTimestamp, readTimestamp } from '../domain/timestamp-reader.js';
 import { toView, type TrackingView } from './tracking-view.js';
 import { EngineTracing } from '../tracing/engine-tracing.js';
 
-const MAX_FUTURE_ACQUIRED_AT_MS = 60_000;
+/** How far ahead of the service's clock a caller's acquiredAt or receivedAt may be (clock skew between hosts). */
+const MAX_FUTURE_SKEW_MS = 60_000;
 
 /** What product backends do with a transaction of any kind: track it, report its callback, read it back. */
 @Injectable()
@@ -39,10 +41,7 @@ export class TrackingService {
   /** 201 when created; 200 when a retry of the same request; 409 naming each field that differs. */
   async track(kind: Kind, dto: TrackRequest): Promise<{ created: boolean; view: TrackingView }> {
     const now = this.clock.now();
-    const acquiredAt = dto.acquiredAt ? new Date(dto.acquiredAt) : now;
-    if (acquiredAt.getTime() > now.getTime() + MAX_FUTURE_ACQUIRED_AT_MS) {
-      throw new EngineException('INVALID_REQUEST', ['acquiredAt must not be more than 60 seconds in the future']);
-    }
+    const acquiredAt = requestTimestamp('acquiredAt', dto.acquiredAt, now) ?? now;
     const inserted = await this.repository.insertIfAbsent(
       newTrackedTransaction({
         kind,
@@ -84,7 +83,7 @@ export class TrackingService {
       dto.reference.toLowerCase(),
       (current) => {
         if (!current.startedByCallback) return null;
-        const acquiredAt = dto.acquiredAt ? new Date(dto.acquiredAt) : new Date(current.acquiredAt);
+        const acquiredAt = requestTimestamp('acquiredAt', dto.acquiredAt, now) ?? new Date(current.acquiredAt);
         const grace = dto.callbackGraceSeconds ?? current.callbackGraceSeconds;
         const deadline = new Date(acquiredAt.getTime() + grace * 1000);
         const patch: RowPatch = {
@@ -112,7 +111,7 @@ export class TrackingService {
 
   async reportCallback(kind: Kind, reference: string, dto: CallbackReport): Promise<TrackingView> {
     const now = this.clock.now();
-    const receivedAt = dto.receivedAt ? new Date(dto.receivedAt) : now;
+    const receivedAt = requestTimestamp('receivedAt', dto.receivedAt, now) ?? now;
     const row = await this.repository.updateLocked(
       kind,
       reference.toLowerCase(),
@@ -173,11 +172,23 @@ export function notTracked(kind: Kind, reference: string): EngineException {
   ]);
 }
 
+/**
+ * A timestamp a backend sent (already validated by the HTTP layer with the same reader), or undefined when it sent
+ * none; INVALID_REQUEST when it cannot be read or lies more than a minute ahead of the service's clock.
+ */
+function requestTimestamp(field: string, value: string | undefined, now: Date): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = readRequestTimestamp(field, value);
+  if (date.getTime() > now.getTime() + MAX_FUTURE_SKEW_MS)
+    throw new EngineException('INVALID_REQUEST', [`${field} must not be more than 60 seconds in the future`]);
+  return date;
+}
+
 /** The fields a retry gave that differ from what is stored; a field the retry leaves out is not compared. */
 function differingFields(row: TrackedTransactionEntity, dto: TrackRequest): string[] {
   const differing: string[] = [];
-  if (dto.acquiredAt !== undefined && new Date(dto.acquiredAt).getTime() !== new Date(row.acquiredAt).getTime())
-    differing.push('acquiredAt');
+  const acquiredAt = readTimestamp(dto.acquiredAt);
+  if (acquiredAt.ok && acquiredAt.date.getTime() !== new Date(row.acquiredAt).getTime()) differing.push('acquiredAt');
   if (dto.datacenter !== undefined && dto.datacenter !== row.datacenter) differing.push('datacenter');
   if (dto.merchantReference !== undefined && dto.merchantReference !== row.merchantReference)
     differing.push('merchantReference');

@@ -51,6 +51,7 @@ describe('configuration', () => {
       documents: 'https://retrieval.lon.netverify.com',
     });
     expect(c.retention.personalDataDays).toBe(90);
+    expect(c.server).toMatchObject({ headersTimeoutMs: 10000, requestTimeoutMs: 30000, maxConnections: 1000 });
   });
 
   it('outside the sandbox, names every missing variable on a line of its own', () => {
@@ -88,6 +89,10 @@ describe('configuration', () => {
     ['CALLBACK_ALLOWED_SOURCES', '10.0.0.0/99', 'CIDR'],
     ['MIGRATIONS_RUN', 'maybe', 'true or false'],
     ['DATABASE_URL', 'mysql://x', 'PostgreSQL connection string'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '100', 'from 500 to 300000'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '40000', 'not be more than HTTP_REQUEST_TIMEOUT_MS'],
+    ['HTTP_REQUEST_TIMEOUT_MS', 'forever', 'whole number'],
+    ['HTTP_MAX_CONNECTIONS', '0', 'from 1'],
   ])('rejects %s=%s, saying what it accepts', (name, value, accepts) => {
     const problems = problemsOf({ ...production, [name]: value });
     expect(problems).toHaveLength(1);

@@ -1,12 +1,8 @@
 import type { HttpService } from '@nestjs/axios';
 import { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { loadConfig, type AppConfig } from '../../../src/config/app-config';
-import {
-  jsonNestingExceeds,
-  mediumSignatureProblem,
-  readJsonBody,
-  unstorableJsonReason,
-} from '../../../src/engine/jumio-transport/body-checks';
+import { mediumSignatureProblem } from '../../../src/engine/jumio-transport/body-checks';
+import { jsonNestingExceeds, readJsonBody, unstorableJsonReason } from '../../../src/engine/normalization/json-budget';
 import { JumioTransport, MAX_JSON_DEPTH } from '../../../src/engine/jumio-transport/jumio-transport';
 import { describeTransportError, type JumioCallFailure } from '../../../src/engine/jumio-transport/jumio-call-result';
 import type { OutboundRateLimiter } from '../../../src/engine/jumio-transport/outbound-rate-limiter';

@@ -90,6 +90,16 @@ describe('document verification normalization', () => {
       expect(normalize(data).document.extractedData?.fields).toEqual({ signaturePresent: false, ssn: '123-45-6789' });
     });
 
+    it('an inner extractedData nested deeper than the JSON budget is kept as the string it was, never parsed', () => {
+      const data = documentDataSsc();
+      const deep = `${'{"a":'.repeat(12_000)}1${'}'.repeat(12_000)}`;
+      data.document.extractedData.extractedData = deep;
+      const result = normalize(data);
+      expect(result.document.extractedData?.fields).toEqual({});
+      expect(JSON.stringify(result)).toContain(JSON.stringify(deep).slice(1, 40));
+      expect(() => JSON.stringify(result)).not.toThrow();
+    });
+
     it('signatureAvailable as a string → boolean', () => {
       const data = documentDataSsc();
       data.document.extractedData.signatureAvailable = 'TRUE';

@@ -151,6 +151,12 @@ describe('normalization toolkit', () => {
       expect(parseJsonString('{"a":')).toEqual({ ok: false });
       expect(parseJsonString(42)).toEqual({ ok: false });
     });
+
+    it('does not parse JSON nested deeper than 64 levels: tooDeep, whatever the brackets inside strings', () => {
+      expect(parseJsonString(`${'['.repeat(64)}${']'.repeat(64)}`).ok).toBe(true);
+      expect(parseJsonString(`${'['.repeat(65)}${']'.repeat(65)}`)).toEqual({ ok: false, tooDeep: true });
+      expect(parseJsonString(`["${'['.repeat(100)}"]`)).toEqual({ ok: true, value: ['['.repeat(100)] });
+    });
   });
 
   describe('readStatusString', () => {
