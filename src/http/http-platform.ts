@@ -3,10 +3,9 @@ import etag from 'etag';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fresh from 'fresh';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-import type { AppConfig } from '../config/app-config.js';
 import { parse as parseQueryString } from 'node:querystring';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
+import type { AppConfig } from '../config/app-config.js';
 import { errorBody } from './http-exception.filter.js';
 
 /**

@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorBody } from './http-exception.filter.js';
+import { dropRestOfBody } from './refused-body.js';
 
 /**
  * A request without Host (HTTP/1.1 requires one; Node would answer an empty 400 itself) is answered 400 in the
@@ -24,7 +25,9 @@ export function registerRequestChecks(instance: FastifyInstance): void {
   });
   instance.addHook('preValidation', (request, _reply, done) => {
     const problem = paramProblem(request) ?? queryProblem(request);
-    done(problem ? new HttpException(errorBody(400, problem), 400) : undefined);
+    if (!problem) return done();
+    dropRestOfBody(request);
+    done(new HttpException(errorBody(400, problem), 400));
   });
 }
 

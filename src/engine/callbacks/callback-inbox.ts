@@ -123,9 +123,11 @@ export class CallbackInbox {
   }
 
   /**
-   * A processing run failed for a reason of ours (the database, a key missing, a bug): the callback stays in the
-   * inbox and is tried again after 2^failures seconds, at most an hour; never given up, since Jumio will not
-   * send it again. `jumio_fallback_callbacks_total{outcome="PROCESSING_FAILED"}` and the log show it.
+   * A processing run failed for a reason of ours (the database, a key missing, a bug in applying it; what reading it
+   * fails on is set aside as MALFORMED instead, see CallbackProcessor.read): the callback stays in the inbox and is
+   * tried again after 2^failures seconds, at most an hour; never given up, since Jumio will not send it again.
+   * `jumio_fallback_callbacks_total{outcome="PROCESSING_FAILED"}`, the gauge jumio_fallback_callbacks_set_aside,
+   * the admin stats and the log show it.
    */
   async recordFailure(id: string, error: string): Promise<void> {
     await this.dataSource.query(
