@@ -67,8 +67,10 @@ export class OpenApiContract {
     const route = this.routes.find((r) => r.pattern.test(path) && r.operations[verb]);
     const name = `${method.toUpperCase()} ${route?.template ?? path}`;
     if (!route) {
-      // No route: the router's 404, in the contract's error shape.
-      if (answer.status !== 404) return `${name} answered ${answer.status}, but the document has no such route`;
+      // No route: the router's 404, or a 401 when no valid key came (the key is checked before routing), in the
+      // contract's error shape.
+      if (answer.status !== 404 && answer.status !== 401)
+        return `${name} answered ${answer.status}, but the document has no such route`;
       return this.bodyProblem(name, answer, { $ref: `#/components/schemas/${ROUTER_ERROR_SCHEMA}` });
     }
     const declared = route.operations[verb].responses;

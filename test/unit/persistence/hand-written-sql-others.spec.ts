@@ -133,7 +133,7 @@ describe('hand-written SQL, beside tracked_transaction (snapshots)', () => {
 
   describe('callback processor', () => {
     it('processOne: a callback for a transaction awaiting it, applied in one database transaction', async () => {
-      const metrics = { callbacks: { inc: jest.fn() } };
+      const metrics = { callbacks: { inc: jest.fn() }, onScrape: () => undefined };
       const products = new ProductRegistry();
       products.register(product);
       const processor = new CallbackProcessor(
