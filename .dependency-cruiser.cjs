@@ -21,6 +21,7 @@ const ENGINE_LAYERS = [
   'crypto',
   'metrics',
   'sql',
+  'accounts',
   'normalization',
   'media',
   'persistence',

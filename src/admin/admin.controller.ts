@@ -12,7 +12,8 @@ export class AdminController {
 
   @Get('stats')
   @ApiOperation({
-    summary: 'Counts by kind and state, work due now, the most overdue step, and the last hour of Jumio calls',
+    summary:
+      "Counts by kind and state, work due now, the most overdue step, the last hour of Jumio calls, and each Jumio account's state",
   })
   @ApiOkResponse({
     schema: {
@@ -30,6 +31,17 @@ export class AdminController {
           lateSeconds: 31,
         },
         jumioCalls: [{ kind: 'id-verifications', endpoint: 'status', httpStatus: 200, count: 812 }],
+        accounts: [
+          { name: 'us-main', datacenter: 'US', ceilingPerSecond: 12, state: 'OK', since: null, callsLastMinute: 640 },
+          {
+            name: 'eu-main',
+            datacenter: 'EU',
+            ceilingPerSecond: 12,
+            state: 'CREDENTIALS_REJECTED',
+            since: '2026-11-26T10:20:00.000Z',
+            callsLastMinute: 1,
+          },
+        ],
       },
     },
   })

@@ -4,7 +4,8 @@ import { EngineMetrics } from '../engine/metrics/engine-metrics.js';
 
 /**
  * The service's Prometheus metrics, on a registry of its own (tests run several applications in one process).
- * Labels are bounded enumerations only (kind, outcome, call type, state): never references or personal data.
+ * Labels are bounded enumerations only (kind, outcome, call type, state, the configured account names): never
+ * references or personal data.
  */
 @Injectable()
 export class MetricsService extends EngineMetrics {
@@ -42,6 +43,13 @@ export class MetricsService extends EngineMetrics {
   readonly dueNow = new Gauge({
     name: 'jumio_fallback_due_now',
     help: 'Transactions whose next reconciliation step is due now',
+    registers: [this.registry],
+  });
+
+  readonly accountCredentialsRejected = new Gauge({
+    name: 'jumio_fallback_account_credentials_rejected',
+    help: "1 while Jumio rejects an account's credentials in a data center and its calls are paused (probed every JUMIO_CREDENTIALS_PROBE_SECONDS), else 0",
+    labelNames: ['account', 'datacenter'] as const,
     registers: [this.registry],
   });
 

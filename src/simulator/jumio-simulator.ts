@@ -1,5 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { SimulatorAccounts } from './simulator-accounts.js';
 import { CallbackSender } from './simulator-callback-sender.js';
 import { ControlApi, isControlPath } from './simulator-control-api.js';
 import { MAX_LOGGED_REQUESTS, RequestLog } from './simulator-request-log.js';
@@ -40,6 +41,10 @@ export class JumioSimulator {
   private readonly callbacks: CallbackSender;
   private readonly router: RetrievalRouter;
   private readonly control: ControlApi;
+  private readonly accounts: SimulatorAccounts;
+  /** Per connection: requests served, and when the last answer finished (for staleConnectionMs). */
+  private readonly connections = new WeakMap<Socket, { served: number; idleSince: number }>();
+  private staleConnectionMs: number | null;
 
   private constructor(
     private readonly server: http.Server,
@@ -52,9 +57,19 @@ export class JumioSimulator {
     this.log = new RequestLog(maxLogged);
     const callbackBaseUrl = options.callbackBaseUrl ?? null;
     this.callbacks = new CallbackSender(this.url, callbackBaseUrl, this.registry, this.timers, maxLogged);
-    const { registry, log, timers, callbacks } = this;
-    this.router = new RetrievalRouter({ options, simulatorUrl: this.url, registry, log, timers });
-    this.control = new ControlApi({ url: this.url, registry, log, callbacks, reset: () => this.reset() });
+    this.accounts = new SimulatorAccounts(options, options.accounts ?? [], options.datacenter ?? null);
+    this.staleConnectionMs = options.staleConnectionMs ?? null;
+    const { registry, log, timers, callbacks, accounts } = this;
+    this.router = new RetrievalRouter({ options, accounts, simulatorUrl: this.url, registry, log, timers });
+    this.control = new ControlApi({
+      url: this.url,
+      registry,
+      log,
+      callbacks,
+      accounts,
+      reset: () => this.reset(),
+      setStaleConnectionMs: (ms) => (this.staleConnectionMs = ms),
+    });
   }
 
   static async start(options: SimulatorOptions): Promise<JumioSimulator> {
@@ -103,6 +118,16 @@ export class JumioSimulator {
     return this.callbacks.list(reference);
   }
 
+  /** Gives an account a new secret (as when it is rotated in Jumio's portal); false when there is no such account. */
+  rotateSecret(account: string, secret: string): boolean {
+    return this.accounts.rotate(account, secret);
+  }
+
+  /** See SimulatorOptions.staleConnectionMs; null turns it off. */
+  setStaleConnectionMs(ms: number | null): void {
+    this.staleConnectionMs = ms;
+  }
+
   requests(filter: RequestFilter = {}): SimulatorRequest[] {
     return this.log.query(filter);
   }
@@ -130,6 +155,16 @@ export class JumioSimulator {
     const at = Date.now();
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     if (isControlPath(url.pathname)) return this.control.handle(req, res, url);
-    this.router.handle(req, res, url, at);
+    const connection = this.connections.get(req.socket) ?? { served: 0, idleSince: at };
+    this.connections.set(req.socket, connection);
+    const reused = connection.served > 0;
+    if (reused && this.staleConnectionMs !== null && at - connection.idleSince >= this.staleConnectionMs) {
+      // The connection was dropped as idle upstream: the request goes nowhere and is not logged.
+      req.socket.resetAndDestroy();
+      return;
+    }
+    connection.served++;
+    res.on('finish', () => (connection.idleSince = Date.now()));
+    this.router.handle(req, res, url, at, reused);
   }
 }

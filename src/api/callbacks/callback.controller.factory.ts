@@ -26,10 +26,20 @@ export function createCallbackController(kind: Kind): Type<unknown> {
       enum: ['US', 'EU', 'SGP'],
       description: 'The data center of the transaction, when the callback URL says so',
     })
+    @ApiQuery({
+      name: 'account',
+      required: false,
+      description:
+        'The Jumio account the callback URL belongs to (each account has its own callback URL); an unknown name is logged and ignored',
+    })
     @ApiResponse({ status: 200, description: 'Stored (also for a repeated delivery, which changes nothing)' })
     @ApiResponse({ status: 400, description: 'Not a form body, or no valid reference' })
     @ApiResponse({ status: 403, description: 'The sender is not an allowed source' })
-    receive(@Req() req: RequestWithCallbackSource, @Query('datacenter') datacenter?: string) {
+    receive(
+      @Req() req: RequestWithCallbackSource,
+      @Query('datacenter') datacenter?: string,
+      @Query('account') account?: string,
+    ) {
       // CallbackSourceGate checked the sender before the body was read; this is its finding.
       const source = req.callbackSource;
       if (!source?.allowed) throw new Error('CallbackSourceGate is not mounted before the callback routes');
@@ -39,7 +49,7 @@ export function createCallbackController(kind: Kind): Type<unknown> {
         sourceAddress: source.address,
         sourceDatacenter: source.datacenter,
       };
-      return this.receiver.receive(kind, delivery, datacenter);
+      return this.receiver.receive(kind, delivery, datacenter, account);
     }
   }
   Object.defineProperty(CallbackController, 'name', { value: `${kind}-callback-controller` });

@@ -11,6 +11,8 @@ export class TrackingBlockDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) lastAttemptAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) nextAttemptAt: string | null;
   @ApiProperty({ nullable: true, type: String }) lastError: string | null;
+  @ApiProperty({ example: 'eu-main', description: 'The Jumio account whose credentials its calls use' })
+  account: string;
 }
 
 export class MediumDto {

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { JumioAccounts } from '../accounts/jumio-accounts.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { Clock } from '../clock/clock.js';
 import { DATACENTERS, type Datacenter, type Kind } from '../../common/kinds.js';
@@ -28,7 +29,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 @Injectable()
 export class CallbackReceiver {
+  private readonly logger = new Logger(CallbackReceiver.name);
+
   constructor(
+    private readonly accounts: JumioAccounts,
     private readonly inbox: CallbackInbox,
     private readonly processor: CallbackProcessor,
     private readonly products: ProductRegistry,
@@ -40,6 +44,7 @@ export class CallbackReceiver {
     kind: Kind,
     delivery: CallbackDelivery,
     datacenterParam: string | undefined,
+    accountParam?: string,
   ): Promise<{ received: true; duplicate: boolean }> {
     const field = this.products.get(kind).callbacks.referenceField;
     let body: string;
@@ -60,6 +65,7 @@ export class CallbackReceiver {
       throw new EngineException('INVALID_REQUEST', [e.message]);
     }
     const datacenter = (datacenterParam as Datacenter | undefined) ?? delivery.sourceDatacenter;
+    const accountHint = this.knownAccount(kind, accountParam);
     const stored = await this.inbox.store(
       {
         kind,
@@ -68,11 +74,24 @@ export class CallbackReceiver {
         identity: callbackIdentity(fields),
         sourceAddress: delivery.sourceAddress,
         datacenterHint: datacenter,
+        accountHint,
       },
       this.clock.now(),
     );
     this.metrics.callbacks.inc({ kind, outcome: stored.duplicate ? 'DUPLICATE_DELIVERY' : 'STORED' });
     this.processor.stored(stored.id);
     return { received: true, duplicate: stored.duplicate };
+  }
+
+  /** The callback URL's `?account=`, when it names a configured account; an unknown one is logged and ignored. */
+  private knownAccount(kind: Kind, name: string | undefined): string | null {
+    if (name === undefined || name === '') return null;
+    if (this.accounts.all().some((a) => a.name === name)) return name;
+    const shown = /^[a-z0-9-]{1,63}$/.test(name) ? `"${name}"` : '(not an account name)';
+    this.logger.warn(
+      { kind },
+      `a callback's account parameter ${shown} names no configured Jumio account; it is ignored (the callback is kept)`,
+    );
+    return null;
   }
 }

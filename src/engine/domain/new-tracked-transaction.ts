@@ -7,6 +7,10 @@ export interface NewTrackedTransaction {
   kind: Kind;
   reference: string;
   datacenter: Datacenter;
+  /** The Jumio account of the data center whose credentials its calls use. */
+  account: string;
+  /** The backend named the account; false when it was the data center's default. */
+  accountExplicit: boolean;
   merchantReference: string | null;
   customerReference: string | null;
   acquiredAt: Date;
@@ -25,7 +29,15 @@ export interface NewTrackedTransaction {
 export function newTrackedTransaction(
   t: Pick<
     NewTrackedTransaction,
-    'kind' | 'reference' | 'datacenter' | 'merchantReference' | 'customerReference' | 'acquiredAt' | 'startedByCallback'
+    | 'kind'
+    | 'reference'
+    | 'datacenter'
+    | 'account'
+    | 'accountExplicit'
+    | 'merchantReference'
+    | 'customerReference'
+    | 'acquiredAt'
+    | 'startedByCallback'
   > & { graceSeconds: number },
 ): NewTrackedTransaction {
   const deadline = new Date(t.acquiredAt.getTime() + t.graceSeconds * 1000);
@@ -34,6 +46,8 @@ export function newTrackedTransaction(
     kind: t.kind,
     reference: t.reference,
     datacenter: t.datacenter,
+    account: t.account,
+    accountExplicit: t.accountExplicit,
     merchantReference: t.merchantReference,
     customerReference: t.customerReference,
     acquiredAt: t.acquiredAt,

@@ -13,6 +13,8 @@ export abstract class EngineMetrics {
   /** Tracked transactions by kind and tracking state. */
   abstract readonly backlog: Gauge<'kind' | 'state'>;
   abstract readonly dueNow: Gauge;
+  /** 1 while Jumio rejects an account's credentials in a data center (its calls are paused), else 0. */
+  abstract readonly accountCredentialsRejected: Gauge<'account' | 'datacenter'>;
   /** Jumio's callbacks received directly, by kind and what became of them. */
   abstract readonly callbacks: Counter<'kind' | 'outcome'>;
   /** Registers a gauge refresh that runs when Prometheus scrapes, not on a timer. */

@@ -10,10 +10,11 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { AccountStates } from '../accounts/account-states.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { Clock } from '../clock/clock.js';
 import { JumioTransport } from '../jumio-transport/jumio-transport.js';
-import { TransactionClaims } from '../persistence/transaction-claims.js';
+import { TransactionClaims, type ClaimedTransaction } from '../persistence/transaction-claims.js';
 import { TransactionReports } from '../persistence/transaction-reports.js';
 import { ReconciliationWorker } from './reconciliation.worker.js';
 
@@ -43,6 +44,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
     private readonly clock: Clock,
     private readonly schedulerRegistry: SchedulerRegistry,
     private readonly transport: JumioTransport,
+    private readonly accountStates: AccountStates,
     metrics: EngineMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REPLICA_ID) readonly replicaId: string,
@@ -111,14 +113,35 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
     void this.tick();
   }
 
+  /**
+   * Due work of every account whose credentials are not rejected (the states read afresh: another replica may have
+   * paused or resumed one), then the probe of each paused account whose probe time has come, if this replica takes
+   * it (one replica per probe) and the account has something due.
+   */
+  private async claimWithAccounts(owner: string, capacity: number): Promise<ClaimedTransaction[]> {
+    await this.accountStates.refresh();
+    const now = this.clock.now();
+    const lease = this.config.reconciler.leaseSeconds;
+    const paused = this.accountStates.pausedPairs();
+    const expiredBefore = new Date(now.getTime() - this.config.reconciler.maxAgeDays * 86_400_000);
+    const rows = await this.claims.claimDue(owner, now, capacity, lease, { pairs: paused, expiredBefore });
+    this.lastClaimWasFull = rows.length === capacity;
+    for (const pair of paused) {
+      if (rows.length >= capacity) break;
+      if (!(await this.accountStates.takeProbe(pair))) continue;
+      const probe = await this.claims.claimProbe(owner, now, lease, pair);
+      if (probe) rows.push(probe);
+    }
+    return rows;
+  }
+
   private async claimAndStart(): Promise<number> {
     const capacity = this.config.jumio.maxInFlight - this.active.size;
     if (capacity <= 0) return 0;
     const owner = `${this.replicaId}/${++this.batch}`;
-    let rows;
+    let rows: ClaimedTransaction[];
     try {
-      rows = await this.claims.claimDue(owner, this.clock.now(), capacity, this.config.reconciler.leaseSeconds);
-      this.lastClaimWasFull = rows.length === capacity;
+      rows = await this.claimWithAccounts(owner, capacity);
     } catch (e) {
       // The database is away: keep the process up and try again next tick (logged at most every 30 s).
       if (Date.now() - this.lastDatabaseWarning > 30_000) {

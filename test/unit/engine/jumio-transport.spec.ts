@@ -7,7 +7,8 @@ import {
   readJsonBody,
   unstorableJsonReason,
 } from '../../../src/engine/jumio-transport/body-checks';
-import { JumioTransport, MAX_JSON_DEPTH } from '../../../src/engine/jumio-transport/jumio-transport';
+import { MAX_JSON_DEPTH } from '../../../src/engine/jumio-transport/jumio-transport';
+import { transportOf, US } from '../../support/transport-parts';
 import { describeTransportError, type JumioCallFailure } from '../../../src/engine/jumio-transport/jumio-call-result';
 import type { OutboundRateLimiter } from '../../../src/engine/jumio-transport/outbound-rate-limiter';
 import { expectedMedium } from '../../../src/simulator/jumio-simulator';
@@ -67,7 +68,7 @@ function fakeHttp(answer: (url: string) => Answer) {
 function fakeLimiter(holdOff: () => Promise<void> = async () => undefined) {
   const acquired: string[] = [];
   const limiter = {
-    acquire: async (dc: string) => void acquired.push(dc),
+    acquire: async (bucket: { key: string }) => void acquired.push(bucket.key),
     holdOff: jest.fn(holdOff),
   };
   return { limiter: limiter as unknown as OutboundRateLimiter & { holdOff: jest.Mock }, acquired };
@@ -77,7 +78,7 @@ function transport(answer: (url: string) => Answer, env: Record<string, string> 
   const h = fakeHttp(answer);
   const l = fakeLimiter(holdOff);
   return {
-    t: new JumioTransport(h.http, l.limiter, config(env)),
+    t: transportOf(h.http, l.limiter, config(env)),
     urls: h.urls,
     acquired: l.acquired,
     limiter: l.limiter,
@@ -126,7 +127,7 @@ describe('JumioTransport: hrefs from Jumio are followed only to the configured h
     const { t, urls, acquired } = transport(() => {
       throw new Error('no call may be made');
     });
-    const r = await t.getMedium('US', 'scans', href, 'image');
+    const r = await t.getMedium(US, 'scans', href, 'image');
     expect(r).toMatchObject({
       ok: false,
       failure: 'REFUSED',
@@ -144,7 +145,7 @@ describe('JumioTransport: hrefs from Jumio are followed only to the configured h
   it('an href on the configured host is fetched (with the product query), and only there', async () => {
     const jpeg = expectedMedium('scan', 'x', 'front').bytes;
     const { t, urls, acquired } = transport(() => medium(jpeg, 'image/jpeg'));
-    const r = await t.getMedium('US', 'scans', `${HOST}${PATH}`, 'image', { maskhint: 'masked' });
+    const r = await t.getMedium(US, 'scans', `${HOST}${PATH}`, 'image', { maskhint: 'masked' });
     expect(r).toMatchObject({
       ok: true,
       contentType: 'image/jpeg',
@@ -152,12 +153,12 @@ describe('JumioTransport: hrefs from Jumio are followed only to the configured h
       endpoint: `${PATH}?maskhint=masked`,
     });
     expect(urls).toEqual([`${HOST}${PATH}?maskhint=masked`]);
-    expect(acquired).toEqual(['US']);
+    expect(acquired).toEqual(['default/US']);
   });
 });
 
 describe('JumioTransport: JSON answers', () => {
-  const get = (answer: Answer) => transport(() => answer).t.getJson('US', 'scans', '/scans/abc');
+  const get = (answer: Answer) => transport(() => answer).t.getJson(US, 'scans', '/scans/abc');
 
   it('reads a normal answer', async () => {
     expect(await get(json('{"status":"DONE","scanReference":"abc"}'))).toMatchObject({
@@ -249,7 +250,7 @@ describe('JumioTransport: JSON answers', () => {
 
 describe('JumioTransport: media answers', () => {
   const get = (answer: Answer, mediumClass: 'image' | 'facemap' | 'pdf' = 'image') =>
-    transport(() => answer).t.getMedium('US', 'scans', `${HOST}${PATH}`, mediumClass);
+    transport(() => answer).t.getMedium(US, 'scans', `${HOST}${PATH}`, mediumClass);
   const jpeg = expectedMedium('scan', 'r', 'front').bytes;
   const png = expectedMedium('scan', 'r', 'liveness-1').bytes;
   const pdf = expectedMedium('document', 'r', 'original').bytes;
@@ -374,8 +375,8 @@ describe('JumioTransport: transport errors and statuses', () => {
     const { t } = transport(() => ({
       error: axiosError('stream has been aborted', 'ERR_BAD_RESPONSE', { status: 200, headers: new AxiosHeaders({}) }),
     }));
-    await expect(t.getJson('US', 'scans', '/scans/abc')).resolves.toMatchObject({ ok: false, failure: 'NETWORK' });
-    await expect(t.getMedium('US', 'scans', `${HOST}${PATH}`, 'image')).resolves.toMatchObject({
+    await expect(t.getJson(US, 'scans', '/scans/abc')).resolves.toMatchObject({ ok: false, failure: 'NETWORK' });
+    await expect(t.getMedium(US, 'scans', `${HOST}${PATH}`, 'image')).resolves.toMatchObject({
       ok: false,
       failure: 'NETWORK',
     });
@@ -389,13 +390,13 @@ describe('JumioTransport: transport errors and statuses', () => {
         throw new Error('database away');
       },
     );
-    await expect(t.getJson('US', 'scans', '/scans/abc')).resolves.toMatchObject({
+    await expect(t.getJson(US, 'scans', '/scans/abc')).resolves.toMatchObject({
       ok: false,
       failure: 'RATE_LIMITED',
       retryAfterMs: 5000,
       httpStatus: 429,
     });
-    expect(limiter.holdOff).toHaveBeenCalledWith('US', 5000);
+    expect(limiter.holdOff).toHaveBeenCalledWith('default/US', 5000);
   });
 
   it.each([
@@ -405,7 +406,7 @@ describe('JumioTransport: transport errors and statuses', () => {
     [403, 'FORBIDDEN', 'Jumio answered 403 Forbidden'],
   ])('status %s is %s', async (status, failure, error) => {
     const { t } = transport(() => ({ status, headers: { location: 'http://10.0.0.1/' } }));
-    await expect(t.getJson('US', 'scans', '/scans/abc')).resolves.toMatchObject({
+    await expect(t.getJson(US, 'scans', '/scans/abc')).resolves.toMatchObject({
       ok: false,
       failure,
       error,

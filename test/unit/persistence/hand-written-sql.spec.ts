@@ -316,6 +316,8 @@ describe('hand-written SQL (snapshots)', () => {
           kind: 'id-verifications',
           reference: REFERENCE,
           datacenter: 'US',
+          account: 'default',
+          accountExplicit: false,
           merchantReference: 'merchant-7',
           customerReference: null,
           acquiredAt: NOW,
