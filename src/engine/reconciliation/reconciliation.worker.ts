@@ -284,10 +284,12 @@ export class ReconciliationWorker {
       row.state === 'CALLBACK_RECEIVED'
         ? onCallbackMediaStored(this.clock.now())
         : onRetrievalComplete(this.clock.now());
-    // A medium whose href was refused (outside the data center's host) stays visible on the view.
+    // A medium whose href was refused stays visible on the view (without Jumio's href: the attempt log has it).
     const refused = (row.mediaPlan ?? []).filter((e) => e.outcome === 'REFUSED' && e.reason?.startsWith('refused'));
-    if (refused.length > 0)
-      t.patch.lastError = `media not stored: ${refused.map((e) => `${e.name} (${e.reason})`).join('; ')}`;
+    if (refused.length > 0) {
+      const names = refused.map((e) => e.name).join(', ');
+      t.patch.lastError = `media not stored: ${names}: the href points outside the ${step.row.datacenter} host configured for it (the attempt log has the refusal)`;
+    }
     if (row.unreachedFailures > 0) Object.assign(t.patch, { unreachedFailures: 0 });
     await step.save({ patch: t.patch, events: t.events, keepLease: false });
   }
