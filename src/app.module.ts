@@ -10,6 +10,7 @@ import { AppConfigModule } from './config/config.module.js';
 import { databaseOptions } from './database/database-options.js';
 import { Clock, SystemClock } from './engine/clock/clock.js';
 import { EngineModule } from './engine/engine.module.js';
+import { JUMIO_TLS_CA } from './engine/jumio-transport/jumio-agents.js';
 import { ApiKeyGuard } from './http/api-key.guard.js';
 import { ContractExceptionFilter } from './http/http-exception.filter.js';
 import { loggerParams } from './operations/logging.js';
@@ -21,6 +22,8 @@ export interface AppRuntime {
   clock?: Clock;
   /** A name for this replica in leases and logs. */
   replicaId?: string;
+  /** Certificate authorities to trust for Jumio's hosts instead of Node's (a test rig's own); unset: Node's. */
+  jumioTlsCa?: string | Buffer;
 }
 
 @Module({})
@@ -28,7 +31,10 @@ export class AppModule {
   static forRoot(config: AppConfig, runtime: AppRuntime = {}): DynamicModule {
     if (!config.database.url)
       throw new Error('AppModule needs config.database.url (the embedded database starts before the application)');
-    const runtimeProviders: Provider[] = [{ provide: Clock, useValue: runtime.clock ?? new SystemClock() }];
+    const runtimeProviders: Provider[] = [
+      { provide: Clock, useValue: runtime.clock ?? new SystemClock() },
+      { provide: JUMIO_TLS_CA, useValue: runtime.jumioTlsCa ?? null },
+    ];
     return {
       module: AppModule,
       imports: [

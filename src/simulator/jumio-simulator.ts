@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { SimulatorAccounts } from './simulator-accounts.js';
 import { CallbackSender } from './simulator-callback-sender.js';
@@ -52,7 +53,8 @@ export class JumioSimulator {
     host: string,
     port: number,
   ) {
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const scheme = options.tls ? 'https' : 'http';
+    this.url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const maxLogged = options.maxLoggedRequests ?? MAX_LOGGED_REQUESTS;
     this.log = new RequestLog(maxLogged);
     const callbackBaseUrl = options.callbackBaseUrl ?? null;
@@ -60,7 +62,7 @@ export class JumioSimulator {
     this.accounts = new SimulatorAccounts(options, options.accounts ?? [], options.datacenter ?? null);
     this.staleConnectionMs = options.staleConnectionMs ?? null;
     const { registry, log, timers, callbacks, accounts } = this;
-    this.router = new RetrievalRouter({ options, accounts, simulatorUrl: this.url, registry, log, timers });
+    this.router = new RetrievalRouter({ options, accounts, simulatorUrl: this.url, scheme, registry, log, timers });
     this.control = new ControlApi({
       url: this.url,
       registry,
@@ -80,7 +82,10 @@ export class JumioSimulator {
     if (max !== undefined && (!Number.isInteger(max) || max < 1))
       throw new Error('maxLoggedRequests must be a positive integer');
     const host = options.host ?? '127.0.0.1';
-    const server = http.createServer();
+    // Over TLS when given a key and certificate (a test of TLS through an egress proxy), else plain HTTP.
+    const server = options.tls
+      ? https.createServer({ key: options.tls.key, cert: options.tls.cert })
+      : http.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, host, () => {

@@ -44,6 +44,8 @@ export interface RouterParts {
   accounts: SimulatorAccounts;
   /** The origin of hrefs when a request has no Host header. */
   simulatorUrl: string;
+  /** http, or https when the simulator serves TLS. */
+  scheme: 'http' | 'https';
   registry: TransactionRegistry;
   log: RequestLog;
   timers: Timers;
@@ -114,7 +116,7 @@ export class RetrievalRouter {
     if (entry.method !== 'GET') {
       return sendJson(res, entry, 405, { httpStatus: '405', message: 'Method Not Allowed' }, { Allow: 'GET' });
     }
-    const origin = req.headers.host ? `http://${req.headers.host}` : this.parts.simulatorUrl;
+    const origin = req.headers.host ? `${this.parts.scheme}://${req.headers.host}` : this.parts.simulatorUrl;
     const notFound = () => deliver(res, entry, notFoundReply(entry.reference, origin, url));
     if (route.endpoint === 'unknown' || !route.kind || !route.reference) return notFound();
     const state = this.parts.registry.lookup(route.kind, route.reference);

@@ -129,6 +129,8 @@ export interface SimulatorOptions {
    * and is not logged: as a load balancer that dropped the idle connection (Jumio never sees the request).
    */
   staleConnectionMs?: number;
+  /** Extension: serve HTTPS with this key and certificate (PEM); hrefs are then https:// too. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Extension: how many newest requests the log keeps, default 200000. */
   maxLoggedRequests?: number;
   /** Extension: where callbacks go, e.g. `http://127.0.0.1:3000/callbacks/jumio` (+ `/id-verifications` ...). */

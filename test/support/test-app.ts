@@ -31,6 +31,8 @@ export interface TestAppOptions {
   replicaId?: string;
   /** Real time instead of a ManualClock (multi-replica runs driven by the reconciler's own interval). */
   systemClock?: boolean;
+  /** The certificate authority of a simulator over TLS. */
+  jumioTlsCa?: string;
 }
 
 export interface TestApp {
@@ -78,7 +80,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     config.jumio.baseUrls[dc as 'US' | 'EU' | 'SGP'] = { scans: url, documents: url };
   const clock = new ManualClock(options.clockStart ?? '2026-11-26T10:00:00.000Z');
   const runtimeClock: Clock = options.systemClock ? new SystemClock() : clock;
-  const app = await createApplication(config, { clock: runtimeClock, replicaId: options.replicaId });
+  const app = await createApplication(config, {
+    clock: runtimeClock,
+    replicaId: options.replicaId,
+    jumioTlsCa: options.jumioTlsCa,
+  });
   await app.init();
   await app.listen(0, '127.0.0.1');
   const ownsSimulator = !options.simulator;

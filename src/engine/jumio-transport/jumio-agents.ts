@@ -23,13 +23,25 @@ export class ProxyTunnelError extends Error {
   }
 }
 
+type TargetTls = { minVersion: 'TLSv1.2'; rejectUnauthorized: true; ca?: string | Buffer };
+
 /**
  * A CONNECT tunnel whose refusal is an error. https-proxy-agent hands a refused CONNECT's answer (403, 407, 502)
  * to the request as if the server had sent it, which would read as Jumio's own answer (a 403 on a status call is a
- * rejected credential); here it fails the connection instead, naming the proxy's status, never its URL.
+ * rejected credential); here it fails the connection instead, naming the proxy's status, never its URL. The TLS
+ * options are Jumio's end of the tunnel (the agent's own options would apply to the proxy connection only).
  */
 class JumioTunnelAgent extends HttpsProxyAgent<string> {
-  async connect(req: ClientRequest, opts: AgentConnectOpts): Promise<Socket> {
+  constructor(
+    proxy: string,
+    keepAlive: boolean,
+    private readonly targetTls: TargetTls,
+  ) {
+    super(proxy, { keepAlive });
+  }
+
+  async connect(req: ClientRequest, requested: AgentConnectOpts): Promise<Socket> {
+    const opts = { ...requested, ...this.targetTls } as AgentConnectOpts;
     let refusedWith: number | null = null;
     req.once('proxyConnect', (connect: { statusCode: number }) => {
       if (connect.statusCode !== 200) refusedWith = connect.statusCode;
@@ -85,15 +97,15 @@ export class JumioAgents {
   }
 
   private create(url: URL, keepAlive: boolean): http.Agent {
-    const tlsOptions = {
-      minVersion: 'TLSv1.2' as const,
+    const tlsOptions: TargetTls = {
+      minVersion: 'TLSv1.2',
       rejectUnauthorized: true,
       ...(this.ca ? { ca: this.ca } : {}),
     };
     const proxy = proxyFor(url, this.proxy);
     if (url.protocol === 'https:') {
       return proxy
-        ? new JumioTunnelAgent(proxy.href, { keepAlive, ...tlsOptions })
+        ? new JumioTunnelAgent(proxy.href, keepAlive, tlsOptions)
         : new https.Agent({ keepAlive, ...tlsOptions });
     }
     return proxy ? new HttpProxyAgent(proxy.href, { keepAlive }) : new http.Agent({ keepAlive });

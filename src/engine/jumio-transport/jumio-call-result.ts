@@ -89,7 +89,8 @@ export function unreached(e: unknown, base: JumioCallBase): JumioCallFailure | n
 export function closedOnReuse(e: unknown): boolean {
   if (!(e instanceof AxiosError) || e.response) return false;
   const reused = (e.request as { reusedSocket?: boolean } | undefined)?.reusedSocket === true;
-  return reused && (e.code === 'ECONNRESET' || e.code === 'EPIPE' || /socket hang up/i.test(e.message));
+  // Node's "socket hang up" (the server closed it) and a reset both carry ECONNRESET; EPIPE: closed as we wrote.
+  return reused && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
 }
 
 /**

@@ -9,7 +9,12 @@ import {
 } from '../../../src/engine/jumio-transport/body-checks';
 import { MAX_JSON_DEPTH } from '../../../src/engine/jumio-transport/jumio-transport';
 import { transportOf, US } from '../../support/transport-parts';
-import { describeTransportError, type JumioCallFailure } from '../../../src/engine/jumio-transport/jumio-call-result';
+import {
+  closedOnReuse,
+  describeTransportError,
+  unreached,
+  type JumioCallFailure,
+} from '../../../src/engine/jumio-transport/jumio-call-result';
 import type { OutboundRateLimiter } from '../../../src/engine/jumio-transport/outbound-rate-limiter';
 import { expectedMedium } from '../../../src/simulator/jumio-simulator';
 
@@ -364,6 +369,44 @@ describe('JumioTransport: transport errors and statuses', () => {
     ['something else', 'a string', 'NETWORK', 'connection failed (unknown error)'],
   ])('%s', (_name, error, failure, message) => {
     expect(describeTransportError(error, base, 2000, 20000)).toMatchObject({ ok: false, failure, error: message });
+  });
+
+  it.each([
+    ['a DNS failure', 'ENOTFOUND', 'could not connect (ENOTFOUND)'],
+    ['a DNS server away', 'EAI_AGAIN', 'could not connect (EAI_AGAIN)'],
+    ['a refused connection', 'ECONNREFUSED', 'could not connect (ECONNREFUSED)'],
+    ['no route', 'EHOSTUNREACH', 'could not connect (EHOSTUNREACH)'],
+    ['an untrusted certificate', 'SELF_SIGNED_CERT_IN_CHAIN', 'the TLS handshake failed (SELF_SIGNED_CERT_IN_CHAIN)'],
+    [
+      'a certificate for another host',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      'the TLS handshake failed (ERR_TLS_CERT_ALTNAME_INVALID)',
+    ],
+    ['an expired certificate', 'CERT_HAS_EXPIRED', 'the TLS handshake failed (CERT_HAS_EXPIRED)'],
+  ])('%s never reached Jumio: UNREACHED, not an attempt', (_name, code, error) => {
+    expect(unreached(axiosError(`failed ${code}`, code), base)).toMatchObject({
+      ok: false,
+      failure: 'UNREACHED',
+      error,
+    });
+  });
+
+  it('a reset, a timeout or a cut body may have reached Jumio: not UNREACHED', () => {
+    for (const code of ['ECONNRESET', 'ECONNABORTED', 'ERR_BAD_RESPONSE', 'ERR_CANCELED'])
+      expect(unreached(axiosError('x', code), base)).toBeNull();
+  });
+
+  it('only a reused connection closed before any answer is retried on a fresh one', () => {
+    const onSocket = (reusedSocket: boolean, code = 'ECONNRESET', response?: Partial<AxiosResponse>) => {
+      const e = axiosError('socket hang up', code, response);
+      (e as { request?: unknown }).request = { reusedSocket };
+      return e;
+    };
+    expect(closedOnReuse(onSocket(true))).toBe(true);
+    expect(closedOnReuse(onSocket(true, 'EPIPE'))).toBe(true);
+    expect(closedOnReuse(onSocket(false))).toBe(false);
+    expect(closedOnReuse(onSocket(true, 'ECONNABORTED'))).toBe(false);
+    expect(closedOnReuse(onSocket(true, 'ECONNRESET', { status: 200, headers: new AxiosHeaders({}) }))).toBe(false);
   });
 
   it('the truncated status keeps the HTTP status that arrived', () => {
