@@ -114,25 +114,28 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
   }
 
   /**
-   * Due work of every account whose credentials are not rejected (the states read afresh: another replica may have
-   * paused or resumed one), then the probe of each paused account whose probe time has come, if this replica takes
-   * it (one replica per probe) and the account has something due.
+   * The probe of each paused account whose probe time has come, if this replica takes it (one replica per probe)
+   * and the account has something due; then due work of every account whose credentials are not rejected. The
+   * states are read afresh (another replica may have paused or resumed one), and probes go first so that a
+   * backlog of other accounts never crowds them out.
    */
   private async claimWithAccounts(owner: string, capacity: number): Promise<ClaimedTransaction[]> {
     await this.accountStates.refresh();
     const now = this.clock.now();
     const lease = this.config.reconciler.leaseSeconds;
     const paused = this.accountStates.pausedPairs();
-    const expiredBefore = new Date(now.getTime() - this.config.reconciler.maxAgeDays * 86_400_000);
-    const rows = await this.claims.claimDue(owner, now, capacity, lease, { pairs: paused, expiredBefore });
-    this.lastClaimWasFull = rows.length === capacity;
+    const rows: ClaimedTransaction[] = [];
     for (const pair of paused) {
       if (rows.length >= capacity) break;
       if (!(await this.accountStates.takeProbe(pair))) continue;
       const probe = await this.claims.claimProbe(owner, now, lease, pair);
       if (probe) rows.push(probe);
     }
-    return rows;
+    const expiredBefore = new Date(now.getTime() - this.config.reconciler.maxAgeDays * 86_400_000);
+    const left = capacity - rows.length;
+    const due = left > 0 ? await this.claims.claimDue(owner, now, left, lease, { pairs: paused, expiredBefore }) : [];
+    this.lastClaimWasFull = due.length === left;
+    return [...rows, ...due];
   }
 
   private async claimAndStart(): Promise<number> {
