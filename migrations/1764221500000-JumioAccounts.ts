@@ -5,7 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * credentials and ceiling its calls use. Rows tracked before accounts existed belong to `default`, the account of
  * JUMIO_API_TOKEN/JUMIO_API_SECRET, which they were called with.
  *
- * - tracked_transaction.account: the account's name (with the row's datacenter, the pair the calls use);
+ * - tracked_transaction.account: the account's name (with the row's datacenter, the pair the calls use); the
+ *   service always names it, and the default `default` fills the existing rows (and those a bulk load writes);
  *   account_explicit: the backend named it (a callback's `?account=` then does not replace it).
  * - tracked_transaction.unreached_failures: consecutive calls that never reached Jumio (DNS, refused, TLS, the
  *   proxy): their back-off doubles with it, and any answer from Jumio resets it.
@@ -23,8 +24,6 @@ export class JumioAccounts1764221500000 implements MigrationInterface {
         ADD COLUMN account text NOT NULL DEFAULT 'default',
         ADD COLUMN account_explicit boolean NOT NULL DEFAULT false,
         ADD COLUMN unreached_failures integer NOT NULL DEFAULT 0`);
-    // Existing rows are filled by the default above; new rows always name their account.
-    await q.query(`ALTER TABLE tracked_transaction ALTER COLUMN account DROP DEFAULT`);
     await q.query(`
       CREATE INDEX tracked_transaction_account_due ON tracked_transaction (account, datacenter, next_attempt_at)
        WHERE next_attempt_at IS NOT NULL`);

@@ -165,16 +165,21 @@ describe('two accounts, three replicas, a rotated secret', () => {
     const probes = euCalls.filter((c) => c.at >= firstRejection + 1000 && c.at < restoredAt);
     expect(probes.length).toBeLessThanOrEqual(Math.ceil((restoredAt - firstRejection) / (PROBE_SECONDS * 1000)) + 1);
     expect(probes.every((c) => c.httpStatus === 401)).toBe(true);
-    // US went on at its ceiling meanwhile. The ceiling is the limiter's upper bound (95 % of it at most), and three
-    // replicas sharing this process's event loop on a shared 2-core machine reach less (33/s of 40 when measured):
-    // the figure is printed, and the floor asserted is 60 % of the ceiling.
+    // US went on meanwhile, not slowed by EU's rejections: at least its own average over the whole drain (which
+    // includes the time both shared the replicas), and at least half its ceiling. The ceiling is the limiter's upper
+    // bound (95 % of it at most); three replicas in this process on a shared 2-core machine reach 23 to 33 calls/s
+    // of 40: the figures are printed.
     const rate = (from: number, to: number) =>
       usCalls.filter((c) => c.at >= from && c.at < to).length / ((to - from) / 1000);
     const usRate = rate(pausedAt, restoredAt);
+    const usFirst = Math.min(...usCalls.map((c) => c.at));
+    const usLast = Math.max(...usCalls.map((c) => c.at));
+    const usAverage = rate(usFirst, usLast + 1);
     process.stdout.write(
-      `US calls/s while EU was paused: ${usRate.toFixed(1)} (ceiling ${US.ceiling}); EU resumed ${resumedAt - restoredAt} ms after the secret was restored; EU 401s: ${rejected.length}\n`,
+      `US calls/s while EU was paused: ${usRate.toFixed(1)}, over its whole drain ${usAverage.toFixed(1)} (ceiling ${US.ceiling}); EU resumed ${resumedAt - restoredAt} ms after the secret was restored; EU 401s: ${rejected.length}\n`,
     );
-    expect(usRate).toBeGreaterThanOrEqual(0.6 * US.ceiling);
+    expect(usRate).toBeGreaterThanOrEqual(0.9 * usAverage);
+    expect(usRate).toBeGreaterThanOrEqual(0.5 * US.ceiling);
     // The secret restored: EU resumed within one probe interval.
     expect(resumedAt - restoredAt).toBeLessThanOrEqual(PROBE_SECONDS * 1000 + 500);
   }, 180_000);

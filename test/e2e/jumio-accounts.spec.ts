@@ -228,4 +228,26 @@ describe('Jumio accounts', () => {
     expect((await view(named)).datacenter).toBe('EU');
     expect((await view(unknown)).tracking.account).toBe(US.name);
   });
+
+  it('start-up stops when an account that still has unfinished transactions is no longer configured', async () => {
+    const unfinished: { n: string }[] = await t.dataSource.query(
+      `SELECT count(*) AS n FROM tracked_transaction WHERE account = $1 AND next_attempt_at IS NOT NULL`,
+      [US.name],
+    );
+    expect(Number(unfinished[0].n)).toBeGreaterThan(0);
+    await expect(
+      startTestApp({
+        databaseUrl: t.databaseUrl,
+        simulator: euSim,
+        env: {
+          JUMIO_API_TOKEN: '',
+          JUMIO_API_SECRET: '',
+          JUMIO_ACCOUNTS: `${EU.name}:EU:${EU.token}:${EU.secret}`,
+          JUMIO_DEFAULT_DATACENTER: 'EU',
+        },
+      }),
+    ).rejects.toThrow(
+      `JUMIO_ACCOUNTS: the account "us-main" of US has ${unfinished[0].n} unfinished transaction(s) but is not configured; configure it again until they are finished`,
+    );
+  });
 });

@@ -85,7 +85,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     replicaId: options.replicaId,
     jumioTlsCa: options.jumioTlsCa,
   });
-  await app.init();
+  try {
+    await app.init();
+  } catch (e) {
+    // A start-up refusal (a start-up check failed): nothing of this app may outlive the test.
+    await app.close().catch(() => undefined);
+    if (!options.simulator) await simulator.close();
+    if (database) await database.drop();
+    throw e;
+  }
   await app.listen(0, '127.0.0.1');
   const ownsSimulator = !options.simulator;
   return {

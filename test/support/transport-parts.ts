@@ -19,6 +19,7 @@ export function memoryAccountStates(): AccountStates & { rejected: string[]; acc
     rejected: [] as string[],
     accepted: [] as string[],
     isPaused: (pair: AccountPair) => paused.has(pairKey(pair)),
+    onPaused: () => undefined,
     markRejected: async (pair: AccountPair) => {
       if (!paused.has(pairKey(pair))) parts.rejected.push(pairKey(pair));
       paused.add(pairKey(pair));

@@ -37,6 +37,7 @@ export class AccountStates implements OnApplicationBootstrap {
   private states = new Map<string, AccountState>();
   private refreshedAt = -Infinity;
   private refreshing: Promise<void> | null = null;
+  private readonly pauseListeners: ((pair: AccountPair) => void)[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -57,8 +58,9 @@ export class AccountStates implements OnApplicationBootstrap {
   /** Start-up stops when an account that still has unfinished transactions is no longer configured. */
   async onApplicationBootstrap(): Promise<void> {
     const rows: { account: string; datacenter: Datacenter; n: string }[] = await this.dataSource.query(
+      // Unfinished: something is still scheduled (an index-only scan of tracked_transaction_account_due).
       `SELECT account, datacenter, count(*) AS n FROM tracked_transaction
-        WHERE next_attempt_at IS NOT NULL OR state IN ('AWAITING_CALLBACK', 'RECONCILING')
+        WHERE next_attempt_at IS NOT NULL
         GROUP BY account, datacenter`,
     );
     const missing = rows.filter((r) => !this.accounts.find(r));
@@ -72,6 +74,11 @@ export class AccountStates implements OnApplicationBootstrap {
       return;
     }
     throw new Error(`${lines.join('; ')}; configure it again until they are finished`);
+  }
+
+  /** Called whenever this replica learns that a pair is paused (its own rejection, or another replica's on refresh). */
+  onPaused(listener: (pair: AccountPair) => void): void {
+    this.pauseListeners.push(listener);
   }
 
   stateOf(pair: AccountPair): AccountState {
@@ -107,6 +114,9 @@ export class AccountStates implements OnApplicationBootstrap {
     if (this.isPaused(pair)) return;
     const now = this.clock.now();
     const probeAt = new Date(now.getTime() + this.config.jumio.credentialsProbeSeconds * 1000);
+    // Known at once in this replica, before the database has it: calls about to go out wait no more.
+    this.states.set(pairKey(pair), { state: 'CREDENTIALS_REJECTED', since: now, nextProbeAt: probeAt });
+    this.pausedNow(pair);
     const rows: unknown[] = await this.dataSource.query(
       `INSERT INTO jumio_account_state AS s (account, datacenter, state, since, next_probe_at)
        VALUES ($1, $2, 'CREDENTIALS_REJECTED', $3, $4)
@@ -115,7 +125,6 @@ export class AccountStates implements OnApplicationBootstrap {
        RETURNING 1`,
       [pair.account, pair.datacenter, now, probeAt],
     );
-    this.states.set(pairKey(pair), { state: 'CREDENTIALS_REJECTED', since: now, nextProbeAt: probeAt });
     if (rows.length > 0) {
       this.logger.error(
         { account: pair.account, datacenter: pair.datacenter, accountState: 'CREDENTIALS_REJECTED' },
@@ -185,7 +194,18 @@ export class AccountStates implements OnApplicationBootstrap {
         nextProbeAt: r.next_probe_at ? new Date(r.next_probe_at) : null,
       });
     }
+    const before = this.states;
     this.states = states;
     this.refreshedAt = performance.now();
+    for (const [key, state] of states) {
+      if (state.state === 'CREDENTIALS_REJECTED' && before.get(key)?.state !== 'CREDENTIALS_REJECTED') {
+        const [account, datacenter] = key.split('/') as [string, Datacenter];
+        this.pausedNow({ account, datacenter });
+      }
+    }
+  }
+
+  private pausedNow(pair: AccountPair): void {
+    for (const listener of this.pauseListeners) listener(pair);
   }
 }

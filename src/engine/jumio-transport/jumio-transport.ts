@@ -1,11 +1,12 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
-import type { AppConfig, JumioAccount } from '../../config/app-config.js';
+import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { Datacenter } from '../../common/kinds.js';
 import { AccountStates } from '../accounts/account-states.js';
-import { JumioAccounts, pairKey, type AccountPair } from '../accounts/jumio-accounts.js';
+import { JumioAccounts, pairKey } from '../accounts/jumio-accounts.js';
+import { accountCall, type AccountCall, type JumioCallTarget } from './jumio-call-target.js';
 import { Clock } from '../clock/clock.js';
 import type { MediumClass } from '../domain/product-contracts.js';
 import { MAX_JSON_DEPTH, mediumSignatureProblem, readJsonBody } from './body-checks.js';
@@ -25,7 +26,9 @@ import {
   type JumioJsonResult,
   type JumioMediumResult,
 } from './jumio-call-result.js';
-import { OutboundRateLimiter, type RateBucket } from './outbound-rate-limiter.js';
+import { OutboundRateLimiter, SlotAbandoned } from './outbound-rate-limiter.js';
+
+export type { JumioCallTarget } from './jumio-call-target.js';
 
 export const API_BASE_PATH = '/api/netverify/v2';
 /** JSON answers are small; anything bigger than this is not what the guide promises. */
@@ -34,21 +37,6 @@ export { MAX_JSON_DEPTH };
 
 /** Which of a data center's two hosts a call goes to (retrieval-rules.md, "Where Jumio is"). */
 export type JumioHost = 'scans' | 'documents';
-
-/**
- * Whose call it is: the transaction's account in its data center (credentials, ceiling), and whether the call is
- * the probe of a paused account (the one call such an account may make).
- */
-export interface JumioCallTarget extends AccountPair {
-  probe?: boolean;
-}
-
-/** What a call sends as that account: its Basic credentials, prepared once, and its rate bucket. */
-interface AccountCall {
-  pair: AccountPair;
-  authorization: string;
-  bucket: RateBucket;
-}
 
 /**
  * Every call to Jumio goes through here, whatever the product: the transaction's account's Basic credentials, the
@@ -97,6 +85,8 @@ export class JumioTransport implements OnApplicationShutdown {
       const pair = { account: account.name, datacenter: account.datacenter };
       this.accountCalls.set(pairKey(pair), accountCall(pair, account));
     }
+    // A paused account's calls waiting for a rate slot give their in-flight places back at once (to other accounts).
+    accountStates.onPaused((pair) => rateLimiter.abandon(pairKey(pair)));
     this.callDefaults = {
       method: 'GET',
       responseType: 'arraybuffer',
@@ -259,7 +249,7 @@ export class JumioTransport implements OnApplicationShutdown {
     const pausedError = `not sent: account ${target.account} (${target.datacenter}) is paused, Jumio rejected its credentials`;
     return this.inFlight.run(async () => {
       if (paused()) return notSent('ACCOUNT_PAUSED', pausedError);
-      if (this.sending) await this.rateLimiter.acquire(as.bucket);
+      if (this.sending && !(await this.slot(as))) return notSent('ACCOUNT_PAUSED', pausedError);
       // A call still waiting for its slot when shutdown began is not in flight: it is not sent at all.
       if (!this.sending) return notSent('CANCELLED', 'not sent: the service is shutting down');
       if (paused()) return notSent('ACCOUNT_PAUSED', pausedError);
@@ -267,7 +257,7 @@ export class JumioTransport implements OnApplicationShutdown {
       let sent = await this.send(url, as, accept, maxBytes, false);
       if ('error' in sent && sent.closedOnReuse) {
         const first = { durationMs: sent.base.durationMs, error: 'the reused connection closed before any answer' };
-        if (this.sending) await this.rateLimiter.acquire(as.bucket);
+        if (this.sending && !(await this.slot(as))) return notSent('ACCOUNT_PAUSED', pausedError);
         sent = await this.send(url, as, accept, maxBytes, true);
         sent.base.staleConnection = first;
       }
@@ -277,6 +267,17 @@ export class JumioTransport implements OnApplicationShutdown {
       }
       return this.answer(sent.response, sent.base, as, statusCall, sentAt);
     });
+  }
+
+  /** Waits for the account's next rate slot; false when the account paused meanwhile (the call must not go). */
+  private async slot(as: AccountCall): Promise<boolean> {
+    try {
+      await this.rateLimiter.acquire(as.bucket);
+      return true;
+    } catch (e) {
+      if (e instanceof SlotAbandoned) return false;
+      throw e;
+    }
   }
 
   /** One try on a pooled (or a fresh) connection: the answer, or the error and whether it hit a stale connection. */
@@ -378,14 +379,4 @@ export class JumioTransport implements OnApplicationShutdown {
       return fail(b, 'HTTP_ERROR', `Jumio answered ${status} (redirects are not followed)`);
     return fail(b, 'HTTP_ERROR', `Jumio answered ${status}`);
   }
-}
-
-/** The Basic credentials of an account, prepared once, and its rate bucket (per account and data center). */
-function accountCall(pair: AccountPair, account: JumioAccount): AccountCall {
-  const credentials = Buffer.from(`${account.token}:${account.secret}`, 'utf8').toString('base64');
-  return {
-    pair,
-    authorization: `Basic ${credentials}`,
-    bucket: { key: pairKey(pair), ceilingPerSecond: account.ceilingPerSecond },
-  };
 }

@@ -21,6 +21,8 @@ export interface RateBucket {
 interface Waiter {
   bucket: RateBucket;
   giveUps: number;
+  /** Rejected by abandon(): a slot it was given, or a retry it was due, is skipped. */
+  abandoned?: boolean;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -28,6 +30,13 @@ interface Waiter {
 class LimiterClosed extends Error {
   constructor() {
     super('the rate limiter is shut down: no slot');
+  }
+}
+
+/** The caller's bucket was abandoned while it waited (its account paused): it must not send. */
+export class SlotAbandoned extends Error {
+  constructor() {
+    super('the bucket was abandoned while waiting for a slot: not sent');
   }
 }
 
@@ -82,6 +91,21 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
     );
   }
 
+  /**
+   * Every caller still waiting for a slot of `bucketKey` (queued, or asleep until its slot) is rejected with
+   * SlotAbandoned at once: when an account pauses, its waiting calls give their in-flight places back instead of
+   * holding them until slots they will not use (which would slow every other account).
+   */
+  abandon(bucketKey: string): void {
+    const queued = this.waiting.get(bucketKey) ?? [];
+    this.waiting.delete(bucketKey);
+    const asleep = [...this.sleeping.values()].flat().filter((w) => w.bucket.key === bucketKey);
+    for (const w of [...queued, ...asleep]) {
+      w.abandoned = true;
+      w.reject(new SlotAbandoned());
+    }
+  }
+
   /** Work in flight has finished or been given back (the scheduler's shutdown ran before): no slot is handed out any more. */
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
@@ -98,6 +122,7 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
   }
 
   private enqueue(w: Waiter): void {
+    if (w.abandoned) return;
     if (this.closed) return w.reject(new LimiterClosed());
     const queue = this.waiting.get(w.bucket.key);
     if (queue) queue.push(w);
@@ -164,6 +189,7 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
 
   /** At its slot, `lateMs` after it: the caller sends, or gives the slot up and asks again later (never at once). */
   private settle(w: Waiter, lateMs: number, roundTrip: number, padding: number, spacing: number): void {
+    if (w.abandoned) return;
     if (maySend(lateMs, roundTrip, padding)) return w.resolve();
     w.giveUps++;
     this.sleep([w], retryDelayMs(w.giveUps, spacing), () => this.enqueue(w));
