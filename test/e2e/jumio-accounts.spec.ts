@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CallbackProcessor } from '../../src/engine/callbacks/callback-processor';
 import { JumioSimulator, callbackFields } from '../../src/simulator/jumio-simulator';
@@ -130,6 +131,11 @@ describe('Jumio accounts', () => {
     for (const ref of euRefs) await track({ reference: ref, account: EU.name }).expect(201);
     await track({ reference: us }).expect(201);
     euSim.clearRequests();
+    // The account's log lines: one per change of state (Nest's Logger, whatever the log level).
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    const infos = jest.spyOn(Logger.prototype, 'log');
+    const accountLines = (spy: jest.SpyInstance) =>
+      spy.mock.calls.filter(([fields]) => (fields as { accountState?: string })?.accountState !== undefined);
     expect(euSim.rotateSecret(EU.name, 'rotated-in-the-portal')).toBe(true);
     const pausedAt = t.clock.now().toISOString();
 
@@ -205,6 +211,22 @@ describe('Jumio accounts', () => {
     expect((await t.http().get('/metrics').expect(200)).text).toMatch(
       /^jumio_fallback_account_credentials_rejected\{account="eu-main",datacenter="EU"\} 0$/m,
     );
+    // One error line when it paused (not one per rejected call or probe), one info line when it resumed.
+    expect(accountLines(errors)).toEqual([
+      [
+        { account: EU.name, datacenter: 'EU', accountState: 'CREDENTIALS_REJECTED' },
+        `Jumio rejected the credentials of account eu-main (EU): its calls are paused, one probe every ${PROBE_SECONDS} s until Jumio accepts them`,
+      ],
+    ]);
+    expect(accountLines(infos)).toEqual([
+      [
+        { account: EU.name, datacenter: 'EU', accountState: 'OK' },
+        'Jumio accepts the credentials of account eu-main (EU) again: its calls resume',
+      ],
+    ]);
+    expect(JSON.stringify([errors.mock.calls, infos.mock.calls])).not.toMatch(/secret-value|rotated-in-the-portal/);
+    errors.mockRestore();
+    infos.mockRestore();
   });
 
   it("a callback URL's ?account= places a transaction nobody tracked; an unknown one is ignored", async () => {
