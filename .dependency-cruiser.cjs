@@ -10,7 +10,7 @@
  *   product.
  * - http (the platform: guard, filter, body parsing) imports only common, config and the engine; api (the engine's
  *   routes) also http; admin also api; operations the engine, config, database and http. database: common, config and
- *   the engine's entities; sandbox: common and config.
+ *   the engine's entities; sandbox: common, config and the simulator.
  * - simulator: nothing of the service.
  * - operators-page: the page's serving (nothing of src: it only serves files) and, under browser/, the page itself,
  *   which runs in the browser and imports only its own files (and the chart library's types).
@@ -25,6 +25,7 @@ const ENGINE_LAYERS = [
   'metrics',
   'tracing',
   'sql',
+  'accounts',
   'normalization',
   'media',
   'persistence',
@@ -132,7 +133,7 @@ module.exports = {
       admin: ['common', 'config', 'engine', 'http', 'api'],
       operations: ['common', 'config', 'engine', 'database', 'http'],
       database: ['common', 'config', 'engine'],
-      sandbox: ['common', 'config'],
+      sandbox: ['common', 'config', 'simulator'],
     }),
     {
       name: 'engine-root-holds-only-its-module-and-exception',

@@ -12,6 +12,7 @@ import { databaseOptions } from './database/database-options.js';
 import { Clock, SystemClock } from './engine/clock/clock.js';
 import { EngineModule } from './engine/engine.module.js';
 import { ApiKeyGate } from './http/api-key-gate.js';
+import { JUMIO_TLS_CA } from './engine/jumio-transport/jumio-agents.js';
 import { ApiKeyGuard } from './http/api-key.guard.js';
 import { ApiKeys } from './http/api-keys.js';
 import { ContractExceptionFilter } from './http/http-exception.filter.js';
@@ -27,6 +28,8 @@ export interface AppRuntime {
   replicaId?: string;
   /** Where log lines go instead of stdout (tests read what the service logs). */
   logDestination?: DestinationStream;
+  /** Certificate authorities to trust for Jumio's hosts instead of Node's (a test rig's own); unset: Node's. */
+  jumioTlsCa?: string | Buffer;
 }
 
 @Module({})
@@ -34,7 +37,10 @@ export class AppModule {
   static forRoot(config: AppConfig, runtime: AppRuntime = {}): DynamicModule {
     if (!config.database.url)
       throw new Error('AppModule needs config.database.url (the embedded database starts before the application)');
-    const runtimeProviders: Provider[] = [{ provide: Clock, useValue: runtime.clock ?? new SystemClock() }];
+    const runtimeProviders: Provider[] = [
+      { provide: Clock, useValue: runtime.clock ?? new SystemClock() },
+      { provide: JUMIO_TLS_CA, useValue: runtime.jumioTlsCa ?? null },
+    ];
     return {
       module: AppModule,
       imports: [

@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js'
 import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { DatabaseUnreachableError, waitForDatabase } from './database/wait-for-database.js';
 import { loggerParams } from './operations/logging.js';
-import { pointEveryDatacenterAt } from './sandbox/sandbox.js';
+import { DATACENTERS } from './common/kinds.js';
 import { useSandboxDataKey } from './sandbox/sandbox-data-key.js';
 import type { JumioSimulator } from './simulator/jumio-simulator.js';
 
@@ -58,24 +58,19 @@ async function main(): Promise<void> {
     config.database.url = database.url;
     stops.unshift(() => database!.stop());
   }
-  let simulator: JumioSimulator | undefined;
+  const simulators: JumioSimulator[] = [];
   if (config.sandbox) {
-    const { JumioSimulator } = await import('./simulator/jumio-simulator.js');
-    simulator = await JumioSimulator.start({
-      host: '127.0.0.1',
-      port: config.sandboxSimulatorPort,
-      apiToken: config.jumio.apiToken,
-      apiSecret: config.jumio.apiSecret,
-    });
-    pointEveryDatacenterAt(config, simulator.url);
-    stops.unshift(() => simulator!.close());
+    const { startSandboxSimulators } = await import('./sandbox/sandbox.js');
+    simulators.push(...(await startSandboxSimulators(config)));
+    for (const simulator of simulators) stops.unshift(() => simulator.close());
   }
 
   const app = await createApplication(config);
   const logger = app.get(Logger);
   if (config.sandbox) {
+    const hosts = simulators.map((sim, i) => `${DATACENTERS[i]} ${sim.url}`).join(', ');
     logger.warn(
-      `SANDBOX MODE: not for production. Jumio is the in-process simulator at ${simulator!.url}; ` +
+      `SANDBOX MODE: not for production. Jumio is the in-process simulator, one host per data center (${hosts}); ` +
         `database ${database ? `embedded under ${config.database.embeddedDir}` : 'from DATABASE_URL'}; ` +
         `development API keys apply unless API_KEYS is set (see README); the schedule is shrunk ` +
         `(grace ${config.reconciler.callbackGraceSeconds}s, attempts at ${config.reconciler.scheduleSeconds.join(',')}s).`,
@@ -90,7 +85,8 @@ async function main(): Promise<void> {
   await app.listen(config.server.port, '0.0.0.0');
   logger.log(`listening on port ${config.server.port}`, 'Bootstrap');
   // The sandbox's Jumio posts its callbacks here (POST <simulator>/__simulator/callbacks asks it to).
-  simulator?.setCallbackBaseUrl(`http://127.0.0.1:${config.server.port}/callbacks/jumio`);
+  for (const simulator of simulators)
+    simulator.setCallbackBaseUrl(`http://127.0.0.1:${config.server.port}/callbacks/jumio`);
   handleShutdown(app, stops, config.server.shutdownTimeoutMs);
 }
 

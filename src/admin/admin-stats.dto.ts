@@ -1,5 +1,6 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { KINDS, type Kind } from '../common/kinds.js';
+import { DATACENTERS, KINDS, type Kind } from '../common/kinds.js';
+import { ACCOUNT_STATES, type AccountStateName } from '../engine/accounts/account-states.js';
 import { TRACKING_STATES } from '../engine/domain/states.js';
 import { nullableRef } from '../api/tracking/tracking-view.dto.js';
 import type { AdminStats } from './admin-stats.service.js';
@@ -41,6 +42,19 @@ export class CallbackBacklogDto {
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) oldestFailingReceivedAt: string | null;
 }
 
+export class AccountStatsDto {
+  @ApiProperty({ description: 'The account name of JUMIO_ACCOUNTS' }) name: string;
+  @ApiProperty({ enum: DATACENTERS }) datacenter: string;
+  @ApiProperty({ type: 'number', description: 'Calls per second this account may make in this data center' })
+  ceilingPerSecond: number;
+  @ApiProperty({ enum: ACCOUNT_STATES, description: 'CREDENTIALS_REJECTED: calls paused, one probe per interval' })
+  state: AccountStateName;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'When the state last changed' })
+  since: string | null;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Calls made with this account in the last minute' })
+  callsLastMinute: number;
+}
+
 /** OpenAPI model of `GET /v1/admin/stats` (AdminStats is the type the code returns). */
 @ApiExtraModels(OldestOverdueDto)
 export class AdminStatsDto implements AdminStats {
@@ -53,4 +67,6 @@ export class AdminStatsDto implements AdminStats {
   jumioCalls: JumioCallCountDto[];
   @ApiProperty({ type: CallbackBacklogDto, description: "Jumio's callbacks received directly and not applied" })
   callbacks: CallbackBacklogDto;
+  @ApiProperty({ type: [AccountStatsDto], description: 'Each Jumio account in each of its data centers' })
+  accounts: AccountStatsDto[];
 }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CallbackInbox } from '../engine/callbacks/callback-inbox.js';
+import { AccountStates, type AccountStateName } from '../engine/accounts/account-states.js';
+import { JumioAccounts } from '../engine/accounts/jumio-accounts.js';
 import { Clock } from '../engine/clock/clock.js';
 import type { Kind } from '../common/kinds.js';
 import { AttemptLog } from '../engine/persistence/attempt-log.js';
@@ -17,6 +19,18 @@ export interface AdminStats {
    * service's own and are retried; `oldestFailingReceivedAt` says since when.
    */
   callbacks: { malformed: number; failing: number; oldestFailingReceivedAt: string | null };
+  accounts: AccountStats[];
+}
+
+/** One (account, data center) pair: its ceiling, whether Jumio accepts its credentials, its calls of the last minute. */
+export interface AccountStats {
+  name: string;
+  datacenter: string;
+  ceilingPerSecond: number;
+  state: AccountStateName;
+  /** When the state last changed; null: it never did (always OK). */
+  since: string | null;
+  callsLastMinute: number;
 }
 
 /** The backlog at a glance for on-call engineers (`GET /v1/admin/stats`). */
@@ -28,16 +42,20 @@ export class AdminStatsService {
     private readonly products: ProductRegistry,
     private readonly callbackInbox: CallbackInbox,
     private readonly clock: Clock,
+    private readonly accounts: JumioAccounts,
+    private readonly accountStates: AccountStates,
   ) {}
 
   async stats(): Promise<AdminStats> {
     const now = this.clock.now();
-    const [counts, dueNow, oldest, calls, callbacks] = await Promise.all([
+    const [counts, dueNow, oldest, calls, callbacks, accountCalls] = await Promise.all([
       this.transactions.countByKindAndState(),
       this.transactions.countDue(now),
       this.transactions.oldestOverdue(now),
       this.attemptLog.countsSince(new Date(now.getTime() - 3_600_000)),
       this.callbackInbox.setAside(),
+      this.attemptLog.countsByAccountSince(new Date(now.getTime() - 60_000)),
+      this.accountStates.refresh(),
     ]);
     const states: AdminStats['states'] = Object.fromEntries(this.products.kinds().map((k) => [k, {}]));
     for (const { kind, state, count } of counts) (states[kind] ??= {})[state] = count;
@@ -56,6 +74,19 @@ export class AdminStatsService {
         failing: callbacks.failing,
         oldestFailingReceivedAt: callbacks.oldestFailingReceivedAt?.toISOString() ?? null,
       },
+      accounts: this.accounts.all().map((a) => {
+        const pair = { account: a.name, datacenter: a.datacenter };
+        const { state, since } = this.accountStates.stateOf(pair);
+        const lastMinute = accountCalls.find((c) => c.account === a.name && c.datacenter === a.datacenter);
+        return {
+          name: a.name,
+          datacenter: a.datacenter,
+          ceilingPerSecond: a.ceilingPerSecond,
+          state,
+          since: since?.toISOString() ?? null,
+          callsLastMinute: lastMinute?.count ?? 0,
+        };
+      }),
     };
   }
 }

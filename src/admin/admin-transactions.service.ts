@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { AccountStates } from '../engine/accounts/account-states.js';
 import { Clock } from '../engine/clock/clock.js';
 import type { Kind } from '../common/kinds.js';
 import { type RetrievalSchedule, scheduleOf } from '../engine/domain/retrieval-schedule.js';
@@ -36,6 +37,7 @@ export class AdminTransactionsService {
     private readonly attemptLog: AttemptLog,
     private readonly clock: Clock,
     private readonly tracking: TrackingService,
+    private readonly accountStates: AccountStates,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.schedule = scheduleOf(config);
@@ -48,9 +50,12 @@ export class AdminTransactionsService {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const rows = await this.reports.list(filter, after, limit + 1);
     const page = rows.slice(0, limit);
-    const media = await this.mediaStore.listMany(page.map((r) => r.row.id));
+    const [media] = await Promise.all([
+      this.mediaStore.listMany(page.map((r) => r.row.id)),
+      this.accountStates.fresh(),
+    ]);
     return {
-      items: page.map(({ row }) => toView(row, media.get(row.id) ?? [])),
+      items: page.map(({ row }) => toView(row, media.get(row.id) ?? [], this.accountStates.stateOf(row))),
       next: rows.length > limit ? encodeListCursor(page[page.length - 1].position, filter) : null,
     };
   }
@@ -77,10 +82,18 @@ export class AdminTransactionsService {
   /**
    * Schedules an attempt now on behalf of `actor` (an API key's name). The reconciler runs it through the normal
    * claim (one call at a time per transaction) and the rate ceiling, and writes `actor` on the calls it makes.
-   * 409 when the transaction is final.
+   * 409 when the transaction is final, or when its account is paused (Jumio rejects its credentials: no call of it
+   * goes out but the account's probe).
    */
   async reconcile(kind: Kind, reference: string, actor: string): Promise<TrackingView> {
     const now = this.clock.now();
+    const row = await this.get(kind, reference);
+    await this.accountStates.refresh();
+    if (this.accountStates.isPaused(row) && !FINAL_STATES.includes(row.state)) {
+      throw new EngineException('ACCOUNT_PAUSED', [
+        `the Jumio account ${row.account} (${row.datacenter}) is paused: Jumio rejects its credentials; it resumes by itself once a probe is accepted`,
+      ]);
+    }
     const result = await this.transactions.forceAttempt(kind, reference.toLowerCase(), actor, now, (row) =>
       forcedAttempt(row, now, this.schedule),
     );

@@ -13,7 +13,7 @@ export class AdminController {
   @Get('stats')
   @ApiOperation({
     summary:
-      "Counts by kind and state, work due now, the most overdue step, the last hour of Jumio calls, and Jumio's callbacks that were not applied",
+      "Counts by kind and state, work due now, the most overdue step, the last hour of Jumio calls, Jumio's callbacks that were not applied, and each Jumio account's state",
   })
   @ApiOkResponse({
     type: AdminStatsDto,
@@ -33,6 +33,17 @@ export class AdminController {
       },
       jumioCalls: [{ kind: 'id-verifications', endpoint: 'status', httpStatus: 200, count: 812 }],
       callbacks: { malformed: 1, failing: 0, oldestFailingReceivedAt: null },
+      accounts: [
+        { name: 'us-main', datacenter: 'US', ceilingPerSecond: 12, state: 'OK', since: null, callsLastMinute: 640 },
+        {
+          name: 'eu-main',
+          datacenter: 'EU',
+          ceilingPerSecond: 12,
+          state: 'CREDENTIALS_REJECTED',
+          since: '2026-11-26T10:20:00.000Z',
+          callsLastMinute: 1,
+        },
+      ],
     },
   })
   stats(): Promise<AdminStats> {

@@ -11,7 +11,17 @@ import { readSecurityConfig } from './security.config.js';
 import { readServerConfig } from './server.config.js';
 
 // The rest of the service imports configuration from here; each area lives in its own *.config.ts.
-export { LOG_LEVELS, SCOPES, type ApiKey, type AppConfig, type LogLevel, type Scope } from './config.types.js';
+export {
+  LOG_LEVELS,
+  SCOPES,
+  type ApiKey,
+  type AppConfig,
+  type EgressProxy,
+  type JumioAccount,
+  type LogLevel,
+  type Scope,
+} from './config.types.js';
+export { DEFAULT_ACCOUNT } from './jumio-accounts.config.js';
 export { JUMIO_CALLBACK_SOURCES } from './callbacks.config.js';
 export { JUMIO_DEFAULT_HOSTS } from './jumio.config.js';
 export { JUMIO_DEFAULT_SCHEDULE } from './reconciler.config.js';

@@ -11,6 +11,22 @@ export interface ApiKey {
   secret: string;
 }
 
+/** One Jumio account in one data center (JUMIO_ACCOUNTS, or the account `default`): credentials and ceiling. */
+export interface JumioAccount {
+  name: string;
+  datacenter: Datacenter;
+  token: string;
+  secret: string;
+  ceilingPerSecond: number;
+}
+
+/** Proxy URLs as configured (they may carry credentials: never logged); NO_PROXY's entries, lower case. */
+export interface EgressProxy {
+  https: URL | null;
+  http: URL | null;
+  noProxy: string[];
+}
+
 /** The validated configuration the whole service reads; each area is built by its own `*.config.ts`. */
 export interface AppConfig {
   nodeEnv: string;
@@ -39,8 +55,12 @@ export interface AppConfig {
   };
   security: { apiKeys: ApiKey[]; encryptionKeys: { id: string; key: Buffer }[] };
   jumio: {
-    apiToken: string;
-    apiSecret: string;
+    /** One entry per (account, data center) pair; the first listed for a data center is its default. */
+    accounts: JumioAccount[];
+    /** How often a paused account (credentials rejected) is probed: JUMIO_CREDENTIALS_PROBE_SECONDS. */
+    credentialsProbeSeconds: number;
+    /** The egress proxy for calls to Jumio (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, read as curl reads them). */
+    proxy: EgressProxy;
     userAgent: string;
     defaultDatacenter: Datacenter;
     /** Filled with the in-process simulator's URL in the sandbox. */

@@ -2,7 +2,9 @@ import { DATACENTERS, type Datacenter } from '../common/kinds.js';
 import type { AppConfig } from './config.types.js';
 import type { EnvReader } from './env-reader.js';
 import type { RuntimeMode } from './mode.config.js';
-import { SANDBOX_JUMIO_CREDENTIALS, SANDBOX_USER_AGENT } from './sandbox.config.js';
+import { readEgressProxy } from './egress-proxy.config.js';
+import { readJumioAccounts } from './jumio-accounts.config.js';
+import { SANDBOX_USER_AGENT } from './sandbox.config.js';
 
 /** Jumio's hosts (retrieval-rules.md, "Where Jumio is"). */
 export const JUMIO_DEFAULT_HOSTS: Record<Datacenter, { scans: string; documents: string }> = {
@@ -12,17 +14,17 @@ export const JUMIO_DEFAULT_HOSTS: Record<Datacenter, { scans: string; documents:
 };
 
 /**
- * The Retrieval API: credentials and User-Agent (required outside the sandbox, which uses the simulator's),
- * hosts per data center, and the ceilings and limits of every call.
+ * The Retrieval API: the accounts and the User-Agent (required outside the sandbox, which uses the simulator's
+ * pair), hosts per data center, the egress proxy, and the ceilings and limits of every call.
  */
 export function readJumioConfig(reader: EnvReader, mode: RuntimeMode): AppConfig['jumio'] {
   const outsideSandbox = !mode.sandbox;
-  const token = reader.required('JUMIO_API_TOKEN', 'the Retrieval API token from the Customer Portal', outsideSandbox);
-  const secret = reader.required(
-    'JUMIO_API_SECRET',
-    'the Retrieval API secret from the Customer Portal',
-    outsideSandbox,
-  );
+  const defaultDatacenter = reader.oneOf('JUMIO_DEFAULT_DATACENTER', DATACENTERS, 'US');
+  const rateLimitPerSecond = reader.integer('JUMIO_RATE_LIMIT_PER_SECOND', 12, 1, 100000);
+  const accounts = readJumioAccounts(reader, mode, {
+    datacenter: defaultDatacenter,
+    ceilingPerSecond: rateLimitPerSecond,
+  });
   const userAgent = reader.required(
     'JUMIO_USER_AGENT',
     'a User-Agent naming your business and app, e.g. "Acme KYC/1.0"',
@@ -34,13 +36,14 @@ export function readJumioConfig(reader: EnvReader, mode: RuntimeMode): AppConfig
   const allowInsecureHttp = reader.boolean('JUMIO_ALLOW_INSECURE_HTTP', false);
   const baseUrls = readBaseUrls(reader, mode.sandbox || allowInsecureHttp);
   return {
-    apiToken: token ?? SANDBOX_JUMIO_CREDENTIALS.token,
-    apiSecret: secret ?? SANDBOX_JUMIO_CREDENTIALS.secret,
+    accounts,
+    credentialsProbeSeconds: reader.integer('JUMIO_CREDENTIALS_PROBE_SECONDS', 60, 1, 86400),
+    proxy: readEgressProxy(reader),
     userAgent: userAgent ?? SANDBOX_USER_AGENT,
-    defaultDatacenter: reader.oneOf('JUMIO_DEFAULT_DATACENTER', DATACENTERS, 'US'),
+    defaultDatacenter,
     baseUrls,
     allowInsecureHttp,
-    rateLimitPerSecond: reader.integer('JUMIO_RATE_LIMIT_PER_SECOND', 12, 1, 100000),
+    rateLimitPerSecond,
     maxInFlight: reader.integer('JUMIO_MAX_IN_FLIGHT', 8, 1, 1000),
     timeoutMs: reader.integer('JUMIO_TIMEOUT_MS', 10000, 100, 300000),
     unmaskedCardImages: reader.boolean('JUMIO_UNMASKED_CARD_IMAGES', false),

@@ -5,6 +5,8 @@ export type EngineExceptionCode =
   | 'TRACKING_CONFLICT'
   | 'INVALID_REQUEST'
   | 'TRANSACTION_FINAL'
+  /** The transaction's Jumio account is paused: Jumio rejected its credentials. */
+  | 'ACCOUNT_PAUSED'
   /** Stored data this deployment cannot decrypt (a key missing from DATA_ENCRYPTION_KEYS). */
   | 'DATA_UNREADABLE';
 

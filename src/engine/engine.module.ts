@@ -2,6 +2,8 @@ import { HttpModule } from '@nestjs/axios';
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { AccountStates } from './accounts/account-states.js';
+import { JumioAccounts } from './accounts/jumio-accounts.js';
 import { CallbackInbox } from './callbacks/callback-inbox.js';
 import { CallbackProcessor } from './callbacks/callback-processor.js';
 import { CallbackReceiver } from './callbacks/callback-receiver.js';
@@ -45,6 +47,8 @@ export class EngineModule {
         { provide: REPLICA_ID, useValue: replicaId ?? defaultReplicaId() },
         ProductRegistry,
         EngineTracing,
+        JumioAccounts,
+        AccountStates,
         OutboundRateLimiter,
         JumioTransport,
         ChangeFeed,
@@ -73,6 +77,8 @@ export class EngineModule {
         RetentionService,
       ],
       exports: [
+        JumioAccounts,
+        AccountStates,
         CallbackReceiver,
         CallbackProcessor,
         CallbackInbox,

@@ -8,6 +8,7 @@ export function httpStatusOf(code: EngineExceptionCode): number {
       return 404;
     case 'TRACKING_CONFLICT':
     case 'TRANSACTION_FINAL':
+    case 'ACCOUNT_PAUSED':
       return 409;
     case 'INVALID_REQUEST':
       return 400;

@@ -4,7 +4,8 @@ import { EngineMetrics } from '../engine/metrics/engine-metrics.js';
 
 /**
  * The service's Prometheus metrics, on a registry of its own (tests run several applications in one process).
- * Labels are bounded enumerations only (kind, outcome, call type, state): never references or personal data.
+ * Labels are bounded enumerations only (kind, outcome, call type, state, the configured account names): never
+ * references or personal data.
  */
 @Injectable()
 export class MetricsService extends EngineMetrics {
@@ -66,6 +67,13 @@ export class MetricsService extends EngineMetrics {
   readonly changeFeedLagSeconds = new Gauge({
     name: 'jumio_fallback_change_feed_lag_seconds',
     help: 'Age of the oldest change feed event held back, in seconds (0 when none is)',
+    registers: [this.registry],
+  });
+
+  readonly accountCredentialsRejected = new Gauge({
+    name: 'jumio_fallback_account_credentials_rejected',
+    help: "1 while Jumio rejects an account's credentials in a data center and its calls are paused (probed every JUMIO_CREDENTIALS_PROBE_SECONDS), else 0",
+    labelNames: ['account', 'datacenter'] as const,
     registers: [this.registry],
   });
 

@@ -1,5 +1,7 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { SimulatorAccounts } from './simulator-accounts.js';
 import { CallbackSender } from './simulator-callback-sender.js';
 import { ControlApi, isControlPath } from './simulator-control-api.js';
 import { MAX_LOGGED_REQUESTS, RequestLog } from './simulator-request-log.js';
@@ -40,6 +42,10 @@ export class JumioSimulator {
   private readonly callbacks: CallbackSender;
   private readonly router: RetrievalRouter;
   private readonly control: ControlApi;
+  private readonly accounts: SimulatorAccounts;
+  /** Per connection: requests served, and when the last answer finished (for staleConnectionMs). */
+  private readonly connections = new WeakMap<Socket, { served: number; idleSince: number }>();
+  private staleConnectionMs: number | null;
 
   private constructor(
     private readonly server: http.Server,
@@ -47,14 +53,25 @@ export class JumioSimulator {
     host: string,
     port: number,
   ) {
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const scheme = options.tls ? 'https' : 'http';
+    this.url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const maxLogged = options.maxLoggedRequests ?? MAX_LOGGED_REQUESTS;
     this.log = new RequestLog(maxLogged);
     const callbackBaseUrl = options.callbackBaseUrl ?? null;
     this.callbacks = new CallbackSender(this.url, callbackBaseUrl, this.registry, this.timers, maxLogged);
-    const { registry, log, timers, callbacks } = this;
-    this.router = new RetrievalRouter({ options, simulatorUrl: this.url, registry, log, timers });
-    this.control = new ControlApi({ url: this.url, registry, log, callbacks, reset: () => this.reset() });
+    this.accounts = new SimulatorAccounts(options, options.accounts ?? [], options.datacenter ?? null);
+    this.staleConnectionMs = options.staleConnectionMs ?? null;
+    const { registry, log, timers, callbacks, accounts } = this;
+    this.router = new RetrievalRouter({ options, accounts, simulatorUrl: this.url, scheme, registry, log, timers });
+    this.control = new ControlApi({
+      url: this.url,
+      registry,
+      log,
+      callbacks,
+      accounts,
+      reset: () => this.reset(),
+      setStaleConnectionMs: (ms) => (this.staleConnectionMs = ms),
+    });
   }
 
   static async start(options: SimulatorOptions): Promise<JumioSimulator> {
@@ -65,7 +82,10 @@ export class JumioSimulator {
     if (max !== undefined && (!Number.isInteger(max) || max < 1))
       throw new Error('maxLoggedRequests must be a positive integer');
     const host = options.host ?? '127.0.0.1';
-    const server = http.createServer();
+    // Over TLS when given a key and certificate (a test of TLS through an egress proxy), else plain HTTP.
+    const server = options.tls
+      ? https.createServer({ key: options.tls.key, cert: options.tls.cert })
+      : http.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, host, () => {
@@ -103,6 +123,16 @@ export class JumioSimulator {
     return this.callbacks.list(reference);
   }
 
+  /** Gives an account a new secret (as when it is rotated in Jumio's portal); false when there is no such account. */
+  rotateSecret(account: string, secret: string): boolean {
+    return this.accounts.rotate(account, secret);
+  }
+
+  /** See SimulatorOptions.staleConnectionMs; null turns it off. */
+  setStaleConnectionMs(ms: number | null): void {
+    this.staleConnectionMs = ms;
+  }
+
   requests(filter: RequestFilter = {}): SimulatorRequest[] {
     return this.log.query(filter);
   }
@@ -130,6 +160,16 @@ export class JumioSimulator {
     const at = Date.now();
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     if (isControlPath(url.pathname)) return this.control.handle(req, res, url);
-    this.router.handle(req, res, url, at);
+    const connection = this.connections.get(req.socket) ?? { served: 0, idleSince: at };
+    this.connections.set(req.socket, connection);
+    const reused = connection.served > 0;
+    if (reused && this.staleConnectionMs !== null && at - connection.idleSince >= this.staleConnectionMs) {
+      // The connection was dropped as idle upstream: the request goes nowhere and is not logged.
+      req.socket.resetAndDestroy();
+      return;
+    }
+    connection.served++;
+    res.on('finish', () => (connection.idleSince = Date.now()));
+    this.router.handle(req, res, url, at, reused);
   }
 }

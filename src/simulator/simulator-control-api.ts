@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimulatorAccounts } from './simulator-accounts.js';
 import type { CallbackSender } from './simulator-callback-sender.js';
 import type { Json } from './simulator-payloads.js';
 import { JSON_TYPE, send, sendJson } from './simulator-replies.js';
@@ -20,8 +21,10 @@ export interface ControlledParts {
   registry: TransactionRegistry;
   log: RequestLog;
   callbacks: CallbackSender;
+  accounts: SimulatorAccounts;
   /** Clears scripts, pending counters, the request log and the sent callbacks. */
   reset: () => void;
+  setStaleConnectionMs: (ms: number | null) => void;
 }
 
 /** Control answers are not logged: they go out without a log entry. */
@@ -73,6 +76,11 @@ export class ControlApi {
       }
       if (method !== 'GET') return allow('GET, DELETE');
       return this.listRequests(res, url);
+    }
+    const rotation = /^\/accounts\/([^/]+)\/secret$/.exec(path);
+    if (rotation) {
+      if (method !== 'POST') return allow('POST');
+      return this.rotate(req, res, decodeURIComponent(rotation[1]));
     }
     if (path === '/config') {
       if (method !== 'POST') return allow('POST');
@@ -140,16 +148,51 @@ export class ControlApi {
     return answer(res, 200, { requests: this.sim.log.query(filter) });
   }
 
-  /** POST /config { callbackBaseUrl } */
-  private async configure(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** POST /accounts/{name}/secret { secret }: the account's secret changes (its old one gets 401 from now on). */
+  private async rotate(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    let secret: unknown;
     try {
-      const parsed = JSON.parse(await readBody(req, MAX_CONTROL_BODY)) as { callbackBaseUrl?: unknown };
-      const url = parsed.callbackBaseUrl;
-      if (url !== null && typeof url !== 'string') throw new Error('callbackBaseUrl must be a URL string or null');
-      this.sim.callbacks.setBaseUrl(url);
+      secret = (JSON.parse(await readBody(req, MAX_CONTROL_BODY)) as { secret?: unknown }).secret;
     } catch (err) {
-      return answer(res, 400, { error: 'invalid config', field: 'callbackBaseUrl', message: errorMessage(err) });
+      return answer(res, 400, { error: 'invalid request', field: 'body', message: errorMessage(err) });
     }
+    if (typeof secret !== 'string' || secret === '')
+      return answer(res, 400, { error: 'invalid request', field: 'secret', message: 'must be a non-empty string' });
+    if (!this.sim.accounts.rotate(name, secret))
+      return answer(res, 404, { error: 'no such account', accounts: this.sim.accounts.names() });
+    return answer(res, 200, { account: name, rotated: true });
+  }
+
+  /** POST /config { callbackBaseUrl?, staleConnectionMs? } */
+  private async configure(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let parsed: { callbackBaseUrl?: unknown; staleConnectionMs?: unknown };
+    try {
+      parsed = JSON.parse(await readBody(req, MAX_CONTROL_BODY)) as typeof parsed;
+    } catch (err) {
+      return answer(res, 400, { error: 'invalid config', field: 'body', message: errorMessage(err) });
+    }
+    const stale = parsed.staleConnectionMs;
+    if (stale !== undefined && stale !== null && !(typeof stale === 'number' && Number.isInteger(stale) && stale >= 0))
+      return answer(res, 400, {
+        error: 'invalid config',
+        field: 'staleConnectionMs',
+        message: 'must be a whole number of milliseconds or null',
+      });
+    if ('callbackBaseUrl' in parsed) {
+      const url = parsed.callbackBaseUrl;
+      if (url !== null && typeof url !== 'string')
+        return answer(res, 400, {
+          error: 'invalid config',
+          field: 'callbackBaseUrl',
+          message: 'callbackBaseUrl must be a URL string or null',
+        });
+      try {
+        this.sim.callbacks.setBaseUrl(url);
+      } catch (err) {
+        return answer(res, 400, { error: 'invalid config', field: 'callbackBaseUrl', message: errorMessage(err) });
+      }
+    }
+    if (stale !== undefined) this.sim.setStaleConnectionMs(stale as number | null);
     return answer(res, 200, { callbackBaseUrl: this.sim.callbacks.baseUrl });
   }
 

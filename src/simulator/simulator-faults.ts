@@ -83,9 +83,16 @@ function carriesHrefs(state: TransactionState, route: Route): boolean {
  * The first fault (in script order) that still has hits left and applies to this route, with one hit used up.
  * Faults that corrupt a particular kind of answer wait for one: foreign-href and loopback-href for an answer with
  * hrefs, huge-json and deep-json for a 200 JSON answer, oversize for a 200 medium, wrong-content-type for any 200.
- * `preview` is the normal answer, computed at most once and only when a fault needs it.
+ * `preview` is the normal answer, computed at most once and only when a fault needs it. A reset on a reused
+ * connection uses no hit: the client's one retry on a fresh connection is reset too, so that every hit is one
+ * failed call whatever the connection reuse.
  */
-export function takeFault(state: TransactionState, route: Route, preview: () => Reply): ActiveFault | null {
+export function takeFault(
+  state: TransactionState,
+  route: Route,
+  preview: () => Reply,
+  reusedConnection = false,
+): ActiveFault | null {
   let normal: Reply | undefined;
   const look = () => (normal ??= preview());
   for (const f of state.faults) {
@@ -96,6 +103,8 @@ export function takeFault(state: TransactionState, route: Route, preview: () => 
       continue;
     if (f.type === 'oversize' && !(look().status === 200 && look().medium)) continue;
     if (f.type === 'wrong-content-type' && look().status !== 200) continue;
+    // A client retries a request reset on a reused connection once, on a fresh one: that retry meets the same hit.
+    if (f.type === 'reset' && reusedConnection) return f;
     f.remaining--;
     return f;
   }

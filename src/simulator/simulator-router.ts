@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimulatorAccounts } from './simulator-accounts.js';
 import { serveFault, takeFault } from './simulator-faults.js';
 import { expectedMedium } from './simulator-media.js';
 import {
@@ -24,12 +24,6 @@ import type { TransactionRegistry, TransactionState } from './simulator-transact
 import type { Timers } from './simulator-timers.js';
 import type { SimulatorOptions, SimulatorRequest } from './simulator-types.js';
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 function parseBasic(header: string | undefined): { user: string; password: string } | null {
   const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
   if (!m) return null;
@@ -47,8 +41,11 @@ function headerValue(v: string | string[] | undefined): string | null {
 /** What the router works with: the credentials it checks, the transactions it answers for, where it logs. */
 export interface RouterParts {
   options: SimulatorOptions;
+  accounts: SimulatorAccounts;
   /** The origin of hrefs when a request has no Host header. */
   simulatorUrl: string;
+  /** http, or https when the simulator serves TLS. */
+  scheme: 'http' | 'https';
   registry: TransactionRegistry;
   log: RequestLog;
   timers: Timers;
@@ -61,11 +58,12 @@ export interface RouterParts {
 export class RetrievalRouter {
   constructor(private readonly parts: RouterParts) {}
 
-  /** `at` is the request's arrival (Date.now()). */
-  handle(req: IncomingMessage, res: ServerResponse, url: URL, at: number): void {
-    const { options, log } = this.parts;
+  /** `at` is the request's arrival (Date.now()); `reused`: it came on a connection that served a request before. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, at: number, reused = false): void {
+    const { accounts, log } = this.parts;
     const route = parseRoute(url.pathname);
     const auth = parseBasic(req.headers.authorization);
+    const account = auth ? accounts.authorize(auth.user, auth.password) : null;
     const entry: SimulatorRequest = {
       seq: log.nextSeq(),
       at,
@@ -77,8 +75,8 @@ export class RetrievalRouter {
       endpoint: route.endpoint,
       mediumName: route.mediumName,
       basicUser: auth?.user ?? null,
-      authorized:
-        auth !== null && safeEqual(auth.user, options.apiToken) && safeEqual(auth.password, options.apiSecret),
+      authorized: account !== null,
+      account,
       userAgent: headerValue(req.headers['user-agent']),
       accept: headerValue(req.headers.accept),
       httpStatus: null,
@@ -92,10 +90,17 @@ export class RetrievalRouter {
       if (entry.durationMs === null) entry.durationMs = Date.now() - entry.at;
     });
     req.resume();
-    this.serve(req, res, url, route, entry);
+    this.serve(req, res, url, route, entry, reused);
   }
 
-  private serve(req: IncomingMessage, res: ServerResponse, url: URL, route: Route, entry: SimulatorRequest): void {
+  private serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    route: Route,
+    entry: SimulatorRequest,
+    reused: boolean,
+  ): void {
     if (!entry.authorized) {
       return sendJson(res, entry, 401, { httpStatus: '401', message: 'Unauthorized' }, { 'WWW-Authenticate': 'Basic' });
     }
@@ -111,7 +116,7 @@ export class RetrievalRouter {
     if (entry.method !== 'GET') {
       return sendJson(res, entry, 405, { httpStatus: '405', message: 'Method Not Allowed' }, { Allow: 'GET' });
     }
-    const origin = req.headers.host ? `http://${req.headers.host}` : this.parts.simulatorUrl;
+    const origin = req.headers.host ? `${this.parts.scheme}://${req.headers.host}` : this.parts.simulatorUrl;
     const notFound = () => deliver(res, entry, notFoundReply(entry.reference, origin, url));
     if (route.endpoint === 'unknown' || !route.kind || !route.reference) return notFound();
     const state = this.parts.registry.lookup(route.kind, route.reference);
@@ -119,7 +124,7 @@ export class RetrievalRouter {
 
     const answer = (hrefFault: HrefFault, consume: boolean) =>
       transactionReply(url, origin, state, route, { hrefFault, consume });
-    const fault = takeFault(state, route, () => answer(null, false));
+    const fault = takeFault(state, route, () => answer(null, false), reused);
     entry.fault = fault?.type ?? null;
     if (!fault) return deliver(res, entry, answer(null, true));
     serveFault(fault, { req, res, entry, route, answer, timers: this.parts.timers });

@@ -111,11 +111,32 @@ export interface SentCallback {
   error: string | null;
 }
 
+/** A Jumio account a simulated host accepts (extension: several accounts, one data center per host). */
+export interface SimulatorAccount {
+  name: string;
+  token: string;
+  secret: string;
+  /** The data center the account lives in; a host standing for another data center rejects it (401). */
+  datacenter?: string;
+}
+
 export interface SimulatorOptions {
   host?: string;
   port?: number;
+  /** The credentials of the account `default`, accepted on every host. */
   apiToken: string;
   apiSecret: string;
+  /** Extension: more accounts this host accepts. */
+  accounts?: SimulatorAccount[];
+  /** Extension: the data center this host stands for (it accepts only that data center's accounts). */
+  datacenter?: string;
+  /**
+   * Extension: a request that arrives on a kept-alive connection idle at least this long is reset before it is read,
+   * and is not logged: as a load balancer that dropped the idle connection (Jumio never sees the request).
+   */
+  staleConnectionMs?: number;
+  /** Extension: serve HTTPS with this key and certificate (PEM); hrefs are then https:// too. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Extension: how many newest requests the log keeps, default 200000. */
   maxLoggedRequests?: number;
   /** Extension: where callbacks go, e.g. `http://127.0.0.1:3000/callbacks/jumio` (+ `/id-verifications` ...). */
@@ -136,6 +157,8 @@ export interface SimulatorRequest {
   mediumName: string | null;
   basicUser: string | null;
   authorized: boolean;
+  /** The account whose credentials were accepted (`default` for apiToken/apiSecret), null when refused. */
+  account: string | null;
   userAgent: string | null;
   accept: string | null;
   /** null when no answer was sent (timeout, reset, client gone). */

@@ -1,9 +1,11 @@
-import { JumioSimulator } from './jumio-simulator.js';
+import { JumioSimulator, type SimulatorAccount } from './jumio-simulator.js';
 
 /**
  * Runs the simulator on its own: `node dist/src/simulator/simulator.main.js`.
  * Env: SIMULATOR_PORT (8090), SIMULATOR_HOST (127.0.0.1), JUMIO_API_TOKEN / JUMIO_API_SECRET
- * (sandbox-token / sandbox-secret), SIMULATOR_CALLBACK_URL (unset: no callbacks until POST /__simulator/config
+ * (sandbox-token / sandbox-secret: the account `default`), SIMULATOR_ACCOUNTS (more accounts, name:DC:token:secret),
+ * SIMULATOR_DATACENTER (the data center this host stands for: it accepts only that one's accounts),
+ * SIMULATOR_CALLBACK_URL (unset: no callbacks until POST /__simulator/config
  * sets one; e.g. http://127.0.0.1:3000/callbacks/jumio). The same credentials must be configured in the service.
  */
 export async function startFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<JumioSimulator> {
@@ -17,6 +19,19 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env): Promis
     apiToken: env.JUMIO_API_TOKEN || 'sandbox-token',
     apiSecret: env.JUMIO_API_SECRET || 'sandbox-secret',
     callbackBaseUrl: env.SIMULATOR_CALLBACK_URL || undefined,
+    accounts: parseAccounts(env.SIMULATOR_ACCOUNTS),
+    datacenter: env.SIMULATOR_DATACENTER || undefined,
+  });
+}
+
+/** SIMULATOR_ACCOUNTS: `name:DC:token:secret` comma-separated, as the service's JUMIO_ACCOUNTS (a ceiling is ignored). */
+function parseAccounts(value: string | undefined): SimulatorAccount[] {
+  if (!value) return [];
+  return value.split(',').map((entry, i) => {
+    const [name, datacenter, token, secret] = entry.trim().split(':');
+    if (!name || !datacenter || !token || !secret)
+      throw new Error(`SIMULATOR_ACCOUNTS: entry ${i + 1} is not name:DC:token:secret`);
+    return { name, datacenter: datacenter.toUpperCase(), token, secret };
   });
 }
 

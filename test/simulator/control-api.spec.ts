@@ -125,6 +125,7 @@ describe('simulator: HTTP control API and request log', () => {
       endpoint: 'page',
       mediumName: 'page-2',
       basicUser: TOKEN,
+      account: 'default',
       authorized: true,
       userAgent: UA,
       accept: 'image/jpeg, image/png',

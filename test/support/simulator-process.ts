@@ -14,9 +14,21 @@ export class SimulatorProcess {
     private readonly child: ChildProcess,
   ) {}
 
-  static async start(token: string, secret: string): Promise<SimulatorProcess> {
+  /** `hosts`: SIMULATOR_ACCOUNTS (name:DC:token:secret, ...) and SIMULATOR_DATACENTER, for a host of one data center. */
+  static async start(
+    token: string,
+    secret: string,
+    host: { accounts?: string; datacenter?: string } = {},
+  ): Promise<SimulatorProcess> {
     const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', SIMULATOR_PORT: '0', JUMIO_API_TOKEN: token, JUMIO_API_SECRET: secret },
+      env: {
+        PATH: process.env.PATH ?? '',
+        SIMULATOR_PORT: '0',
+        JUMIO_API_TOKEN: token,
+        JUMIO_API_SECRET: secret,
+        ...(host.accounts ? { SIMULATOR_ACCOUNTS: host.accounts } : {}),
+        ...(host.datacenter ? { SIMULATOR_DATACENTER: host.datacenter } : {}),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const url = await new Promise<string>((resolve, reject) => {
@@ -42,6 +54,16 @@ export class SimulatorProcess {
       body: JSON.stringify(s),
     });
     if (res.status !== 201) throw new Error(`script refused: ${res.status} ${await res.text()}`);
+  }
+
+  /** Gives an account a new secret, as a rotation in Jumio's portal does. */
+  async rotateSecret(account: string, secret: string): Promise<void> {
+    const res = await fetch(`${this.url}/__simulator/accounts/${encodeURIComponent(account)}/secret`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ secret }),
+    });
+    if (res.status !== 200) throw new Error(`rotation refused: ${res.status} ${await res.text()}`);
   }
 
   async requests(filter: { since?: number } = {}): Promise<SimulatorRequest[]> {

@@ -31,6 +31,8 @@ export interface TestAppOptions {
   replicaId?: string;
   /** Real time instead of a ManualClock (multi-replica runs driven by the reconciler's own interval). */
   systemClock?: boolean;
+  /** The certificate authority of a simulator over TLS. */
+  jumioTlsCa?: string;
 }
 
 /**
@@ -93,8 +95,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     clock: runtimeClock,
     replicaId: options.replicaId,
     logDestination: logs,
+    jumioTlsCa: options.jumioTlsCa,
   });
-  await app.init();
+  try {
+    await app.init();
+  } catch (e) {
+    // A start-up refusal (a start-up check failed): nothing of this app may outlive the test.
+    await app.close().catch(() => undefined);
+    if (!options.simulator) await simulator.close();
+    if (database) await database.drop();
+    throw e;
+  }
   await app.listen(0, '127.0.0.1');
   const contract = await servedContract(app);
   const ownsSimulator = !options.simulator;

@@ -40,6 +40,12 @@ export function createCallbackController(kind: Kind): Type<unknown> {
       enum: DATACENTERS,
       description: 'The data center of the transaction, when the callback URL says so',
     })
+    @ApiQuery({
+      name: 'account',
+      required: false,
+      description:
+        'The Jumio account the callback URL belongs to (each account has its own callback URL); an unknown name is logged and ignored',
+    })
     @ApiOkResponse({
       type: CallbackReceiptDto,
       description: 'Stored (also for a repeated delivery, which changes nothing)',
@@ -51,8 +57,12 @@ export function createCallbackController(kind: Kind): Type<unknown> {
       [415, 'The body has an unsupported Content-Encoding'],
       [503, 'The database is unavailable: the callback is not stored'],
     )
-    receive(@Req() req: RequestWithCallbackSource, @Query('datacenter') datacenter?: string) {
-      return this.receiver.receive(kind, this.deliveries.read(kind, req, datacenter));
+    receive(
+      @Req() req: RequestWithCallbackSource,
+      @Query('datacenter') datacenter?: string,
+      @Query('account') account?: string,
+    ) {
+      return this.receiver.receive(kind, this.deliveries.read(kind, req, datacenter), account);
     }
   }
   Object.defineProperty(CallbackController, 'name', { value: `${pascalKind(kind)}CallbackController` });

@@ -37,6 +37,8 @@ export class TrackingBlockDto {
   })
   nextAttemptAt: string | null;
   @ApiProperty({ nullable: true, type: String }) lastError: string | null;
+  @ApiProperty({ example: 'eu-main', description: 'The Jumio account whose credentials its calls use' })
+  account: string;
 }
 
 export class MediumDto {

@@ -44,6 +44,16 @@ export class TrackTransactionDto implements TrackRequest {
   @IsIn(DATACENTERS, { message: `datacenter must be one of ${DATACENTERS.join(', ')}` })
   datacenter?: Datacenter;
 
+  @ApiPropertyOptional({
+    example: 'eu-main',
+    description:
+      "A configured Jumio account (JUMIO_ACCOUNTS) of the transaction's data center; defaults to that data center's first. Given alone, the data center is the account's.",
+  })
+  @IsOmittable()
+  @IsString({ message: 'account must be a string' })
+  @Matches(/^[a-z0-9-]{1,63}$/, { message: 'account must be 1 to 63 lower-case letters, digits and -' })
+  account?: string;
+
   @ApiPropertyOptional({ maxLength: 255, example: 'order-1234' })
   @IsOmittable()
   @IsString({ message: 'merchantReference must be a string' })

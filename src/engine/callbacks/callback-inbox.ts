@@ -15,6 +15,8 @@ export interface ArrivedCallback {
   sourceAddress: string;
   /** The data center the callback came from, when its URL or source address says so. */
   datacenterHint: Datacenter | null;
+  /** The configured account its URL names (`?account=`), if any. */
+  accountHint: string | null;
 }
 
 export interface StoredCallback {
@@ -24,6 +26,7 @@ export interface StoredCallback {
   /** null once processed or purged. */
   body: string | null;
   datacenterHint: Datacenter | null;
+  accountHint: string | null;
   receivedAt: Date;
 }
 
@@ -60,11 +63,11 @@ export class CallbackInbox {
     const body = this.cipher.encryptJson(cb.body, bodyContext(cb.kind, digest));
     const rows = rowsOf<{ id: string; duplicate: boolean }>(
       await this.dataSource.query(
-        `INSERT INTO jumio_callback AS c (kind, reference, body_digest, body, source_address, datacenter_hint, received_at, last_delivery_at)
-       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $7)
+        `INSERT INTO jumio_callback AS c (kind, reference, body_digest, body, source_address, datacenter_hint, received_at, last_delivery_at, account_hint)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $7, $8)
        ON CONFLICT (kind, body_digest) DO UPDATE SET deliveries = c.deliveries + 1, last_delivery_at = EXCLUDED.last_delivery_at
        RETURNING id::text AS id, (xmax <> 0) AS duplicate`,
-        [cb.kind, cb.reference, digest, JSON.stringify(body), cb.sourceAddress, cb.datacenterHint, now],
+        [cb.kind, cb.reference, digest, JSON.stringify(body), cb.sourceAddress, cb.datacenterHint, now, cb.accountHint],
       ),
     );
     return rows[0];
@@ -84,7 +87,7 @@ export class CallbackInbox {
   /** Locks an unprocessed callback in the caller's transaction; null when processed, or locked by another replica. */
   async lock(m: EntityManager, id: string): Promise<StoredCallback | null> {
     const rows: Record<string, unknown>[] = await m.query(
-      `SELECT id::text AS id, kind, reference, body_digest, body, datacenter_hint, received_at FROM jumio_callback
+      `SELECT id::text AS id, kind, reference, body_digest, body, datacenter_hint, account_hint, received_at FROM jumio_callback
         WHERE id = $1 AND processed_at IS NULL FOR UPDATE SKIP LOCKED`,
       [id],
     );
@@ -99,6 +102,7 @@ export class CallbackInbox {
       reference: String(r.reference),
       body,
       datacenterHint: (r.datacenter_hint as Datacenter | null) ?? null,
+      accountHint: (r.account_hint as string | null) ?? null,
       receivedAt: new Date(r.received_at as Date),
     };
   }

@@ -7,8 +7,9 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AppConfig } from '../../config/app-config.js';
+import { DEFAULT_ACCOUNT, type AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { JumioAccounts } from '../accounts/jumio-accounts.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { Clock } from '../clock/clock.js';
 import type { Datacenter } from '../../common/kinds.js';
@@ -66,6 +67,7 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
     private readonly clock: Clock,
     private readonly metrics: EngineMetrics,
     private readonly schedulerRegistry: SchedulerRegistry,
+    private readonly accounts: JumioAccounts,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.schedule = scheduleOf(config);
@@ -141,9 +143,10 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
     const product = this.products.get(cb.kind);
     const now = this.clock.now();
     let row = await this.repository.lockRow(m, cb.kind, cb.reference);
-    const datacenter: Datacenter = row?.datacenter ?? cb.datacenterHint ?? this.config.jumio.defaultDatacenter;
-    const reading = this.read(product, cb, datacenter);
-    if (!row) row = await this.startTracking(m, cb, reading, datacenter, now);
+    const target = row ? { datacenter: row.datacenter, account: row.account } : this.newTarget(cb);
+    const reading = this.read(product, cb, target.datacenter);
+    if (!row) row = await this.startTracking(m, cb, reading, target, now);
+    const accountPatch = this.accountFromCallback(row, cb);
 
     let writes: { patch: StepWrites['patch']; events: NonNullable<StepWrites['events']> } = { patch: {}, events: [] };
     let outcome: CallbackOutcome;
@@ -186,6 +189,7 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
       writes = { patch, events: t.events };
       outcome = t.fill ? 'APPLIED' : 'ALREADY_STORED';
     }
+    if (row.state !== 'PURGED') writes.patch = { ...accountPatch, ...writes.patch };
     await this.repository.writeLocked(m, row, writes, now);
     await this.inbox.markProcessed(m, cb.id, outcome, reading.ok ? null : reading.error, now);
     this.metrics.callbacks.inc({ kind: cb.kind, outcome });
@@ -244,6 +248,46 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /**
+   * Where a callback for a reference nobody tracked belongs: the account its URL names (in the data center its URL
+   * or sender suggests, if the account serves it), else the first account of the data center its URL or sender
+   * suggests, else of the default data center (calls never mix one data center's host with another's account).
+   */
+  private newTarget(cb: StoredCallback): { datacenter: Datacenter; account: string } {
+    const named = this.accounts.all().filter((a) => a.name === cb.accountHint);
+    if (named.length > 0) {
+      const pick = named.find((a) => a.datacenter === cb.datacenterHint) ?? named[0];
+      return { datacenter: pick.datacenter, account: pick.name };
+    }
+    const datacenter = cb.datacenterHint ?? this.config.jumio.defaultDatacenter;
+    const account = this.accounts.firstOf(datacenter) ?? this.accounts.firstOf(this.config.jumio.defaultDatacenter);
+    if (!account) return { datacenter, account: DEFAULT_ACCOUNT };
+    if (account.datacenter !== datacenter) {
+      this.logger.warn(
+        { kind: cb.kind, datacenter },
+        `a callback came from ${datacenter}, which has no Jumio account: it is tracked in ${account.datacenter}`,
+      );
+    }
+    return { datacenter: account.datacenter, account: account.name };
+  }
+
+  /**
+   * A callback URL's `?account=` for a tracked transaction: it replaces an account that was defaulted (if it serves
+   * the transaction's data center); one a backend named is kept, and the difference logged.
+   */
+  private accountFromCallback(row: TrackedTransactionEntity, cb: StoredCallback): RowPatch {
+    if (cb.accountHint === null || cb.accountHint === row.account) return {};
+    const serves = this.accounts.find({ account: cb.accountHint, datacenter: row.datacenter }) !== undefined;
+    if (!row.accountExplicit && serves) return { account: cb.accountHint };
+    this.logger.warn(
+      { kind: cb.kind, account: row.account, callbackAccount: cb.accountHint, datacenter: row.datacenter },
+      row.accountExplicit
+        ? "a callback's account differs from the one its backend named; the backend's is kept"
+        : "a callback's account does not serve the transaction's data center; its account is kept",
+    );
+    return {};
+  }
+
+  /**
    * A callback for a reference nobody tracked starts tracking it, from the journey's date when the callback gives
    * one (no later than now), with the configured grace: it is then handled like any tracked transaction.
    */
@@ -251,7 +295,7 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
     m: EntityManager,
     cb: StoredCallback,
     reading: Reading,
-    datacenter: Datacenter,
+    target: { datacenter: Datacenter; account: string },
     now: Date,
   ): Promise<TrackedTransactionEntity> {
     const journeyAt = reading.ok ? parseJumioTimestamp(reading.content.journeyAt) : null;
@@ -263,7 +307,9 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
       newTrackedTransaction({
         kind: cb.kind,
         reference: cb.reference,
-        datacenter,
+        datacenter: target.datacenter,
+        account: target.account,
+        accountExplicit: false,
         merchantReference: reading.ok ? short(reading.content.merchantReference) : null,
         customerReference: reading.ok ? short(reading.content.customerReference) : null,
         acquiredAt,

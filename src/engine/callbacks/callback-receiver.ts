@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { JumioAccounts } from '../accounts/jumio-accounts.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { Clock } from '../clock/clock.js';
 import type { Datacenter, Kind } from '../../common/kinds.js';
@@ -26,7 +27,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 @Injectable()
 export class CallbackReceiver {
+  private readonly logger = new Logger(CallbackReceiver.name);
+
   constructor(
+    private readonly accounts: JumioAccounts,
     private readonly inbox: CallbackInbox,
     private readonly processor: CallbackProcessor,
     private readonly products: ProductRegistry,
@@ -34,7 +38,11 @@ export class CallbackReceiver {
     private readonly clock: Clock,
   ) {}
 
-  async receive(kind: Kind, delivery: CallbackDelivery): Promise<{ received: true; duplicate: boolean }> {
+  async receive(
+    kind: Kind,
+    delivery: CallbackDelivery,
+    accountParam?: string,
+  ): Promise<{ received: true; duplicate: boolean }> {
     const field = this.products.get(kind).callbacks.referenceField;
     const fields = parseCallbackForm(delivery.body);
     const reference = fields[field];
@@ -42,6 +50,7 @@ export class CallbackReceiver {
       this.metrics.callbacks.inc({ kind, outcome: 'INVALID' });
       throw new EngineException('INVALID_REQUEST', [`the callback names no valid ${field} (a UUID)`]);
     }
+    const accountHint = this.knownAccount(kind, accountParam);
     const stored = await this.inbox.store(
       {
         kind,
@@ -50,11 +59,24 @@ export class CallbackReceiver {
         identity: callbackIdentity(fields),
         sourceAddress: delivery.sourceAddress,
         datacenterHint: delivery.datacenter,
+        accountHint,
       },
       this.clock.now(),
     );
     this.metrics.callbacks.inc({ kind, outcome: stored.duplicate ? 'DUPLICATE_DELIVERY' : 'STORED' });
     this.processor.stored(stored.id);
     return { received: true, duplicate: stored.duplicate };
+  }
+
+  /** The callback URL's `?account=`, when it names a configured account; an unknown one is logged and ignored. */
+  private knownAccount(kind: Kind, name: string | undefined): string | null {
+    if (name === undefined || name === '') return null;
+    if (this.accounts.all().some((a) => a.name === name)) return name;
+    const shown = /^[a-z0-9-]{1,63}$/.test(name) ? `"${name}"` : '(not an account name)';
+    this.logger.warn(
+      { kind },
+      `a callback's account parameter ${shown} names no configured Jumio account; it is ignored (the callback is kept)`,
+    );
+    return null;
   }
 }

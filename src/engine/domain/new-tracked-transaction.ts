@@ -7,6 +7,10 @@ export interface NewTrackedTransaction {
   kind: Kind;
   reference: string;
   datacenter: Datacenter;
+  /** The Jumio account of the data center whose credentials its calls use. */
+  account: string;
+  /** The backend named the account; false when it was the data center's default. */
+  accountExplicit: boolean;
   merchantReference: string | null;
   customerReference: string | null;
   acquiredAt: Date;
@@ -30,6 +34,8 @@ export function newTrackedTransaction(
     | 'kind'
     | 'reference'
     | 'datacenter'
+    | 'account'
+    | 'accountExplicit'
     | 'merchantReference'
     | 'customerReference'
     | 'acquiredAt'
@@ -43,6 +49,8 @@ export function newTrackedTransaction(
     kind: t.kind,
     reference: t.reference,
     datacenter: t.datacenter,
+    account: t.account,
+    accountExplicit: t.accountExplicit,
     merchantReference: t.merchantReference,
     customerReference: t.customerReference,
     acquiredAt: t.acquiredAt,

@@ -67,3 +67,30 @@ export function scheduleOf(config: AppConfig): RetrievalSchedule {
     maxAgeMs: config.reconciler.maxAgeDays * 86_400_000,
   };
 }
+
+/** The first wait after a call that never reached Jumio (DNS, refused, TLS, the proxy); it doubles after each. */
+export const UNREACHED_RETRY_BASE_MS = 1000;
+
+/**
+ * When to try again after the `failures`-th consecutive call that never reached Jumio: not an attempt, so no slot
+ * of the schedule is used; the wait doubles from UNREACHED_RETRY_BASE_MS, never past the slot that would follow
+ * this one (a status step: the next attempt's time had this one been made now; a details or media step: the retry
+ * delay), so an outage never costs more than waiting would have.
+ */
+export function unreachedRetryAt(
+  schedule: RetrievalSchedule,
+  history: Pick<AttemptHistory, 'acquiredAt' | 'attemptsMade'>,
+  failures: number,
+  now: Date,
+  statusStep: boolean,
+): Date {
+  const backOff = now.getTime() + UNREACHED_RETRY_BASE_MS * 2 ** Math.min(30, Math.max(0, failures - 1));
+  const following = statusStep
+    ? nextAttempt(schedule, {
+        acquiredAt: history.acquiredAt,
+        attemptsMade: history.attemptsMade + 1,
+        lastAttemptAt: now,
+      }).at.getTime()
+    : now.getTime() + retrievalRetryDelayMs(schedule);
+  return new Date(Math.max(now.getTime() + 1, Math.min(backOff, following)));
+}

@@ -2,7 +2,10 @@ import { AxiosError } from 'axios';
 
 export type JumioFailure =
   | 'NOT_FOUND' // 404: the transaction (or medium) is not there
-  | 'FORBIDDEN' // 403: e.g. unmasked card images not enabled
+  | 'FORBIDDEN' // 403 on anything but a status call: e.g. unmasked card images not enabled
+  | 'CREDENTIALS_REJECTED' // 401 on any call, 403 on a status call: the account's fault (it pauses), not an attempt
+  | 'ACCOUNT_PAUSED' // never sent: the account's credentials are rejected and this call is not its probe
+  | 'UNREACHED' // never reached Jumio: DNS, connection refused, TLS handshake, the proxy (not an attempt)
   | 'RATE_LIMITED' // 429
   | 'HTTP_ERROR' // any other non-2xx
   | 'TIMEOUT'
@@ -17,6 +20,11 @@ export interface JumioCallBase {
   endpoint: string;
   durationMs: number;
   httpStatus: number | null;
+  /**
+   * The first try went out on a reused keep-alive connection that closed before any byte of the answer (the server
+   * had dropped it as idle): this call is the one retry, at once, on a fresh connection. Logged as a call of its own.
+   */
+  staleConnection?: { durationMs: number; error: string };
 }
 export type JumioJsonResult = (JumioCallBase & { ok: true; json: unknown }) | JumioCallFailure;
 export type JumioMediumResult = (JumioCallBase & { ok: true; bytes: Buffer; contentType: string }) | JumioCallFailure;
@@ -36,6 +44,53 @@ export function unexpected(base: JumioCallBase, e: unknown): JumioCallFailure {
 
 export function fail(base: JumioCallBase, failure: JumioFailure, error: string): JumioCallFailure {
   return { ...base, ok: false, failure, error, retryAfterMs: null };
+}
+
+/** Error codes of a call that never reached Jumio: name resolution, the connection, the TLS handshake, the proxy. */
+const UNREACHED_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'EAI_FAIL',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'EPROTO',
+  'ERR_PROXY_REFUSED',
+  'ERR_PROXY_TUNNEL',
+]);
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET)|HOSTNAME_MISMATCH/;
+
+function codeOf(e: unknown): string | undefined {
+  const code = e instanceof AxiosError ? e.code : (e as { code?: unknown } | null)?.code;
+  const cause = (e as { cause?: { code?: unknown } } | null)?.cause?.code;
+  if (typeof cause === 'string' && (UNREACHED_CODES.has(cause) || TLS_CODE.test(cause))) return cause;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** A failure that never reached Jumio (not an attempt: retried on a short back-off), or null. */
+export function unreached(e: unknown, base: JumioCallBase): JumioCallFailure | null {
+  const code = codeOf(e);
+  if (code === undefined) return null;
+  if (code === 'ERR_PROXY_REFUSED' || code === 'ERR_PROXY_TUNNEL')
+    return fail(base, 'UNREACHED', e instanceof Error ? sanitizeSentence(e.message) : code);
+  if (TLS_CODE.test(code) || code === 'EPROTO')
+    return fail(base, 'UNREACHED', `the TLS handshake failed (${sanitize(code)})`);
+  if (UNREACHED_CODES.has(code)) return fail(base, 'UNREACHED', `could not connect (${sanitize(code)})`);
+  return null;
+}
+
+/**
+ * Whether a call's connection was a reused keep-alive one that closed before any byte of the answer: the server
+ * had dropped it as idle just as it was reused, so the request never reached Jumio's application (Node's own
+ * advice is to retry such a request once).
+ */
+export function closedOnReuse(e: unknown): boolean {
+  if (!(e instanceof AxiosError) || e.response) return false;
+  const reused = (e.request as { reusedSocket?: boolean } | undefined)?.reusedSocket === true;
+  // Node's "socket hang up" (the server closed it) and a reset both carry ECONNRESET; EPIPE: closed as we wrote.
+  return reused && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
 }
 
 /**
@@ -98,4 +153,9 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number | null
 
 export function sanitize(s: string): string {
   return s.replace(/[^\w./:+-]/g, '').slice(0, 80);
+}
+
+/** A sentence of our own (spaces and brackets kept), cut short. */
+function sanitizeSentence(s: string): string {
+  return s.replace(/[^\w ./:+()-]/g, '').slice(0, 120);
 }

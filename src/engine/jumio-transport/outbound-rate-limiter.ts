@@ -12,9 +12,17 @@ import {
   spacingMs,
 } from './rate-slots.js';
 
+/** One ceiling shared by every replica: an (account, data center) pair's calls to Jumio. */
+export interface RateBucket {
+  key: string;
+  ceilingPerSecond: number;
+}
+
 interface Waiter {
-  bucket: string;
+  bucket: RateBucket;
   giveUps: number;
+  /** Rejected by abandon(): a slot it was given, or a retry it was due, is skipped. */
+  abandoned?: boolean;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -25,6 +33,13 @@ class LimiterClosed extends Error {
   }
 }
 
+/** The caller's bucket was abandoned while it waited (its account paused): it must not send. */
+export class SlotAbandoned extends Error {
+  constructor() {
+    super('the bucket was abandoned while waiting for a slot: not sent');
+  }
+}
+
 const RESERVE_SQL = `INSERT INTO jumio_rate_slot AS s (bucket, next_free_at)
   VALUES ($1, clock_timestamp() + $2 * interval '1 microsecond')
   ON CONFLICT (bucket) DO UPDATE
@@ -32,11 +47,12 @@ const RESERVE_SQL = `INSERT INTO jumio_rate_slot AS s (bucket, next_free_at)
   RETURNING (EXTRACT(EPOCH FROM (s.next_free_at - clock_timestamp())) * 1000 - $2 / 1000.0)::float8 AS wait_ms`;
 
 /**
- * The global ceiling on calls to Jumio per data center, shared by every replica through PostgreSQL.
+ * The global ceilings on calls to Jumio, one per bucket (an account in a data center, with that account's ceiling),
+ * each shared by every replica through PostgreSQL.
  *
  * Calls reserve slots by GCRA (a token bucket of depth 1), not fixed windows: Jumio's rule holds for any
  * one-second window, and a fixed window lets twice the ceiling through across its boundary. One atomic upsert of
- * one row per data center hands out consecutive slots `spacing` apart on the database's clock, so replicas on
+ * one row per bucket hands out consecutive slots `spacing` apart on the database's clock, so replicas on
  * different hosts agree; each caller sleeps until its slot. The arithmetic and its guarantee are in rate-slots.ts.
  *
  * Reservations run one at a time on a connection of the limiter's own, never the shared pool: a reservation's
@@ -49,8 +65,6 @@ const RESERVE_SQL = `INSERT INTO jumio_rate_slot AS s (bucket, next_free_at)
 @Injectable()
 export class OutboundRateLimiter implements OnApplicationShutdown {
   private readonly logger = new Logger(OutboundRateLimiter.name);
-  private readonly ceiling: number;
-  private readonly spacingMs: number;
   private readonly waiting = new Map<string, Waiter[]>();
   /** Callers asleep until their slots or their next try, by timer: shutdown ends the sleep early. */
   private readonly sleeping = new Map<NodeJS.Timeout, Waiter[]>();
@@ -60,24 +74,36 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
   private closed = false;
   private connection: { client: Client; ready: Promise<Client> } | null = null;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.ceiling = config.jumio.rateLimitPerSecond;
-    this.spacingMs = spacingMs(this.ceiling);
-  }
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   /** Reserves the next slot for `bucket` and waits for it; returns when the caller may send. */
-  acquire(bucket: string): Promise<void> {
+  acquire(bucket: RateBucket): Promise<void> {
     if (this.closed) return Promise.reject(new LimiterClosed());
     return new Promise<void>((resolve, reject) => this.enqueue({ bucket, giveUps: 0, resolve, reject }));
   }
 
-  /** After a 429, no replica calls that data center again before Retry-After has passed. */
+  /** After a 429, no replica calls with that bucket (the account in that data center) before Retry-After has passed. */
   async holdOff(bucket: string, ms: number): Promise<void> {
     await this.query(
       `INSERT INTO jumio_rate_slot AS s (bucket, next_free_at) VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
        ON CONFLICT (bucket) DO UPDATE SET next_free_at = GREATEST(s.next_free_at, clock_timestamp() + $2 * interval '1 millisecond')`,
       [bucket, ms],
     );
+  }
+
+  /**
+   * Every caller still waiting for a slot of `bucketKey` (queued, or asleep until its slot) is rejected with
+   * SlotAbandoned at once: when an account pauses, its waiting calls give their in-flight places back instead of
+   * holding them until slots they will not use (which would slow every other account).
+   */
+  abandon(bucketKey: string): void {
+    const queued = this.waiting.get(bucketKey) ?? [];
+    this.waiting.delete(bucketKey);
+    const asleep = [...this.sleeping.values()].flat().filter((w) => w.bucket.key === bucketKey);
+    for (const w of [...queued, ...asleep]) {
+      w.abandoned = true;
+      w.reject(new SlotAbandoned());
+    }
   }
 
   /** Work in flight has finished or been given back (the scheduler's shutdown ran before): no slot is handed out any more. */
@@ -96,10 +122,11 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
   }
 
   private enqueue(w: Waiter): void {
+    if (w.abandoned) return;
     if (this.closed) return w.reject(new LimiterClosed());
-    const queue = this.waiting.get(w.bucket);
+    const queue = this.waiting.get(w.bucket.key);
     if (queue) queue.push(w);
-    else this.waiting.set(w.bucket, [w]);
+    else this.waiting.set(w.bucket.key, [w]);
     if (!this.pumping) void this.pump();
   }
 
@@ -110,11 +137,12 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
       for (;;) {
         const next = this.waiting.entries().next();
         if (next.done) return;
-        const [bucket, queue] = next.value;
-        const batch = queue.splice(0, batchLimit(this.ceiling, this.roundTrips.current()));
+        const [key, queue] = next.value;
+        const bucket = queue[0].bucket;
+        const batch = queue.splice(0, batchLimit(bucket.ceilingPerSecond, this.roundTrips.current()));
         // Served buckets go to the back of the map's order.
-        this.waiting.delete(bucket);
-        if (queue.length > 0) this.waiting.set(bucket, queue);
+        this.waiting.delete(key);
+        if (queue.length > 0) this.waiting.set(key, queue);
         try {
           await this.reserve(bucket, batch);
         } catch (e) {
@@ -126,7 +154,8 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
     }
   }
 
-  private async reserve(bucket: string, batch: Waiter[]): Promise<void> {
+  private async reserve(bucket: RateBucket, batch: Waiter[]): Promise<void> {
+    const spacing = spacingMs(bucket.ceilingPerSecond);
     const padding = paddingMs(this.roundTrips.current());
     const client = await this.client();
     // Taken with the connection in hand: the round trip is the database's alone.
@@ -134,7 +163,7 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
     const rows = await this.run<{ wait_ms: number }>(client, {
       name: 'reserve-rate-slots',
       text: RESERVE_SQL,
-      values: [bucket, reservationWidthUs(batch.length, this.spacingMs, padding)],
+      values: [bucket.key, reservationWidthUs(batch.length, spacing, padding)],
     });
     const received = performance.now();
     const roundTrip = received - asked;
@@ -142,13 +171,13 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
     // The database chose the slots somewhere between `asked` and `received`: waking at `received + wait` is never
     // before a slot; the send then lags it by at most (wake-up delay + round trip), which maySend bounds.
     const first = Number(rows[0].wait_ms);
-    const dueAt = (i: number) => received + Math.max(0, first + i * this.spacingMs);
+    const dueAt = (i: number) => received + Math.max(0, first + i * spacing);
     let next = 0;
     const release = () => {
       const now = performance.now();
       // Slots already due go at once, in order (at high ceilings, most of a batch): no timer, no event-loop delay.
       for (; next < batch.length && dueAt(next) <= now; next++)
-        this.settle(batch[next], now - dueAt(next), roundTrip, padding);
+        this.settle(batch[next], now - dueAt(next), roundTrip, padding, spacing);
       if (next === batch.length) return;
       const wait = dueAt(next) - now;
       // Timers may fire up to a millisecond early, and release checks the clock again: never before a slot.
@@ -159,10 +188,11 @@ export class OutboundRateLimiter implements OnApplicationShutdown {
   }
 
   /** At its slot, `lateMs` after it: the caller sends, or gives the slot up and asks again later (never at once). */
-  private settle(w: Waiter, lateMs: number, roundTrip: number, padding: number): void {
+  private settle(w: Waiter, lateMs: number, roundTrip: number, padding: number, spacing: number): void {
+    if (w.abandoned) return;
     if (maySend(lateMs, roundTrip, padding)) return w.resolve();
     w.giveUps++;
-    this.sleep([w], retryDelayMs(w.giveUps, this.spacingMs), () => this.enqueue(w));
+    this.sleep([w], retryDelayMs(w.giveUps, spacing), () => this.enqueue(w));
   }
 
   private sleep(ws: Waiter[], ms: number, then: () => void): void {

@@ -21,6 +21,8 @@ export abstract class EngineMetrics {
   abstract readonly changeFeedHeldBack: Gauge;
   /** The age of the oldest event the change feed holds back, in seconds (0: none). */
   abstract readonly changeFeedLagSeconds: Gauge;
+  /** 1 while Jumio rejects an account's credentials in a data center (its calls are paused), else 0. */
+  abstract readonly accountCredentialsRejected: Gauge<'account' | 'datacenter'>;
   /** Jumio's callbacks received directly, by kind and what became of them. */
   abstract readonly callbacks: Counter<'kind' | 'outcome'>;
   /** Callbacks received directly and not applied, by reason (MALFORMED: set aside; PROCESSING_FAILED: retried). */

@@ -63,6 +63,18 @@ export class AttemptLog {
     }));
   }
 
+  /** Calls since `since` per account and data center, across every replica. */
+  async countsByAccountSince(since: Date): Promise<{ account: string; datacenter: string; count: number }[]> {
+    const rows: { account: string; datacenter: string; count: string }[] = await this.dataSource.query(
+      `SELECT t.account, t.datacenter, count(*) AS count
+         FROM jumio_call c JOIN tracked_transaction t ON t.id = c.transaction_id
+        WHERE c.at >= $1 AND c.call_type <> 'takeover'
+        GROUP BY t.account, t.datacenter`,
+      [since],
+    );
+    return rows.map((r) => ({ account: r.account, datacenter: r.datacenter, count: Number(r.count) }));
+  }
+
   async forTransaction(transactionId: string): Promise<JumioCallEntity[]> {
     return this.dataSource.manager.find(JumioCallEntity, { where: { transactionId }, order: { id: 'ASC' } });
   }

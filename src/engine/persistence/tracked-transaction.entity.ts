@@ -10,6 +10,12 @@ export class TrackedTransactionEntity {
   @Column({ type: 'text' }) kind: Kind;
   @Column({ type: 'uuid' }) reference: string;
   @Column({ type: 'text' }) datacenter: Datacenter;
+  /** The Jumio account whose credentials and ceiling its calls use (with `datacenter`, the pair). */
+  @Column({ type: 'text' }) account: string;
+  /** The backend named the account (a callback's `?account=` does not replace it); false: defaulted. */
+  @Column({ name: 'account_explicit', type: 'boolean', default: false }) accountExplicit: boolean;
+  /** Consecutive calls that never reached Jumio (DNS, refused, TLS, proxy): their back-off doubles with it. */
+  @Column({ name: 'unreached_failures', type: 'integer', default: 0 }) unreachedFailures: number;
   @Column({ name: 'merchant_reference', type: 'text', nullable: true }) merchantReference: string | null;
   @Column({ name: 'customer_reference', type: 'text', nullable: true }) customerReference: string | null;
   @Column({ name: 'acquired_at', type: 'timestamptz' }) acquiredAt: Date;

@@ -16,6 +16,8 @@ export type RowPatch = TransactionPatch &
     Pick<
       TrackedTransactionEntity,
       | 'datacenter'
+      | 'account'
+      | 'accountExplicit'
       | 'merchantReference'
       | 'customerReference'
       | 'acquiredAt'
@@ -91,8 +93,9 @@ export class TrackedTransactionRepository {
     return inTransaction(async (m) => {
       const inserted: { id: string }[] = await m.query(
         `INSERT INTO tracked_transaction (kind, reference, datacenter, merchant_reference, customer_reference, acquired_at,
-           callback_grace_seconds, callback_deadline, state, status, next_attempt_at, attempts, created_at, updated_at, started_by_callback, started_by_trace)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,0,$12,$12,$13,$14)
+           callback_grace_seconds, callback_deadline, state, status, next_attempt_at, attempts, created_at, updated_at, started_by_callback,
+           started_by_trace, account, account_explicit)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,0,$12,$12,$13,$14,$15,$16)
          ON CONFLICT (kind, reference) DO NOTHING RETURNING id`,
         [
           row.kind,
@@ -109,6 +112,8 @@ export class TrackedTransactionRepository {
           now,
           row.startedByCallback ?? false,
           row.startedByTrace ?? null,
+          row.account,
+          row.accountExplicit,
         ],
       );
       if (inserted.length > 0) await appendChangeEvents(m, row.kind, row.reference, ['TRACKED'], now);

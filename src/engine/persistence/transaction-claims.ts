@@ -6,10 +6,21 @@ import type { TrackedTransactionEntity } from './tracked-transaction.entity.js';
 import { TransactionRowCodec } from './transaction-row-codec.js';
 
 /**
- * A claimed row, with what the claim found on it: a forced attempt's actor (null: a scheduled step), and the
- * owner of an earlier claim whose lease expired unsaved (its replica died or stalled, maybe with a call in flight).
+ * A claimed row, with what the claim found on it: a forced attempt's actor (null: a scheduled step), the owner of
+ * an earlier claim whose lease expired unsaved (its replica died or stalled, maybe with a call in flight), and
+ * whether it was claimed as the probe of a paused account.
  */
-export type ClaimedTransaction = TrackedTransactionEntity & { forcedBy: string | null; previousOwner: string | null };
+export type ClaimedTransaction = TrackedTransactionEntity & {
+  forcedBy: string | null;
+  previousOwner: string | null;
+  probe: boolean;
+};
+
+/** An account in a data center, as claims name it. */
+export interface ClaimPair {
+  account: string;
+  datacenter: string;
+}
 
 /** The claim of due rows (claimDue); exported so the claim benchmark times exactly this statement. */
 export const CLAIM_DUE_SQL = `UPDATE tracked_transaction t
@@ -22,6 +33,25 @@ export const CLAIM_DUE_SQL = `UPDATE tracked_transaction t
                 FOR UPDATE SKIP LOCKED) due
         WHERE t.id = due.id
         RETURNING t.*, due.forced_by AS claimed_forced_by, due.lease_owner AS expired_owner`;
+
+/**
+ * The claim while some accounts are paused (their credentials rejected): their rows wait, except what needs no
+ * call to Jumio: the end of a callback wait (AWAITING_CALLBACK), and giving up past the maximum age (acquired_at, or
+ * for a callback's media its arrival, before $6). $5: the paused pairs as `account/datacenter`.
+ */
+export const CLAIM_DUE_EXCEPT_PAUSED_SQL = CLAIM_DUE_SQL.replace(
+  'ORDER BY next_attempt_at',
+  `AND ((account || '/' || datacenter) <> ALL($5::text[])
+                       OR state = 'AWAITING_CALLBACK'
+                       OR (CASE WHEN state = 'CALLBACK_RECEIVED' THEN coalesce(callback_received_at, acquired_at) ELSE acquired_at END) <= $6)
+                ORDER BY next_attempt_at`,
+);
+
+/** A paused account's probe: its oldest due row ($5, $6: the account and data center). */
+export const CLAIM_PROBE_SQL = CLAIM_DUE_SQL.replace(
+  'WHERE next_attempt_at <= $3',
+  'WHERE account = $5 AND datacenter = $6 AND next_attempt_at <= $3',
+);
 
 /**
  * The reconciler's claims: a claim leases due rows to one owner (a replica's batch) for a while, so one replica
@@ -39,12 +69,53 @@ export class TransactionClaims {
    * any, has expired (the database's clock: leases are about real processes, not scheduled time).
    * LIMIT matters: SKIP LOCKED without it would lock every due row at once.
    */
-  async claimDue(owner: string, now: Date, limit: number, leaseSeconds: number): Promise<ClaimedTransaction[]> {
+  async claimDue(
+    owner: string,
+    now: Date,
+    limit: number,
+    leaseSeconds: number,
+    paused: { pairs: ClaimPair[]; expiredBefore: Date } = { pairs: [], expiredBefore: now },
+  ): Promise<ClaimedTransaction[]> {
     // The claim takes a forced attempt's actor off the row (due.forced_by is the value before the update): a force
     // that arrives while the claim runs is then a new one, honoured when the claim's last step is saved.
-    const rows = rowsOf<Record<string, unknown>>(
-      await this.dataSource.query(CLAIM_DUE_SQL, [owner, leaseSeconds, now, limit]),
-    );
+    const rows =
+      paused.pairs.length === 0
+        ? await this.dataSource.query(CLAIM_DUE_SQL, [owner, leaseSeconds, now, limit])
+        : await this.dataSource.query(CLAIM_DUE_EXCEPT_PAUSED_SQL, [
+            owner,
+            leaseSeconds,
+            now,
+            limit,
+            paused.pairs.map((p) => `${p.account}/${p.datacenter}`),
+            paused.expiredBefore,
+          ]);
+    return this.claimed(rowsOf<Record<string, unknown>>(rows), owner, leaseSeconds, false);
+  }
+
+  /** The oldest due row of a paused account, claimed as its probe; null when nothing of it is due. */
+  async claimProbe(
+    owner: string,
+    now: Date,
+    leaseSeconds: number,
+    pair: ClaimPair,
+  ): Promise<ClaimedTransaction | null> {
+    const rows = await this.dataSource.query(CLAIM_PROBE_SQL, [
+      owner,
+      leaseSeconds,
+      now,
+      1,
+      pair.account,
+      pair.datacenter,
+    ]);
+    return (await this.claimed(rowsOf<Record<string, unknown>>(rows), owner, leaseSeconds, true))[0] ?? null;
+  }
+
+  private async claimed(
+    rows: Record<string, unknown>[],
+    owner: string,
+    leaseSeconds: number,
+    probe: boolean,
+  ): Promise<ClaimedTransaction[]> {
     const claimed: ClaimedTransaction[] = [];
     for (const r of rows) {
       const forcedBy = (r.claimed_forced_by as string | null) ?? null;
@@ -56,7 +127,7 @@ export class TransactionClaims {
         await this.setAside(String(r.id), owner, forcedBy, leaseSeconds, e);
         continue;
       }
-      claimed.push(Object.assign(row, { forcedBy, previousOwner: (r.expired_owner as string | null) ?? null }));
+      claimed.push(Object.assign(row, { forcedBy, previousOwner: (r.expired_owner as string | null) ?? null, probe }));
     }
     return claimed;
   }

@@ -15,6 +15,7 @@ export type TransactionPatch = TrackingPatch & {
   result?: Record<string, unknown> | null;
   rawCallback?: Record<string, string> | null;
   callbackCompletionPending?: boolean;
+  unreachedFailures?: number;
 };
 
 /** The columns that hold what Jumio sent: personal data, deleted by a purge. */
@@ -43,6 +44,7 @@ export const VIEW_COLUMNS = [
   'kind',
   'reference',
   'datacenter',
+  'account',
   'merchant_reference',
   'customer_reference',
   'acquired_at',

@@ -3,11 +3,15 @@ import type { Datacenter, Kind } from '../../common/kinds.js';
 import type { MediaRef, NormalizeContext, StatusVerdict } from '../domain/product-contracts.js';
 import type { JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
 
-/** The transaction a gateway calls Jumio about. */
+/** The transaction a gateway calls Jumio about: with its data center and account, and whether this is a probe. */
 export interface JumioTarget {
   kind: Kind;
   reference: string;
   datacenter: Datacenter;
+  /** The Jumio account whose credentials and ceiling the calls use. */
+  account: string;
+  /** The probe of a paused account (the one call it may make per probe interval). */
+  probe?: boolean;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { MediaRef } from '../domain/product-contracts.js';
-import { JumioTransport, type JumioHost } from '../jumio-transport/jumio-transport.js';
+import { JumioTransport, type JumioCallTarget, type JumioHost } from '../jumio-transport/jumio-transport.js';
 import { type JumioJsonResult, type JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
 import type { JumioTarget, ProductGateway } from './product-definition.js';
 
@@ -22,7 +22,7 @@ export abstract class RetrievalGateway implements ProductGateway {
   ) {}
 
   fetchStatus(t: JumioTarget): Promise<JumioJsonResult> {
-    return this.get(t, null);
+    return this.get(t, null, true);
   }
 
   fetchDetails(t: JumioTarget): Promise<JumioJsonResult> | null {
@@ -39,7 +39,7 @@ export abstract class RetrievalGateway implements ProductGateway {
 
   fetchMedium(t: JumioTarget, medium: MediaRef): Promise<JumioMediumResult> {
     return this.transport.getMedium(
-      t.datacenter,
+      callTarget(t),
       this.routes.host,
       medium.href,
       medium.mediumClass,
@@ -52,8 +52,12 @@ export abstract class RetrievalGateway implements ProductGateway {
     return {};
   }
 
-  private get(t: JumioTarget, subresource: string | null): Promise<JumioJsonResult> {
+  private get(t: JumioTarget, subresource: string | null, statusCall = false): Promise<JumioJsonResult> {
     const path = `/${this.routes.collection}/${encodeURIComponent(t.reference)}${subresource ? `/${subresource}` : ''}`;
-    return this.transport.getJson(t.datacenter, this.routes.host, path);
+    return this.transport.getJson(callTarget(t), this.routes.host, path, { statusCall });
   }
+}
+
+function callTarget(t: JumioTarget): JumioCallTarget {
+  return { account: t.account, datacenter: t.datacenter, probe: t.probe };
 }

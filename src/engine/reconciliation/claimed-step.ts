@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/clock.js';
+import type { JumioTarget } from '../product-kit/product-definition.js';
 import type { GroupedStepWriter } from '../persistence/grouped-step-writer.js';
 import type { StepWrites } from '../persistence/step-saves.js';
 import type { ClaimedTransaction, TransactionClaims } from '../persistence/transaction-claims.js';
@@ -28,8 +29,9 @@ export class ClaimedStep {
     private readonly leaseSeconds: number,
   ) {}
 
-  get target() {
-    return { kind: this.row.kind, reference: this.row.reference, datacenter: this.row.datacenter };
+  get target(): JumioTarget {
+    const { kind, reference, datacenter, account, probe } = this.row;
+    return { kind, reference, datacenter, account, probe };
   }
 
   /** Each call to Jumio and each save of this step gets a span (when tracing is on). */

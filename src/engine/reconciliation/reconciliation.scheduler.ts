@@ -10,6 +10,7 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { AccountStates } from '../accounts/account-states.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { Clock } from '../clock/clock.js';
 import { JumioTransport } from '../jumio-transport/jumio-transport.js';
@@ -46,6 +47,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
     private readonly transport: JumioTransport,
     private readonly metrics: EngineMetrics,
     private readonly tracing: EngineTracing,
+    private readonly accountStates: AccountStates,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REPLICA_ID) readonly replicaId: string,
   ) {
@@ -116,16 +118,40 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
     void this.tick();
   }
 
+  /**
+   * The probe of each paused account whose probe time has come, if this replica takes it (one replica per probe)
+   * and the account has something due; then due work of every account whose credentials are not rejected. The
+   * states are read afresh (another replica may have paused or resumed one), and probes go first so that a
+   * backlog of other accounts never crowds them out.
+   */
+  private async claimWithAccounts(owner: string, capacity: number): Promise<ClaimedTransaction[]> {
+    await this.accountStates.refresh();
+    const now = this.clock.now();
+    const lease = this.config.reconciler.leaseSeconds;
+    const paused = this.accountStates.pausedPairs();
+    const rows: ClaimedTransaction[] = [];
+    for (const pair of paused) {
+      if (rows.length >= capacity) break;
+      if (!(await this.accountStates.takeProbe(pair))) continue;
+      const probe = await this.claims.claimProbe(owner, now, lease, pair);
+      if (probe) rows.push(probe);
+    }
+    const expiredBefore = new Date(now.getTime() - this.config.reconciler.maxAgeDays * 86_400_000);
+    const left = capacity - rows.length;
+    const due = left > 0 ? await this.claims.claimDue(owner, now, left, lease, { pairs: paused, expiredBefore }) : [];
+    this.lastClaimWasFull = due.length === left;
+    return [...rows, ...due];
+  }
+
   private async claimAndStart(): Promise<number> {
     const capacity = this.config.jumio.maxInFlight - this.active.size;
     // Busy is working: the heartbeat that says a replica reconciles (alerts watch it across replicas).
     if (capacity <= 0) return (this.metrics.reconcilerLastClaim.setToCurrentTime(), 0);
     const owner = `${this.replicaId}/${++this.batch}`;
     const claimStarted = Date.now();
-    let rows;
+    let rows: ClaimedTransaction[];
     try {
-      rows = await this.claims.claimDue(owner, this.clock.now(), capacity, this.config.reconciler.leaseSeconds);
-      this.lastClaimWasFull = rows.length === capacity;
+      rows = await this.claimWithAccounts(owner, capacity);
       this.metrics.reconcilerLastClaim.setToCurrentTime();
     } catch (e) {
       // The database is away: keep the process up and try again next tick (logged at most every 30 s).

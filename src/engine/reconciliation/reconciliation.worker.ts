@@ -4,7 +4,12 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { Clock } from '../clock/clock.js';
 import { MAX_MEDIUM_FAILURES, type MediaPlanEntry } from '../domain/media-plan.js';
 import { JumioPayloadError } from '../domain/product-contracts.js';
-import { retrievalRetryDelayMs, type RetrievalSchedule, scheduleOf } from '../domain/retrieval-schedule.js';
+import {
+  retrievalRetryDelayMs,
+  scheduleOf,
+  unreachedRetryAt,
+  type RetrievalSchedule,
+} from '../domain/retrieval-schedule.js';
 import {
   isExpired,
   onCallbackDeadline,
@@ -16,6 +21,7 @@ import {
 } from '../domain/tracking-state-machine.js';
 import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
 import type { CallType, JumioCallRecord } from '../persistence/attempt-log.js';
+import { callRecords } from './call-records.js';
 import { GroupedStepWriter } from '../persistence/grouped-step-writer.js';
 import { trackingRecordOf as record } from '../persistence/tracking-record.js';
 import type { StepWrites } from '../persistence/step-saves.js';
@@ -30,6 +36,16 @@ import { EngineTracing } from '../tracing/engine-tracing.js';
 
 /** Failures that will not get better by asking again: recorded once, never retried. */
 const PERMANENT_MEDIUM_FAILURES = new Set(['REFUSED', 'FORBIDDEN', 'NOT_FOUND', 'TOO_LARGE']);
+
+type CallResult = JumioJsonResult | JumioMediumResult | JumioCallFailure;
+
+/** A call that was never sent (shutdown, or a paused account): the claim is given back, nothing is written. */
+const notSent = (res: CallResult): boolean =>
+  !res.ok && (res.failure === 'CANCELLED' || res.failure === 'ACCOUNT_PAUSED');
+
+/** Not the transaction's fault, not an attempt: the account's credentials, or a call that never reached Jumio. */
+const notAnAttempt = (res: CallResult): boolean =>
+  !res.ok && (res.failure === 'CREDENTIALS_REJECTED' || res.failure === 'UNREACHED');
 
 /**
  * Carries one claimed transaction as far as it can go now: the callback deadline, one status call (Jumio's
@@ -161,7 +177,8 @@ export class ReconciliationWorker {
   private async checkStatus(step: ClaimedStep, product: ProductDefinition): Promise<boolean> {
     const at = this.clock.now();
     const res = await step.traced('status', product.gateway.fetchStatus(step.target));
-    if (!res.ok && res.failure === 'CANCELLED') return step.release().then(() => false);
+    if (notSent(res)) return step.release().then(() => false);
+    if (notAnAttempt(res)) return this.noAttempt(step, 'status', at, res as JumioCallFailure).then(() => false);
     let answer: StatusAnswer;
     let outcome: string;
     const extra: StepWrites['patch'] = {};
@@ -193,18 +210,12 @@ export class ReconciliationWorker {
       };
     }
     this.metrics.attempts.inc({ kind: step.row.kind, outcome });
-    const call = this.callRecord(
-      step,
-      'status',
-      at,
-      res,
-      outcome,
-      true,
-      answer.type === 'failure' ? answer.error : null,
-    );
+    const error = answer.type === 'failure' ? answer.error : null;
+    const calls = this.callRecords(step, 'status', at, res, outcome, true, error);
     const t = onStatusAnswer(record(step.row), answer, at, this.schedule);
     const final = answer.type === 'final';
-    await step.save({ patch: { ...t.patch, ...extra }, events: t.events, calls: [call], keepLease: final });
+    if (step.row.unreachedFailures > 0) extra.unreachedFailures = 0;
+    await step.save({ patch: { ...t.patch, ...extra }, events: t.events, calls, keepLease: final });
     return final;
   }
 
@@ -263,33 +274,40 @@ export class ReconciliationWorker {
       if (shouldStop()) return step.release();
       const at = this.clock.now();
       const res = await step.traced('medium', product.gateway.fetchMedium(step.target, entry), entry.name);
-      if (!res.ok && res.failure === 'CANCELLED') return step.release();
+      if (notSent(res)) return step.release();
+      if (notAnAttempt(res)) return this.noAttempt(step, 'medium', at, res as JumioCallFailure);
       const plan = (row.mediaPlan ?? []).map((e) => ({ ...e }));
       const mine = plan.find((e) => e.name === entry.name)!;
       if (res.ok) {
         mine.outcome = 'STORED';
-        const call = this.callRecord(step, 'medium', at, res, 'STORED', false, null);
         await step.save({
           patch: { mediaPlan: plan },
-          calls: [call],
+          calls: this.callRecords(step, 'medium', at, res, 'STORED', false, null),
           media: [{ name: entry.name, medium: { bytes: res.bytes, contentType: res.contentType } }],
           keepLease: true,
         });
       } else {
-        const call = this.callRecord(step, 'medium', at, res, res.failure, false, `${entry.name}: ${res.error}`);
+        const calls = this.callRecords(step, 'medium', at, res, res.failure, false, `${entry.name}: ${res.error}`);
         mine.failures = (mine.failures ?? 0) + 1;
         const permanent = PERMANENT_MEDIUM_FAILURES.has(res.failure);
         if (!permanent && mine.failures < MAX_MEDIUM_FAILURES)
-          return this.retryLater(step, call, res, { mediaPlan: plan });
+          return this.retryLater(step, calls, res, { mediaPlan: plan });
         mine.outcome = 'REFUSED';
         mine.reason = permanent ? res.error : `gave up after ${mine.failures} failed tries: ${res.error}`;
-        await step.save({ patch: { mediaPlan: plan }, calls: [call], keepLease: true });
+        await step.save({ patch: { mediaPlan: plan }, calls, keepLease: true });
       }
     }
     const t =
       row.state === 'CALLBACK_RECEIVED'
         ? onCallbackMediaStored(this.clock.now())
         : onRetrievalComplete(this.clock.now());
+    // A medium whose href was refused stays visible on the view (without Jumio's href: the attempt log has it).
+    const refused = (row.mediaPlan ?? []).filter((e) => e.outcome === 'REFUSED' && e.reason?.startsWith('refused'));
+    if (refused.length > 0) {
+      const names = refused.map((e) => e.name).join(', ');
+      t.patch.lastError = `media not stored: ${names}: the href points outside the ${step.row.datacenter} host configured for it (the attempt log has the refusal)`;
+    }
+    if (row.unreachedFailures > 0) Object.assign(t.patch, { unreachedFailures: 0 });
     await step.save({ patch: t.patch, events: t.events, keepLease: false });
   }
 
@@ -306,45 +324,69 @@ export class ReconciliationWorker {
   ): Promise<{ raw: unknown; value: T; calls: JumioCallRecord[] } | null> {
     const at = this.clock.now();
     let raw = fallback;
-    let call: JumioCallRecord | undefined;
+    let calls: JumioCallRecord[] = [];
     if (request) {
       const res = await request;
-      if (!res.ok && res.failure === 'CANCELLED') {
+      if (notSent(res)) {
         await step.release();
         return null;
       }
+      if (notAnAttempt(res)) {
+        await this.noAttempt(step, callType, at, res as JumioCallFailure);
+        return null;
+      }
       if (!res.ok) {
-        const call = this.callRecord(step, callType, at, res, res.failure, false, res.error);
+        const calls = this.callRecords(step, callType, at, res, res.failure, false, res.error);
         if (res.failure === 'NOT_FOUND' && step.row.state === 'CALLBACK_RECEIVED') {
           // Jumio's callback said the transaction is final, yet this data center does not have it: asking again
           // will not help (typically the data center was guessed for a reference no backend tracked).
           const error = `the Retrieval API of ${step.row.datacenter} does not have this transaction (404); its media could not be fetched`;
-          await step.save({ patch: { nextAttemptAt: null, lastError: error }, calls: [call], keepLease: false });
+          await step.save({ patch: { nextAttemptAt: null, lastError: error }, calls, keepLease: false });
           return null;
         }
-        await this.retryLater(step, call, res);
+        await this.retryLater(step, calls, res);
         return null;
       }
       raw = res.json;
-      call = this.callRecord(step, callType, at, res, 'STORED', false, null);
+      calls = this.callRecords(step, callType, at, res, 'STORED', false, null);
     }
     try {
-      return { raw, value: read(raw), calls: call ? [call] : [] };
+      return { raw, value: read(raw), calls };
     } catch (e) {
       if (!(e instanceof JumioPayloadError)) throw e;
       const error = `malformed ${callType}: ${e.message}`;
-      await this.retryLater(step, call ? { ...call, outcome: 'MALFORMED', error } : undefined, {
-        error,
-        retryAfterMs: null,
-      });
+      const last = calls.length - 1;
+      const logged = calls.map((c, i) => (i === last ? { ...c, outcome: 'MALFORMED', error } : c));
+      await this.retryLater(step, logged, { error, retryAfterMs: null });
       return null;
     }
+  }
+
+  /**
+   * A call that is not the transaction's fault and not an attempt: the row keeps its attempts and schedule. Jumio
+   * rejected the account's credentials (the account is paused; the step waits for it); or the call never reached
+   * Jumio, and the step is tried again after a short back-off that doubles, never past its next slot.
+   */
+  private async noAttempt(step: ClaimedStep, callType: CallType, at: Date, res: JumioCallFailure): Promise<void> {
+    const calls = this.callRecords(step, callType, at, res, res.failure, false, res.error);
+    if (res.failure === 'CREDENTIALS_REJECTED') {
+      const patch = step.row.unreachedFailures > 0 ? { unreachedFailures: 0 } : {};
+      return step.save({ patch, calls, keepLease: false });
+    }
+    const failures = step.row.unreachedFailures + 1;
+    const history = { acquiredAt: new Date(step.row.acquiredAt), attemptsMade: step.row.attempts };
+    const next = unreachedRetryAt(this.schedule, history, failures, this.clock.now(), callType === 'status');
+    await step.save({
+      patch: { unreachedFailures: failures, nextAttemptAt: next, lastError: res.error },
+      calls,
+      keepLease: false,
+    });
   }
 
   /** Details and media that failed in transit are tried again later, never the status. */
   private async retryLater(
     step: ClaimedStep,
-    call: JumioCallRecord | undefined,
+    calls: JumioCallRecord[],
     failure: { error: string; retryAfterMs: number | null },
     extra: StepWrites['patch'] = {},
   ): Promise<void> {
@@ -352,35 +394,20 @@ export class ReconciliationWorker {
     const delay = Math.max(retrievalRetryDelayMs(this.schedule), failure.retryAfterMs ?? 0);
     await step.save({
       patch: { ...extra, lastError: failure.error, nextAttemptAt: new Date(now + delay) },
-      calls: call ? [call] : [],
+      calls,
       keepLease: false,
     });
   }
 
-  private callRecord(
+  private callRecords(
     step: ClaimedStep,
     callType: CallType,
     at: Date,
-    res: JumioJsonResult | JumioMediumResult | JumioCallFailure,
+    res: CallResult,
     outcome: string,
     countsAsAttempt: boolean,
     error: string | null,
-  ): JumioCallRecord {
-    this.metrics.jumioCalls.inc({ kind: step.row.kind, call_type: callType, outcome });
-    if (res.httpStatus !== null)
-      this.metrics.jumioCallDuration.observe({ kind: step.row.kind, call_type: callType }, res.durationMs / 1000);
-    // actor: the admin key that forced this claim's attempt (POST /v1/admin/.../reconcile), null when scheduled.
-    return {
-      at,
-      endpoint: res.endpoint,
-      callType,
-      httpStatus: res.httpStatus,
-      durationMs: res.durationMs,
-      outcome,
-      error,
-      countsAsAttempt,
-      actor: step.row.forcedBy,
-      claim: step.owner,
-    };
+  ): JumioCallRecord[] {
+    return callRecords(step, this.metrics, { callType, at, res, outcome, countsAsAttempt, error });
   }
 }

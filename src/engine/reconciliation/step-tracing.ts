@@ -4,15 +4,9 @@ import type { CallType } from '../persistence/attempt-log.js';
 import type { ClaimedTransaction } from '../persistence/transaction-claims.js';
 import { SPAN_ATTRIBUTES as A, type EngineTracing } from '../tracing/engine-tracing.js';
 
-/**
- * The account a transaction's calls use: one pair of credentials per deployment (JUMIO_API_TOKEN/SECRET) is the
- * contract's account `default`.
- */
-const ACCOUNT = 'default';
-
 /** What every span about a transaction carries: its kind, account and data center (never its reference). */
-export function transactionAttributes(row: Pick<ClaimedTransaction, 'kind' | 'datacenter'>): Attributes {
-  return { [A.kind]: row.kind, [A.account]: ACCOUNT, [A.datacenter]: row.datacenter };
+export function transactionAttributes(row: Pick<ClaimedTransaction, 'kind' | 'datacenter' | 'account'>): Attributes {
+  return { [A.kind]: row.kind, [A.account]: row.account, [A.datacenter]: row.datacenter };
 }
 
 type CallResult = JumioJsonResult | JumioMediumResult | JumioCallFailure;
@@ -24,7 +18,7 @@ type CallResult = JumioJsonResult | JumioMediumResult | JumioCallFailure;
  */
 export function tracedJumioCall<R extends CallResult>(
   tracing: EngineTracing,
-  row: Pick<ClaimedTransaction, 'kind' | 'datacenter'>,
+  row: Pick<ClaimedTransaction, 'kind' | 'datacenter' | 'account'>,
   callType: CallType,
   pending: Promise<R>,
   medium?: string,

@@ -6,6 +6,8 @@ export interface TrackRequest {
   /** ISO-8601; defaults to now. */
   acquiredAt?: string;
   datacenter?: Datacenter;
+  /** A configured Jumio account of the data center; defaults to the data center's first. */
+  account?: string;
   merchantReference?: string;
   customerReference?: string;
   callbackGraceSeconds?: number;

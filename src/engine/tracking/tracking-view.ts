@@ -1,4 +1,5 @@
 import type { Kind } from '../../common/kinds.js';
+import type { AccountState } from '../accounts/account-states.js';
 import { mediaHref } from '../normalization/normalize-context.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
 import type { ViewMedium } from '../persistence/tracked-transaction.repository.js';
@@ -19,6 +20,8 @@ export interface TrackingView {
     lastAttemptAt: string | null;
     nextAttemptAt: string | null;
     lastError: string | null;
+    /** The Jumio account whose credentials its calls use. */
+    account: string;
   };
   result: Record<string, unknown> | null;
   media: { name: string; contentType: string; bytes: number; href: string }[];
@@ -30,9 +33,16 @@ const iso = (d: Date | string | null): string | null => (d === null ? null : new
 
 /**
  * The contract's view, the same for every kind. `nextAttemptAt` is the next status call or retrieval step;
- * while the service still waits for the callback there is none planned yet (the deadline is shown instead).
+ * while the service still waits for the callback there is none planned yet (the deadline is shown instead). While
+ * its account is paused (Jumio rejects the credentials) a transaction with work left has no next attempt, and
+ * `lastError` says why.
  */
-export function toView(row: TrackedTransactionEntity, media: readonly ViewMedium[]): TrackingView {
+export function toView(
+  row: TrackedTransactionEntity,
+  media: readonly ViewMedium[],
+  account: AccountState | null = null,
+): TrackingView {
+  const paused = account?.state === 'CREDENTIALS_REJECTED' && row.nextAttemptAt !== null;
   return {
     kind: row.kind,
     reference: row.reference,
@@ -47,8 +57,9 @@ export function toView(row: TrackedTransactionEntity, media: readonly ViewMedium
       callbackReceivedAt: iso(row.callbackReceivedAt),
       attempts: row.attempts,
       lastAttemptAt: iso(row.lastAttemptAt),
-      nextAttemptAt: row.state === 'RECONCILING' ? iso(row.nextAttemptAt) : null,
-      lastError: row.lastError,
+      nextAttemptAt: row.state === 'RECONCILING' && !paused ? iso(row.nextAttemptAt) : null,
+      lastError: paused ? pausedError(row, account!) : row.lastError,
+      account: row.account,
     },
     result: row.result,
     media: media.map((m) => ({
@@ -60,4 +71,9 @@ export function toView(row: TrackedTransactionEntity, media: readonly ViewMedium
     retrievedAt: iso(row.retrievedAt),
     updatedAt: iso(row.updatedAt)!,
   };
+}
+
+function pausedError(row: TrackedTransactionEntity, account: AccountState): string {
+  const since = account.since ? ` since ${account.since.toISOString()}` : '';
+  return `paused: Jumio rejects the credentials of account ${row.account} (${row.datacenter})${since}; the work resumes once a probe is accepted`;
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { AccountStates } from '../accounts/account-states.js';
+import { JumioAccounts } from '../accounts/jumio-accounts.js';
 import { CallbackProcessor } from '../callbacks/callback-processor.js';
 import { Clock } from '../clock/clock.js';
 import type { Kind } from '../../common/kinds.js';
@@ -33,20 +35,28 @@ export class TrackingService {
     private readonly callbacks: CallbackProcessor,
     private readonly clock: Clock,
     private readonly tracing: EngineTracing,
+    private readonly accounts: JumioAccounts,
+    private readonly accountStates: AccountStates,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.schedule = scheduleOf(config);
   }
 
-  /** 201 when created; 200 when a retry of the same request; 409 naming each field that differs. */
+  /**
+   * 201 when created; 200 when a retry of the same request; 409 naming each field that differs. The account is
+   * resolved first: one that does not exist for the data center is a 400 listing those that do.
+   */
   async track(kind: Kind, dto: TrackRequest): Promise<{ created: boolean; view: TrackingView }> {
     const now = this.clock.now();
     const acquiredAt = requestTimestamp('acquiredAt', dto.acquiredAt, now) ?? now;
+    const { account, explicit } = this.accounts.resolve({ account: dto.account, datacenter: dto.datacenter });
     const inserted = await this.repository.insertIfAbsent(
       newTrackedTransaction({
         kind,
         reference: dto.reference.toLowerCase(),
-        datacenter: dto.datacenter ?? this.config.jumio.defaultDatacenter,
+        datacenter: account.datacenter,
+        account: account.name,
+        accountExplicit: explicit,
         merchantReference: dto.merchantReference ?? null,
         customerReference: dto.customerReference ?? null,
         acquiredAt,
@@ -57,7 +67,9 @@ export class TrackingService {
     );
     const created = inserted.created;
     const row =
-      !created && inserted.row.startedByCallback ? await this.adoptCallbackStarted(kind, dto, now) : inserted.row;
+      !created && inserted.row.startedByCallback
+        ? await this.adoptCallbackStarted(kind, dto, { account: account.name, explicit }, now)
+        : inserted.row;
     if (!created) {
       const differing = differingFields(row, dto);
       if (differing.length > 0) {
@@ -77,7 +89,12 @@ export class TrackingService {
    * (the journey's date, a data center guessed from the sender). The first backend to track it knows better: the
    * fields it gives are taken, and it gets 200 as for any retry; from then on a differing field is a 409 again.
    */
-  private async adoptCallbackStarted(kind: Kind, dto: TrackRequest, now: Date): Promise<TrackedTransactionEntity> {
+  private async adoptCallbackStarted(
+    kind: Kind,
+    dto: TrackRequest,
+    resolved: { account: string; explicit: boolean },
+    now: Date,
+  ): Promise<TrackedTransactionEntity> {
     const row = await this.repository.updateLocked(
       kind,
       dto.reference.toLowerCase(),
@@ -95,6 +112,8 @@ export class TrackingService {
         if (current.state === 'AWAITING_CALLBACK') patch.nextAttemptAt = deadline;
         if (dto.merchantReference !== undefined) patch.merchantReference = dto.merchantReference;
         if (dto.customerReference !== undefined) patch.customerReference = dto.customerReference;
+        if (resolved.explicit || dto.datacenter !== undefined)
+          Object.assign(patch, { account: resolved.account, accountExplicit: resolved.explicit });
         if (dto.datacenter !== undefined && dto.datacenter !== current.datacenter) {
           Object.assign(
             patch,
@@ -129,11 +148,17 @@ export class TrackingService {
     return this.toView(row);
   }
 
-  /** One statement for the row and its media (the hot read path; see TrackedTransactionRepository.findView). */
+  /**
+   * One statement for the row and its media (the hot read path; see TrackedTransactionRepository.findView), shown
+   * with its account's state (cached, at most a second old).
+   */
   async view(kind: Kind, reference: string): Promise<TrackingView> {
-    const found = await this.repository.findView(kind, reference.toLowerCase());
+    const [found] = await Promise.all([
+      this.repository.findView(kind, reference.toLowerCase()),
+      this.accountStates.fresh(),
+    ]);
     if (!found) throw notTracked(kind, reference);
-    return toView(found.row, found.media);
+    return toView(found.row, found.media, this.accountStates.stateOf(found.row));
   }
 
   async medium(kind: Kind, reference: string, name: string): Promise<{ bytes: Buffer; contentType: string }> {
@@ -162,7 +187,8 @@ export class TrackingService {
   }
 
   async toView(row: TrackedTransactionEntity): Promise<TrackingView> {
-    return toView(row, await this.mediaStore.list(row.id));
+    const [media] = await Promise.all([this.mediaStore.list(row.id), this.accountStates.fresh()]);
+    return toView(row, media, this.accountStates.stateOf(row));
   }
 }
 
@@ -190,6 +216,7 @@ function differingFields(row: TrackedTransactionEntity, dto: TrackRequest): stri
   const acquiredAt = readTimestamp(dto.acquiredAt);
   if (acquiredAt.ok && acquiredAt.date.getTime() !== new Date(row.acquiredAt).getTime()) differing.push('acquiredAt');
   if (dto.datacenter !== undefined && dto.datacenter !== row.datacenter) differing.push('datacenter');
+  if (dto.account !== undefined && dto.account !== row.account) differing.push('account');
   if (dto.merchantReference !== undefined && dto.merchantReference !== row.merchantReference)
     differing.push('merchantReference');
   if (dto.customerReference !== undefined && dto.customerReference !== row.customerReference)

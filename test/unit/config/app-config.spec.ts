@@ -56,16 +56,10 @@ describe('configuration', () => {
 
   it('outside the sandbox, names every missing variable on a line of its own', () => {
     const problems = problemsOf({ SANDBOX: 'false' });
-    for (const name of [
-      'API_KEYS',
-      'JUMIO_API_TOKEN',
-      'JUMIO_API_SECRET',
-      'JUMIO_USER_AGENT',
-      'DATA_ENCRYPTION_KEYS',
-    ]) {
+    for (const name of ['API_KEYS', 'JUMIO_ACCOUNTS', 'JUMIO_USER_AGENT', 'DATA_ENCRYPTION_KEYS']) {
       expect(problems.filter((p) => p.startsWith(`${name}:`))).toHaveLength(1);
     }
-    expect(problems).toHaveLength(5);
+    expect(problems).toHaveLength(4);
   });
 
   it.each([

@@ -4,7 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../../src/config/app-config';
-import { JumioTransport } from '../../../src/engine/jumio-transport/jumio-transport';
+import type { JumioTransport } from '../../../src/engine/jumio-transport/jumio-transport';
+import { transportOf, US } from '../../support/transport-parts';
 import { type JumioCallFailure, type JumioMediumResult } from '../../../src/engine/jumio-transport/jumio-call-result';
 import type { OutboundRateLimiter } from '../../../src/engine/jumio-transport/outbound-rate-limiter';
 import {
@@ -51,7 +52,7 @@ describe('JumioTransport over real sockets: hostile answers', () => {
       acquire: async () => undefined,
       holdOff: async () => undefined,
     } as unknown as OutboundRateLimiter;
-    transport = new JumioTransport(ownHttpService(), limiter, config);
+    transport = transportOf(ownHttpService(), limiter, config);
   });
   afterAll(() => sim.close());
 
@@ -68,12 +69,12 @@ describe('JumioTransport over real sockets: hostile answers', () => {
 
   it('a clean answer and a clean medium come through whole', async () => {
     const ref = scripted('scan', []);
-    expect(await transport.getJson('US', 'scans', `/scans/${ref}`)).toMatchObject({
+    expect(await transport.getJson(US, 'scans', `/scans/${ref}`)).toMatchObject({
       ok: true,
       json: { status: 'DONE' },
     });
     const m = (await transport.getMedium(
-      'US',
+      US,
       'scans',
       href(`/scans/${ref}/images/front`),
       'image',
@@ -84,7 +85,7 @@ describe('JumioTransport over real sockets: hostile answers', () => {
 
   it('truncated JSON: NETWORK, "truncated", with the status that arrived', async () => {
     const ref = scripted('scan', [{ endpoint: 'status', type: 'truncated' }]);
-    const f = failure(await transport.getJson('US', 'scans', `/scans/${ref}`));
+    const f = failure(await transport.getJson(US, 'scans', `/scans/${ref}`));
     expect(f).toMatchObject({ failure: 'NETWORK', httpStatus: 200 });
     expect(f.error).toMatch(/^truncated: the connection closed before the whole body arrived \(Content-Length \d+\)$/);
   });
@@ -97,10 +98,10 @@ describe('JumioTransport over real sockets: hostile answers', () => {
     ]);
     const doc = scripted('document', [{ endpoint: 'original', type: 'truncated' }]);
     for (const r of [
-      await transport.getMedium('US', 'scans', href(`/scans/${scan}/images/front`), 'image'),
-      await transport.getMedium('US', 'scans', href(`/scans/${scan}/images/liveness/1`), 'image'),
-      await transport.getMedium('US', 'scans', href(`/scans/${scan}/data/facemap`), 'facemap'),
-      await transport.getMedium('US', 'documents', href(`/documents/${doc}/original`), 'pdf'),
+      await transport.getMedium(US, 'scans', href(`/scans/${scan}/images/front`), 'image'),
+      await transport.getMedium(US, 'scans', href(`/scans/${scan}/images/liveness/1`), 'image'),
+      await transport.getMedium(US, 'scans', href(`/scans/${scan}/data/facemap`), 'facemap'),
+      await transport.getMedium(US, 'documents', href(`/documents/${doc}/original`), 'pdf'),
     ]) {
       expect(failure(r)).toMatchObject({ failure: 'NETWORK', error: expect.stringMatching(/^truncated/) });
     }
@@ -108,7 +109,7 @@ describe('JumioTransport over real sockets: hostile answers', () => {
 
   it('huge JSON (8 MiB): TOO_LARGE', async () => {
     const ref = scripted('document', [{ endpoint: 'data', type: 'huge-json' }]);
-    expect(failure(await transport.getJson('US', 'documents', `/documents/${ref}/data`))).toMatchObject({
+    expect(failure(await transport.getJson(US, 'documents', `/documents/${ref}/data`))).toMatchObject({
       failure: 'TOO_LARGE',
       error: 'the body exceeds the limit of 2097152 bytes',
     });
@@ -116,7 +117,7 @@ describe('JumioTransport over real sockets: hostile answers', () => {
 
   it('JSON nested 100,000 levels deep: MALFORMED, nothing throws', async () => {
     const ref = scripted('authentication', [{ endpoint: 'status', type: 'deep-json' }]);
-    expect(failure(await transport.getJson('US', 'scans', `/authentications/${ref}`))).toMatchObject({
+    expect(failure(await transport.getJson(US, 'scans', `/authentications/${ref}`))).toMatchObject({
       failure: 'MALFORMED',
       error: 'JSON nested deeper than 64 levels',
       httpStatus: 200,
@@ -130,18 +131,19 @@ describe('JumioTransport over real sockets: hostile answers', () => {
       { endpoint: 'facemap', type: 'wrong-content-type' },
     ]);
     const doc = scripted('document', [{ endpoint: 'original', type: 'wrong-content-type' }]);
-    expect(failure(await transport.getJson('US', 'scans', `/scans/${scan}/images`))).toMatchObject({
+    expect(failure(await transport.getJson(US, 'scans', `/scans/${scan}/images`))).toMatchObject({
       failure: 'MALFORMED',
       error: 'expected application/json, got text/html',
     });
+    expect(failure(await transport.getMedium(US, 'scans', href(`/scans/${scan}/images/back`), 'image'))).toMatchObject({
+      failure: 'MALFORMED',
+      error: 'unexpected content type text/html for a image',
+    });
     expect(
-      failure(await transport.getMedium('US', 'scans', href(`/scans/${scan}/images/back`), 'image')),
-    ).toMatchObject({ failure: 'MALFORMED', error: 'unexpected content type text/html for a image' });
-    expect(
-      failure(await transport.getMedium('US', 'scans', href(`/scans/${scan}/data/facemap`), 'facemap')),
+      failure(await transport.getMedium(US, 'scans', href(`/scans/${scan}/data/facemap`), 'facemap')),
     ).toMatchObject({ failure: 'MALFORMED', error: 'unexpected content type application/json for a facemap' });
     expect(
-      failure(await transport.getMedium('US', 'documents', href(`/documents/${doc}/original`), 'pdf')),
+      failure(await transport.getMedium(US, 'documents', href(`/documents/${doc}/original`), 'pdf')),
     ).toMatchObject({ failure: 'MALFORMED', error: 'unexpected content type application/json for a pdf' });
   });
 
@@ -152,25 +154,25 @@ describe('JumioTransport over real sockets: hostile answers', () => {
     ]);
     for (const name of ['front', 'back']) {
       expect(
-        failure(await transport.getMedium('US', 'scans', href(`/scans/${ref}/images/${name}`), 'image')),
+        failure(await transport.getMedium(US, 'scans', href(`/scans/${ref}/images/${name}`), 'image')),
       ).toMatchObject({
         failure: 'TOO_LARGE',
         error: `the body exceeds the limit of ${MAX_MEDIA} bytes`,
       });
     }
-    const ok = await transport.getMedium('US', 'scans', href(`/scans/${ref}/images/face`), 'image');
+    const ok = await transport.getMedium(US, 'scans', href(`/scans/${ref}/images/face`), 'image');
     expect(ok.ok).toBe(true);
   });
 
   it('loopback and private hrefs from a list: REFUSED without a call; the rest are fetched', async () => {
     const ref = scripted('scan', [{ endpoint: 'images', type: 'loopback-href' }]);
-    const list = await transport.getJson('US', 'scans', `/scans/${ref}/images`);
+    const list = await transport.getJson(US, 'scans', `/scans/${ref}/images`);
     if (!list.ok) throw new Error(list.error);
     const body = list.json as { images: { href: string }[]; livenessImages: string[] };
     const hrefs = [...body.images.map((i) => i.href), ...body.livenessImages];
     const before = sim.requests({ reference: ref }).length;
     const results = [];
-    for (const h of hrefs) results.push(await transport.getMedium('US', 'scans', h, 'image'));
+    for (const h of hrefs) results.push(await transport.getMedium(US, 'scans', h, 'image'));
     expect(results.map((r) => (r.ok ? 'ok' : r.failure))).toEqual(['REFUSED', 'REFUSED', 'ok', 'ok', 'ok']);
     expect(failure(results[0]).error).toMatch(
       /^refused: the href points to http:\/\/127\.0\.0\.1:\d+, not the configured scans host of US$/,
@@ -191,7 +193,7 @@ describe('JumioTransport over real sockets: hostile answers', () => {
     ]);
     const seen = [];
     for (let i = 0; i < 7; i++) {
-      const r = await transport.getJson('US', 'scans', `/scans/${ref}`);
+      const r = await transport.getJson(US, 'scans', `/scans/${ref}`);
       seen.push(r.ok ? 'ok' : `${r.failure}: ${r.error}`);
     }
     expect(seen).toEqual([
@@ -236,7 +238,7 @@ describe('JumioTransport over real sockets: what it sends, and a body that drips
   });
 
   const transportWithTimeout = (timeoutMs: number) =>
-    new JumioTransport(
+    transportOf(
       ownHttpService(),
       { acquire: async () => undefined, holdOff: async () => undefined } as unknown as OutboundRateLimiter,
       loadConfig({
@@ -256,7 +258,7 @@ describe('JumioTransport over real sockets: what it sends, and a body that drips
 
   it('Basic credentials (UTF-8), the User-Agent and the Accept of the call, nothing of axios defaults', async () => {
     seen.length = 0;
-    expect(await transportWithTimeout(2000).getJson('US', 'scans', '/scans/abc')).toMatchObject({
+    expect(await transportWithTimeout(2000).getJson(US, 'scans', '/scans/abc')).toMatchObject({
       ok: true,
       json: { status: 'DONE' },
     });
@@ -271,7 +273,7 @@ describe('JumioTransport over real sockets: what it sends, and a body that drips
 
   it('a body that drips past the deadline ends as TIMEOUT at JUMIO_TIMEOUT_MS + 1 s, not when it stops', async () => {
     const started = Date.now();
-    const r = await transportWithTimeout(500).getJson('US', 'scans', '/scans/abc/drip');
+    const r = await transportWithTimeout(500).getJson(US, 'scans', '/scans/abc/drip');
     const took = Date.now() - started;
     expect(r).toMatchObject({ ok: false, failure: 'TIMEOUT', error: 'no complete answer within 500 ms' });
     // 1000 bytes at one per 200 ms would take 200 s; the deadline is 1.5 s.

@@ -3,8 +3,14 @@ import { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequest
 import { loadConfig, type AppConfig } from '../../../src/config/app-config';
 import { mediumSignatureProblem } from '../../../src/engine/jumio-transport/body-checks';
 import { jsonNestingExceeds, readJsonBody, unstorableJsonReason } from '../../../src/engine/normalization/json-budget';
-import { JumioTransport, MAX_JSON_DEPTH } from '../../../src/engine/jumio-transport/jumio-transport';
-import { describeTransportError, type JumioCallFailure } from '../../../src/engine/jumio-transport/jumio-call-result';
+import { MAX_JSON_DEPTH } from '../../../src/engine/jumio-transport/jumio-transport';
+import { transportOf, US } from '../../support/transport-parts';
+import {
+  closedOnReuse,
+  describeTransportError,
+  unreached,
+  type JumioCallFailure,
+} from '../../../src/engine/jumio-transport/jumio-call-result';
 import type { OutboundRateLimiter } from '../../../src/engine/jumio-transport/outbound-rate-limiter';
 import { expectedMedium } from '../../../src/simulator/jumio-simulator';
 
@@ -63,7 +69,7 @@ function fakeHttp(answer: (url: string) => Answer) {
 function fakeLimiter(holdOff: () => Promise<void> = async () => undefined) {
   const acquired: string[] = [];
   const limiter = {
-    acquire: async (dc: string) => void acquired.push(dc),
+    acquire: async (bucket: { key: string }) => void acquired.push(bucket.key),
     holdOff: jest.fn(holdOff),
   };
   return { limiter: limiter as unknown as OutboundRateLimiter & { holdOff: jest.Mock }, acquired };
@@ -73,7 +79,7 @@ function transport(answer: (url: string) => Answer, env: Record<string, string> 
   const h = fakeHttp(answer);
   const l = fakeLimiter(holdOff);
   return {
-    t: new JumioTransport(h.http, l.limiter, config(env)),
+    t: transportOf(h.http, l.limiter, config(env)),
     urls: h.urls,
     acquired: l.acquired,
     limiter: l.limiter,
@@ -122,7 +128,7 @@ describe('JumioTransport: hrefs from Jumio are followed only to the configured h
     const { t, urls, acquired } = transport(() => {
       throw new Error('no call may be made');
     });
-    const r = await t.getMedium('US', 'scans', href, 'image');
+    const r = await t.getMedium(US, 'scans', href, 'image');
     expect(r).toMatchObject({
       ok: false,
       failure: 'REFUSED',
@@ -140,7 +146,7 @@ describe('JumioTransport: hrefs from Jumio are followed only to the configured h
   it('an href on the configured host is fetched (with the product query), and only there', async () => {
     const jpeg = expectedMedium('scan', 'x', 'front').bytes;
     const { t, urls, acquired } = transport(() => medium(jpeg, 'image/jpeg'));
-    const r = await t.getMedium('US', 'scans', `${HOST}${PATH}`, 'image', { maskhint: 'masked' });
+    const r = await t.getMedium(US, 'scans', `${HOST}${PATH}`, 'image', { maskhint: 'masked' });
     expect(r).toMatchObject({
       ok: true,
       contentType: 'image/jpeg',
@@ -148,12 +154,12 @@ describe('JumioTransport: hrefs from Jumio are followed only to the configured h
       endpoint: `${PATH}?maskhint=masked`,
     });
     expect(urls).toEqual([`${HOST}${PATH}?maskhint=masked`]);
-    expect(acquired).toEqual(['US']);
+    expect(acquired).toEqual(['default/US']);
   });
 });
 
 describe('JumioTransport: JSON answers', () => {
-  const get = (answer: Answer) => transport(() => answer).t.getJson('US', 'scans', '/scans/abc');
+  const get = (answer: Answer) => transport(() => answer).t.getJson(US, 'scans', '/scans/abc');
 
   it('reads a normal answer', async () => {
     expect(await get(json('{"status":"DONE","scanReference":"abc"}'))).toMatchObject({
@@ -245,7 +251,7 @@ describe('JumioTransport: JSON answers', () => {
 
 describe('JumioTransport: media answers', () => {
   const get = (answer: Answer, mediumClass: 'image' | 'facemap' | 'pdf' = 'image') =>
-    transport(() => answer).t.getMedium('US', 'scans', `${HOST}${PATH}`, mediumClass);
+    transport(() => answer).t.getMedium(US, 'scans', `${HOST}${PATH}`, mediumClass);
   const jpeg = expectedMedium('scan', 'r', 'front').bytes;
   const png = expectedMedium('scan', 'r', 'liveness-1').bytes;
   const pdf = expectedMedium('document', 'r', 'original').bytes;
@@ -361,6 +367,44 @@ describe('JumioTransport: transport errors and statuses', () => {
     expect(describeTransportError(error, base, 2000, 20000)).toMatchObject({ ok: false, failure, error: message });
   });
 
+  it.each([
+    ['a DNS failure', 'ENOTFOUND', 'could not connect (ENOTFOUND)'],
+    ['a DNS server away', 'EAI_AGAIN', 'could not connect (EAI_AGAIN)'],
+    ['a refused connection', 'ECONNREFUSED', 'could not connect (ECONNREFUSED)'],
+    ['no route', 'EHOSTUNREACH', 'could not connect (EHOSTUNREACH)'],
+    ['an untrusted certificate', 'SELF_SIGNED_CERT_IN_CHAIN', 'the TLS handshake failed (SELF_SIGNED_CERT_IN_CHAIN)'],
+    [
+      'a certificate for another host',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      'the TLS handshake failed (ERR_TLS_CERT_ALTNAME_INVALID)',
+    ],
+    ['an expired certificate', 'CERT_HAS_EXPIRED', 'the TLS handshake failed (CERT_HAS_EXPIRED)'],
+  ])('%s never reached Jumio: UNREACHED, not an attempt', (_name, code, error) => {
+    expect(unreached(axiosError(`failed ${code}`, code), base)).toMatchObject({
+      ok: false,
+      failure: 'UNREACHED',
+      error,
+    });
+  });
+
+  it('a reset, a timeout or a cut body may have reached Jumio: not UNREACHED', () => {
+    for (const code of ['ECONNRESET', 'ECONNABORTED', 'ERR_BAD_RESPONSE', 'ERR_CANCELED'])
+      expect(unreached(axiosError('x', code), base)).toBeNull();
+  });
+
+  it('only a reused connection closed before any answer is retried on a fresh one', () => {
+    const onSocket = (reusedSocket: boolean, code = 'ECONNRESET', response?: Partial<AxiosResponse>) => {
+      const e = axiosError('socket hang up', code, response);
+      (e as { request?: unknown }).request = { reusedSocket };
+      return e;
+    };
+    expect(closedOnReuse(onSocket(true))).toBe(true);
+    expect(closedOnReuse(onSocket(true, 'EPIPE'))).toBe(true);
+    expect(closedOnReuse(onSocket(false))).toBe(false);
+    expect(closedOnReuse(onSocket(true, 'ECONNABORTED'))).toBe(false);
+    expect(closedOnReuse(onSocket(true, 'ECONNRESET', { status: 200, headers: new AxiosHeaders({}) }))).toBe(false);
+  });
+
   it('the truncated status keeps the HTTP status that arrived', () => {
     const e = axiosError('stream has been aborted', 'ERR_BAD_RESPONSE', { status: 200, headers: new AxiosHeaders({}) });
     expect(describeTransportError(e, base, 2000, 20000).httpStatus).toBe(200);
@@ -370,8 +414,8 @@ describe('JumioTransport: transport errors and statuses', () => {
     const { t } = transport(() => ({
       error: axiosError('stream has been aborted', 'ERR_BAD_RESPONSE', { status: 200, headers: new AxiosHeaders({}) }),
     }));
-    await expect(t.getJson('US', 'scans', '/scans/abc')).resolves.toMatchObject({ ok: false, failure: 'NETWORK' });
-    await expect(t.getMedium('US', 'scans', `${HOST}${PATH}`, 'image')).resolves.toMatchObject({
+    await expect(t.getJson(US, 'scans', '/scans/abc')).resolves.toMatchObject({ ok: false, failure: 'NETWORK' });
+    await expect(t.getMedium(US, 'scans', `${HOST}${PATH}`, 'image')).resolves.toMatchObject({
       ok: false,
       failure: 'NETWORK',
     });
@@ -385,13 +429,13 @@ describe('JumioTransport: transport errors and statuses', () => {
         throw new Error('database away');
       },
     );
-    await expect(t.getJson('US', 'scans', '/scans/abc')).resolves.toMatchObject({
+    await expect(t.getJson(US, 'scans', '/scans/abc')).resolves.toMatchObject({
       ok: false,
       failure: 'RATE_LIMITED',
       retryAfterMs: 5000,
       httpStatus: 429,
     });
-    expect(limiter.holdOff).toHaveBeenCalledWith('US', 5000);
+    expect(limiter.holdOff).toHaveBeenCalledWith('default/US', 5000);
   });
 
   it.each([
@@ -401,7 +445,7 @@ describe('JumioTransport: transport errors and statuses', () => {
     [403, 'FORBIDDEN', 'Jumio answered 403 Forbidden'],
   ])('status %s is %s', async (status, failure, error) => {
     const { t } = transport(() => ({ status, headers: { location: 'http://10.0.0.1/' } }));
-    await expect(t.getJson('US', 'scans', '/scans/abc')).resolves.toMatchObject({
+    await expect(t.getJson(US, 'scans', '/scans/abc')).resolves.toMatchObject({
       ok: false,
       failure,
       error,

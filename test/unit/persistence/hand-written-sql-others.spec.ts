@@ -18,6 +18,7 @@ import { TrackedTransactionRepository } from '../../../src/engine/persistence/tr
 import { TransactionRowCodec } from '../../../src/engine/persistence/transaction-row-codec';
 import type { ProductDefinition } from '../../../src/engine/product-kit/product-definition';
 import { ProductRegistry } from '../../../src/engine/product-kit/product-registry';
+import { JumioAccounts } from '../../../src/engine/accounts/jumio-accounts';
 import { cipher, entity, LATER, NOW, RecordingDataSource, REFERENCE, snapshotChecks } from './recording-data-source';
 
 /**
@@ -32,7 +33,11 @@ const DATABASE_URL = 'postgres://recorded@127.0.0.1:1/unused';
 /** The configuration the limiter and the processor read, and nothing else. */
 const config = {
   database: { url: DATABASE_URL },
-  jumio: { rateLimitPerSecond: 10, defaultDatacenter: 'US' },
+  jumio: {
+    rateLimitPerSecond: 10,
+    defaultDatacenter: 'US',
+    accounts: [{ name: 'default', datacenter: 'US', token: 't', secret: 's', ceilingPerSecond: 10 }],
+  },
   reconciler: {
     enabled: false,
     callbackGraceSeconds: 900,
@@ -98,6 +103,7 @@ describe('hand-written SQL, beside tracked_transaction (snapshots)', () => {
       body: CALLBACK_BODY,
       identity: '[["transactionStatus","DONE"]]',
       sourceAddress: '203.0.113.7',
+      accountHint: null,
       datacenterHint: 'EU',
     };
 
@@ -145,6 +151,7 @@ describe('hand-written SQL, beside tracked_transaction (snapshots)', () => {
         { now: () => LATER } as Clock,
         metrics as unknown as EngineMetrics,
         {} as SchedulerRegistry,
+        new JumioAccounts(config),
         config,
       );
       const body = cipher.encryptJson(CALLBACK_BODY, 'body');
@@ -195,8 +202,8 @@ describe('hand-written SQL, beside tracked_transaction (snapshots)', () => {
       const clock = jest.spyOn(performance, 'now').mockReturnValue(0);
       const limiter = new OutboundRateLimiter(config);
       ds.answers.push([{ wait_ms: 0 }]);
-      await limiter.acquire('US');
-      await limiter.holdOff('US', 2500);
+      await limiter.acquire({ key: 'default/US', ceilingPerSecond: 10 });
+      await limiter.holdOff('default/US', 2500);
       await limiter.onApplicationShutdown();
       clock.mockRestore();
       expect(ds.take()).toMatchSnapshot();

@@ -160,6 +160,20 @@ describe('hand-written SQL (snapshots)', () => {
       expect(ds.take()).toMatchSnapshot();
     });
 
+    it('claimDue while an account is paused: its rows wait, except a callback deadline and the maximum age', async () => {
+      ds.answers.push([[rawRow('41')], 1]);
+      const paused = { pairs: [{ account: 'eu-main', datacenter: 'EU' }], expiredBefore: LATER };
+      expect((await claims.claimDue('replica-a/1', NOW, 8, 60, paused)).map((c) => c.probe)).toEqual([false]);
+      expect(ds.take()).toMatchSnapshot();
+    });
+
+    it("claimProbe: a paused account's oldest due row", async () => {
+      ds.answers.push([[rawRow('43')], 1]);
+      const probe = await claims.claimProbe('replica-a/1', NOW, 60, { account: 'eu-main', datacenter: 'EU' });
+      expect(probe).toMatchObject({ id: '43', probe: true });
+      expect(ds.take()).toMatchSnapshot();
+    });
+
     it('release', async () => {
       await claims.release('42', 'replica-a/1', 'ops-key');
       expect(ds.take()).toMatchSnapshot();
@@ -212,6 +226,8 @@ describe('hand-written SQL (snapshots)', () => {
           kind: 'id-verifications',
           reference: REFERENCE,
           datacenter: 'US',
+          account: 'default',
+          accountExplicit: false,
           merchantReference: 'merchant-7',
           customerReference: null,
           acquiredAt: NOW,
