@@ -72,10 +72,10 @@ export class CallbackReceiver {
   private knownAccount(kind: Kind, name: string | undefined): string | null {
     if (name === undefined || name === '') return null;
     if (this.accounts.all().some((a) => a.name === name)) return name;
-    const shown = /^[a-z0-9-]{1,63}$/.test(name) ? `"${name}"` : '(not an account name)';
+    // The value is the caller's: never logged (it could be anything, personal data included).
     this.logger.warn(
       { kind },
-      `a callback's account parameter ${shown} names no configured Jumio account; it is ignored (the callback is kept)`,
+      "a callback's account parameter names no configured Jumio account; it is ignored (the callback is kept)",
     );
     return null;
   }
