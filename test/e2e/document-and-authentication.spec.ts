@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expectedMedium } from '../../src/simulator/jumio-simulator';
+import { readFeedUntil } from '../support/feed-reader';
 import { ruleViolations } from '../support/rule-compliance';
 import { BACKEND_KEY, bearer, binaryParser, startTestApp } from '../support/test-app';
 
@@ -291,21 +292,11 @@ describe('Authentication', () => {
     h.t.simulator.script({ kind: 'document', reference: doc });
     await h.track('document-verifications', doc);
     await h.track('id-verifications', id);
-    // Events of transactions still running anywhere on the server are held back a moment: page until both show.
-    const seen: { id: string; kind: string; reference: string; type: string }[] = [];
-    let next: string | undefined;
-    for (let i = 0; i < 200 && !(seen.some((e) => e.reference === doc) && seen.some((e) => e.reference === id)); i++) {
-      const page = (
-        await h.t
-          .http()
-          .get(`/v1/events?limit=50${next ? `&after=${next}` : ''}`)
-          .set(bearer(BACKEND_KEY))
-          .expect(200)
-      ).body;
-      seen.push(...page.events);
-      next = page.next;
-      if (page.events.length === 0) await new Promise((r) => setTimeout(r, 25));
-    }
+    const seen = await readFeedUntil(
+      h.t,
+      BACKEND_KEY,
+      (events) => events.some((e) => e.reference === doc) && events.some((e) => e.reference === id),
+    );
     expect(new Set(seen.map((e) => e.kind))).toEqual(
       new Set(['authentications', 'document-verifications', 'id-verifications']),
     );
