@@ -144,6 +144,8 @@ async function main(): Promise<void> {
       },
       { name: 'list: customerReference', run: list({ customerReference: fixtures.customerReference }) },
       { name: 'list: merchantReference', run: list({ merchantReference: fixtures.merchantReference }) },
+      { name: 'list: account (2 % of the rows)', run: list({ account: 'second' }) },
+      { name: 'list: account, deep page', run: list({ account: 'second' }, await deep({ account: 'second' })) },
       { name: 'list: createdFrom..createdTo (one day)', run: list(lastDay) },
       { name: 'list: createdFrom..createdTo, deep page', run: list(lastDay, await deep(lastDay)) },
       { name: 'list: kind + state', run: list({ kind: 'document-verifications', state: 'NOT_FOUND' }) },
@@ -272,11 +274,12 @@ async function load(ds: DataSource): Promise<void> {
   const q = (sql: string, params: unknown[] = []) => ds.query(sql, params);
   await q(`SELECT setseed(0.42)`);
   await q(
-    `INSERT INTO tracked_transaction (kind, reference, datacenter, merchant_reference, customer_reference, acquired_at,
+    `INSERT INTO tracked_transaction (kind, reference, datacenter, account, merchant_reference, customer_reference, acquired_at,
        callback_grace_seconds, callback_deadline, state, status, jumio_status_raw, callback_received_at, reconcile_started_at,
        attempts, last_attempt_at, next_attempt_at, raw_status, raw_details, raw_media_list, media_plan, result,
        retrieved_at, purged_at, personal_data_at, created_at, updated_at)
-     SELECT kind, reference, datacenter, merchant_reference, customer_reference, created_at - interval '10 seconds',
+     SELECT kind, reference, datacenter, CASE WHEN n % 50 = 0 THEN 'second' ELSE 'default' END, merchant_reference,
+            customer_reference, created_at - interval '10 seconds',
             300, created_at + interval '290 seconds', state, status,
             CASE WHEN status IN ('DONE', 'FAILED') THEN status END,
             CASE WHEN state = 'CALLBACK_RECEIVED' THEN created_at + interval '20 seconds' END,

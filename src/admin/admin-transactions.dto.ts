@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
@@ -21,6 +22,17 @@ const toInt = ({ value }: { value: unknown }) =>
 /** PostgreSQL text cannot hold NUL: such a filter could never match, and the database would refuse the query. */
 // eslint-disable-next-line no-control-regex -- NUL is exactly what this refuses
 const NO_NUL = /^[^\u0000]*$/;
+
+/** An optional exact-match text filter: a string of at most 255 characters, without NUL. */
+function TextFilter(name: string, example: string, description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ maxLength: 255, example, description }),
+    IsOptional(),
+    IsString({ message: `${name} must be a string` }),
+    MaxLength(255, { message: `${name} must be at most 255 characters` }),
+    Matches(NO_NUL, { message: `${name} must not contain NUL characters` }),
+  );
+}
 
 /** limit: one message, the one that says what is wrong. */
 function IsPageSize(): PropertyDecorator {
@@ -55,19 +67,14 @@ export class ListTransactionsQueryDto {
   @IsIn(VIEW_STATUSES, { message: `status must be one of ${VIEW_STATUSES.join(', ')}` })
   status?: ViewStatus;
 
-  @ApiPropertyOptional({ maxLength: 255, example: 'user-42', description: 'Exact match' })
-  @IsOptional()
-  @IsString({ message: 'customerReference must be a string' })
-  @MaxLength(255, { message: 'customerReference must be at most 255 characters' })
-  @Matches(NO_NUL, { message: 'customerReference must not contain NUL characters' })
+  @TextFilter('customerReference', 'user-42', 'Exact match')
   customerReference?: string;
 
-  @ApiPropertyOptional({ maxLength: 255, example: 'order-1234', description: 'Exact match' })
-  @IsOptional()
-  @IsString({ message: 'merchantReference must be a string' })
-  @MaxLength(255, { message: 'merchantReference must be at most 255 characters' })
-  @Matches(NO_NUL, { message: 'merchantReference must not contain NUL characters' })
+  @TextFilter('merchantReference', 'order-1234', 'Exact match')
   merchantReference?: string;
+
+  @TextFilter('account', 'eu-main', 'The Jumio account (exact name)')
+  account?: string;
 
   @ApiPropertyOptional({
     format: 'date-time',

@@ -158,6 +158,7 @@ function filterOf(query: ListTransactionsQueryDto): TransactionFilter {
     status: query.status,
     customerReference: query.customerReference,
     merchantReference: query.merchantReference,
+    account: query.account,
     createdFrom: query.createdFrom !== undefined ? readRequestTimestamp('createdFrom', query.createdFrom) : undefined,
     createdTo: query.createdTo !== undefined ? readRequestTimestamp('createdTo', query.createdTo) : undefined,
   };

@@ -19,6 +19,8 @@ export function filterDigest(filter: TransactionFilter): string {
     filter.merchantReference ?? null,
     filter.createdFrom?.toISOString() ?? null,
     filter.createdTo?.toISOString() ?? null,
+    // Last and only when given, so cursors made before the account filter existed stay valid.
+    ...(filter.account !== undefined ? [filter.account] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
 }
@@ -37,7 +39,7 @@ export function decodeListCursor(cursor: string, filter: TransactionFilter): Lis
   }
   if (match[1] !== filterDigest(filter)) {
     throw new EngineException('INVALID_REQUEST', [
-      'cursor belongs to a query with other filters: pass the same kind, state, status, customerReference, merchantReference, createdFrom and createdTo as the first page',
+      'cursor belongs to a query with other filters: pass the same kind, state, status, customerReference, merchantReference, account, createdFrom and createdTo as the first page',
     ]);
   }
   return { createdAt: match[2], id: match[3] };

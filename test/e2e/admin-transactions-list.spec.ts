@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { MediaStore } from '../../src/engine/media/media-store';
-import { ADMIN_KEY, BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
+import {
+  ADMIN_KEY,
+  BACKEND_KEY,
+  JUMIO_SECRET,
+  JUMIO_TOKEN,
+  bearer,
+  startTestApp,
+  type TestApp,
+} from '../support/test-app';
 
 type Kind = 'id-verifications' | 'document-verifications' | 'authentications';
 
@@ -11,6 +19,7 @@ interface Known {
   status: string;
   customerReference: string | null;
   merchantReference: string | null;
+  account: string;
   createdAt: number;
 }
 
@@ -64,7 +73,10 @@ describe('GET /v1/admin/transactions', () => {
       .map((k) => k.reference);
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // Two accounts of the default data center (US): `main`, listed first, is the one a track without `account`
+    // gets; the bulk transactions below name `second` explicitly.
+    const accounts = ['main', 'second'].map((name) => `${name}:US:${JUMIO_TOKEN}:${JUMIO_SECRET}`);
+    t = await startTestApp({ env: { JUMIO_ACCOUNTS: accounts.join(',') } });
     // [kind, script, state and status it ends in, customerReference, merchantReference, callback]
     const plan: [
       Kind,
@@ -105,6 +117,7 @@ describe('GET /v1/admin/transactions', () => {
         status,
         customerReference,
         merchantReference,
+        account: 'main',
         createdAt: t.clock.now().getTime(),
       });
       t.clock.advanceSeconds(1);
@@ -112,7 +125,11 @@ describe('GET /v1/admin/transactions', () => {
     // Twelve tracked at the very same instant: only the id orders them.
     for (let i = 0; i < 12; i++) {
       const reference = randomUUID();
-      await track('id-verifications', reference, { callbackGraceSeconds: 86400, customerReference: 'bulk' });
+      await track('id-verifications', reference, {
+        callbackGraceSeconds: 86400,
+        customerReference: 'bulk',
+        account: 'second',
+      });
       known.push({
         kind: 'id-verifications',
         reference,
@@ -120,6 +137,7 @@ describe('GET /v1/admin/transactions', () => {
         status: 'UNKNOWN',
         customerReference: 'bulk',
         merchantReference: null,
+        account: 'second',
         createdAt: t.clock.now().getTime(),
       });
     }
@@ -197,6 +215,9 @@ describe('GET /v1/admin/transactions', () => {
       ['customerReference', { customerReference: 'cust-1' }, (k) => k.customerReference === 'cust-1'],
       ['merchantReference', { merchantReference: 'm-1' }, (k) => k.merchantReference === 'm-1'],
       ['merchantReference (none)', { merchantReference: 'nobody' }, () => false],
+      ['account', { account: 'second' }, (k) => k.account === 'second'],
+      ['account (the other)', { account: 'main' }, (k) => k.account === 'main'],
+      ['account (none)', { account: 'eu-main' }, () => false],
       ['createdFrom (inclusive)', { createdFrom: new Date(T0 + 3000).toISOString() }, (k) => k.createdAt >= T0 + 3000],
       ['createdTo (exclusive)', { createdTo: new Date(T0 + 3000).toISOString() }, (k) => k.createdAt < T0 + 3000],
       ['createdFrom with an offset', { createdFrom: '2026-11-26T11:00:05+01:00' }, (k) => k.createdAt >= T0 + 5000],
@@ -247,6 +268,11 @@ describe('GET /v1/admin/transactions', () => {
         },
         (k) => k.customerReference === 'bulk',
       ],
+      [
+        'account + kind',
+        { account: 'main', kind: 'id-verifications' },
+        (k) => k.account === 'main' && k.kind === 'id-verifications',
+      ],
       ['contradictory: nothing', { kind: 'authentications', customerReference: 'cust-1' }, () => false],
     ];
     it.each(cases)('%s', async (_, query, match) => {
@@ -291,6 +317,8 @@ describe('GET /v1/admin/transactions', () => {
     it('references are at most 255 characters, without NUL', async () => {
       await bad({ customerReference: 'x'.repeat(256) }, 'customerReference must be at most 255 characters');
       await bad({ merchantReference: 'a\u0000b' }, 'merchantReference must not contain NUL characters');
+      await bad({ account: 'x'.repeat(256) }, 'account must be at most 255 characters');
+      await bad({ account: 'a\u0000b' }, 'account must not contain NUL characters');
       expect((await list({ merchantReference: "' OR 1=1 --" }).expect(200)).body).toEqual({ items: [], next: null });
     });
     it('a cursor must be one the API made, for the same filters', async () => {
@@ -321,6 +349,9 @@ describe('GET /v1/admin/transactions', () => {
       expect(first.next).toEqual(expect.any(String));
       await bad({ limit: 2, cursor: first.next }, 'cursor belongs to a query with other filters');
       await bad({ limit: 2, state: 'RETRIEVED', cursor: first.next }, 'cursor belongs to a query with other filters');
+      const byAccount = (await list({ limit: 2, account: 'second' }).expect(200)).body;
+      await bad({ limit: 2, account: 'main', cursor: byAccount.next }, 'cursor belongs to a query with other filters');
+      await bad({ limit: 2, cursor: byAccount.next }, 'cursor belongs to a query with other filters');
       // The same filters with another page size are fine.
       await list({ limit: 5, state: 'AWAITING_CALLBACK', cursor: first.next }).expect(200);
     });

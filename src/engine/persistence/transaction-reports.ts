@@ -13,6 +13,8 @@ export interface TransactionFilter {
   status?: ViewStatus;
   customerReference?: string;
   merchantReference?: string;
+  /** The Jumio account's name (of any data center). */
+  account?: string;
   /** Inclusive. */
   createdFrom?: Date;
   /** Exclusive. */
@@ -50,6 +52,7 @@ export class TransactionReports {
     if (filter.status !== undefined) where.push(`t.status = ${p.add(filter.status)}`);
     if (filter.customerReference !== undefined) where.push(`t.customer_reference = ${p.add(filter.customerReference)}`);
     if (filter.merchantReference !== undefined) where.push(`t.merchant_reference = ${p.add(filter.merchantReference)}`);
+    if (filter.account !== undefined) where.push(`t.account = ${p.add(filter.account)}`);
     if (filter.createdFrom !== undefined) where.push(`t.created_at >= ${p.add(filter.createdFrom, '::timestamptz')}`);
     if (filter.createdTo !== undefined) where.push(`t.created_at < ${p.add(filter.createdTo, '::timestamptz')}`);
     if (after)
