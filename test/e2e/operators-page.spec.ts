@@ -4,6 +4,8 @@ import { CallbackProcessor } from '../../src/engine/callbacks/callback-processor
 import { launchChromium, screenshot, tabTo, watchPage, type PageWatch } from '../support/browser';
 import { pollUntil } from '../support/poll-until';
 import { ADMIN_KEY, BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
+import type { AccountStats } from '../../src/operators-page/browser/api-types';
+import { callsPerSecond, formatEta, formatTime } from '../../src/operators-page/browser/format';
 
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
 const HOSTILE_MERCHANT = '<script>alert(2)</script>';
@@ -134,6 +136,25 @@ describe("the operators' page (/admin) in a browser", () => {
         (c: { kind: string; endpoint: string; httpStatus: number; count: number }) =>
           `${c.kind}${c.endpoint}${c.httpStatus}${c.count}`,
       ),
+    );
+    // Each account's row: its state, since, pace against its ceiling, due calls and when it is caught up.
+    const accounts = await page
+      .locator('table.accounts tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [tr.getAttribute('data-account'), ...[...tr.children].map((c) => c.textContent!.trim())]),
+      );
+    expect(stats.accounts.length).toBeGreaterThan(0);
+    expect(accounts).toEqual(
+      stats.accounts.map((a: AccountStats) => [
+        `${a.name}/${a.datacenter}`,
+        a.name,
+        a.datacenter,
+        a.state,
+        formatTime(a.since),
+        `${callsPerSecond(a.callsLastMinute)} / ${a.ceilingPerSecond}`,
+        a.dueCalls === undefined ? '—' : String(a.dueCalls),
+        a.etaSeconds === undefined ? '—' : formatEta(a.etaSeconds),
+      ]),
     );
     expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0);
     expect(await page.locator('.chart-legend li').allTextContents()).toEqual(['answered (2xx)']);

@@ -32,8 +32,9 @@ export interface AccountStats {
   state: string;
   since: string | null;
   callsLastMinute: number;
-  dueCalls: number;
-  etaSeconds: number | null;
+  /** Absent from a service that does not count due calls yet. */
+  dueCalls?: number;
+  etaSeconds?: number | null;
 }
 
 export interface AdminStats {

@@ -171,8 +171,8 @@ function accountsSection(stats: AdminStats): HTMLElement {
               }),
               ` ${pace} / ${a.ceilingPerSecond}`,
             ),
-            h('td', { class: 'num' }, String(a.dueCalls)),
-            h('td', null, formatEta(a.etaSeconds)),
+            h('td', { class: 'num' }, a.dueCalls === undefined ? '—' : String(a.dueCalls)),
+            h('td', null, a.etaSeconds === undefined ? '—' : formatEta(a.etaSeconds)),
           );
         }),
       ),
