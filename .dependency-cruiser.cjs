@@ -12,6 +12,7 @@
  *   routes) also http; admin also api; operations the engine, config, database and http. database: common, config and
  *   the engine's entities; sandbox: common, config and the simulator.
  * - simulator: nothing of the service.
+ * - cli (npm run import): common only; it talks to the service over HTTP, like any backend.
  * - operators-page: the page's serving (nothing of src: it only serves files) and, under browser/, the page itself,
  *   which runs in the browser and imports only its own files (and the chart library's types).
  */
@@ -134,7 +135,15 @@ module.exports = {
       operations: ['common', 'config', 'engine', 'database', 'http'],
       database: ['common', 'config', 'engine'],
       sandbox: ['common', 'config', 'simulator'],
+      cli: ['common'],
     }),
+    {
+      name: 'nothing-imports-the-cli',
+      severity: 'error',
+      comment: 'The command-line tools are clients of the service: they run on their own and nothing runs them.',
+      from: { path: '^src/', pathNot: '^src/cli/' },
+      to: { path: '^src/cli/' },
+    },
     {
       name: 'engine-root-holds-only-its-module-and-exception',
       severity: 'error',

@@ -16,6 +16,7 @@ import { summarize } from './profile-summary.js';
 import { runReadPath, type ReadPathResult } from './read-path.js';
 import { growTo, readTargets } from './scale-load.js';
 import { runTracingComparison } from './tracing.js';
+import { runBatchImport } from './batch-import.js';
 import { parseArgs } from 'node:util';
 
 const USAGE = `Usage: npm run bench [-- --help]
@@ -36,7 +37,7 @@ Options:
 Environment (default full / quick):
   BENCH_QUICK=1                 small sizes (the quick column below)
   BENCH_ONLY                    parts to run, comma-separated: limit, overhead, ceiling, scale, read,
-                                tracing (default all six)
+                                tracing, import (default all seven)
   BENCH_REPLICAS                drains at the ceiling to run: 1, 3 or 1,3 (default 1,3)
   BENCH_DRAIN_TRANSACTIONS      10000 / 300    drain at the ceiling, 1 replica (also the memory benchmark)
   BENCH_DRAIN3_TRANSACTIONS     10000 / 300    drain at the ceiling, 3 replicas
@@ -49,6 +50,8 @@ Environment (default full / quick):
   BENCH_READ_SECONDS            10 / 3         length of each read-path load
   BENCH_TRACING_TRANSACTIONS    3000 / 300     each drain of the tracing comparison (ceiling lifted, off then on)
   BENCH_TRACING_READ_ROWS       100000 / 2000  tracked rows under the tracing comparison's read loads
+  BENCH_IMPORT_LINES            100000 / 5000  lines of the file npm run import tracks (batch benchmark 7)
+  BENCH_SINGLE_ITEMS            10000 / 1000   references tracked one request at a time beside it
   BENCH_CPU_PROFILE=1           the service of the lifted drain and of the read path writes a --cpu-prof
                                 profile under bench/results/profiles/, summarized in the output
   BENCH_SERVICE_NODE_ARGS       node flags for every service process, e.g. '--max-old-space-size=256'
@@ -85,8 +88,10 @@ const SIZES = {
   readConnections: 50,
   tracingDrain: num('BENCH_TRACING_TRANSACTIONS', 3_000, 300),
   tracingReadRows: num('BENCH_TRACING_READ_ROWS', 100_000, 2_000),
+  importLines: num('BENCH_IMPORT_LINES', 100_000, 5_000),
+  singleItems: num('BENCH_SINGLE_ITEMS', 10_000, 1_000),
 };
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'limit,overhead,ceiling,scale,read,tracing').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'limit,overhead,ceiling,scale,read,tracing,import').split(','));
 /** BENCH_REPLICAS=1 or 3: only that configuration of the drain at the ceiling. */
 const CEILING_REPLICAS = (process.env.BENCH_REPLICAS ?? '1,3').split(',').map(Number);
 const CEILING = 50;
@@ -627,6 +632,53 @@ async function main(): Promise<void> {
         );
       }
       print(`exported to the OTLP sink: ${int(r.exported.requests)} requests, ${int(r.exported.bytes)} bytes`);
+      print(`elapsed ${fix(r.elapsedS, 1)} s`);
+    }
+
+    // 7 -- tracking many at once: npm run import through the batch route against the single route, same run.
+    if (ONLY.has('import')) {
+      const r = await runBatchImport(server, {
+        importLines: SIZES.importLines,
+        singleItems: SIZES.singleItems,
+        inFlight: 16,
+      });
+      results.batchImport = r;
+      header('7. Tracking many at once: npm run import (POST /v1/{kind}/batch) against the single route', r.setup);
+      for (const [name, f] of [
+        [`single route (${r.single.inFlight} in flight)`, r.single],
+        ['npm run import', r.imported],
+        ['npm run import again (already tracked)', r.rerun],
+      ] as const) {
+        print(
+          `${name}: ${int(f.items)} items in ${fix(f.seconds, 1)} s = ${int(f.itemsPerS)} items/s; CPU per item: service ${fix(f.serviceCpuMsPerItem, 3)} ms, PostgreSQL ${fix(f.postgresCpuMsPerItem, 3)} ms`,
+        );
+      }
+      print(`single route answers other than 201: ${r.single.non201}`);
+      print(`import: exit ${r.imported.exitCode}, ${r.imported.summary}`);
+      print(`again: exit ${r.rerun.exitCode}, ${r.rerun.summary}`);
+      const ratio = r.imported.itemsPerS / r.single.itemsPerS;
+      print(`import / single route: ${fix(ratio, 1)}x the items per second`);
+      row(
+        '7 batch',
+        'import items/s (vs single route)',
+        `${int(r.imported.itemsPerS)} (${fix(ratio, 1)}x ${int(r.single.itemsPerS)})`,
+        '>= 10x the single route',
+        ratio >= 10 && r.imported.exitCode === 0,
+      );
+      row(
+        '7 batch',
+        'service CPU per item: import / single',
+        `${fix(r.imported.serviceCpuMsPerItem, 3)} / ${fix(r.single.serviceCpuMsPerItem, 3)} ms`,
+        'reported',
+        null,
+      );
+      row(
+        '7 batch',
+        'import again (already tracked) items/s',
+        int(r.rerun.itemsPerS),
+        'exit 0',
+        r.rerun.exitCode === 0,
+      );
       print(`elapsed ${fix(r.elapsedS, 1)} s`);
     }
   } finally {

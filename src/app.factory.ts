@@ -1,4 +1,4 @@
-import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -12,7 +12,7 @@ import { ApiKeyGate } from './http/api-key-gate.js';
 import { registerBodyParsing } from './http/body-parsing.js';
 import { registerRequestChecks } from './http/request-checks.js';
 import { createHttpAdapter, registerResponseConventions } from './http/http-platform.js';
-import { PrototypeKeysPipe } from './http/prototype-keys.pipe.js';
+import { globalPipes } from './http/body-validation.js';
 import {
   echoRequestId,
   leanRequestLogging,
@@ -61,15 +61,7 @@ export async function createApplication(config: AppConfig, runtime: AppRuntime =
   fastify.addHook('onRequest', app.get(ApiKeyGate).onRequest);
   registerBodyParsing(fastify);
   registerResponseConventions(fastify);
-  app.useGlobalPipes(
-    new PrototypeKeysPipe(),
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      stopAtFirstError: false,
-    }),
-  );
+  app.useGlobalPipes(...globalPipes());
   // No enableShutdownHooks(): main.ts owns SIGTERM/SIGINT so that it can stop the embedded database after the
   // pool closes and exit 0 (Nest's hooks would re-raise the signal: exit 143). app.close() runs the same hooks.
   setUpOpenApi(app);

@@ -4,10 +4,11 @@ import { CallbackDeliveryReader } from './callbacks/callback-delivery.reader.js'
 import { createCallbackController } from './callbacks/callback.controller.factory.js';
 import { CallbackSourceGate, CallbackSourcePolicy } from './callbacks/callback-source.policy.js';
 import { EventsController } from './events/events.controller.js';
+import { BatchTracking } from './tracking/track-batch.js';
 import { createTrackingController } from './tracking/tracking.controller.factory.js';
 
 /**
- * The HTTP routes of the engine: for every product, its four /v1/{kind} routes and its Jumio callback route;
+ * The HTTP routes of the engine: for every product, its /v1/{kind} routes and its Jumio callback route;
  * the change feed; and the callback sender gate (a Fastify hook, mounted by createApplication).
  */
 @Module({})
@@ -19,7 +20,7 @@ export class ApiModule {
         ...products.flatMap(({ routes }) => [createTrackingController(routes), createCallbackController(routes.kind)]),
         EventsController,
       ],
-      providers: [CallbackSourcePolicy, CallbackSourceGate, CallbackDeliveryReader],
+      providers: [CallbackSourcePolicy, CallbackSourceGate, CallbackDeliveryReader, BatchTracking],
       exports: [CallbackSourceGate],
     };
   }

@@ -24,9 +24,9 @@ type RawParser = (req: IncomingMessage, res: ServerResponse, next: (err?: unknow
 /**
  * Request bodies. A body is read only where a route takes one, once the caller may send it:
  * - /v1 routes (the API key was checked in onRequest, before this hook, so a caller without a valid key never gets
- *   a byte of its body read): JSON only, UTF-8 only, up to 64 KiB (contract, "Errors") and MAX_BODY_JSON_DEPTH
- *   levels, read by body-parser (Content-Encoding, a BOM, an empty body as `{}`) and checked before it is parsed;
- *   a body of any other type or charset is 415;
+ *   a byte of its body read): JSON only, UTF-8 only, up to 64 KiB (contract, "Errors"; a route may allow more with
+ *   largerBody) and MAX_BODY_JSON_DEPTH levels, read by body-parser (Content-Encoding, a BOM, an empty body as `{}`)
+ *   and checked before it is parsed; a body of any other type or charset is 415;
  * - Jumio's callbacks (/callbacks): the raw bytes whatever the content type, up to MAX_CALLBACK_BODY_BYTES, so the
  *   exact body can be stored before anything is read from it; CallbackReceiver checks the type and decodes the form.
  *   CallbackSourceGate has already refused a sender that is not allowed, before a byte of its body was read;
@@ -38,11 +38,15 @@ type RawParser = (req: IncomingMessage, res: ServerResponse, next: (err?: unknow
  * answered in the contract's shape; the message never repeats the body, which may hold personal data.
  */
 export function registerBodyParsing(instance: FastifyInstance): void {
-  const json = bodyParser.json({
-    limit: MAX_BODY_BYTES,
-    type: () => true,
-    verify: checkJsonBytes,
-  }) as RawParser;
+  const jsonParsers = new Map<number, RawParser>();
+  const jsonUpTo = (limit: number) => {
+    let parser = jsonParsers.get(limit);
+    if (!parser) {
+      parser = bodyParser.json({ limit, type: () => true, verify: checkJsonBytes }) as RawParser;
+      jsonParsers.set(limit, parser);
+    }
+    return parser;
+  };
   const raw = bodyParser.raw({ limit: MAX_CALLBACK_BODY_BYTES, type: () => true }) as RawParser;
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser(
@@ -64,13 +68,14 @@ export function registerBodyParsing(instance: FastifyInstance): void {
         return done(refused);
       }
     }
-    (callback ? raw : json)(request.raw, reply.raw, (err?: unknown) => {
+    const jsonLimit = jsonBodyLimitOf(request);
+    (callback ? raw : jsonUpTo(jsonLimit))(request.raw, reply.raw, (err?: unknown) => {
       if (err) {
         dropRestOfBody(request);
         return done(
           contractError(
             err as BodyParserError,
-            callback ? MAX_CALLBACK_BODY_BYTES : MAX_BODY_BYTES,
+            callback ? MAX_CALLBACK_BODY_BYTES : jsonLimit,
             callback ? 'request body could not be read' : 'request body is not valid JSON',
           ),
         );
@@ -88,6 +93,18 @@ export function registerBodyParsing(instance: FastifyInstance): void {
       done();
     });
   });
+}
+
+/**
+ * A route that takes larger bodies says so with `@RouteConfig(largerBody(bytes))` (the batch route); every other
+ * /v1 route reads up to MAX_BODY_BYTES.
+ */
+export const largerBody = (maxBodyBytes: number) => ({ maxBodyBytes });
+
+function jsonBodyLimitOf(request: FastifyRequest): number {
+  if (request.is404) return MAX_BODY_BYTES;
+  const config = request.routeOptions.config as { maxBodyBytes?: number } | undefined;
+  return config?.maxBodyBytes ?? MAX_BODY_BYTES;
 }
 
 /**

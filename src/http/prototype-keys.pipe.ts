@@ -27,8 +27,15 @@ export class PrototypeKeysPipe implements PipeTransform {
       Array.isArray(value)
     )
       return value;
-    const keys = Object.keys(value).filter((key) => NAMES_CLASS_TRANSFORMER_DROPS.has(key));
-    if (keys.length > 0) throw new BadRequestException(keys.map((key) => `property ${key} should not exist`));
+    const refused = droppedKeyMessages(value);
+    if (refused.length > 0) throw new BadRequestException(refused);
     return value;
   }
+}
+
+/** The refusal of each name class-transformer would drop among an object's own keys (none: an empty list). */
+export function droppedKeyMessages(value: object): string[] {
+  return Object.keys(value)
+    .filter((key) => NAMES_CLASS_TRANSFORMER_DROPS.has(key))
+    .map((key) => `property ${key} should not exist`);
 }

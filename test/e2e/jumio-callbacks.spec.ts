@@ -388,6 +388,49 @@ describe('Jumio callbacks received directly', () => {
     expect(v.result.document.originalDocument).toBe(`/v1/document-verifications/${ref}/media/original`);
   });
 
+  it('a batch adopts references their callbacks started as the single route does, duplicates after it answered as retries', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    for (const ref of [a, b]) {
+      h.t.simulator.script({ kind: 'document', reference: ref, pages: [1] });
+      const fields = callbackFields(planOf('document', ref, { pages: [1] }), h.t.simulator.url, new Date());
+      await h.postForm('document-verifications', new URLSearchParams(fields).toString()).expect(200);
+    }
+    await h.processor.drain();
+    const acquiredAt = new Date(h.t.clock.now().getTime() - 60_000).toISOString();
+    const res = await h.t
+      .http()
+      .post('/v1/document-verifications/batch')
+      .set(bearer(BACKEND_KEY))
+      .send({
+        items: [
+          { reference: a, acquiredAt, datacenter: 'EU', merchantReference: 'order-a', callbackGraceSeconds: 60 },
+          { reference: a, merchantReference: 'order-a' },
+          { reference: a, merchantReference: 'other' },
+          { reference: b, customerReference: 'user-b' },
+        ],
+      })
+      .expect(200);
+    expect(res.body.items.map((i: { status: number }) => i.status)).toEqual([200, 200, 409, 200]);
+    expect(res.body.items[0].view).toMatchObject({
+      datacenter: 'EU',
+      merchantReference: 'order-a',
+      acquiredAt,
+      tracking: { state: 'CALLBACK_RECEIVED' },
+    });
+    expect(res.body.items[1].view).toEqual(res.body.items[0].view);
+    expect(res.body.items[3].view).toMatchObject({ customerReference: 'user-b', datacenter: 'US' });
+    // Adopted: the row is an ordinary tracked transaction now, as after the single route.
+    const again = await h.t
+      .http()
+      .post('/v1/document-verifications')
+      .set(bearer(BACKEND_KEY))
+      .send({ reference: b, customerReference: 'someone-else' })
+      .expect(409);
+    expect(again.body.message).toEqual([
+      "customerReference differs from the tracked transaction's (the reference is already tracked with another customerReference)",
+    ]);
+  });
+
   it("a backend's own FAILED report does not undo a view Jumio's callback filled", async () => {
     const ref = randomUUID();
     h.t.simulator.script({ kind: 'authentication', reference: ref });

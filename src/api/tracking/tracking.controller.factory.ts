@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res, StreamableFile, type Type } from '@nestjs/common';
-import { ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
+import { largerBody } from '../../http/body-parsing.js';
 import { ApiErrorResponses, ApiJsonBodyErrors, ApiKeyScope } from '../../http/openapi-responses.js';
 import { aProduct, pascalKind, productName } from '../product-names.js';
 import {
@@ -11,6 +13,14 @@ import {
   TrackTransactionDto,
 } from './tracking.dto.js';
 import { kindViewModel } from './tracking-view.dto.js';
+import {
+  batchAnswerSchema,
+  BatchTracking,
+  MAX_BATCH_BODY_BYTES,
+  MAX_BATCH_ITEMS,
+  TrackBatchDto,
+  type BatchItemAnswer,
+} from './track-batch.js';
 import type { ProductRoutes } from '../../engine/product-kit/product-module.js';
 import { TrackingService } from '../../engine/tracking/tracking.service.js';
 import type { TrackingView } from '../../engine/tracking/tracking-view.js';
@@ -19,7 +29,7 @@ import type { TrackingView } from '../../engine/tracking/tracking-view.js';
 const MEDIA_TYPES = ['image/jpeg', 'image/png', 'application/pdf', 'application/octet-stream'];
 
 /**
- * The four routes every product offers, bound to one kind. ApiModule builds one per product module from the
+ * The routes every product offers, bound to one kind. ApiModule builds one per product module from the
  * routes description it carries; the routes stay one line each and the rules live in TrackingService.
  */
 export function createTrackingController({ kind, resultModel, mediaNames }: ProductRoutes): Type<unknown> {
@@ -37,7 +47,10 @@ export function createTrackingController({ kind, resultModel, mediaNames }: Prod
   @ApiExtraModels(viewModel)
   @Controller(`v1/${kind}`)
   class TrackingController {
-    constructor(readonly tracking: TrackingService) {}
+    constructor(
+      readonly tracking: TrackingService,
+      readonly batch: BatchTracking,
+    ) {}
 
     @Post()
     @ApiOperation({ summary: `Track ${aProduct(kind)} transaction` })
@@ -52,6 +65,28 @@ export function createTrackingController({ kind, resultModel, mediaNames }: Prod
       const { created, view } = await this.tracking.track(kind, body);
       res.code(created ? 201 : 200);
       return view;
+    }
+
+    @Post('batch')
+    @HttpCode(200)
+    @RouteConfig(largerBody(MAX_BATCH_BODY_BYTES))
+    @ApiOperation({
+      summary: `Track 1 to ${MAX_BATCH_ITEMS} ${product} transactions at once, each as POST /v1/${kind} would alone`,
+    })
+    @ApiResponse({
+      status: 200,
+      description: 'One answer per item, in input order (201, 200, or the 400 or 409 the single route would give)',
+      content: { 'application/json': { schema: batchAnswerSchema(viewModel) } },
+    })
+    @ApiErrorResponses(
+      [400, `items is missing, not an array, empty or over ${MAX_BATCH_ITEMS} items, or the body is not JSON`],
+      [413, `The request body is over ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MiB`],
+      415,
+    )
+    @ApiBody({ type: TrackBatchDto })
+    // Validated by BatchTracking (the global pipe would strip __proto__ keys from the items unseen).
+    trackMany(@Body() body: unknown): Promise<{ items: BatchItemAnswer[] }> {
+      return this.batch.track(kind, body);
     }
 
     @Post(':reference/callback')

@@ -10,6 +10,25 @@ import type { NewTrackedTransaction } from '../domain/new-tracked-transaction.js
 import { TrackedTransactionEntity } from './tracked-transaction.entity.js';
 import { TransactionRowCodec, VIEW_COLUMNS, type TransactionPatch } from './transaction-row-codec.js';
 
+/** The columns a new row is inserted with (besides attempts and the timestamps), their types and values. */
+const NEW_ROW_COLUMNS: [string, string, (row: NewTrackedTransaction) => unknown][] = [
+  ['kind', 'text', (r) => r.kind],
+  ['reference', 'uuid', (r) => r.reference],
+  ['datacenter', 'text', (r) => r.datacenter],
+  ['merchant_reference', 'text', (r) => r.merchantReference],
+  ['customer_reference', 'text', (r) => r.customerReference],
+  ['acquired_at', 'timestamptz', (r) => r.acquiredAt],
+  ['callback_grace_seconds', 'integer', (r) => r.callbackGraceSeconds],
+  ['callback_deadline', 'timestamptz', (r) => r.callbackDeadline],
+  ['state', 'text', (r) => r.state],
+  ['status', 'text', (r) => r.status],
+  ['next_attempt_at', 'timestamptz', (r) => r.nextAttemptAt],
+  ['started_by_callback', 'boolean', (r) => r.startedByCallback ?? false],
+  ['started_by_trace', 'text', (r) => r.startedByTrace ?? null],
+  ['account', 'text', (r) => r.account],
+  ['account_explicit', 'boolean', (r) => r.accountExplicit],
+];
+
 /** A change written outside any claim: the state machine's patch, payloads, and the fields a backend's tracking sets. */
 export type RowPatch = TransactionPatch &
   Partial<
@@ -120,6 +139,60 @@ export class TrackedTransactionRepository {
       const stored = await this.find(row.kind, row.reference, m);
       return { created: inserted.length > 0, row: stored! };
     });
+  }
+
+  /**
+   * Many rows at once (a backend's batch), in one statement: each row is inserted unless (kind, reference) exists,
+   * with its TRACKED event, in input order. References must be distinct. Returns the references inserted.
+   */
+  async insertManyIfAbsent(rows: NewTrackedTransaction[], now: Date): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const p = new SqlParams();
+    const arrays = NEW_ROW_COLUMNS.map(([, type, value]) => p.add(rows.map(value), `::${type}[]`)).join(', ');
+    const columns = NEW_ROW_COLUMNS.map(([column]) => column).join(', ');
+    const at = p.add(now, '::timestamptz');
+    const inserted = await queryPrepared<{ reference: string }>(
+      this.dataSource,
+      `WITH input AS (
+         SELECT * FROM unnest(${arrays}) WITH ORDINALITY AS i(${columns}, ord)
+       ), inserted AS (
+         INSERT INTO tracked_transaction (${columns}, attempts, created_at, updated_at)
+         SELECT ${columns}, 0, ${at}, ${at} FROM input ORDER BY ord
+         ON CONFLICT (kind, reference) DO NOTHING
+         RETURNING kind, reference
+       ), events AS (
+         INSERT INTO change_event (kind, reference, type, at)
+         SELECT i.kind, i.reference, 'TRACKED', ${at} FROM inserted s JOIN input i USING (kind, reference) ORDER BY i.ord
+       )
+       SELECT reference FROM inserted`,
+      p.values,
+    );
+    return new Set(inserted.map((r) => r.reference));
+  }
+
+  /**
+   * The rows of many references of one kind with their media, as findView reads one (plus what a retry is compared
+   * with), in one statement; references not tracked are absent.
+   */
+  async findManyViews(
+    kind: Kind,
+    references: string[],
+  ): Promise<Map<string, { row: TrackedTransactionEntity; media: ViewMedium[] }>> {
+    const rows = await queryPrepared<Record<string, unknown>>(
+      this.dataSource,
+      `SELECT ${VIEW_COLUMNS}, t.callback_grace_seconds, t.started_by_callback,
+              (SELECT coalesce(json_agg(json_build_object('name', m.name, 'contentType', m.content_type, 'byteSize', m.byte_size)), '[]'::json)
+                 FROM stored_medium m WHERE m.transaction_id = t.id) AS media
+         FROM tracked_transaction t
+        WHERE t.kind = $1::text AND t.reference = ANY($2::uuid[])`,
+      [kind, references],
+    );
+    return new Map(
+      rows.map((r) => {
+        const row = this.codec.fromRow(r);
+        return [row.reference, { row, media: (r.media as ViewMedium[]).sort(byMediumName) }];
+      }),
+    );
   }
 
   /**

@@ -15,7 +15,7 @@ import type { TrackedTransactionEntity } from '../persistence/tracked-transactio
 import { TrackedTransactionRepository, type RowPatch } from '../persistence/tracked-transaction.repository.js';
 import { trackingRecordOf } from '../persistence/tracking-record.js';
 import type { CallbackReport, TrackRequest } from './tracking-requests.js';
-import { newTrackedTransaction } from '../domain/new-tracked-transaction.js';
+import { newTrackedTransaction, type NewTrackedTransaction } from '../domain/new-tracked-transaction.js';
 import { readRequestTimestamp, readTimestamp } from '../domain/timestamp-reader.js';
 import { toView, type TrackingView } from './tracking-view.js';
 import { EngineTracing } from '../tracing/engine-tracing.js';
@@ -48,40 +48,94 @@ export class TrackingService {
    */
   async track(kind: Kind, dto: TrackRequest): Promise<{ created: boolean; view: TrackingView }> {
     const now = this.clock.now();
-    const acquiredAt = requestTimestamp('acquiredAt', dto.acquiredAt, now) ?? now;
-    const { account, explicit } = this.accounts.resolve({ account: dto.account, datacenter: dto.datacenter });
-    const inserted = await this.repository.insertIfAbsent(
-      newTrackedTransaction({
-        kind,
-        reference: dto.reference.toLowerCase(),
-        datacenter: account.datacenter,
-        account: account.name,
-        accountExplicit: explicit,
-        merchantReference: dto.merchantReference ?? null,
-        customerReference: dto.customerReference ?? null,
-        acquiredAt,
-        graceSeconds: dto.callbackGraceSeconds ?? this.config.reconciler.callbackGraceSeconds,
-        startedByTrace: this.tracing.activeTraceParent(),
-      }),
-      now,
-    );
+    const { row: fresh, resolved } = this.newRow(kind, dto, now);
+    const inserted = await this.repository.insertIfAbsent(fresh, now);
     const created = inserted.created;
     const row =
       !created && inserted.row.startedByCallback
-        ? await this.adoptCallbackStarted(kind, dto, { account: account.name, explicit }, now)
+        ? await this.adoptCallbackStarted(kind, dto, resolved, now)
         : inserted.row;
-    if (!created) {
-      const differing = differingFields(row, dto);
-      if (differing.length > 0) {
-        throw new EngineException(
-          'TRACKING_CONFLICT',
-          differing.map(
-            (f) => `${f} differs from the tracked transaction's (the reference is already tracked with another ${f})`,
-          ),
-        );
+    if (!created) refuseDifferingRetry(row, dto);
+    return { created, view: await this.toView(row) };
+  }
+
+  /**
+   * Many track requests of one kind, each answered as track() would answer it alone, in input order (the same
+   * reference twice: created, then a retry or a conflict), in a few statements for the whole batch: one insert of
+   * every new row with its TRACKED event, one read of every row with its media. A refusal is that item's outcome.
+   */
+  async trackMany(kind: Kind, items: readonly TrackRequest[]): Promise<TrackOutcome[]> {
+    const now = this.clock.now();
+    const built = items.map((dto) => {
+      try {
+        return this.newRow(kind, dto, now);
+      } catch (e) {
+        return asRefusal(e);
+      }
+    });
+    const firsts = new Map<string, NewTrackedTransaction>();
+    for (const b of built)
+      if (!(b instanceof EngineException) && !firsts.has(b.row.reference)) firsts.set(b.row.reference, b.row);
+    const created = await this.repository.insertManyIfAbsent([...firsts.values()], now);
+    const [stored] = await Promise.all([
+      this.repository.findManyViews(kind, [...firsts.keys()]),
+      this.accountStates.fresh(),
+    ]);
+    const answered = new Set<string>();
+    const outcomes: TrackOutcome[] = [];
+    for (const [i, b] of built.entries()) {
+      if (b instanceof EngineException) {
+        outcomes.push({ refused: b });
+        continue;
+      }
+      const reference = b.row.reference;
+      const isCreated = !answered.has(reference) && created.has(reference);
+      answered.add(reference);
+      try {
+        let found = stored.get(reference);
+        // Rare: a row a callback started is adopted as track() does; a row gone since the insert is tracked again.
+        if (!found) {
+          outcomes.push(await this.track(kind, items[i]));
+          continue;
+        }
+        if (!isCreated && found.row.startedByCallback) {
+          const row = await this.adoptCallbackStarted(kind, items[i], b.resolved, now);
+          found = { row, media: await this.mediaStore.list(row.id) };
+          stored.set(reference, found);
+        }
+        if (!isCreated) refuseDifferingRetry(found.row, items[i]);
+        outcomes.push({
+          created: isCreated,
+          view: toView(found.row, found.media, this.accountStates.stateOf(found.row)),
+        });
+      } catch (e) {
+        outcomes.push({ refused: asRefusal(e) });
       }
     }
-    return { created, view: await this.toView(row) };
+    return outcomes;
+  }
+
+  /** The row a track request would insert (INVALID_REQUEST for an account or a timestamp that cannot be used). */
+  private newRow(
+    kind: Kind,
+    dto: TrackRequest,
+    now: Date,
+  ): { row: NewTrackedTransaction; resolved: { account: string; explicit: boolean } } {
+    const acquiredAt = requestTimestamp('acquiredAt', dto.acquiredAt, now) ?? now;
+    const { account, explicit } = this.accounts.resolve({ account: dto.account, datacenter: dto.datacenter });
+    const row = newTrackedTransaction({
+      kind,
+      reference: dto.reference.toLowerCase(),
+      datacenter: account.datacenter,
+      account: account.name,
+      accountExplicit: explicit,
+      merchantReference: dto.merchantReference ?? null,
+      customerReference: dto.customerReference ?? null,
+      acquiredAt,
+      graceSeconds: dto.callbackGraceSeconds ?? this.config.reconciler.callbackGraceSeconds,
+      startedByTrace: this.tracing.activeTraceParent(),
+    });
+    return { row, resolved: { account: account.name, explicit } };
   }
 
   /**
@@ -208,6 +262,27 @@ function requestTimestamp(field: string, value: string | undefined, now: Date): 
   if (date.getTime() > now.getTime() + MAX_FUTURE_SKEW_MS)
     throw new EngineException('INVALID_REQUEST', [`${field} must not be more than 60 seconds in the future`]);
   return date;
+}
+
+/** One item of a batch: what track() would have answered, or its refusal. */
+export type TrackOutcome = { created: boolean; view: TrackingView } | { refused: EngineException };
+
+/** An engine refusal is an item's answer; anything else fails the whole batch. */
+function asRefusal(e: unknown): EngineException {
+  if (e instanceof EngineException) return e;
+  throw e;
+}
+
+/** A retry of a tracked reference: TRACKING_CONFLICT naming each field it gave that differs from what is stored. */
+function refuseDifferingRetry(row: TrackedTransactionEntity, dto: TrackRequest): void {
+  const differing = differingFields(row, dto);
+  if (differing.length > 0)
+    throw new EngineException(
+      'TRACKING_CONFLICT',
+      differing.map(
+        (f) => `${f} differs from the tracked transaction's (the reference is already tracked with another ${f})`,
+      ),
+    );
 }
 
 /** The fields a retry gave that differ from what is stored; a field the retry leaves out is not compared. */

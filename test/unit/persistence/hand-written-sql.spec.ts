@@ -243,6 +243,43 @@ describe('hand-written SQL (snapshots)', () => {
       expect(ds.take()).toMatchSnapshot();
     });
 
+    it('insertManyIfAbsent', async () => {
+      ds.answers.push([{ reference: REFERENCE }]);
+      const row = {
+        kind: 'id-verifications' as const,
+        datacenter: 'US' as const,
+        account: 'default',
+        accountExplicit: false,
+        merchantReference: null,
+        customerReference: 'user-7',
+        acquiredAt: NOW,
+        callbackGraceSeconds: 900,
+        callbackDeadline: LATER,
+        state: 'AWAITING_CALLBACK' as const,
+        status: 'UNKNOWN' as const,
+        nextAttemptAt: LATER,
+      };
+      const inserted = await repository.insertManyIfAbsent(
+        [
+          { ...row, reference: REFERENCE },
+          { ...row, reference: '00000000-0000-4000-8000-000000000002', datacenter: 'EU', accountExplicit: true },
+        ],
+        NOW,
+      );
+      expect([...inserted]).toEqual([REFERENCE]);
+      expect(ds.take()).toMatchSnapshot();
+    });
+
+    it('findManyViews', async () => {
+      ds.answers.push([rawRow('42', { media: [], callback_grace_seconds: 900, started_by_callback: false })]);
+      const found = await repository.findManyViews('id-verifications', [
+        REFERENCE,
+        '00000000-0000-4000-8000-000000000002',
+      ]);
+      expect([...found.keys()]).toEqual([REFERENCE]);
+      expect(ds.take()).toMatchSnapshot();
+    });
+
     it('updateLocked: a change that ends the schedule, with its event', async () => {
       ds.answers.push(entity(), [], [], entity({ state: 'RETRIEVED' }));
       await repository.updateLocked(
