@@ -36,6 +36,7 @@ const ENGINE_LAYERS = [
   'callbacks',
   'tracking',
   'retention',
+  'key-rotation',
 ];
 
 const engineLayerRules = ENGINE_LAYERS.map((layer, index) => ({
