@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { CallbackInbox } from '../../src/engine/callbacks/callback-inbox';
 import { DataCipher } from '../../src/engine/crypto/data-cipher';
@@ -9,6 +12,8 @@ import { transactionColumnContext } from '../../src/engine/persistence/transacti
 import { expectedMedium } from '../../src/simulator/jumio-simulator';
 import { ADMIN_KEY, BACKEND_KEY, bearer, binaryParser, startTestApp, type TestApp } from '../support/test-app';
 import { createTestDatabase } from '../support/test-database';
+import { pollUntil } from '../support/poll-until';
+import { ServiceProcess } from '../support/service-process';
 
 const KEYS = {
   k1: Buffer.alloc(32, 11),
@@ -299,4 +304,114 @@ describe('key rotation: re-encryption under the new key, retiring the old one', 
     }
     await close(a);
   }, 120_000);
+});
+
+/**
+ * The job in a real replica (the built service, its own interval and pace) killed with SIGKILL while it
+ * re-encrypts: every value is under exactly one key and readable, and another replica finishes the job. The built
+ * service then refuses, in one fatal line, to start without the key that now encrypts everything.
+ */
+describe('key rotation: a replica killed mid-way', () => {
+  const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+  it('SIGKILL half-way: nothing lost or half-written, the next replica resumes; a start without k2 is refused', async () => {
+    const database = await createTestDatabase();
+    const db = new Client({ connectionString: database.url });
+    let replica: ServiceProcess | undefined;
+    const apps: TestApp[] = [];
+    try {
+      const seed = await startTestApp({ databaseUrl: database.url, env: { DATA_ENCRYPTION_KEYS: keyList('k1') } });
+      apps.push(seed);
+      const source = await retrieveOne(seed);
+      const clones = await cloneRows(seed.dataSource, seed.app.get(DataCipher), source.id, 3000, 20);
+      const mediaCount = (source.view.media as unknown[]).length;
+      const total = 3001 * 4 + 21 * mediaCount;
+      await seed.close();
+      apps.pop();
+      await db.connect();
+      const underK1 = async () =>
+        Number(
+          (
+            await db.query(
+              `SELECT (SELECT count(*) FROM tracked_transaction WHERE raw_status_key_id = 'k1')
+                    + (SELECT count(*) FROM tracked_transaction WHERE raw_details_key_id = 'k1')
+                    + (SELECT count(*) FROM tracked_transaction WHERE raw_media_list_key_id = 'k1')
+                    + (SELECT count(*) FROM tracked_transaction WHERE result_key_id = 'k1')
+                    + (SELECT count(*) FROM stored_medium WHERE key_id = 'k1') AS n`,
+            )
+          ).rows[0].n,
+        );
+      expect(await underK1()).toBe(total);
+
+      replica = await ServiceProcess.start(database.url, seed.simulator.url, {
+        DATA_ENCRYPTION_KEYS: keyList('k2', 'k1'),
+        KEY_ROTATION_BATCH_SIZE: '100',
+        KEY_ROTATION_INTERVAL_MS: '20',
+      });
+      await pollUntil(async () => (await underK1()) < total * 0.7, 60_000, 'a third re-encrypted');
+      replica.kill('SIGKILL');
+      expect((await replica.exited).signal).toBe('SIGKILL');
+      const left = await underK1();
+      expect(left).toBeGreaterThan(0);
+
+      const next = await startTestApp({
+        databaseUrl: database.url,
+        env: { DATA_ENCRYPTION_KEYS: keyList('k2', 'k1') },
+      });
+      apps.push(next);
+      expect((await stats(next)).valuesByKeyId).toEqual({ k2: total - left, k1: left });
+      expect(await next.app.get(KeyRotation).drain()).toBe(left);
+      expect((await stats(next)).valuesByKeyId).toEqual({ k2: total, k1: 0 });
+      // Every row reads: the view of each clone, the media of those that have them.
+      const rows: { id: string; reference: string }[] = await next.dataSource.query(
+        `SELECT id::text AS id, reference::text AS reference FROM tracked_transaction`,
+      );
+      const cipher = next.app.get(DataCipher);
+      const full: { id: string; raw_details: unknown }[] = await next.dataSource.query(
+        `SELECT id::text AS id, raw_details FROM tracked_transaction`,
+      );
+      for (const r of full)
+        expect(() => cipher.decryptJson(r.raw_details, transactionColumnContext(r.id, 'raw_details'))).not.toThrow();
+      expect(rows).toHaveLength(3001);
+      for (const clone of clones.filter((c) => c.media))
+        for (const m of source.view.media as { name: string }[])
+          await next.http().get(`/v1/${KIND}/${clone.reference}/media/${m.name}`).set(bearer(BACKEND_KEY)).expect(200);
+      await next.close();
+      apps.pop();
+
+      const refused = spawnSync(process.execPath, [MAIN], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          SANDBOX: 'false',
+          DATABASE_URL: database.url,
+          API_KEYS: `test-ops:admin:${ADMIN_KEY}`,
+          JUMIO_API_TOKEN: 'token',
+          JUMIO_API_SECRET: 'secret',
+          JUMIO_USER_AGENT: 'KeyRotationTest/1.0',
+          DATA_ENCRYPTION_KEYS: keyList('k1'),
+          LOG_LEVEL: 'warn',
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(refused.status).toBe(1);
+      const fatal = refused.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { level: number; msg: string })
+        .filter((entry) => entry.level === 60);
+      expect(fatal.map((entry) => entry.msg)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^start-up failed: DATA_ENCRYPTION_KEYS lacks key "k2" \\(${total} stored values\\) still encrypting`,
+          ),
+        ),
+      ]);
+    } finally {
+      replica?.kill('SIGKILL');
+      for (const t of apps) await t.close().catch(() => undefined);
+      await db.end().catch(() => undefined);
+      await database.drop();
+    }
+  }, 300_000);
 });
