@@ -37,6 +37,7 @@ const ENGINE_LAYERS = [
   'callbacks',
   'tracking',
   'retention',
+  'key-rotation',
 ];
 
 const engineLayerRules = ENGINE_LAYERS.map((layer, index) => ({

@@ -55,6 +55,19 @@ export class AccountStatsDto {
   callsLastMinute: number;
 }
 
+export class EncryptionStatsDto {
+  @ApiProperty({ description: 'The key of DATA_ENCRYPTION_KEYS new values are encrypted under (its first)' })
+  activeKeyId: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer', minimum: 0 },
+    description:
+      'Values encrypted at rest per key id: every configured key (0 when it encrypts nothing) and any other key stored values name. An old key can be dropped once it shows 0',
+    example: { k2: 5120, k1: 0 },
+  })
+  valuesByKeyId: Record<string, number>;
+}
+
 /** OpenAPI model of `GET /v1/admin/stats` (AdminStats is the type the code returns). */
 @ApiExtraModels(OldestOverdueDto)
 export class AdminStatsDto implements AdminStats {
@@ -69,4 +82,6 @@ export class AdminStatsDto implements AdminStats {
   callbacks: CallbackBacklogDto;
   @ApiProperty({ type: [AccountStatsDto], description: 'Each Jumio account in each of its data centers' })
   accounts: AccountStatsDto[];
+  @ApiProperty({ type: EncryptionStatsDto, description: 'Encryption at rest: the active key and the values per key' })
+  encryption: EncryptionStatsDto;
 }

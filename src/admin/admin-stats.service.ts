@@ -3,6 +3,8 @@ import { CallbackInbox } from '../engine/callbacks/callback-inbox.js';
 import { AccountStates, type AccountStateName } from '../engine/accounts/account-states.js';
 import { JumioAccounts } from '../engine/accounts/jumio-accounts.js';
 import { Clock } from '../engine/clock/clock.js';
+import { DataCipher } from '../engine/crypto/data-cipher.js';
+import { KeyRotation } from '../engine/key-rotation/key-rotation.service.js';
 import type { Kind } from '../common/kinds.js';
 import { AttemptLog } from '../engine/persistence/attempt-log.js';
 import { TransactionReports } from '../engine/persistence/transaction-reports.js';
@@ -20,6 +22,8 @@ export interface AdminStats {
    */
   callbacks: { malformed: number; failing: number; oldestFailingReceivedAt: string | null };
   accounts: AccountStats[];
+  /** The key new values are encrypted under, and how many stored values each key encrypts (an old one at 0 can go). */
+  encryption: { activeKeyId: string; valuesByKeyId: Record<string, number> };
 }
 
 /** One (account, data center) pair: its ceiling, whether Jumio accepts its credentials, its calls of the last minute. */
@@ -44,11 +48,13 @@ export class AdminStatsService {
     private readonly clock: Clock,
     private readonly accounts: JumioAccounts,
     private readonly accountStates: AccountStates,
+    private readonly keyRotation: KeyRotation,
+    private readonly cipher: DataCipher,
   ) {}
 
   async stats(): Promise<AdminStats> {
     const now = this.clock.now();
-    const [counts, dueNow, oldest, calls, callbacks, accountCalls] = await Promise.all([
+    const [counts, dueNow, oldest, calls, callbacks, accountCalls, , valuesByKeyId] = await Promise.all([
       this.transactions.countByKindAndState(),
       this.transactions.countDue(now),
       this.transactions.oldestOverdue(now),
@@ -56,6 +62,7 @@ export class AdminStatsService {
       this.callbackInbox.setAside(),
       this.attemptLog.countsByAccountSince(new Date(now.getTime() - 60_000)),
       this.accountStates.refresh(),
+      this.keyRotation.valuesByKeyId(),
     ]);
     const states: AdminStats['states'] = Object.fromEntries(this.products.kinds().map((k) => [k, {}]));
     for (const { kind, state, count } of counts) (states[kind] ??= {})[state] = count;
@@ -87,6 +94,7 @@ export class AdminStatsService {
           callsLastMinute: lastMinute?.count ?? 0,
         };
       }),
+      encryption: { activeKeyId: this.cipher.activeKeyId, valuesByKeyId },
     };
   }
 }

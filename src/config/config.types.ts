@@ -53,7 +53,12 @@ export interface AppConfig {
     /** How long start-up waits for the database at DATABASE_URL to accept connections before it exits 1. */
     startupWaitSeconds: number;
   };
-  security: { apiKeys: ApiKey[]; encryptionKeys: { id: string; key: Buffer }[] };
+  security: {
+    apiKeys: ApiKey[];
+    encryptionKeys: { id: string; key: Buffer }[];
+    /** Re-encryption under the active key: at most batchSize values (a tenth as many media) per intervalMs. */
+    keyRotation: { batchSize: number; intervalMs: number };
+  };
   jumio: {
     /** One entry per (account, data center) pair; the first listed for a data center is its default. */
     accounts: JumioAccount[];

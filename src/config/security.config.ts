@@ -6,7 +6,8 @@ import { SANDBOX_API_KEYS } from './sandbox.config.js';
 type EncryptionKey = AppConfig['security']['encryptionKeys'][number];
 
 /**
- * API_KEYS and DATA_ENCRYPTION_KEYS, both required outside the sandbox (the sandbox has a development API key;
+ * API_KEYS and DATA_ENCRYPTION_KEYS (with the pace of re-encryption after a key rotation: KEY_ROTATION_BATCH_SIZE
+ * values per batch, one batch per KEY_ROTATION_INTERVAL_MS), both required outside the sandbox (the sandbox has a development API key;
  * main.ts gives it a generated data key). Both hold secrets: a problem names the entry by position only.
  */
 export function readSecurityConfig(reader: EnvReader, mode: RuntimeMode): AppConfig['security'] {
@@ -23,7 +24,11 @@ export function readSecurityConfig(reader: EnvReader, mode: RuntimeMode): AppCon
     reader,
     reader.required('DATA_ENCRYPTION_KEYS', 'comma-separated keyId:base64key with 32-byte keys', outsideSandbox),
   );
-  return { apiKeys, encryptionKeys };
+  const keyRotation = {
+    batchSize: reader.integer('KEY_ROTATION_BATCH_SIZE', 500, 1, 10_000),
+    intervalMs: reader.integer('KEY_ROTATION_INTERVAL_MS', 1000, 10, 3_600_000),
+  };
+  return { apiKeys, encryptionKeys, keyRotation };
 }
 
 function parseApiKeys(reader: EnvReader, value: string): ApiKey[] {

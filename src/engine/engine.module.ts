@@ -11,6 +11,7 @@ import { DataCipher } from './crypto/data-cipher.js';
 import { ChangeFeed } from './feed/change-feed.js';
 import { JumioTransport } from './jumio-transport/jumio-transport.js';
 import { OutboundRateLimiter } from './jumio-transport/outbound-rate-limiter.js';
+import { KeyRotation } from './key-rotation/key-rotation.service.js';
 import { MediaStore, PostgresMediaStore } from './media/media-store.js';
 import { AttemptLog } from './persistence/attempt-log.js';
 import { GroupedStepWriter } from './persistence/grouped-step-writer.js';
@@ -30,7 +31,7 @@ import { EngineTracing } from './tracing/engine-tracing.js';
 
 /**
  * The reconciliation engine: tracking, the state machine, scheduling and claiming, the calls to Jumio, the
- * attempt log, the media store, the change feed and personal data retention. Product modules plug into it
+ * attempt log, the media store, the change feed, personal data retention and re-encryption after a key rotation. Product modules plug into it
  * through ProductRegistry.
  */
 @Global()
@@ -75,6 +76,7 @@ export class EngineModule {
         CallbackReceiver,
         PersonalDataPurge,
         RetentionService,
+        KeyRotation,
       ],
       exports: [
         JumioAccounts,
@@ -92,6 +94,7 @@ export class EngineModule {
         TrackedTransactionRepository,
         TransactionReports,
         PersonalDataPurge,
+        KeyRotation,
         ...runtimeProviders,
       ],
     };

@@ -84,6 +84,13 @@ export class MetricsService extends EngineMetrics {
     registers: [this.registry],
   });
 
+  readonly encryptedValues = new Gauge({
+    name: 'jumio_fallback_encrypted_values',
+    help: 'Values encrypted at rest (payloads, results, media, held callback bodies) by the id of their key: an old key of DATA_ENCRYPTION_KEYS can be dropped once it shows 0',
+    labelNames: ['key_id'] as const,
+    registers: [this.registry],
+  });
+
   readonly callbacksSetAside = new Gauge({
     name: 'jumio_fallback_callbacks_set_aside',
     help: "Jumio's callbacks received directly and not applied: MALFORMED (unreadable: refused for good, body kept for an operator until retention, reconciliation took over) and PROCESSING_FAILED (failing for a reason of the service's own, retried with back-off)",

@@ -356,6 +356,7 @@ describe('key rotation on one database', () => {
   let database: { url: string; drop(): Promise<void> };
   let simulator: JumioSimulator;
   let t: TestApp | null = null;
+  let lateReplica: TestApp | null = null;
 
   const start = (keys: string, clockMs: number, env: Record<string, string> = {}) =>
     startTestApp({
@@ -371,11 +372,16 @@ describe('key rotation on one database', () => {
   });
   afterAll(async () => {
     await t?.close();
+    if (lateReplica !== t) await lateReplica?.close();
     await simulator.close();
     await database.drop();
   });
 
-  it('A, then "B,A": old data reads, new data is written under B; "B" alone: old data answers 503, the rest works; back to "B,A"', async () => {
+  it('A, then "B,A": old data reads, new data is written under B; "B" alone: refused at start, and where A is missing anyway old data answers 503, the rest works; back to "B,A"', async () => {
+    // 0. A replica configured with B alone, started while nothing is stored (nothing for the start-up check to
+    //    refuse): it will meet data written under A by the others, as a deployment lacking a key others use would.
+    lateReplica = await start(KEY_B, START + 2 * 86_400_000, { RECONCILER_LEASE_SECONDS: '1' });
+
     // 1. Key A: one retrieval done, one stopped after the status (details answered 429 with a day's Retry-After).
     t = await start(KEY_A, START);
     const old = newReference();
@@ -426,9 +432,14 @@ describe('key rotation on one database', () => {
     expect((await storedKeyIds(t.dataSource, inFlight)).json).toEqual(['A', null, null, null]);
     await t.close();
 
-    // 3. "B" alone (A dropped too early): what A encrypted answers 503, never a crash; the reconciler sets the
-    //    in-flight transaction aside (no call to Jumio for it) and goes on with the others; a purge still works.
-    t = await start(KEY_B, START + 2 * 86_400_000, { RECONCILER_LEASE_SECONDS: '1' });
+    // 3. "B" alone (A dropped too early) is refused at start-up, naming A and how many values need it.
+    await expect(start(KEY_B, START + 2 * 86_400_000)).rejects.toThrow(
+      `DATA_ENCRYPTION_KEYS lacks key "A" (${4 + oldMedia.length + 1} stored values) still encrypting stored data`,
+    );
+    //    The replica that started with B alone before A's data existed: what A encrypted answers 503, never a
+    //    crash; the reconciler sets the in-flight transaction aside (no call to Jumio for it) and goes on with the
+    //    others; a purge still works.
+    t = lateReplica;
     const unreadable = await t.http().get(`/v1/id-verifications/${old}`).set(bearer(BACKEND_KEY)).expect(503);
     expect(unreadable.body).toEqual({
       statusCode: 503,

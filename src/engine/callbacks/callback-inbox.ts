@@ -200,6 +200,7 @@ export function callbackIdentity(fields: Record<string, string>): string {
   return JSON.stringify(kept);
 }
 
-function bodyContext(kind: Kind, digest: string): string {
+/** The additional authenticated data of a stored callback's body. */
+export function bodyContext(kind: Kind, digest: string): string {
   return `jumio_callback:${kind}:${digest}:body`;
 }

@@ -104,6 +104,26 @@ export class DataCipher {
     return this.active.id;
   }
 
+  /** Whether DATA_ENCRYPTION_KEYS holds a key of this id. */
+  hasKey(id: string): boolean {
+    return this.keys.has(id);
+  }
+
+  /** Every configured key id, the active one first. */
+  get keyIds(): string[] {
+    return [...this.keys.keys()];
+  }
+
+  /** A jsonb column's envelope decrypted and encrypted again under the active key, bound to the same context. */
+  reencryptJson(stored: unknown, context: string): EncryptedJson {
+    return this.encryptJson(this.decryptJson(stored, context), context);
+  }
+
+  /** Encrypted bytes (their stored key id given) decrypted and encrypted again under the active key. */
+  reencryptBytes(stored: Buffer, context: string, keyIdColumn: string): Buffer {
+    return this.encryptBytes(this.decryptBytes(stored, context, keyIdColumn), context);
+  }
+
   /**
    * A keyed fingerprint (HMAC-SHA256, hex) of a text, to recognise the same personal data again without storing
    * anything a guess could be checked against. Keyed by a key derived (HKDF) from the active data key, so it

@@ -137,7 +137,7 @@ export class PostgresMediaStore extends MediaStore {
 }
 
 /** The additional authenticated data of a medium's bytes. */
-function mediumContext(transactionId: string, name: string): string {
+export function mediumContext(transactionId: string, name: string): string {
   return `stored_medium:${transactionId}:${name}`;
 }
 

@@ -27,6 +27,8 @@ export abstract class EngineMetrics {
   abstract readonly callbacks: Counter<'kind' | 'outcome'>;
   /** Callbacks received directly and not applied, by reason (MALFORMED: set aside; PROCESSING_FAILED: retried). */
   abstract readonly callbacksSetAside: Gauge<'reason'>;
+  /** Values encrypted at rest, by the id of the key that encrypts them (0 for a configured key with none). */
+  abstract readonly encryptedValues: Gauge<'key_id'>;
   /** Registers a gauge refresh that runs when Prometheus scrapes, not on a timer. */
   abstract onScrape(collector: () => Promise<void>): void;
 }

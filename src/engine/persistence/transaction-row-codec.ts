@@ -36,6 +36,14 @@ export const PERSONAL_PROPERTIES = [
  */
 const ENCRYPTED_PROPERTIES = ['rawStatus', 'rawDetails', 'rawMediaList', 'result', 'rawCallback'] as const;
 
+/** The database names of the encrypted columns (each has `<column>_key_id`, generated from its envelope). */
+export const ENCRYPTED_COLUMNS = ['raw_status', 'raw_details', 'raw_media_list', 'result', 'raw_callback'] as const;
+
+/** The additional authenticated data of one encrypted column of one row. */
+export function transactionColumnContext(id: string, column: string): string {
+  return `tracked_transaction:${id}:${column}`;
+}
+
 const JSON_COLUMNS = new Set(['raw_status', 'raw_details', 'raw_media_list', 'media_plan', 'result', 'raw_callback']);
 
 /** The columns a view needs (never the raw payloads), for lists of many rows and the single view. */
@@ -166,6 +174,6 @@ export class TransactionRowCodec {
   /** The additional authenticated data of one encrypted column of one row. */
   private context(id: string | undefined, column: string): string {
     if (!id) throw new Error(`tracked_transaction.${column} is encrypted: writing it needs the row's id`);
-    return `tracked_transaction:${id}:${column}`;
+    return transactionColumnContext(id, column);
   }
 }

@@ -51,6 +51,7 @@ describe('configuration', () => {
       documents: 'https://retrieval.lon.netverify.com',
     });
     expect(c.retention.personalDataDays).toBe(90);
+    expect(c.security.keyRotation).toEqual({ batchSize: 500, intervalMs: 1000 });
     expect(c.server).toMatchObject({ headersTimeoutMs: 10000, requestTimeoutMs: 30000, maxConnections: 1000 });
   });
 
@@ -87,6 +88,8 @@ describe('configuration', () => {
     ['HTTP_HEADERS_TIMEOUT_MS', '40000', 'not be more than HTTP_REQUEST_TIMEOUT_MS'],
     ['HTTP_REQUEST_TIMEOUT_MS', 'forever', 'whole number'],
     ['HTTP_MAX_CONNECTIONS', '0', 'from 1'],
+    ['KEY_ROTATION_BATCH_SIZE', '0', 'from 1 to 10000'],
+    ['KEY_ROTATION_INTERVAL_MS', '5', 'from 10 to 3600000'],
   ])('rejects %s=%s, saying what it accepts', (name, value, accepts) => {
     const problems = problemsOf({ ...production, [name]: value });
     expect(problems).toHaveLength(1);

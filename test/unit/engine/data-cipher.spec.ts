@@ -229,6 +229,30 @@ describe('DataCipher', () => {
     expect(failure(() => onlyB.decryptJson(json, CONTEXT)).reason).toBe('UNKNOWN_KEY');
     expect(failure(() => onlyB.decryptBytes(bytes, 'stored_medium:1:face', 'A')).reason).toBe('UNKNOWN_KEY');
   });
+
+  it('re-encryption: a value under A comes back under the active key B, same context, and reads under "B" alone', () => {
+    const old = new DataCipher([A]);
+    const json = old.encryptJson(VALUE, CONTEXT);
+    const bytes = old.encryptBytes(Buffer.from('medium'), 'stored_medium:1:face');
+    const rotated = new DataCipher([B, A]);
+    expect(rotated.keyIds).toEqual(['key-B.2', 'A']);
+    expect([rotated.hasKey('A'), rotated.hasKey('C')]).toEqual([true, false]);
+    const json2 = rotated.reencryptJson(json, CONTEXT);
+    const bytes2 = rotated.reencryptBytes(bytes, 'stored_medium:1:face', 'A');
+    expect(json2.kid).toBe('key-B.2');
+    expect(json2.iv).not.toBe(json.iv);
+    const onlyB = new DataCipher([B]);
+    expect(onlyB.decryptJson(json2, CONTEXT)).toEqual(VALUE);
+    expect(onlyB.decryptBytes(bytes2, 'stored_medium:1:face', 'key-B.2').toString()).toBe('medium');
+    // Still bound to its place: another context does not decrypt it.
+    expect(failure(() => onlyB.decryptJson(json2, 'tracked_transaction:43:result')).reason).toBe(
+      'AUTHENTICATION_FAILED',
+    );
+    // A value that does not decrypt is not re-encrypted.
+    expect(failure(() => rotated.reencryptJson({ ...json, ct: json2.ct }, CONTEXT)).reason).toBe(
+      'AUTHENTICATION_FAILED',
+    );
+  });
 });
 
 describe('useSandboxDataKey', () => {

@@ -19,6 +19,8 @@ import { TransactionRowCodec } from '../../../src/engine/persistence/transaction
 import type { ProductDefinition } from '../../../src/engine/product-kit/product-definition';
 import { ProductRegistry } from '../../../src/engine/product-kit/product-registry';
 import { JumioAccounts } from '../../../src/engine/accounts/jumio-accounts';
+import type { DataCipher } from '../../../src/engine/crypto/data-cipher';
+import { KeyRotation, MissingDataKeyError } from '../../../src/engine/key-rotation/key-rotation.service';
 import { cipher, entity, LATER, NOW, RecordingDataSource, REFERENCE, snapshotChecks } from './recording-data-source';
 
 /**
@@ -192,6 +194,61 @@ describe('hand-written SQL, beside tracked_transaction (snapshots)', () => {
     it('media: listMany (none sent for no transactions)', async () => {
       await media.listMany([]);
       await media.listMany(['41', '42']);
+      expect(ds.take()).toMatchSnapshot();
+    });
+  });
+
+  describe('key rotation', () => {
+    /** key-1 active, key-0 older; key-gone is stored but not configured. */
+    const rotatingCipher = {
+      ...cipher,
+      activeKeyId: 'key-1',
+      keyIds: ['key-1', 'key-0'],
+      hasKey: (id: string) => id === 'key-1' || id === 'key-0',
+      reencryptJson: (stored: unknown, context: string) =>
+        cipher.encryptJson(cipher.decryptJson(stored, context), context),
+      reencryptBytes: (stored: Buffer, context: string) => cipher.encryptBytes(stored, context),
+    } as unknown as DataCipher;
+    const rotation = () =>
+      new KeyRotation(
+        ds as unknown as DataSource,
+        rotatingCipher,
+        {} as SchedulerRegistry,
+        { onScrape: () => undefined } as unknown as EngineMetrics,
+        {
+          reconciler: { enabled: false },
+          security: { keyRotation: { batchSize: 100, intervalMs: 1000 } },
+        } as AppConfig,
+      );
+
+    it('start-up check: the stored key ids (a skip scan of each index), then the count of the missing one', async () => {
+      ds.answers.push([{ id: 'key-0' }, { id: 'key-gone' }], [{ key_id: 'key-gone', n: '3' }]);
+      await expect(rotation().checkKeysCoverStoredValues()).rejects.toThrow(MissingDataKeyError);
+      expect(ds.take()).toMatchSnapshot();
+    });
+
+    it('values by key id (the stats)', async () => {
+      ds.answers.push([{ key_id: 'key-0', n: '5' }]);
+      expect(await rotation().valuesByKeyId()).toEqual({ 'key-1': 0, 'key-0': 5 });
+      expect(ds.take()).toMatchSnapshot();
+    });
+
+    it('a batch: the lock, the stale keys, then each place locked, re-encrypted and written in one transaction', async () => {
+      ds.answers.push(
+        [{ locked: true }],
+        [{ id: 'key-0' }, { id: 'key-1' }],
+        [{ id: '42', value: { value: { status: 'DONE' } } }],
+        [], // its UPDATE
+        [], // raw_details
+        [], // raw_media_list
+        [], // result
+        [], // raw_callback
+        [{ id: '9', kind: 'id-verifications', body_digest: 'd', value: { value: CALLBACK_BODY } }],
+        [], // its UPDATE
+        [{ id: '42/front', transaction_id: '42', name: 'front', key_id: 'key-0', content: Buffer.from('jpeg') }],
+        [],
+      );
+      expect(await rotation().runBatch()).toEqual({ reencrypted: 3, busy: false });
       expect(ds.take()).toMatchSnapshot();
     });
   });
