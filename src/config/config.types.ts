@@ -83,6 +83,6 @@ export interface AppConfig {
     pollIntervalMs: number;
     enabled: boolean;
   };
-  retention: { personalDataDays: number };
+  retention: { personalDataDays: number; deleteAtJumioAfterRetrieval: boolean };
   callbacks: { allowedSources: string[]; trustedProxies: string[] };
 }
