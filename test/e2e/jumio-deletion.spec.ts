@@ -242,8 +242,13 @@ describe('deleting at Jumio', () => {
     const reference = randomUUID();
     t.simulator.script({ kind: 'scan', reference });
     await track('scan', reference, { deleteAtJumio: false });
+    // Past the maximum age: given up at once, then erased while the account is paused.
+    const old = randomUUID();
+    const longAgo = new Date(t.clock.now().getTime() - 40 * 86_400_000).toISOString();
+    await track('scan', old, { deleteAtJumio: false, acquiredAt: longAgo });
     await advance(60);
     expect((await view('scan', reference)).tracking.state).toBe('RETRIEVED');
+    expect((await view('scan', old)).tracking.state).toBe('EXHAUSTED');
     t.simulator.rotateSecret('default', 'rotated-in-the-portal');
     try {
       const asked = await askDelete('scan', reference).expect(202);
@@ -260,14 +265,18 @@ describe('deleting at Jumio', () => {
       expect(stats.accounts.find((a: { name: string }) => a.name === 'default')).toMatchObject({
         state: 'CREDENTIALS_REJECTED',
       });
+      // A delete of the paused account is not claimed, even for a transaction past the maximum age.
+      await erase('scan', old).expect(200);
       await advance(PROBE_SECONDS - 1);
       expect(deletes(reference)).toHaveLength(1);
+      expect(deletes(old)).toEqual([]);
     } finally {
       t.simulator.rotateSecret('default', JUMIO_SECRET);
     }
     await advance(PROBE_SECONDS);
     await t.scheduler.drain();
     expect(deletes(reference).map((c) => c.httpStatus)).toEqual([401, 200]);
+    expect(deletes(old).map((c) => c.httpStatus)).toEqual([200]);
     expect((await view('scan', reference)).tracking.jumioDeletion.deletedAt).toEqual(expect.any(String));
     const stats = (await t.http().get('/v1/admin/stats').set(bearer(ADMIN_KEY)).expect(200)).body;
     expect(stats.accounts.find((a: { name: string }) => a.name === 'default')).toMatchObject({ state: 'OK' });
