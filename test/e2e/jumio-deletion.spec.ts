@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CallbackProcessor } from '../../src/engine/callbacks/callback-processor';
+import { TransactionClaims } from '../../src/engine/persistence/transaction-claims';
+import { ReconciliationWorker } from '../../src/engine/reconciliation/reconciliation.worker';
 import type { SimulatorKind, TransactionScript } from '../../src/simulator/jumio-simulator';
 import { pollUntil } from '../support/poll-until';
 import { ruleViolations } from '../support/rule-compliance';
@@ -142,6 +144,7 @@ describe('deleting at Jumio', () => {
         countsAsAttempt: false,
       });
       await expectNothingMore(reference);
+      expect(ruleViolations(calls(reference))).toEqual([]);
       // The stored copy is still served.
       await t.http().get(v.media[0].href).set(bearer(BACKEND_KEY)).expect(200);
     },
@@ -280,6 +283,32 @@ describe('deleting at Jumio', () => {
     expect((await view('scan', reference)).tracking.jumioDeletion.deletedAt).toEqual(expect.any(String));
     const stats = (await t.http().get('/v1/admin/stats').set(bearer(ADMIN_KEY)).expect(200)).body;
     expect(stats.accounts.find((a: { name: string }) => a.name === 'default')).toMatchObject({ state: 'OK' });
+  });
+
+  it('a replica whose claim expired and was taken over never sends the delete', async () => {
+    const reference = randomUUID();
+    t.simulator.script({ kind: 'scan', reference });
+    await track('scan', reference, { deleteAtJumio: false });
+    await advance(60);
+    await askDelete('scan', reference).expect(202);
+    // Another replica claimed it and stalled: its lease runs out, and this one takes the delete over.
+    const claims = t.app.get(TransactionClaims);
+    const claimed = await claims.claimDue('stalled-replica', t.clock.now(), 100, 60);
+    const stalled = claimed.find((r) => r.reference === reference)!;
+    for (const other of claimed) if (other !== stalled) await claims.release(other.id, 'stalled-replica');
+    await t.dataSource.query(
+      `UPDATE tracked_transaction SET lease_expires_at = clock_timestamp() - interval '1 second' WHERE reference = $1`,
+      [reference],
+    );
+    await t.scheduler.drain();
+    expect(deletes(reference).map((c) => c.httpStatus)).toEqual([200]);
+    // The stalled replica wakes up with its delete to send: the renewed claim fails, nothing is sent.
+    await t.app.get(ReconciliationWorker).process(stalled, 'stalled-replica', () => false);
+    expect(deletes(reference)).toHaveLength(1);
+    const logged = (await attempts('scan', reference)).filter(
+      (a) => a.callType === 'delete' || a.callType === 'takeover',
+    );
+    expect(logged.map((a) => a.outcome)).toEqual(['LEASE_EXPIRED', 'DELETED']);
   });
 
   describe('erasure ?atJumio=true', () => {

@@ -323,6 +323,19 @@ describe('hand-written SQL (snapshots)', () => {
       expect(ds.take()).toMatchSnapshot();
     });
 
+    it('purgePersonalData ?atJumio=true: the delete at Jumio falls due now', async () => {
+      ds.answers.push(locked('RECONCILING', true), [], [], [], [], [], entity({ state: 'PURGED' }));
+      const result = await purges.purgePersonalData(
+        'id-verifications',
+        REFERENCE,
+        NOW,
+        (row) => onPersonalDataPurged(row, NOW),
+        { atJumio: true },
+      );
+      expect(result?.purged).toBe(true);
+      expect(ds.take()).toMatchSnapshot();
+    });
+
     it('purgeExpiredBatch: one statement per distinct transition', async () => {
       const other = '7d0e1f2a-3b4c-4d5e-8f60-718293a4b5c6';
       ds.answers.push([
