@@ -24,6 +24,7 @@ import { AttemptLog } from '../src/engine/persistence/attempt-log.js';
 import { TrackedTransactionRepository } from '../src/engine/persistence/tracked-transaction.repository.js';
 import { TransactionClaims } from '../src/engine/persistence/transaction-claims.js';
 import { TransactionPurge } from '../src/engine/persistence/transaction-purge.js';
+import { JumioDeletionSaves } from '../src/engine/persistence/jumio-deletion-saves.js';
 import {
   TransactionReports,
   type ListPosition,
@@ -108,7 +109,14 @@ async function main(): Promise<void> {
     const repo = new TrackedTransactionRepository(ds, codec);
     const claims = new TransactionClaims(ds, codec);
     const reports = new TransactionReports(ds, codec);
-    const purges = new PersonalDataPurge(ds, repo, new TransactionPurge(codec), media, new CallbackInbox(ds, cipher));
+    const purges = new PersonalDataPurge(
+      ds,
+      repo,
+      new TransactionPurge(codec),
+      media,
+      new CallbackInbox(ds, cipher),
+      new JumioDeletionSaves(),
+    );
     const fixtures = await pickFixtures(ds);
 
     const list =

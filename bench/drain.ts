@@ -39,6 +39,8 @@ export interface DrainOptions {
   cpuProfileDir?: string;
   /** More environment for the service processes (the tracing comparison sets OTEL_EXPORTER_OTLP_ENDPOINT). */
   env?: Record<string, string>;
+  /** Every transaction is deleted at Jumio once retrieved (delete_at_jumio): one more call each. */
+  deleteAtJumio?: boolean;
 }
 
 export interface DrainResult {
@@ -92,6 +94,10 @@ export interface DrainResult {
   elapsedS: number;
 }
 
+/** Work left: a transaction not final yet, or a delete at Jumio still pending. */
+const NOT_DONE = `(state IN ('AWAITING_CALLBACK', 'RECONCILING')
+                   OR (jumio_deletion_requested_at IS NOT NULL AND jumio_deleted_at IS NULL))`;
+
 export async function runDrain(server: Server, o: DrainOptions): Promise<DrainResult> {
   const started = Date.now();
   const db = await createDatabase(server, o.label.replace(/\W+/g, '_').toLowerCase());
@@ -128,15 +134,16 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
     const cpu0 = services.map((s) => cpuMs(s.pid));
     const pg0 = postgresCpuMs(server.postmasterPid);
     const sim0 = cpuMs(sim.pid);
+    const minCalls = MIN_CALLS_PER_TRANSACTION + (o.deleteAtJumio ? 1 : 0);
     const t0 = await withClient(db.url, async (c) => {
       await c.query('BEGIN');
       await c.query(
         `INSERT INTO tracked_transaction (kind, reference, datacenter, acquired_at, callback_grace_seconds, callback_deadline, state, status,
-                                          attempts, next_attempt_at, created_at, updated_at)
+                                          attempts, next_attempt_at, created_at, updated_at, delete_at_jumio)
          SELECT 'id-verifications', overlay(overlay(overlay(md5($1 || n) placing '4' from 13) placing 'a' from 17) placing 'a' from 32)::uuid, 'US', now() - interval '60 seconds', 60, now(),
-                'AWAITING_CALLBACK', 'UNKNOWN', 0, now(), now() - interval '60 seconds', now() - interval '60 seconds'
+                'AWAITING_CALLBACK', 'UNKNOWN', 0, now(), now() - interval '60 seconds', now() - interval '60 seconds', $3
            FROM generate_series(1, $2::int) n`,
-        [`${db.name}-`, o.transactions],
+        [`${db.name}-`, o.transactions, o.deleteAtJumio ?? false],
       );
       await c.query(
         `INSERT INTO change_event (kind, reference, type, at) SELECT kind, reference, 'TRACKED', created_at FROM tracked_transaction ORDER BY id`,
@@ -147,7 +154,7 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
     log(`${o.label}: ${o.transactions.toLocaleString('en')} transactions due now`);
 
     // Expected: calls / ceiling, plus slack; a stuck drain ends the benchmark rather than the whole run.
-    const expectedS = (o.transactions * MIN_CALLS_PER_TRANSACTION) / Math.min(o.ratePerSecond, 3000);
+    const expectedS = (o.transactions * minCalls) / Math.min(o.ratePerSecond, 3000);
     const deadline = t0 + (expectedS * 2 + 120) * 1000;
     let remaining = o.transactions;
     let lastLog = 0;
@@ -159,17 +166,11 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
     const callsMade = async (c: { query: (sql: string) => Promise<{ rows: { n: number }[] }> }) =>
       (await c.query(`SELECT coalesce(max(id), 0)::int AS n FROM jumio_call`)).rows[0].n;
     const left = async (c: { query: (sql: string) => Promise<{ rows: { n: number }[] }> }) =>
-      (
-        await c.query(
-          `SELECT count(*)::int AS n FROM tracked_transaction WHERE state IN ('AWAITING_CALLBACK', 'RECONCILING')`,
-        )
-      ).rows[0].n;
+      (await c.query(`SELECT count(*)::int AS n FROM tracked_transaction WHERE ${NOT_DONE}`)).rows[0].n;
     await withClient(db.url, async (c) => {
       let progress = { calls: -1, at: Date.now() };
       while (Date.now() < deadline) {
-        const { rows } = await c.query(
-          `SELECT EXISTS (SELECT 1 FROM tracked_transaction WHERE state IN ('AWAITING_CALLBACK', 'RECONCILING')) AS any`,
-        );
+        const { rows } = await c.query(`SELECT EXISTS (SELECT 1 FROM tracked_transaction WHERE ${NOT_DONE}) AS any`);
         if (!rows[0].any) {
           remaining = 0;
           tDone = Date.now();
@@ -229,8 +230,8 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
     let above = 0;
     let withExtra = 0;
     for (const n of perRef.values()) {
-      if (n > MIN_CALLS_PER_TRANSACTION) {
-        above += n - MIN_CALLS_PER_TRANSACTION;
+      if (n > minCalls) {
+        above += n - minCalls;
         withExtra++;
       }
     }
@@ -267,8 +268,8 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
 
     const setup =
       `${o.transactions.toLocaleString('en')} ID Verification transactions bulk-inserted in SQL (AWAITING_CALLBACK, callback_deadline = now, ` +
-      `TRACKED event each), unscripted references ending in "a" (simulator: FAILED at the first poll, no images: minimum ${MIN_CALLS_PER_TRANSACTION} ` +
-      `calls = status + data + images list); ${o.replicas} service process(es), JUMIO_RATE_LIMIT_PER_SECOND=${o.ratePerSecond}, ` +
+      `TRACKED event each), unscripted references ending in "a" (simulator: FAILED at the first poll, no images: minimum ${minCalls} ` +
+      `calls = status + data + images list${o.deleteAtJumio ? ' + the delete at Jumio (delete_at_jumio true)' : ''}); ${o.replicas} service process(es), JUMIO_RATE_LIMIT_PER_SECOND=${o.ratePerSecond}, ` +
       `JUMIO_MAX_IN_FLIGHT=${o.maxInFlight}${o.pollIntervalMs ? `, RECONCILER_POLL_INTERVAL_MS=${o.pollIntervalMs}` : ''}, LOG_LEVEL=warn, NODE_ENV=production; ` +
       `simulator in its own process; times from the simulator's request log (arrival)`;
     return {

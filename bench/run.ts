@@ -41,6 +41,7 @@ Environment (default full / quick):
   BENCH_REPLICAS                drains at the ceiling to run: 1, 3 or 1,3 (default 1,3)
   BENCH_DRAIN_TRANSACTIONS      10000 / 300    drain at the ceiling, 1 replica (also the memory benchmark)
   BENCH_DRAIN3_TRANSACTIONS     10000 / 300    drain at the ceiling, 3 replicas
+  BENCH_DELETE_AT_JUMIO=1       the drains at the ceiling delete each transaction at Jumio once retrieved
   BENCH_OVERHEAD_TRANSACTIONS   10000 / 1000   drain with the ceiling lifted, and the bare client's run
   BENCH_OVERHEAD_RATE           100000         the lifted ceiling, calls per second
   BENCH_OVERHEAD_IN_FLIGHT      64             calls in flight per replica in the lifted drain
@@ -95,6 +96,8 @@ const ONLY = new Set((process.env.BENCH_ONLY ?? 'limit,overhead,ceiling,scale,re
 /** BENCH_REPLICAS=1 or 3: only that configuration of the drain at the ceiling. */
 const CEILING_REPLICAS = (process.env.BENCH_REPLICAS ?? '1,3').split(',').map(Number);
 const CEILING = 50;
+/** The drains at the ceiling delete every transaction at Jumio once retrieved (one more call each). */
+const DELETE_AT_JUMIO = process.env.BENCH_DELETE_AT_JUMIO === '1';
 const OVERHEAD_RATE = num('BENCH_OVERHEAD_RATE', 100_000, 100_000);
 const OVERHEAD_IN_FLIGHT = num('BENCH_OVERHEAD_IN_FLIGHT', 64, 64);
 const OVERHEAD_POLL_MS = process.env.BENCH_OVERHEAD_POLL_MS ? Number(process.env.BENCH_OVERHEAD_POLL_MS) : undefined;
@@ -347,6 +350,7 @@ async function main(): Promise<void> {
           replicas,
           ratePerSecond: CEILING,
           maxInFlight: 8,
+          deleteAtJumio: DELETE_AT_JUMIO,
         });
         results[`ceiling${replicas}`] = r;
         reportDrain(

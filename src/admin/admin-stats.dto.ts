@@ -25,7 +25,7 @@ export class OldestOverdueDto {
 export class JumioCallCountDto {
   @ApiProperty({ enum: KINDS }) kind: string;
   @ApiProperty({
-    enum: ['status', 'details', 'media-list', 'medium'],
+    enum: ['status', 'details', 'media-list', 'medium', 'delete'],
     description: 'The kind of call, never a reference',
   })
   endpoint: string;

@@ -8,6 +8,7 @@ import {
   AdminTransactionParams,
   AttemptListDto,
   ListTransactionsQueryDto,
+  PurgeQueryDto,
   TransactionPageDto,
   type AttemptDto,
 } from './admin-transactions.dto.js';
@@ -32,6 +33,8 @@ const VIEW_EXAMPLE = {
     lastAttemptAt: '2026-11-26T10:26:40.000Z',
     nextAttemptAt: null,
     lastError: null,
+    account: 'eu-main',
+    jumioDeletion: null,
   },
   result: { document: { type: 'PASSPORT', status: 'APPROVED_VERIFIED' }, transaction: {}, verification: {} },
   media: [
@@ -174,7 +177,8 @@ export class AdminTransactionsController {
     summary:
       'Delete stored personal data (result, media, Jumio payloads); keep the tracking record and the attempt log',
     description:
-      'State becomes PURGED (event PERSONAL_DATA_PURGED), reconciliation stops, every medium then answers 404. Again on a purged transaction: 200, no second event.',
+      'State becomes PURGED (event PERSONAL_DATA_PURGED), reconciliation stops, every medium then answers 404. Again on a purged transaction: 200, no second event. ' +
+      'With atJumio=true the transaction is deleted at Jumio too, whatever its state (retried until done; tracking.jumioDeletion shows the progress, event JUMIO_DELETED); again on one so erased: 200, nothing more is sent.',
   })
   @ApiParam({ name: 'kind', enum: KINDS })
   @ApiParam({ name: 'reference', format: 'uuid' })
@@ -187,7 +191,32 @@ export class AdminTransactionsController {
     }),
   )
   @ApiTransactionErrors()
-  purge(@Param() params: AdminTransactionParams): Promise<TrackingView> {
-    return this.service.purge(params.kind, params.reference);
+  purge(@Param() params: AdminTransactionParams, @Query() query: PurgeQueryDto): Promise<TrackingView> {
+    return this.service.purge(params.kind, params.reference, query.atJumio === 'true');
+  }
+
+  @Post(':kind/:reference/delete-at-jumio')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Delete the transaction at Jumio without purging the local copy',
+    description:
+      'Store-first: sent once everything the service keeps is stored (at once for a RETRIEVED transaction; for one not ' +
+      'yet RETRIEVED, when it is). tracking.jumioDeletion shows the progress; event JUMIO_DELETED when Jumio answered 200 or 404.',
+  })
+  @ApiParam({ name: 'kind', enum: KINDS })
+  @ApiParam({ name: 'reference', format: 'uuid' })
+  @ApiResponse(
+    viewResponse(202, 'Asked; tracking.jumioDeletion is set once the delete is due', {
+      ...VIEW_EXAMPLE,
+      tracking: {
+        ...VIEW_EXAMPLE.tracking,
+        jumioDeletion: { requestedAt: '2026-11-26T10:30:00.000Z', deletedAt: null, lastError: null },
+      },
+    }),
+  )
+  @ApiTransactionErrors()
+  @ApiErrorResponses([409, 'Already deleted at Jumio, or never found there (NOT_FOUND)'])
+  deleteAtJumio(@Param() params: AdminTransactionParams): Promise<TrackingView> {
+    return this.service.deleteAtJumio(params.kind, params.reference);
   }
 }

@@ -117,6 +117,17 @@ export class AdminTransactionParams {
   reference: string;
 }
 
+/** `DELETE /v1/admin/transactions/{kind}/{reference}/personal-data`: `atJumio=true` deletes at Jumio too. */
+export class PurgeQueryDto {
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'true: delete the transaction at Jumio too, whatever its state (default false)',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'atJumio must be true or false' })
+  atJumio?: 'true' | 'false';
+}
+
 export class TransactionPageDto {
   @ApiProperty({ type: 'array', items: ANY_KIND_VIEW, description: 'Views of any kind, newest first' })
   items: TrackingView[];
@@ -132,7 +143,7 @@ export class AttemptDto {
   })
   endpoint: string;
   @ApiProperty({
-    enum: ['status', 'details', 'media-list', 'medium', 'takeover'],
+    enum: ['status', 'details', 'media-list', 'medium', 'delete', 'takeover'],
     description: "takeover is no call: an expired claim's step was redone, so a call in flight may be repeated",
   })
   callType: string;

@@ -6,6 +6,7 @@ import { Clock } from '../engine/clock/clock.js';
 import type { Kind } from '../common/kinds.js';
 import { type RetrievalSchedule, scheduleOf } from '../engine/domain/retrieval-schedule.js';
 import { FINAL_STATES, onCallbackReported, onPersonalDataPurged } from '../engine/domain/tracking-state-machine.js';
+import { onDeleteAtJumioAsked } from '../engine/domain/jumio-deletion.js';
 import { readRequestTimestamp } from '../engine/domain/timestamp-reader.js';
 import { EngineException } from '../engine/engine.exception.js';
 import { MediaStore } from '../engine/media/media-store.js';
@@ -103,14 +104,43 @@ export class AdminTransactionsService {
     return this.toView(result.row);
   }
 
-  /** Deletes the transaction's personal data and keeps its tracking record and attempt log; again: the same answer, no second event. */
-  async purge(kind: Kind, reference: string): Promise<TrackingView> {
+  /**
+   * Deletes the transaction's personal data and keeps its tracking record and attempt log; again: the same answer,
+   * no second event. `atJumio`: deletes it at Jumio too, whatever its state.
+   */
+  async purge(kind: Kind, reference: string, atJumio = false): Promise<TrackingView> {
     const now = this.clock.now();
-    const result = await this.personalData.purgePersonalData(kind, reference.toLowerCase(), now, (row) =>
-      onPersonalDataPurged(row, now),
+    const result = await this.personalData.purgePersonalData(
+      kind,
+      reference.toLowerCase(),
+      now,
+      (row) => onPersonalDataPurged(row, now),
+      { atJumio },
     );
     if (!result) throw notTracked(kind, reference);
     return this.toView(result.row);
+  }
+
+  /**
+   * Deletes the transaction at Jumio without purging the local copy, once everything is stored (see
+   * onDeleteAtJumioAsked); 409 when it is already deleted there or was never found there.
+   */
+  async deleteAtJumio(kind: Kind, reference: string): Promise<TrackingView> {
+    const now = this.clock.now();
+    let refusal: string | null = null;
+    const row = await this.transactions.updateLocked(
+      kind,
+      reference.toLowerCase(),
+      (current) => {
+        const decision = onDeleteAtJumioAsked(current, now);
+        if (typeof decision === 'string') refusal = decision;
+        return decision === null || typeof decision === 'string' ? null : { patch: decision, events: [] };
+      },
+      now,
+    );
+    if (!row) throw notTracked(kind, reference);
+    if (refusal !== null) throw new EngineException('JUMIO_DELETION_REFUSED', [refusal]);
+    return this.toView(row);
   }
 
   private get(kind: Kind, reference: string): Promise<TrackedTransactionEntity> {

@@ -88,6 +88,6 @@ export interface AppConfig {
     pollIntervalMs: number;
     enabled: boolean;
   };
-  retention: { personalDataDays: number };
+  retention: { personalDataDays: number; deleteAtJumioAfterRetrieval: boolean };
   callbacks: { allowedSources: string[]; trustedProxies: string[] };
 }

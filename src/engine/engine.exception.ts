@@ -7,6 +7,8 @@ export type EngineExceptionCode =
   | 'TRANSACTION_FINAL'
   /** The transaction's Jumio account is paused: Jumio rejected its credentials. */
   | 'ACCOUNT_PAUSED'
+  /** A delete at Jumio of a transaction already deleted there, or never found there. */
+  | 'JUMIO_DELETION_REFUSED'
   /** Stored data this deployment cannot decrypt (a key missing from DATA_ENCRYPTION_KEYS). */
   | 'DATA_UNREADABLE';
 

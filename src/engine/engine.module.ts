@@ -19,11 +19,13 @@ import { StepSaves } from './persistence/step-saves.js';
 import { TrackedTransactionRepository } from './persistence/tracked-transaction.repository.js';
 import { TransactionClaims } from './persistence/transaction-claims.js';
 import { TransactionPurge } from './persistence/transaction-purge.js';
+import { JumioDeletionSaves } from './persistence/jumio-deletion-saves.js';
 import { TransactionReports } from './persistence/transaction-reports.js';
 import { TransactionRowCodec } from './persistence/transaction-row-codec.js';
 import { ProductRegistry } from './product-kit/product-registry.js';
 import { ReconciliationScheduler, REPLICA_ID, defaultReplicaId } from './reconciliation/reconciliation.scheduler.js';
 import { ReconciliationWorker } from './reconciliation/reconciliation.worker.js';
+import { JumioDeletionStep } from './reconciliation/jumio-deletion-step.js';
 import { PersonalDataPurge } from './retention/personal-data-purge.js';
 import { RetentionService } from './retention/retention.service.js';
 import { TrackingService } from './tracking/tracking.service.js';
@@ -66,9 +68,11 @@ export class EngineModule {
         TransactionClaims,
         StepSaves,
         TransactionPurge,
+        JumioDeletionSaves,
         TransactionReports,
         GroupedStepWriter,
         ReconciliationWorker,
+        JumioDeletionStep,
         ReconciliationScheduler,
         TrackingService,
         CallbackInbox,

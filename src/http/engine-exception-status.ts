@@ -9,6 +9,7 @@ export function httpStatusOf(code: EngineExceptionCode): number {
     case 'TRACKING_CONFLICT':
     case 'TRANSACTION_FINAL':
     case 'ACCOUNT_PAUSED':
+    case 'JUMIO_DELETION_REFUSED':
       return 409;
     case 'INVALID_REQUEST':
       return 400;

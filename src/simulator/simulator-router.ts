@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimulatorAccounts } from './simulator-accounts.js';
-import { serveFault, takeFault } from './simulator-faults.js';
+import { serveFault, takeFault, type FaultedRequest } from './simulator-faults.js';
 import { expectedMedium } from './simulator-media.js';
 import {
   documentPages,
@@ -61,7 +61,7 @@ export class RetrievalRouter {
   /** `at` is the request's arrival (Date.now()); `reused`: it came on a connection that served a request before. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL, at: number, reused = false): void {
     const { accounts, log } = this.parts;
-    const route = parseRoute(url.pathname);
+    const route = routeOf(req.method, url.pathname);
     const auth = parseBasic(req.headers.authorization);
     const account = auth ? accounts.authorize(auth.user, auth.password) : null;
     const entry: SimulatorRequest = {
@@ -113,14 +113,19 @@ export class RetrievalRouter {
     if (!entry.accept || entry.accept.trim() === '') {
       return sendJson(res, entry, 403, { httpStatus: '403', message: 'Forbidden: an Accept header is required' });
     }
-    if (entry.method !== 'GET') {
+    if (entry.method !== 'GET' && entry.method !== 'DELETE') {
+      return sendJson(res, entry, 405, { httpStatus: '405', message: 'Method Not Allowed' }, { Allow: 'GET, DELETE' });
+    }
+    if (entry.method === 'DELETE' && route.endpoint !== 'delete' && route.endpoint !== 'unknown') {
       return sendJson(res, entry, 405, { httpStatus: '405', message: 'Method Not Allowed' }, { Allow: 'GET' });
     }
     const origin = req.headers.host ? `${this.parts.scheme}://${req.headers.host}` : this.parts.simulatorUrl;
     const notFound = () => deliver(res, entry, notFoundReply(entry.reference, origin, url));
     if (route.endpoint === 'unknown' || !route.kind || !route.reference) return notFound();
     const state = this.parts.registry.lookup(route.kind, route.reference);
-    if (!state) return notFound();
+    if (!state || state.deleted) return notFound();
+    if (route.endpoint === 'delete')
+      return serveDelete({ req, res, entry, route, timers: this.parts.timers }, state, notFound);
 
     const answer = (hrefFault: HrefFault, consume: boolean) =>
       transactionReply(url, origin, state, route, { hrefFault, consume });
@@ -129,6 +134,32 @@ export class RetrievalRouter {
     if (!fault) return deliver(res, entry, answer(null, true));
     serveFault(fault, { req, res, entry, route, answer, timers: this.parts.timers });
   }
+}
+
+/** A request's route; `DELETE` on a transaction's own path is the Delete API. */
+function routeOf(method: string | undefined, pathname: string): Route {
+  const route = parseRoute(pathname);
+  if (method !== 'DELETE') return route;
+  return route.endpoint === 'status' ? { ...route, endpoint: 'delete' } : route;
+}
+
+/**
+ * Jumio's Delete API on a transaction not deleted yet: its images and data are gone at once, so a fault that
+ * still answers (slow) deletes it before answering, and one that fails the call (500, timeout, reset...) does not.
+ */
+function serveDelete(
+  { req, res, entry, route, timers }: Omit<FaultedRequest, 'answer'>,
+  state: TransactionState,
+  notFound: () => void,
+): void {
+  const reference = route.reference!;
+  if (state.settled && state.plan.final === 'NOT_FOUND') return notFound();
+  const reply = jsonReply(200, { timestamp: new Date().toISOString(), transactionReference: reference });
+  const fault = takeFault(state, route, () => reply);
+  entry.fault = fault?.type ?? null;
+  if (!fault || fault.type === 'slow') state.deleted = true;
+  if (!fault) return deliver(res, entry, reply);
+  serveFault(fault, { req, res, entry, route, answer: () => reply, timers });
 }
 
 /**

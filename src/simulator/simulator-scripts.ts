@@ -46,6 +46,7 @@ export const ENDPOINTS: readonly SimulatorEndpoint[] = [
   'pages',
   'page',
   'original',
+  'delete',
   'any',
 ];
 const VARIANTS: readonly ScriptVariant[] = ['approved', 'rejected', 'not-readable', 'quirky'];

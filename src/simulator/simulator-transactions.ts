@@ -7,6 +7,8 @@ import type { SimulatorKind, TransactionScript } from './simulator-types.js';
 export class TransactionState {
   /** Status answers given while pending; once it reaches plan.pendingPolls the transaction is final. */
   pendingServed = 0;
+  /** Deleted through the Delete API: from then on every call on it is 404. */
+  deleted = false;
 
   constructor(
     readonly plan: TransactionPlan,

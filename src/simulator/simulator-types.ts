@@ -22,7 +22,7 @@ export type FaultType =
   | 'loopback-href';
 
 export type SimulatorEndpoint =
-  'status' | 'data' | 'images' | 'image' | 'liveness' | 'facemap' | 'pages' | 'page' | 'original' | 'any';
+  'status' | 'data' | 'images' | 'image' | 'liveness' | 'facemap' | 'pages' | 'page' | 'original' | 'delete' | 'any';
 
 export interface FaultScript {
   /** Default `any`: every known Jumio endpoint of the transaction. */

@@ -61,16 +61,56 @@ describe('simulator: credentials, headers, methods, unknown paths', () => {
     );
   });
 
-  it('answers 405 to anything but GET', async () => {
+  it('answers 405 to anything but GET, and DELETE but on the transaction itself', async () => {
     const reference = ref();
     sim.script({ kind: 'scan', reference });
-    for (const method of ['POST', 'DELETE', 'PUT']) {
+    for (const method of ['POST', 'PUT']) {
       const r = await jumio(sim, `/scans/${reference}`, { method });
       expect(r.status).toBe(405);
-      expect(r.headers.allow).toBe('GET');
+      expect(r.headers.allow).toBe('GET, DELETE');
     }
+    const r = await jumio(sim, `/scans/${reference}/images`, { method: 'DELETE' });
+    expect(r.status).toBe(405);
+    expect(r.headers.allow).toBe('GET');
     // the 405 did not change the transaction: it still answers normally
     expect((await jumio(sim, `/scans/${reference}`)).status).toBe(200);
+  });
+
+  it.each([
+    ['scan', 'scans', '/images/front'],
+    ['document', 'documents', '/pages/1'],
+    ['authentication', 'authentications', '/images/face'],
+  ] as const)(
+    "the Delete API (%s): 200 on the transaction's path, then every call on it is 404",
+    async (kind, collection, medium) => {
+      const reference = ref();
+      sim.script({ kind, reference, pendingPolls: kind === 'document' ? 0 : 3 });
+      const deleted = await jumio(sim, `/${collection}/${reference}`, { method: 'DELETE' });
+      expect(deleted.status).toBe(200);
+      expect(deleted.json()).toMatchObject({ transactionReference: reference });
+      for (const path of ['', medium])
+        expect((await jumio(sim, `/${collection}/${reference}${path}`)).status).toBe(404);
+      expect((await jumio(sim, `/${collection}/${reference}`, { method: 'DELETE' })).status).toBe(404);
+      expect(sim.requests({ reference, endpoint: 'delete' }).map((c) => c.httpStatus)).toEqual([200, 404]);
+    },
+  );
+
+  it('a fault on the delete that fails it deletes nothing; slow deletes at once and answers late', async () => {
+    const failing = ref();
+    sim.script({ kind: 'scan', reference: failing, faults: [{ endpoint: 'delete', type: 'http500' }] });
+    expect((await jumio(sim, `/scans/${failing}`, { method: 'DELETE' })).status).toBe(500);
+    expect((await jumio(sim, `/scans/${failing}`)).status).toBe(200);
+    expect((await jumio(sim, `/scans/${failing}`, { method: 'DELETE' })).status).toBe(200);
+
+    const slow = ref();
+    sim.script({ kind: 'scan', reference: slow, faults: [{ endpoint: 'delete', type: 'slow', delayMs: 300 }] });
+    const answered = jumio(sim, `/scans/${slow}`, { method: 'DELETE' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await jumio(sim, `/scans/${slow}`)).status).toBe(404);
+    expect((await answered).status).toBe(200);
+
+    const missing = uuidEndingIn('b');
+    expect((await jumio(sim, `/scans/${missing}`, { method: 'DELETE' })).status).toBe(404);
   });
 
   it('answers 404 with the Jumio body for an unscripted non-UUID reference', async () => {

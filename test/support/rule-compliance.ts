@@ -46,6 +46,10 @@ export function ruleViolations(
     successes.set(key, (successes.get(key) ?? 0) + 1);
   }
   for (const [path, n] of successes) if (n > 1) problems.push(`${path} fetched successfully ${n} times`);
+  // Deleted at Jumio (200): the transaction is gone there, nothing more may be asked of it.
+  const deleted = calls.findIndex((c) => c.endpoint === 'delete' && c.httpStatus === 200);
+  if (deleted !== -1 && deleted < calls.length - 1)
+    problems.push(`${calls.length - 1 - deleted} call(s) after the delete at Jumio`);
   const statusAfterFinal = calls.filter((c, i) => c.endpoint === 'status' && afterFinal(c, i));
   if (statusAfterFinal.length > 0) problems.push(`${statusAfterFinal.length} status call(s) after the final status`);
   return problems;

@@ -21,7 +21,22 @@ export const nullableRef = (model: Type<unknown>): ApiPropertyOptions => ({
   oneOf: [{ $ref: getSchemaPath(model) }, NULL_SCHEMA],
 });
 
+/** The progress of a deletion at Jumio (retrieval-rules.md, "Deleting at Jumio"). */
+export class JumioDeletionDto {
+  @ApiProperty({ format: 'date-time', description: 'When the deletion fell due' }) requestedAt: string;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'When Jumio answered 200 (or 404: already gone); null while pending',
+  })
+  deletedAt: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The last failure while the delete is retried' })
+  lastError: string | null;
+}
+
 /** OpenAPI description of the view (see TrackingView for the type the code uses). */
+@ApiExtraModels(JumioDeletionDto)
 export class TrackingBlockDto {
   @ApiProperty({ enum: TRACKING_STATES }) state: string;
   @ApiProperty({ format: 'date-time' }) callbackDeadline: string;
@@ -39,6 +54,11 @@ export class TrackingBlockDto {
   @ApiProperty({ nullable: true, type: String }) lastError: string | null;
   @ApiProperty({ example: 'eu-main', description: 'The Jumio account whose credentials its calls use' })
   account: string;
+  @ApiProperty({
+    ...nullableRef(JumioDeletionDto),
+    description: 'null until a deletion at Jumio falls due (asked for, and everything stored)',
+  })
+  jumioDeletion: JumioDeletionDto | null;
 }
 
 export class MediumDto {

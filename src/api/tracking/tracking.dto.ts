@@ -1,6 +1,18 @@
 import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsString, IsUUID, isUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsString,
+  IsUUID,
+  isUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { DATACENTERS, type Datacenter } from '../../common/kinds.js';
 import { IsTimestamp } from '../../http/timestamp.validator.js';
 import {
@@ -79,6 +91,13 @@ export class TrackTransactionDto implements TrackRequest {
   @Min(0, { message: 'callbackGraceSeconds must be at least 0' })
   @Max(86400, { message: 'callbackGraceSeconds must be at most 86400' })
   callbackGraceSeconds?: number;
+
+  @ApiPropertyOptional({
+    description: 'Delete the transaction at Jumio once everything is stored. Defaults to JUMIO_DELETE_AFTER_RETRIEVAL.',
+  })
+  @IsOmittable()
+  @IsBoolean({ message: 'deleteAtJumio must be true or false' })
+  deleteAtJumio?: boolean;
 }
 
 /** `POST /v1/{kind}/{reference}/callback` */

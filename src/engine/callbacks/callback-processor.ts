@@ -314,6 +314,7 @@ export class CallbackProcessor implements OnApplicationBootstrap, BeforeApplicat
         customerReference: reading.ok ? short(reading.content.customerReference) : null,
         acquiredAt,
         graceSeconds: this.config.reconciler.callbackGraceSeconds,
+        deleteAtJumio: this.config.retention.deleteAtJumioAfterRetrieval,
         startedByCallback: true,
       }),
       now,

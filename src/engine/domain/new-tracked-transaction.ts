@@ -20,6 +20,8 @@ export interface NewTrackedTransaction {
   status: ViewStatus;
   nextAttemptAt: Date | null;
   startedByCallback?: boolean;
+  /** Delete it at Jumio once everything is stored. */
+  deleteAtJumio: boolean;
   /** The W3C traceparent of the request tracking it (null: tracing off, or no request). */
   startedByTrace?: string | null;
 }
@@ -41,6 +43,7 @@ export function newTrackedTransaction(
     | 'acquiredAt'
     | 'startedByCallback'
     | 'startedByTrace'
+    | 'deleteAtJumio'
   > & { graceSeconds: number },
 ): NewTrackedTransaction {
   const deadline = new Date(t.acquiredAt.getTime() + t.graceSeconds * 1000);
@@ -60,6 +63,7 @@ export function newTrackedTransaction(
     status: plan.status!,
     nextAttemptAt: plan.nextAttemptAt!,
     startedByCallback: t.startedByCallback ?? false,
+    deleteAtJumio: t.deleteAtJumio,
     startedByTrace: t.startedByTrace ?? null,
   };
 }

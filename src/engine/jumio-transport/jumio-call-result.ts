@@ -28,6 +28,8 @@ export interface JumioCallBase {
 }
 export type JumioJsonResult = (JumioCallBase & { ok: true; json: unknown }) | JumioCallFailure;
 export type JumioMediumResult = (JumioCallBase & { ok: true; bytes: Buffer; contentType: string }) | JumioCallFailure;
+/** Jumio's Delete API: a 2xx, whose body is not read, or why not. */
+export type JumioDeleteResult = (JumioCallBase & { ok: true }) | JumioCallFailure;
 export interface JumioCallFailure extends JumioCallBase {
   ok: false;
   failure: JumioFailure;

@@ -24,6 +24,7 @@ import {
   unreached,
   type JumioCallBase,
   type JumioCallFailure,
+  type JumioDeleteResult,
   type JumioJsonResult,
   type JumioMediumResult,
 } from './jumio-call-result.js';
@@ -217,6 +218,25 @@ export class JumioTransport implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * DELETE a transaction at `path` (its own path: Jumio's Delete API) as the target's account. `stillAllowed` is
+   * asked once the rate slot is taken, right before sending: false (the claim was lost) sends nothing and answers
+   * CANCELLED. A 2xx is ok; the body is not read.
+   */
+  async delete(
+    target: JumioCallTarget,
+    host: JumioHost,
+    path: string,
+    stillAllowed: () => Promise<boolean>,
+  ): Promise<JumioDeleteResult> {
+    const url = new URL(this.retrievalUrl(target.datacenter, host, path));
+    const r = await this.call(target, url, 'application/json', MAX_JSON_BYTES, false, {
+      method: 'DELETE',
+      stillAllowed,
+    });
+    return r.ok ? { ...r.base, ok: true } : r;
+  }
+
   /** Returns the URL to call, or why it is refused. */
   private checkHref(datacenter: Datacenter, host: JumioHost, href: string): URL | string {
     let url: URL;
@@ -239,6 +259,10 @@ export class JumioTransport implements OnApplicationShutdown {
     accept: string,
     maxBytes: number,
     statusCall: boolean,
+    opts: { method: 'GET' | 'DELETE'; stillAllowed: (() => Promise<boolean>) | null } = {
+      method: 'GET',
+      stillAllowed: null,
+    },
   ): Promise<{ ok: true; response: AxiosResponse<ArrayBuffer>; base: JumioCallBase } | JumioCallFailure> {
     const endpoint = url.pathname + url.search;
     const notSent = (failure: 'CANCELLED' | 'ACCOUNT_PAUSED' | 'UNREACHED', error: string): JumioCallFailure =>
@@ -254,12 +278,13 @@ export class JumioTransport implements OnApplicationShutdown {
       // A call still waiting for its slot when shutdown began is not in flight: it is not sent at all.
       if (!this.sending) return notSent('CANCELLED', 'not sent: the service is shutting down');
       if (paused()) return notSent('ACCOUNT_PAUSED', pausedError);
+      if (opts.stillAllowed && !(await opts.stillAllowed())) return notSent('CANCELLED', 'not sent: no longer allowed');
       const sentAt = this.clock.now();
-      let sent = await this.send(url, as, accept, maxBytes, false);
+      let sent = await this.send(url, as, accept, maxBytes, false, opts.method);
       if ('error' in sent && sent.closedOnReuse) {
         const first = { durationMs: sent.base.durationMs, error: 'the reused connection closed before any answer' };
         if (this.sending && !(await this.slot(as))) return notSent('ACCOUNT_PAUSED', pausedError);
-        sent = await this.send(url, as, accept, maxBytes, true);
+        sent = await this.send(url, as, accept, maxBytes, true, opts.method);
         sent.base.staleConnection = first;
       }
       if ('error' in sent) {
@@ -288,6 +313,7 @@ export class JumioTransport implements OnApplicationShutdown {
     accept: string,
     maxBytes: number,
     fresh: boolean,
+    method: 'GET' | 'DELETE',
   ): Promise<
     | { response: AxiosResponse<ArrayBuffer>; base: JumioCallBase }
     | { error: unknown; base: JumioCallBase; closedOnReuse: boolean }
@@ -309,6 +335,7 @@ export class JumioTransport implements OnApplicationShutdown {
       // error (with its stack) per call for nothing. request(), not get(): get() merges the config once more.
       const response = await this.http.axiosRef.request<ArrayBuffer>({
         ...this.callDefaults,
+        ...(method === 'GET' ? {} : { method }),
         url: url.toString(),
         headers: { Authorization: as.authorization, 'User-Agent': this.config.jumio.userAgent, Accept: accept },
         httpAgent: agent,

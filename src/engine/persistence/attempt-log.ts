@@ -4,7 +4,7 @@ import { JumioCallEntity } from './jumio-call.entity.js';
 import type { SqlParams } from '../sql/sql-set-builder.js';
 
 /** `takeover` is not a call: it records that an expired claim's step is redone (see ReconciliationWorker). */
-export type CallType = 'status' | 'details' | 'media-list' | 'medium' | 'takeover';
+export type CallType = 'status' | 'details' | 'media-list' | 'medium' | 'delete' | 'takeover';
 
 /** One call to Jumio, as the attempt log keeps it: no credentials, no payload values. */
 export interface JumioCallRecord {

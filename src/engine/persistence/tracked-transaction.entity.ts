@@ -53,6 +53,16 @@ export class TrackedTransactionEntity {
   @Column({ name: 'forced_at', type: 'timestamptz', nullable: true }) forcedAt: Date | null;
   /** When personal data was first stored: retention counts from here. */
   @Column({ name: 'personal_data_at', type: 'timestamptz', nullable: true }) personalDataAt: Date | null;
+  /** Delete it at Jumio once everything is stored (see retrieval-rules.md, "Deleting at Jumio"). */
+  @Column({ name: 'delete_at_jumio', type: 'boolean', default: false }) deleteAtJumio: boolean;
+  /** The deletion at Jumio fell due; pending while jumioDeletedAt is null (next_attempt_at: when it is sent). */
+  @Column({ name: 'jumio_deletion_requested_at', type: 'timestamptz', nullable: true })
+  jumioDeletionRequestedAt: Date | null;
+  /** Jumio answered the delete 200 (or 404: already gone). */
+  @Column({ name: 'jumio_deleted_at', type: 'timestamptz', nullable: true }) jumioDeletedAt: Date | null;
+  @Column({ name: 'jumio_deletion_error', type: 'text', nullable: true }) jumioDeletionError: string | null;
+  /** Failed deletes in a row: the back-off doubles with it. */
+  @Column({ name: 'jumio_deletion_failures', type: 'integer', default: 0 }) jumioDeletionFailures: number;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

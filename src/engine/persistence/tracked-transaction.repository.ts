@@ -113,8 +113,8 @@ export class TrackedTransactionRepository {
       const inserted: { id: string }[] = await m.query(
         `INSERT INTO tracked_transaction (kind, reference, datacenter, merchant_reference, customer_reference, acquired_at,
            callback_grace_seconds, callback_deadline, state, status, next_attempt_at, attempts, created_at, updated_at, started_by_callback,
-           started_by_trace, account, account_explicit)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,0,$12,$12,$13,$14,$15,$16)
+           started_by_trace, account, account_explicit, delete_at_jumio)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,0,$12,$12,$13,$14,$15,$16,$17)
          ON CONFLICT (kind, reference) DO NOTHING RETURNING id`,
         [
           row.kind,
@@ -133,6 +133,7 @@ export class TrackedTransactionRepository {
           row.startedByTrace ?? null,
           row.account,
           row.accountExplicit,
+          row.deleteAtJumio,
         ],
       );
       if (inserted.length > 0) await appendChangeEvents(m, row.kind, row.reference, ['TRACKED'], now);

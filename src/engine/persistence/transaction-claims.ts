@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DataDecryptionError } from '../crypto/data-cipher.js';
 import { rowsOf } from '../sql/sql-results.js';
+import { DELETION_PENDING_SQL } from './jumio-deletion-saves.js';
 import type { TrackedTransactionEntity } from './tracked-transaction.entity.js';
 import { TransactionRowCodec } from './transaction-row-codec.js';
 
@@ -37,13 +38,15 @@ export const CLAIM_DUE_SQL = `UPDATE tracked_transaction t
 /**
  * The claim while some accounts are paused (their credentials rejected): their rows wait, except what needs no
  * call to Jumio: the end of a callback wait (AWAITING_CALLBACK), and giving up past the maximum age (acquired_at, or
- * for a callback's media its arrival, before $6). $5: the paused pairs as `account/datacenter`.
+ * for a callback's media its arrival, before $6), which a pending delete at Jumio never does (it is a call).
+ * $5: the paused pairs as `account/datacenter`.
  */
 export const CLAIM_DUE_EXCEPT_PAUSED_SQL = CLAIM_DUE_SQL.replace(
   'ORDER BY next_attempt_at',
   `AND ((account || '/' || datacenter) <> ALL($5::text[])
                        OR state = 'AWAITING_CALLBACK'
-                       OR (CASE WHEN state = 'CALLBACK_RECEIVED' THEN coalesce(callback_received_at, acquired_at) ELSE acquired_at END) <= $6)
+                       OR ((CASE WHEN state = 'CALLBACK_RECEIVED' THEN coalesce(callback_received_at, acquired_at) ELSE acquired_at END) <= $6
+                           AND NOT (${DELETION_PENDING_SQL})))
                 ORDER BY next_attempt_at`,
 );
 

@@ -5,6 +5,7 @@ import type { TrackingState } from '../domain/states.js';
 import type { Transition } from '../domain/tracking-state-machine.js';
 import { SqlParams } from '../sql/sql-set-builder.js';
 import { appendChangeEvents } from './change-event-writer.js';
+import { DELETION_PENDING_SQL } from './jumio-deletion-saves.js';
 import { PERSONAL_PROPERTIES, TransactionRowCodec } from './transaction-row-codec.js';
 
 /** A row locked for a purge. */
@@ -26,9 +27,14 @@ export class TransactionPurge {
   constructor(private readonly codec: TransactionRowCodec) {}
 
   /** One transaction's row, locked FOR UPDATE, and whether it holds personal data; null when not tracked. */
-  async lock(m: EntityManager, kind: Kind, reference: string): Promise<(PurgeTarget & { holds: boolean }) | null> {
-    const locked: (PurgeTarget & { holds: boolean })[] = await m.query(
-      `SELECT id::text AS id, kind, reference, state, personal_data_at IS NOT NULL AS holds
+  async lock(
+    m: EntityManager,
+    kind: Kind,
+    reference: string,
+  ): Promise<(PurgeTarget & { holds: boolean; deletionRequested: boolean }) | null> {
+    const locked: (PurgeTarget & { holds: boolean; deletionRequested: boolean })[] = await m.query(
+      `SELECT id::text AS id, kind, reference, state, personal_data_at IS NOT NULL AS holds,
+              jumio_deletion_requested_at IS NOT NULL AS "deletionRequested"
            FROM tracked_transaction WHERE kind = $1 AND reference = $2 FOR UPDATE`,
       [kind, reference],
     );
@@ -53,12 +59,16 @@ export class TransactionPurge {
 
   /**
    * Wipes the personal columns of locked rows that share one transition, and writes it with its events. The
-   * claim is dropped, so a step in flight cannot write anything back, and nothing more is forced or scheduled.
+   * claim is dropped, so a step in flight cannot write anything back, and nothing more is forced or scheduled but
+   * a pending delete at Jumio, which keeps its time.
    */
   async wipe(m: EntityManager, rows: PurgeTarget[], t: Transition, now: Date): Promise<void> {
     const nulls = Object.fromEntries(PERSONAL_PROPERTIES.map((p) => [p, null]));
     const p = new SqlParams();
     const sets = this.codec.setClause({ ...t.patch, ...nulls }, now, p);
+    const next = sets.take('next_attempt_at');
+    if (next !== null)
+      sets.push(`next_attempt_at = CASE WHEN ${DELETION_PENDING_SQL} THEN next_attempt_at ELSE ${next} END`);
     sets.push(
       'personal_data_at = NULL, forced_by = NULL, forced_at = NULL, lease_owner = NULL, lease_expires_at = NULL',
     );

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DataCipher } from '../crypto/data-cipher.js';
+import type { JumioDeletionPatch } from '../domain/jumio-deletion.js';
 import type { MediaPlanEntry } from '../domain/media-plan.js';
 import type { TrackingPatch } from '../domain/tracking-state-machine.js';
 import { SetList, SqlParams } from '../sql/sql-set-builder.js';
@@ -16,7 +17,7 @@ export type TransactionPatch = TrackingPatch & {
   rawCallback?: Record<string, string> | null;
   callbackCompletionPending?: boolean;
   unreachedFailures?: number;
-};
+} & JumioDeletionPatch;
 
 /** The columns that hold what Jumio sent: personal data, deleted by a purge. */
 export const PERSONAL_PROPERTIES = [
@@ -67,6 +68,9 @@ export const VIEW_COLUMNS = [
   'result',
   'retrieved_at',
   'purged_at',
+  'jumio_deletion_requested_at',
+  'jumio_deleted_at',
+  'jumio_deletion_error',
   'created_at',
   'updated_at',
 ]

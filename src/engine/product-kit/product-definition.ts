@@ -1,7 +1,7 @@
 import type { ProductCallbackReader } from './callback-reader.js';
 import type { Datacenter, Kind } from '../../common/kinds.js';
 import type { MediaRef, NormalizeContext, StatusVerdict } from '../domain/product-contracts.js';
-import type { JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
+import type { JumioDeleteResult, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
 
 /** The transaction a gateway calls Jumio about: with its data center and account, and whether this is a probe. */
 export interface JumioTarget {
@@ -28,6 +28,8 @@ export interface ProductGateway {
   fetchMedium(target: JumioTarget, medium: MediaRef): Promise<JumioMediumResult>;
   /** Any other JSON sub-resource of the transaction (a callback's completion), e.g. `data/verification`. */
   fetchSubresource(target: JumioTarget, subresource: string): Promise<JumioJsonResult>;
+  /** Jumio's Delete API; `stillAllowed` is asked right before sending (false: nothing is sent, CANCELLED). */
+  deleteTransaction(target: JumioTarget, stillAllowed: () => Promise<boolean>): Promise<JumioDeleteResult>;
 }
 
 /** A product's reading of Jumio's payloads (pure functions; see each product's normalization/ folder). */

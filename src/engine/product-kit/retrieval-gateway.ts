@@ -1,6 +1,10 @@
 import type { MediaRef } from '../domain/product-contracts.js';
 import { JumioTransport, type JumioCallTarget, type JumioHost } from '../jumio-transport/jumio-transport.js';
-import { type JumioJsonResult, type JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
+import {
+  type JumioDeleteResult,
+  type JumioJsonResult,
+  type JumioMediumResult,
+} from '../jumio-transport/jumio-call-result.js';
 import type { JumioTarget, ProductGateway } from './product-definition.js';
 
 /**
@@ -45,6 +49,15 @@ export abstract class RetrievalGateway implements ProductGateway {
       medium.mediumClass,
       this.mediumQuery(medium),
     );
+  }
+
+  /**
+   * Jumio's Delete API: DELETE on the transaction's own path (the status path). `stillAllowed` is asked right
+   * before sending (see JumioTransport.delete).
+   */
+  deleteTransaction(t: JumioTarget, stillAllowed: () => Promise<boolean>): Promise<JumioDeleteResult> {
+    const path = `/${this.routes.collection}/${encodeURIComponent(t.reference)}`;
+    return this.transport.delete(callTarget(t), this.routes.host, path, stillAllowed);
   }
 
   /** Query parameters a product adds to a medium's href (Document Verification's maskhint). */

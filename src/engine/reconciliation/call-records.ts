@@ -1,4 +1,4 @@
-import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
+import type { JumioCallBase } from '../jumio-transport/jumio-call-result.js';
 import type { EngineMetrics } from '../metrics/engine-metrics.js';
 import type { CallType, JumioCallRecord } from '../persistence/attempt-log.js';
 import type { ClaimedStep } from './claimed-step.js';
@@ -17,7 +17,7 @@ export function callRecords(
   call: {
     callType: CallType;
     at: Date;
-    res: JumioJsonResult | JumioMediumResult | JumioCallFailure;
+    res: JumioCallBase;
     outcome: string;
     countsAsAttempt: boolean;
     error: string | null;

@@ -3,7 +3,7 @@ import type { JumioTarget } from '../product-kit/product-definition.js';
 import type { GroupedStepWriter } from '../persistence/grouped-step-writer.js';
 import type { StepWrites } from '../persistence/step-saves.js';
 import type { ClaimedTransaction, TransactionClaims } from '../persistence/transaction-claims.js';
-import type { JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
+import type { JumioDeleteResult, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
 import type { CallType } from '../persistence/attempt-log.js';
 import type { EngineTracing } from '../tracing/engine-tracing.js';
 import { tracedJumioCall, transactionAttributes } from './step-tracing.js';
@@ -40,13 +40,13 @@ export class ClaimedStep {
   }
 
   /** A call to Jumio under way, in its span (tracing on); null: the product makes no such call. */
-  traced<R extends JumioJsonResult | JumioMediumResult>(
+  traced<R extends JumioJsonResult | JumioMediumResult | JumioDeleteResult>(
     callType: CallType,
     pending: Promise<R>,
     medium?: string,
   ): Promise<R>;
   traced<R extends JumioJsonResult>(callType: CallType, pending: Promise<R> | null): Promise<R> | null;
-  traced<R extends JumioJsonResult | JumioMediumResult>(
+  traced<R extends JumioJsonResult | JumioMediumResult | JumioDeleteResult>(
     callType: CallType,
     pending: Promise<R> | null,
     medium?: string,

@@ -31,6 +31,8 @@ import { ProductRegistry } from '../product-kit/product-registry.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { normalizeContextOf } from '../normalization/normalize-context.js';
 import { ClaimedStep, LeaseLost } from './claimed-step.js';
+import { JumioDeletionStep } from './jumio-deletion-step.js';
+import { deletionPending, onEverythingStored } from '../domain/jumio-deletion.js';
 import { transactionAttributes } from './step-tracing.js';
 import { EngineTracing } from '../tracing/engine-tracing.js';
 
@@ -65,6 +67,7 @@ export class ReconciliationWorker {
     private readonly clock: Clock,
     private readonly metrics: EngineMetrics,
     private readonly tracing: EngineTracing,
+    private readonly deletion: JumioDeletionStep,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.schedule = scheduleOf(config);
@@ -131,6 +134,8 @@ export class ReconciliationWorker {
 
   private async advance(step: ClaimedStep, product: ProductDefinition, shouldStop: () => boolean): Promise<void> {
     const row = step.row;
+    // Everything is stored (or an erasure asked for it): what is left is the delete at Jumio.
+    if (deletionPending(row)) return this.deletion.run(step, product, shouldStop);
     if (row.state === 'AWAITING_CALLBACK') {
       const t = onCallbackDeadline(record(row), this.clock.now(), this.schedule);
       const dueNow = t.patch.nextAttemptAt!.getTime() <= this.clock.now().getTime();
@@ -308,6 +313,7 @@ export class ReconciliationWorker {
       t.patch.lastError = `media not stored: ${names}: the href points outside the ${step.row.datacenter} host configured for it (the attempt log has the refusal)`;
     }
     if (row.unreachedFailures > 0) Object.assign(t.patch, { unreachedFailures: 0 });
+    Object.assign(t.patch, onEverythingStored(row, this.clock.now()));
     await step.save({ patch: t.patch, events: t.events, keepLease: false });
   }
 

@@ -1,5 +1,10 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
+import type {
+  JumioCallFailure,
+  JumioDeleteResult,
+  JumioJsonResult,
+  JumioMediumResult,
+} from '../jumio-transport/jumio-call-result.js';
 import type { CallType } from '../persistence/attempt-log.js';
 import type { ClaimedTransaction } from '../persistence/transaction-claims.js';
 import { SPAN_ATTRIBUTES as A, type EngineTracing } from '../tracing/engine-tracing.js';
@@ -9,7 +14,7 @@ export function transactionAttributes(row: Pick<ClaimedTransaction, 'kind' | 'da
   return { [A.kind]: row.kind, [A.account]: row.account, [A.datacenter]: row.datacenter };
 }
 
-type CallResult = JumioJsonResult | JumioMediumResult | JumioCallFailure;
+type CallResult = JumioJsonResult | JumioMediumResult | JumioDeleteResult | JumioCallFailure;
 
 /**
  * A call to Jumio already under way, in a span of its own named after the call type (`jumio.status`,

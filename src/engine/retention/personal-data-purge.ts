@@ -7,6 +7,7 @@ import type { Transition } from '../domain/tracking-state-machine.js';
 import { MediaStore } from '../media/media-store.js';
 import type { TrackedTransactionEntity } from '../persistence/tracked-transaction.entity.js';
 import { TrackedTransactionRepository } from '../persistence/tracked-transaction.repository.js';
+import { JumioDeletionSaves } from '../persistence/jumio-deletion-saves.js';
 import { byTransition, TransactionPurge, type PurgeTarget } from '../persistence/transaction-purge.js';
 
 /**
@@ -23,14 +24,20 @@ export class PersonalDataPurge {
     private readonly rowWipe: TransactionPurge,
     private readonly mediaStore: MediaStore,
     private readonly callbackInbox: CallbackInbox,
+    private readonly deletions: JumioDeletionSaves,
   ) {}
 
-  /** One transaction's personal data (an admin's DELETE .../personal-data); null when it is not tracked. */
+  /**
+   * One transaction's personal data (an admin's DELETE .../personal-data); null when it is not tracked. `atJumio`:
+   * the transaction is deleted at Jumio too, due now whatever its state; an erasure of one already erased so sends
+   * nothing more.
+   */
   async purgePersonalData(
     kind: Kind,
     reference: string,
     now: Date,
     decide: (row: { state: TrackingState }) => Transition,
+    opts: { atJumio?: boolean } = {},
   ): Promise<{ row: TrackedTransactionEntity; purged: boolean } | null> {
     return this.dataSource.transaction(async (m) => {
       const locked = await this.rowWipe.lock(m, kind, reference);
@@ -41,6 +48,8 @@ export class PersonalDataPurge {
         await this.mediaStore.deleteAll(m, locked.id);
         await this.wipe(m, [locked], t, now);
       }
+      const erasedAtJumioBefore = locked.state === 'PURGED' && locked.deletionRequested;
+      if (opts.atJumio && !erasedAtJumioBefore) await this.deletions.requestNow(m, locked.id, now);
       return { row: (await this.transactions.find(kind, reference, m))!, purged };
     });
   }

@@ -11,6 +11,8 @@ export interface TrackRequest {
   merchantReference?: string;
   customerReference?: string;
   callbackGraceSeconds?: number;
+  /** Delete it at Jumio once everything is stored; defaults to JUMIO_DELETE_AFTER_RETRIEVAL. */
+  deleteAtJumio?: boolean;
 }
 
 export const CALLBACK_OUTCOMES = ['RECEIVED', 'FAILED'] as const;

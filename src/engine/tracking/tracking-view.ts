@@ -22,6 +22,8 @@ export interface TrackingView {
     lastError: string | null;
     /** The Jumio account whose credentials its calls use. */
     account: string;
+    /** null until a deletion at Jumio falls due (asked for, and everything stored). */
+    jumioDeletion: { requestedAt: string; deletedAt: string | null; lastError: string | null } | null;
   };
   result: Record<string, unknown> | null;
   media: { name: string; contentType: string; bytes: number; href: string }[];
@@ -60,6 +62,13 @@ export function toView(
       nextAttemptAt: row.state === 'RECONCILING' && !paused ? iso(row.nextAttemptAt) : null,
       lastError: paused ? pausedError(row, account!) : row.lastError,
       account: row.account,
+      jumioDeletion: row.jumioDeletionRequestedAt
+        ? {
+            requestedAt: iso(row.jumioDeletionRequestedAt)!,
+            deletedAt: iso(row.jumioDeletedAt ?? null),
+            lastError: row.jumioDeletionError ?? null,
+          }
+        : null,
     },
     result: row.result,
     media: media.map((m) => ({

@@ -133,6 +133,7 @@ export class TrackingService {
       customerReference: dto.customerReference ?? null,
       acquiredAt,
       graceSeconds: dto.callbackGraceSeconds ?? this.config.reconciler.callbackGraceSeconds,
+      deleteAtJumio: dto.deleteAtJumio ?? this.config.retention.deleteAtJumioAfterRetrieval,
       startedByTrace: this.tracing.activeTraceParent(),
     });
     return { row, resolved: { account: account.name, explicit } };
@@ -166,6 +167,7 @@ export class TrackingService {
         if (current.state === 'AWAITING_CALLBACK') patch.nextAttemptAt = deadline;
         if (dto.merchantReference !== undefined) patch.merchantReference = dto.merchantReference;
         if (dto.customerReference !== undefined) patch.customerReference = dto.customerReference;
+        if (dto.deleteAtJumio !== undefined) patch.deleteAtJumio = dto.deleteAtJumio;
         if (resolved.explicit || dto.datacenter !== undefined)
           Object.assign(patch, { account: resolved.account, accountExplicit: resolved.explicit });
         if (dto.datacenter !== undefined && dto.datacenter !== current.datacenter) {
@@ -298,5 +300,6 @@ function differingFields(row: TrackedTransactionEntity, dto: TrackRequest): stri
     differing.push('customerReference');
   if (dto.callbackGraceSeconds !== undefined && dto.callbackGraceSeconds !== row.callbackGraceSeconds)
     differing.push('callbackGraceSeconds');
+  if (dto.deleteAtJumio !== undefined && dto.deleteAtJumio !== row.deleteAtJumio) differing.push('deleteAtJumio');
   return differing;
 }

@@ -50,7 +50,7 @@ describe('configuration', () => {
       scans: 'https://lon.netverify.com',
       documents: 'https://retrieval.lon.netverify.com',
     });
-    expect(c.retention.personalDataDays).toBe(90);
+    expect(c.retention).toEqual({ personalDataDays: 90, deleteAtJumioAfterRetrieval: false });
     expect(c.security.keyRotation).toEqual({ batchSize: 500, intervalMs: 1000 });
     expect(c.server).toMatchObject({ headersTimeoutMs: 10000, requestTimeoutMs: 30000, maxConnections: 1000 });
   });

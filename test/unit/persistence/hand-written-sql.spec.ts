@@ -8,6 +8,7 @@ import { StepSaves, type StepSave, type StepWrites } from '../../../src/engine/p
 import { TrackedTransactionRepository } from '../../../src/engine/persistence/tracked-transaction.repository';
 import { TransactionClaims } from '../../../src/engine/persistence/transaction-claims';
 import { TransactionPurge } from '../../../src/engine/persistence/transaction-purge';
+import { JumioDeletionSaves } from '../../../src/engine/persistence/jumio-deletion-saves';
 import { TransactionReports, type TransactionFilter } from '../../../src/engine/persistence/transaction-reports';
 import { TransactionRowCodec } from '../../../src/engine/persistence/transaction-row-codec';
 import { PersonalDataPurge } from '../../../src/engine/retention/personal-data-purge';
@@ -143,7 +144,14 @@ describe('hand-written SQL (snapshots)', () => {
     claims = new TransactionClaims(dataSource, codec);
     saves = new StepSaves(dataSource, codec, new AttemptLog(dataSource), media);
     const inbox = new CallbackInbox(dataSource, cipher);
-    purges = new PersonalDataPurge(dataSource, repository, new TransactionPurge(codec), media, inbox);
+    purges = new PersonalDataPurge(
+      dataSource,
+      repository,
+      new TransactionPurge(codec),
+      media,
+      inbox,
+      new JumioDeletionSaves(),
+    );
     reports = new TransactionReports(dataSource, codec);
   });
 
@@ -228,6 +236,7 @@ describe('hand-written SQL (snapshots)', () => {
           datacenter: 'US',
           account: 'default',
           accountExplicit: false,
+          deleteAtJumio: false,
           merchantReference: 'merchant-7',
           customerReference: null,
           acquiredAt: NOW,
@@ -348,6 +357,19 @@ describe('hand-written SQL (snapshots)', () => {
         onPersonalDataPurged(row, NOW),
       );
       expect(result?.purged).toBe(false);
+      expect(ds.take()).toMatchSnapshot();
+    });
+
+    it('purgePersonalData ?atJumio=true: the delete at Jumio falls due now', async () => {
+      ds.answers.push(locked('RECONCILING', true), [], [], [], [], [], entity({ state: 'PURGED' }));
+      const result = await purges.purgePersonalData(
+        'id-verifications',
+        REFERENCE,
+        NOW,
+        (row) => onPersonalDataPurged(row, NOW),
+        { atJumio: true },
+      );
+      expect(result?.purged).toBe(true);
       expect(ds.take()).toMatchSnapshot();
     });
 
