@@ -85,6 +85,35 @@ describe('tracking many at once', () => {
     ]);
   });
 
+  it('stores deleteAtJumio per item: a retry with the same value is 200, another value a 409 naming it', async () => {
+    const [on, off] = [randomUUID(), randomUUID()];
+    const at = acquiredAt();
+    const first = await batch([
+      { reference: on, acquiredAt: at, deleteAtJumio: true },
+      { reference: off, acquiredAt: at },
+    ]).expect(200);
+    expect(first.body.items.map((i: { status: number }) => i.status)).toEqual([201, 201]);
+    const stored = await t.dataSource.query(
+      `SELECT reference, delete_at_jumio FROM tracked_transaction WHERE reference = ANY($1::uuid[]) ORDER BY reference`,
+      [[on, off]],
+    );
+    expect(Object.fromEntries(stored.map((r: any) => [r.reference, r.delete_at_jumio]))).toEqual({
+      [on]: true,
+      [off]: false,
+    });
+    const again = await batch([
+      { reference: on, acquiredAt: at, deleteAtJumio: true },
+      { reference: off, acquiredAt: at, deleteAtJumio: true },
+    ]).expect(200);
+    expect(again.body.items.map((i: { status: number }) => i.status)).toEqual([200, 409]);
+    expect(again.body.items[1].message.join(' ')).toContain('deleteAtJumio');
+    // The single route agrees with the batch on both.
+    await single({ reference: on, acquiredAt: at, deleteAtJumio: true }).expect(200);
+    expect(
+      (await single({ reference: off, acquiredAt: at, deleteAtJumio: true }).expect(409)).body.message.join(' '),
+    ).toContain('deleteAtJumio');
+  });
+
   it('answers a bad item with the single route its 400, and tracks the others', async () => {
     const [good, later] = [randomUUID(), randomUUID()];
     const bad = [

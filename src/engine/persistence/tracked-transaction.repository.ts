@@ -27,6 +27,7 @@ const NEW_ROW_COLUMNS: [string, string, (row: NewTrackedTransaction) => unknown]
   ['started_by_trace', 'text', (r) => r.startedByTrace ?? null],
   ['account', 'text', (r) => r.account],
   ['account_explicit', 'boolean', (r) => r.accountExplicit],
+  ['delete_at_jumio', 'boolean', (r) => r.deleteAtJumio],
 ];
 
 /** A change written outside any claim: the state machine's patch, payloads, and the fields a backend's tracking sets. */
@@ -181,7 +182,7 @@ export class TrackedTransactionRepository {
   ): Promise<Map<string, { row: TrackedTransactionEntity; media: ViewMedium[] }>> {
     const rows = await queryPrepared<Record<string, unknown>>(
       this.dataSource,
-      `SELECT ${VIEW_COLUMNS}, t.callback_grace_seconds, t.started_by_callback,
+      `SELECT ${VIEW_COLUMNS}, t.callback_grace_seconds, t.started_by_callback, t.delete_at_jumio,
               (SELECT coalesce(json_agg(json_build_object('name', m.name, 'contentType', m.content_type, 'byteSize', m.byte_size)), '[]'::json)
                  FROM stored_medium m WHERE m.transaction_id = t.id) AS media
          FROM tracked_transaction t

@@ -267,6 +267,7 @@ describe('hand-written SQL (snapshots)', () => {
         state: 'AWAITING_CALLBACK' as const,
         status: 'UNKNOWN' as const,
         nextAttemptAt: LATER,
+        deleteAtJumio: false,
       };
       const inserted = await repository.insertManyIfAbsent(
         [
