@@ -26,7 +26,7 @@ import { ADMIN_KEY, BACKEND_KEY, startTestApp, type TestApp } from '../support/t
  * 5xx, every error in the contract's shape with at most 20 messages; afterwards: every callback stored was
  * processed (none failing), no personal value sent is in any log line, the service is still healthy.
  * FUZZ_OPENAPI_RUNS sets the number of requests (5,000 by default), FUZZ_SEED the seed (random by default; a
- * failure prints the seed and the path that reproduce it), FUZZ_TIMEOUT_MS the time allowed (a minute).
+ * failure prints the seed and the path that reproduce it), FUZZ_TIMEOUT_MS the time allowed (four minutes).
  */
 
 const RUNS = Number(process.env.FUZZ_OPENAPI_RUNS ?? 5000);
