@@ -11,6 +11,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - jumio_deleted_at: Jumio answered 200 (or 404: already gone).
  * - jumio_deletion_error, jumio_deletion_failures: the last failure while it is retried, and how many in a row
  *   (the back-off doubles with it).
+ * - jumio_deletion_erasure: an erasure asked for it, so it is retried until done (otherwise until the maximum age).
  */
 export class JumioDeletion1764230000000 implements MigrationInterface {
   name = 'JumioDeletion1764230000000';
@@ -22,12 +23,14 @@ export class JumioDeletion1764230000000 implements MigrationInterface {
         ADD COLUMN jumio_deletion_requested_at timestamptz,
         ADD COLUMN jumio_deleted_at timestamptz,
         ADD COLUMN jumio_deletion_error text,
-        ADD COLUMN jumio_deletion_failures integer NOT NULL DEFAULT 0`);
+        ADD COLUMN jumio_deletion_failures integer NOT NULL DEFAULT 0,
+        ADD COLUMN jumio_deletion_erasure boolean NOT NULL DEFAULT false`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
       ALTER TABLE tracked_transaction
+        DROP COLUMN jumio_deletion_erasure,
         DROP COLUMN jumio_deletion_failures,
         DROP COLUMN jumio_deletion_error,
         DROP COLUMN jumio_deleted_at,

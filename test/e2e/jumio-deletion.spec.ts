@@ -241,6 +241,45 @@ describe('deleting at Jumio', () => {
     await expectNothingMore(reference);
   });
 
+  it("an automatic delete is given up past the maximum age, an erasure's is not; an admin's ask starts it again", async () => {
+    const automatic = randomUUID();
+    const erased = randomUUID();
+    const failing = (reference: string, times: number) =>
+      t.simulator.script({
+        kind: 'scan',
+        reference,
+        livenessCount: 0,
+        faults: [{ endpoint: 'delete', type: 'http500', times }],
+      });
+    failing(automatic, 2);
+    failing(erased, 3);
+    await track('scan', automatic);
+    await track('scan', erased);
+    await advance(60);
+    expect(deletes(erased).map((c) => c.httpStatus)).toEqual([500]);
+    // The erasure sends the delete again at once, and from then on retries it until done.
+    await erase('scan', erased).expect(200);
+    await t.scheduler.drain();
+    expect(deletes(erased).map((c) => c.httpStatus)).toEqual([500, 500]);
+    expect(deletes(automatic).map((c) => c.httpStatus)).toEqual([500]);
+    await advance(31 * 86_400);
+    expect(deletes(automatic).map((c) => c.httpStatus)).toEqual([500, 500]);
+    expect((await view('scan', automatic)).tracking.jumioDeletion).toEqual({
+      requestedAt: expect.any(String),
+      deletedAt: null,
+      lastError: 'gave up deleting at Jumio: the maximum age passed; last failure: Jumio answered 500',
+    });
+    expect(deletes(erased).map((c) => c.httpStatus)).toEqual([500, 500, 500]);
+    await advance(3600);
+    expect(deletes(erased).map((c) => c.httpStatus)).toEqual([500, 500, 500, 200]);
+    await advance(86_400);
+    expect(deletes(automatic)).toHaveLength(2);
+    await askDelete('scan', automatic).expect(202);
+    await t.scheduler.drain();
+    expect(deletes(automatic).map((c) => c.httpStatus)).toEqual([500, 500, 200]);
+    expect((await view('scan', automatic)).tracking.jumioDeletion).toMatchObject({ lastError: null });
+  });
+
   it('a 401 to a delete pauses the account like any other call; the delete goes once a probe is accepted', async () => {
     const reference = randomUUID();
     t.simulator.script({ kind: 'scan', reference });

@@ -9,6 +9,8 @@ export interface JumioDeletionFields {
   jumioDeletedAt: Date | null;
   jumioDeletionError: string | null;
   jumioDeletionFailures: number;
+  /** An erasure asked for it: retried until done. */
+  jumioDeletionErasure: boolean;
 }
 
 /** What a deletion's transitions write: its own fields and when the row is due next. */
@@ -44,11 +46,11 @@ export function onJumioDeleted(now: Date): { patch: JumioDeletionPatch; events: 
 
 /**
  * A delete that failed is retried after a back-off doubling from FIRST_DELETE_BACKOFF_MS to an hour (never sooner
- * than a Retry-After, capped at an hour too): for an erasure (PURGED) until done, otherwise until the maximum age
- * counted from when the delete fell due, when it is given up (the error says so).
+ * than a Retry-After, capped at an hour too): for an erasure until done, otherwise until the maximum age counted
+ * from when the delete fell due, when it is given up (the error says so).
  */
 export function onDeleteFailed(
-  row: JumioDeletionFields & { state: TrackingState },
+  row: JumioDeletionFields,
   failure: { error: string; retryAfterMs: number | null },
   now: Date,
   schedule: RetrievalSchedule,
@@ -58,7 +60,7 @@ export function onDeleteFailed(
   const delay = Math.max(backOff, Math.min(failure.retryAfterMs ?? 0, MAX_DELETE_BACKOFF_MS));
   const next = new Date(now.getTime() + delay);
   const requested = row.jumioDeletionRequestedAt ?? now;
-  if (row.state !== 'PURGED' && next.getTime() >= expiryOf(schedule, requested).getTime()) {
+  if (!row.jumioDeletionErasure && next.getTime() >= expiryOf(schedule, requested).getTime()) {
     const error = `gave up deleting at Jumio: the maximum age passed; last failure: ${failure.error}`;
     return { jumioDeletionFailures: failures, jumioDeletionError: error, nextAttemptAt: null };
   }
@@ -68,15 +70,21 @@ export function onDeleteFailed(
 /**
  * An admin asks for the delete at Jumio without purging (store-first): due now when everything the service keeps
  * is stored (RETRIEVED, a callback's media stored, a callback a backend reported itself, which stores nothing, or
- * PURGED), otherwise wanted and due once that is so; nothing new when already due. A string: refused, and why.
+ * PURGED), otherwise wanted and due once that is so; nothing new while already due (one given up starts again).
+ * A string: refused, and why.
  */
 export function onDeleteAtJumioAsked(
-  row: JumioDeletionFields & { state: TrackingState; retrievedAt: Date | null; result: unknown },
+  row: JumioDeletionFields & {
+    state: TrackingState;
+    retrievedAt: Date | null;
+    result: unknown;
+    nextAttemptAt: Date | null;
+  },
   now: Date,
 ): JumioDeletionPatch | null | string {
   if (row.jumioDeletedAt != null) return `already deleted at Jumio (${new Date(row.jumioDeletedAt).toISOString()})`;
   if (row.state === 'NOT_FOUND') return 'never found at Jumio: there is nothing to delete there';
-  if (row.jumioDeletionRequestedAt != null) return null;
+  if (row.jumioDeletionRequestedAt != null && row.nextAttemptAt != null) return null;
   const stored =
     row.state === 'RETRIEVED' ||
     row.state === 'PURGED' ||

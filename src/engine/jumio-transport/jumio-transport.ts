@@ -220,14 +220,14 @@ export class JumioTransport implements OnApplicationShutdown {
 
   /**
    * DELETE a transaction at `path` (its own path: Jumio's Delete API) as the target's account. `stillAllowed` is
-   * asked once the rate slot is taken, right before sending: false (the claim was lost) sends nothing and answers
-   * CANCELLED. A 2xx is ok; the body is not read.
+   * asked once the rate slot is taken, right before sending (synchronously: nothing may come between the slot and
+   * the send); false sends nothing and answers CANCELLED. A 2xx is ok; the body is not read.
    */
   async delete(
     target: JumioCallTarget,
     host: JumioHost,
     path: string,
-    stillAllowed: () => Promise<boolean>,
+    stillAllowed: () => boolean,
   ): Promise<JumioDeleteResult> {
     const url = new URL(this.retrievalUrl(target.datacenter, host, path));
     const r = await this.call(target, url, 'application/json', MAX_JSON_BYTES, false, {
@@ -259,7 +259,7 @@ export class JumioTransport implements OnApplicationShutdown {
     accept: string,
     maxBytes: number,
     statusCall: boolean,
-    opts: { method: 'GET' | 'DELETE'; stillAllowed: (() => Promise<boolean>) | null } = {
+    opts: { method: 'GET' | 'DELETE'; stillAllowed: (() => boolean) | null } = {
       method: 'GET',
       stillAllowed: null,
     },
@@ -278,7 +278,7 @@ export class JumioTransport implements OnApplicationShutdown {
       // A call still waiting for its slot when shutdown began is not in flight: it is not sent at all.
       if (!this.sending) return notSent('CANCELLED', 'not sent: the service is shutting down');
       if (paused()) return notSent('ACCOUNT_PAUSED', pausedError);
-      if (opts.stillAllowed && !(await opts.stillAllowed())) return notSent('CANCELLED', 'not sent: no longer allowed');
+      if (opts.stillAllowed && !opts.stillAllowed()) return notSent('CANCELLED', 'not sent: no longer allowed');
       const sentAt = this.clock.now();
       let sent = await this.send(url, as, accept, maxBytes, false, opts.method);
       if ('error' in sent && sent.closedOnReuse) {

@@ -14,7 +14,8 @@ export class JumioDeletionSaves {
   async requestNow(m: EntityManager, id: string, now: Date): Promise<void> {
     await m.query(
       `UPDATE tracked_transaction
-          SET delete_at_jumio = true, jumio_deletion_requested_at = coalesce(jumio_deletion_requested_at, $2),
+          SET delete_at_jumio = true, jumio_deletion_erasure = true,
+              jumio_deletion_requested_at = coalesce(jumio_deletion_requested_at, $2),
               jumio_deletion_error = NULL, jumio_deletion_failures = 0, next_attempt_at = $2, updated_at = $2
         WHERE id = $1 AND jumio_deleted_at IS NULL`,
       [id, now],

@@ -63,6 +63,8 @@ export class TrackedTransactionEntity {
   @Column({ name: 'jumio_deletion_error', type: 'text', nullable: true }) jumioDeletionError: string | null;
   /** Failed deletes in a row: the back-off doubles with it. */
   @Column({ name: 'jumio_deletion_failures', type: 'integer', default: 0 }) jumioDeletionFailures: number;
+  /** An erasure asked for the delete: it is retried until done (otherwise until the maximum age). */
+  @Column({ name: 'jumio_deletion_erasure', type: 'boolean', default: false }) jumioDeletionErasure: boolean;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

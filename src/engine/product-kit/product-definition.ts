@@ -29,7 +29,7 @@ export interface ProductGateway {
   /** Any other JSON sub-resource of the transaction (a callback's completion), e.g. `data/verification`. */
   fetchSubresource(target: JumioTarget, subresource: string): Promise<JumioJsonResult>;
   /** Jumio's Delete API; `stillAllowed` is asked right before sending (false: nothing is sent, CANCELLED). */
-  deleteTransaction(target: JumioTarget, stillAllowed: () => Promise<boolean>): Promise<JumioDeleteResult>;
+  deleteTransaction(target: JumioTarget, stillAllowed: () => boolean): Promise<JumioDeleteResult>;
 }
 
 /** A product's reading of Jumio's payloads (pure functions; see each product's normalization/ folder). */

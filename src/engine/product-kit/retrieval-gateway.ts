@@ -55,7 +55,7 @@ export abstract class RetrievalGateway implements ProductGateway {
    * Jumio's Delete API: DELETE on the transaction's own path (the status path). `stillAllowed` is asked right
    * before sending (see JumioTransport.delete).
    */
-  deleteTransaction(t: JumioTarget, stillAllowed: () => Promise<boolean>): Promise<JumioDeleteResult> {
+  deleteTransaction(t: JumioTarget, stillAllowed: () => boolean): Promise<JumioDeleteResult> {
     const path = `/${this.routes.collection}/${encodeURIComponent(t.reference)}`;
     return this.transport.delete(callTarget(t), this.routes.host, path, stillAllowed);
   }

@@ -8,17 +8,23 @@ import type { JumioDeleteResult } from '../jumio-transport/jumio-call-result.js'
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import type { ProductDefinition } from '../product-kit/product-definition.js';
 import { callRecords } from './call-records.js';
-import { LeaseLost, type ClaimedStep } from './claimed-step.js';
+import type { ClaimedStep } from './claimed-step.js';
+
+/** A delete is sent only while this much of the renewed lease is still left (what the clocks cannot tell apart). */
+const LEASE_MARGIN_MS = 1000;
 
 /**
  * The delete at Jumio of a claimed transaction whose deletion is pending (see deletionPending): one DELETE under
- * the account's ceiling, sent only while the claim is still this replica's (checked, and the lease renewed, once
- * the rate slot is taken). 200 or 404 is done (JUMIO_DELETED); a rejection of the credentials waits for the
- * account; any other failure is retried after a back-off (onDeleteFailed). Never a status attempt.
+ * the account's ceiling, sent only while the claim is still this replica's: the lease is renewed (a fenced save)
+ * before the call waits for its rate slot, and the call goes only if the renewed lease has not run out by the time
+ * the slot comes (timed on this process's monotonic clock, so no round trip delays the send past its slot). 200 or
+ * 404 is done (JUMIO_DELETED); a rejection of the credentials waits for the account; any other failure is retried
+ * after a back-off (onDeleteFailed). Never a status attempt.
  */
 @Injectable()
 export class JumioDeletionStep {
   private readonly schedule: RetrievalSchedule;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly clock: Clock,
@@ -26,23 +32,16 @@ export class JumioDeletionStep {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.schedule = scheduleOf(config);
+    this.leaseMs = config.reconciler.leaseSeconds * 1000;
   }
 
   async run(step: ClaimedStep, product: ProductDefinition, shouldStop: () => boolean): Promise<void> {
     if (shouldStop()) return step.release();
-    let lost = false;
-    const stillOurs = () =>
-      step.save({ patch: {}, keepLease: true }).then(
-        () => true,
-        (e: unknown) => {
-          if (!(e instanceof LeaseLost)) throw e;
-          lost = true;
-          return false;
-        },
-      );
+    const renewing = performance.now();
+    await step.save({ patch: {}, keepLease: true });
+    const stillOurs = () => performance.now() - renewing < this.leaseMs - LEASE_MARGIN_MS;
     const at = this.clock.now();
     const res = await step.traced('delete', product.gateway.deleteTransaction(step.target, stillOurs));
-    if (lost) throw new LeaseLost();
     if (!res.ok && (res.failure === 'CANCELLED' || res.failure === 'ACCOUNT_PAUSED')) return step.release();
     const done = res.ok || res.failure === 'NOT_FOUND';
     const outcome = res.ok ? 'DELETED' : res.failure;

@@ -19,6 +19,7 @@ const none: JumioDeletionFields = {
   jumioDeletedAt: null,
   jumioDeletionError: null,
   jumioDeletionFailures: 0,
+  jumioDeletionErasure: false,
 };
 const wanted = { ...none, deleteAtJumio: true };
 const due = { ...wanted, jumioDeletionRequestedAt: NOW };
@@ -44,7 +45,7 @@ describe('deleting at Jumio: the rules', () => {
   it('backs off from 10 s doubling to an hour, never sooner than a Retry-After (itself capped at an hour)', () => {
     const failed = (failures: number, retryAfterMs: number | null = null) =>
       onDeleteFailed(
-        { ...due, jumioDeletionFailures: failures, state: 'RETRIEVED' },
+        { ...due, jumioDeletionFailures: failures },
         { error: 'Jumio answered 500', retryAfterMs },
         NOW,
         schedule,
@@ -61,14 +62,13 @@ describe('deleting at Jumio: the rules', () => {
     expect(failed(0, 10 * 3_600_000).nextAttemptAt).toEqual(later(3_600_000));
   });
 
-  it.each<[TrackingState, boolean]>([
-    ['RETRIEVED', true],
-    ['CALLBACK_RECEIVED', true],
-    ['PURGED', false],
-  ])('past the maximum age from when it fell due, a %s one gives up: %s', (state, givesUp) => {
+  it.each([
+    ['an automatic or admin delete', false, true],
+    ['an erasure', true, false],
+  ])('past the maximum age from when it fell due, %s gives up: %s', (_what, erasure, givesUp) => {
     const requested = new Date(NOW.getTime() - 30 * DAY_MS + 5_000);
     const patch = onDeleteFailed(
-      { ...due, jumioDeletionRequestedAt: requested, state },
+      { ...due, jumioDeletionRequestedAt: requested, jumioDeletionErasure: erasure },
       { error: 'timeout', retryAfterMs: null },
       NOW,
       schedule,
@@ -87,12 +87,13 @@ describe('deleting at Jumio: the rules', () => {
   it("an admin's delete-at-jumio: store-first, refused when deleted already or never found", () => {
     const row = (
       state: TrackingState,
-      extra: Partial<JumioDeletionFields & { retrievedAt: Date; result: unknown }>,
+      extra: Partial<JumioDeletionFields & { retrievedAt: Date; result: unknown; nextAttemptAt: Date }>,
     ) => ({
       ...none,
       state,
       retrievedAt: null,
       result: null,
+      nextAttemptAt: null,
       ...extra,
     });
     const dueNow = { deleteAtJumio: true, jumioDeletionRequestedAt: NOW, jumioDeletionFailures: 0, nextAttemptAt: NOW };
@@ -104,7 +105,11 @@ describe('deleting at Jumio: the rules', () => {
     expect(onDeleteAtJumioAsked(row('RECONCILING', {}), NOW)).toEqual({ deleteAtJumio: true });
     expect(onDeleteAtJumioAsked(row('AWAITING_CALLBACK', {}), NOW)).toEqual({ deleteAtJumio: true });
     expect(onDeleteAtJumioAsked(row('EXHAUSTED', {}), NOW)).toEqual({ deleteAtJumio: true });
-    expect(onDeleteAtJumioAsked(row('RETRIEVED', { jumioDeletionRequestedAt: NOW }), NOW)).toBeNull();
+    expect(
+      onDeleteAtJumioAsked(row('RETRIEVED', { jumioDeletionRequestedAt: NOW, nextAttemptAt: later(10_000) }), NOW),
+    ).toBeNull();
+    // Given up (nothing scheduled): asked again, it starts again.
+    expect(onDeleteAtJumioAsked(row('RETRIEVED', { jumioDeletionRequestedAt: later(-DAY_MS) }), NOW)).toEqual(dueNow);
     expect(onDeleteAtJumioAsked(row('NOT_FOUND', {}), NOW)).toBe(
       'never found at Jumio: there is nothing to delete there',
     );
