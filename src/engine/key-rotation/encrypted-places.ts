@@ -12,7 +12,8 @@ export interface Queryable {
 }
 
 /**
- * One place where values are encrypted at rest: a table, its encrypted column and the indexed column naming each
+ * One place where values are encrypted at rest (each find orders by the key-id column so that the planner walks its
+ * index however stale its statistics are, never the table through values already done): a table, its encrypted column and the indexed column naming each
  * value's key (see migration EncryptionKeyIds). `reencrypt` locks up to `limit` values under the `stale` keys
  * (SKIP LOCKED: a row another transaction holds is left for a later batch), re-encrypts them under the active
  * key and writes them back in one statement, in the caller's transaction; `skip` names values to leave alone
@@ -54,7 +55,7 @@ function jsonColumn<R extends { id: string; value: unknown }>(
       const rows: R[] = await m.query(
         `SELECT id::text AS id, ${fields}${column} AS value FROM ${table}
           WHERE ${keyColumn} = ANY($1::text[]) AND id <> ALL($3::bigint[])
-          LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          ORDER BY ${keyColumn} LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [stale, limit, [...skip]],
       );
       const { ids, values, unreadable } = reencryptEach(rows, (r) =>
@@ -95,7 +96,7 @@ const mediumContent: EncryptedPlace = {
       `SELECT transaction_id::text || '/' || name AS id, transaction_id::text AS transaction_id, name, key_id, content
            FROM stored_medium
           WHERE key_id = ANY($1::text[]) AND transaction_id::text || '/' || name <> ALL($3::text[])
-          LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          ORDER BY key_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [stale, limit, [...skip]],
     );
     const { ids, values, unreadable } = reencryptEach(rows, (r) =>
