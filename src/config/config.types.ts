@@ -56,7 +56,7 @@ export interface AppConfig {
   security: {
     apiKeys: ApiKey[];
     encryptionKeys: { id: string; key: Buffer }[];
-    /** Re-encryption under the active key: at most batchSize values (a tenth as many media) per intervalMs. */
+    /** Re-encryption under the active key: at most batchSize values (a tenth as many media, at most 16 MiB of them) per intervalMs. */
     keyRotation: { batchSize: number; intervalMs: number };
   };
   jumio: {

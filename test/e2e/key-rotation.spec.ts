@@ -9,8 +9,17 @@ import { ENCRYPTED_PLACES } from '../../src/engine/key-rotation/encrypted-places
 import { KEY_ROTATION_LOCK_KEY, KeyRotation } from '../../src/engine/key-rotation/key-rotation.service';
 import { mediumContext } from '../../src/engine/media/media-store';
 import { transactionColumnContext } from '../../src/engine/persistence/transaction-row-codec';
-import { expectedMedium } from '../../src/simulator/jumio-simulator';
-import { ADMIN_KEY, BACKEND_KEY, bearer, binaryParser, startTestApp, type TestApp } from '../support/test-app';
+import { JumioSimulator, expectedMedium } from '../../src/simulator/jumio-simulator';
+import {
+  ADMIN_KEY,
+  BACKEND_KEY,
+  JUMIO_SECRET,
+  JUMIO_TOKEN,
+  bearer,
+  binaryParser,
+  startTestApp,
+  type TestApp,
+} from '../support/test-app';
 import { createTestDatabase } from '../support/test-database';
 import { pollUntil } from '../support/poll-until';
 import { ServiceProcess } from '../support/service-process';
@@ -32,8 +41,8 @@ interface Clone {
   media: boolean;
 }
 
-const start = (databaseUrl: string, keys: string, env: Record<string, string> = {}) =>
-  startTestApp({ databaseUrl, env: { DATA_ENCRYPTION_KEYS: keys, ...env } });
+const start = (databaseUrl: string, keys: string, simulator?: JumioSimulator) =>
+  startTestApp({ databaseUrl, simulator, env: { DATA_ENCRYPTION_KEYS: keys } });
 
 async function stats(t: TestApp): Promise<{ activeKeyId: string; valuesByKeyId: Record<string, number> }> {
   return (await t.http().get('/v1/admin/stats').set(bearer(ADMIN_KEY)).expect(200)).body.encryption;
@@ -141,14 +150,17 @@ async function cloneRows(
 
 describe('key rotation: re-encryption under the new key, retiring the old one', () => {
   let database: { url: string; drop(): Promise<void> };
+  let simulator: JumioSimulator;
+  /** Tracked under k1 and still reconciling (its status stored, its details not yet): it completes while the job runs. */
+  let reconciling: string;
   let source: { reference: string; view: any };
   let mediaNames: string[];
   let clones: Clone[];
   let callbackId: string;
   let total: number;
   const running: TestApp[] = [];
-  const open = async (keys: string, env?: Record<string, string>) => {
-    const t = await start(database.url, keys, env);
+  const open = async (keys: string) => {
+    const t = await start(database.url, keys, simulator);
     running.push(t);
     return t;
   };
@@ -181,8 +193,26 @@ describe('key rotation: re-encryption under the new key, retiring the old one', 
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    simulator = await JumioSimulator.start({ apiToken: JUMIO_TOKEN, apiSecret: JUMIO_SECRET });
     const t = await open(keyList('k1'));
+    reconciling = `a${randomUUID().slice(1)}`;
+    // Its status (final) is stored under k1; its details are refused once with a 429 of 10 minutes.
+    simulator.script({
+      kind: 'scan',
+      reference: reconciling,
+      faults: [{ endpoint: 'data', type: 'http429', retryAfterSeconds: 600, times: 1 }],
+    });
+    await t
+      .http()
+      .post(`/v1/${KIND}`)
+      .set(bearer(BACKEND_KEY))
+      .send({ reference: reconciling, acquiredAt: t.clock.now().toISOString(), callbackGraceSeconds: 0 })
+      .expect(201);
     const retrieved = await retrieveOne(t);
+    expect((await t.http().get(`/v1/${KIND}/${reconciling}`).set(bearer(BACKEND_KEY)).expect(200)).body).toMatchObject({
+      status: 'DONE',
+      tracking: { state: 'RECONCILING' },
+    });
     source = retrieved;
     mediaNames = (retrieved.view.media as { name: string }[]).map((m) => m.name);
     expect(mediaNames.length).toBeGreaterThan(0);
@@ -205,13 +235,15 @@ describe('key rotation: re-encryption under the new key, retiring the old one', 
 
   afterAll(async () => {
     for (const t of [...running]) await t.close().catch(() => undefined);
+    await simulator?.close();
     await database?.drop();
   });
 
   it('counts every value under k1: payloads and results, media, the held callback body', async () => {
     const t = await open(keyList('k1'));
     const perRow = 4; // raw_status, raw_details, raw_media_list, result
-    total = (ROWS + 1) * perRow + (ROWS_WITH_MEDIA + 1) * mediaNames.length + 1;
+    // The clones and their source, their media, the held callback body, the reconciling one's status.
+    total = (ROWS + 1) * perRow + (ROWS_WITH_MEDIA + 1) * mediaNames.length + 1 + 1;
     expect(await stats(t)).toEqual({ activeKeyId: 'k1', valuesByKeyId: { k1: total } });
     // Nothing to re-encrypt: a batch finds no value under another key.
     expect(await t.app.get(KeyRotation).runBatch()).toEqual({ reencrypted: 0, busy: false });
@@ -268,9 +300,22 @@ describe('key rotation: re-encryption under the new key, retiring the old one', 
     await close(first);
     const second = await open(keyList('k2', 'k1'));
     expect((await stats(second)).valuesByKeyId).toEqual(halfWay);
-    const rest = await second.app.get(KeyRotation).drain();
-    expect(rest).toBe(halfWay.k1);
+    // The rest, while the reconciler completes the transaction it left RECONCILING under k1 (its status is
+    // re-encrypted by whichever comes first: the job, or the step that stores its details under k2).
+    second.clock.advanceSeconds(3600);
+    const [rest] = await Promise.all([second.app.get(KeyRotation).drain(), second.scheduler.drain()]);
+    expect(rest + (await second.app.get(KeyRotation).drain())).toBeGreaterThanOrEqual(halfWay.k1 - 1);
+    const completed = (await second.http().get(`/v1/${KIND}/${reconciling}`).set(bearer(BACKEND_KEY)).expect(200)).body;
+    expect(completed).toMatchObject({ status: 'DONE', tracking: { state: 'RETRIEVED' } });
+    expect(completed.result).not.toBeNull();
+    for (const m of completed.media as { href: string }[])
+      await second.http().get(m.href).set(bearer(BACKEND_KEY)).expect(200);
+    // Its details, media list, result and media were added, all under k2.
+    total += 3 + (completed.media as unknown[]).length;
     expect(await stats(second)).toEqual({ activeKeyId: 'k2', valuesByKeyId: { k2: total, k1: 0 } });
+    const metrics = (await second.http().get('/metrics').expect(200)).text;
+    expect(metrics).toContain(`jumio_fallback_encrypted_values{key_id="k2"} ${total}`);
+    expect(metrics).toContain('jumio_fallback_encrypted_values{key_id="k1"} 0');
     for (const clone of sample(20)) await readBack(second, clone);
     const held = await second.dataSource.transaction((m) => second.app.get(CallbackInbox).lock(m, callbackId));
     expect(held?.body).toBe('transactionStatus=DONE&idFirstName=HELD-CALLBACK');

@@ -12,7 +12,8 @@ export interface Queryable {
 }
 
 /**
- * One place where values are encrypted at rest: a table, its encrypted column and the indexed column naming each
+ * One place where values are encrypted at rest (each find orders by the key-id column so that the planner walks its
+ * index however stale its statistics are, never the table through values already done): a table, its encrypted column and the indexed column naming each
  * value's key (see migration EncryptionKeyIds). `reencrypt` locks up to `limit` values under the `stale` keys
  * (SKIP LOCKED: a row another transaction holds is left for a later batch), re-encrypts them under the active
  * key and writes them back in one statement, in the caller's transaction; `skip` names values to leave alone
@@ -54,7 +55,7 @@ function jsonColumn<R extends { id: string; value: unknown }>(
       const rows: R[] = await m.query(
         `SELECT id::text AS id, ${fields}${column} AS value FROM ${table}
           WHERE ${keyColumn} = ANY($1::text[]) AND id <> ALL($3::bigint[])
-          LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          ORDER BY ${keyColumn} LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [stale, limit, [...skip]],
       );
       const { ids, values, unreadable } = reencryptEach(rows, (r) =>
@@ -84,37 +85,47 @@ const callbackBody = jsonColumn<{ id: string; value: unknown; kind: Kind; body_d
   (r) => bodyContext(r.kind, r.body_digest),
 );
 
-/** stored_medium.content: the media bytes, with key_id next to them. */
+/** The bytes of media one batch holds at most (but always one medium, up to JUMIO_MAX_MEDIA_BYTES). */
+export const MEDIA_BATCH_BYTES = 16 * 1024 * 1024;
+
+/**
+ * stored_medium.content: the media bytes, with key_id next to them. The batch is chosen from the sizes first (no
+ * bytes read), then locked and read; each medium is written back by a statement of its own, its bytes a binary
+ * parameter.
+ */
 const mediumContent: EncryptedPlace = {
   name: 'stored_medium.content',
   table: 'stored_medium',
   keyColumn: 'key_id',
   large: true,
   async reencrypt(m, cipher, stale, limit, skip) {
+    const sizes: { transaction_id: string; name: string; byte_size: number }[] = await m.query(
+      `SELECT transaction_id::text AS transaction_id, name, byte_size FROM stored_medium
+        WHERE key_id = ANY($1::text[]) AND transaction_id::text || '/' || name <> ALL($3::text[])
+        ORDER BY key_id LIMIT $2`,
+      [stale, limit, [...skip]],
+    );
+    let bytes = 0;
+    const chosen = sizes.filter((r, i) => (bytes += r.byte_size) <= MEDIA_BATCH_BYTES || i === 0);
+    if (chosen.length === 0) return { written: 0, unreadable: [] };
     const rows: { id: string; transaction_id: string; name: string; key_id: string; content: Buffer }[] = await m.query(
       `SELECT transaction_id::text || '/' || name AS id, transaction_id::text AS transaction_id, name, key_id, content
-           FROM stored_medium
-          WHERE key_id = ANY($1::text[]) AND transaction_id::text || '/' || name <> ALL($3::text[])
-          LIMIT $2 FOR UPDATE SKIP LOCKED`,
-      [stale, limit, [...skip]],
+         FROM stored_medium
+        WHERE (transaction_id, name) IN (SELECT * FROM unnest($1::bigint[], $2::text[])) AND key_id = ANY($3::text[])
+        FOR UPDATE SKIP LOCKED`,
+      [chosen.map((r) => r.transaction_id), chosen.map((r) => r.name), stale],
     );
     const { ids, values, unreadable } = reencryptEach(rows, (r) =>
       cipher.reencryptBytes(r.content, mediumContext(r.transaction_id, r.name), r.key_id),
     );
-    if (ids.length > 0) {
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      await m.query(
-        `UPDATE stored_medium s SET content = v.content, key_id = $4
-           FROM unnest($1::bigint[], $2::text[], $3::bytea[]) AS v(transaction_id, name, content)
-          WHERE s.transaction_id = v.transaction_id AND s.name = v.name`,
-        [
-          ids.map((id) => byId.get(id)!.transaction_id),
-          ids.map((id) => byId.get(id)!.name),
-          values,
-          cipher.activeKeyId,
-        ],
-      );
-    }
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const [i, id] of ids.entries())
+      await m.query(`UPDATE stored_medium SET content = $3, key_id = $4 WHERE transaction_id = $1 AND name = $2`, [
+        byId.get(id)!.transaction_id,
+        byId.get(id)!.name,
+        values[i],
+        cipher.activeKeyId,
+      ]);
     return { written: ids.length, unreadable };
   },
 };

@@ -44,7 +44,7 @@ export interface RotationBatch {
 
 /**
  * Key rotation. With a new key first in DATA_ENCRYPTION_KEYS, every value an older key encrypts is decrypted and
- * encrypted again under the active key, batch by batch (KEY_ROTATION_BATCH_SIZE values, a tenth as many media,
+ * encrypted again under the active key, batch by batch (KEY_ROTATION_BATCH_SIZE values, a tenth as many media and at most 16 MiB of them,
  * each KEY_ROTATION_INTERVAL_MS), on the replicas that run background work, one at a time (a transaction-level
  * advisory lock). A batch is one transaction: its values are locked (FOR UPDATE SKIP LOCKED), re-encrypted and
  * written back, so a crash loses nothing and leaves nothing half-done; the next batch, on any replica, starts

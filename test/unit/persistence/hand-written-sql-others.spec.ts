@@ -245,8 +245,9 @@ describe('hand-written SQL, beside tracked_transaction (snapshots)', () => {
         [], // raw_callback
         [{ id: '9', kind: 'id-verifications', body_digest: 'd', value: { value: CALLBACK_BODY } }],
         [], // its UPDATE
+        [{ transaction_id: '42', name: 'front', byte_size: 4 }],
         [{ id: '42/front', transaction_id: '42', name: 'front', key_id: 'key-0', content: Buffer.from('jpeg') }],
-        [],
+        [], // its UPDATE
       );
       expect(await rotation().runBatch()).toEqual({ reencrypted: 3, busy: false });
       expect(ds.take()).toMatchSnapshot();
