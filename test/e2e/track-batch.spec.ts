@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { readFeedUntil } from '../support/feed-reader';
+import { pollUntil } from '../support/poll-until';
 import { BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -105,6 +107,45 @@ describe('tracking many at once', () => {
     }
     expect(answers[6].message).toEqual(expect.arrayContaining(['property color should not exist']));
     expect(answers[8].message!.join(' ')).toContain('nobody');
+  });
+
+  it('answers batches that share references in opposite orders, each reference created once (no deadlock)', async () => {
+    // Another transaction holds the middle reference's insert, so that both batches are under way at once.
+    const [first, held, last] = [randomUUID(), randomUUID(), randomUUID()];
+    const holder = new Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(
+        `INSERT INTO tracked_transaction (kind, reference, datacenter, account, acquired_at, callback_grace_seconds,
+           callback_deadline, state, status, attempts, created_at, updated_at)
+         VALUES ('id-verifications', $1, 'US', 'default', now(), 0, now(), 'AWAITING_CALLBACK', 'UNKNOWN', 0, now(), now())`,
+        [held],
+      );
+      const items = [first, held, last].map((reference) => ({ reference }));
+      const answers = Promise.all([batch(items), batch([...items].reverse())]);
+      await pollUntil(
+        async () => {
+          const waiting = await t.dataSource.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH input AS%'`,
+          );
+          return waiting[0].n === 2 ? true : null;
+        },
+        10_000,
+        'both batches waiting on a lock',
+      );
+      await holder.query('ROLLBACK');
+      const [forward, backward] = await answers;
+      expect([forward.status, backward.status]).toEqual([200, 200]);
+      const created = [...forward.body.items, ...backward.body.items].filter(
+        (i: { status: number }) => i.status === 201,
+      );
+      expect(created.map((i: { view: { reference: string } }) => i.view.reference).sort()).toEqual(
+        [first, held, last].sort(),
+      );
+    } finally {
+      await holder.end();
+    }
   });
 
   it('refuses a key class-transformer would drop inside an item, as the single route does', async () => {
