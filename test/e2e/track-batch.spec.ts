@@ -91,6 +91,10 @@ describe('tracking many at once', () => {
     const [good, later] = [randomUUID(), randomUUID()];
     const bad = [
       { reference: 'not-a-uuid' },
+      {
+        reference: randomUUID(),
+        ...Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}${'x'.repeat(400)}`, 1])),
+      },
       { reference: randomUUID(), callbackGraceSeconds: 86401, color: 'red' },
       { reference: randomUUID(), acquiredAt: new Date(t.clock.now().getTime() + 3_600_000).toISOString() },
       { reference: randomUUID(), account: 'nobody' },
@@ -98,15 +102,18 @@ describe('tracking many at once', () => {
     ];
     const res = await batch([{ reference: good }, 'a string', 42, null, [1], ...bad, { reference: later }]).expect(200);
     const answers = res.body.items as { index: number; status: number; message?: string[] }[];
-    expect(answers.map((a) => a.index)).toEqual([...Array(11).keys()]);
-    expect(answers.map((a) => a.status)).toEqual([201, 400, 400, 400, 400, 400, 400, 400, 400, 400, 201]);
+    expect(answers.map((a) => a.index)).toEqual([...Array(12).keys()]);
+    expect(answers.map((a) => a.status)).toEqual([201, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 201]);
     for (const i of [1, 2, 3, 4]) expect(answers[i].message).toEqual([`items[${i}] must be an object (a track body)`]);
     for (const [n, body] of bad.entries()) {
       const alone = await single(body).expect(400);
       expect(answers[5 + n].message).toEqual(alone.body.message);
     }
-    expect(answers[6].message).toEqual(expect.arrayContaining(['property color should not exist']));
-    expect(answers[8].message!.join(' ')).toContain('nobody');
+    // Shaped as the single route's error body: at most 20 messages of at most 300 characters.
+    expect(answers[6].message).toHaveLength(20);
+    expect(Math.max(...answers[6].message!.map((m) => m.length))).toBe(300);
+    expect(answers[7].message).toEqual(expect.arrayContaining(['property color should not exist']));
+    expect(answers[9].message!.join(' ')).toContain('nobody');
   });
 
   it('answers batches that share references in opposite orders, each reference created once (no deadlock)', async () => {
