@@ -17,6 +17,7 @@ import {
   log,
   postgresCpuMs,
   ROOT,
+  rssMb,
   ServiceProcess,
   type Server,
 } from './lib/support.js';
@@ -34,8 +35,8 @@ export interface TrackingFigure {
 export interface BatchImportResult {
   setup: string;
   single: TrackingFigure & { inFlight: number; non201: number };
-  imported: TrackingFigure & { exitCode: number | null; summary: string };
-  rerun: TrackingFigure & { exitCode: number | null; summary: string };
+  imported: TrackingFigure & { exitCode: number | null; summary: string; importRssMaxMb: number };
+  rerun: TrackingFigure & { exitCode: number | null; summary: string; importRssMaxMb: number };
   elapsedS: number;
 }
 
@@ -62,18 +63,21 @@ async function measure<T>(
   };
 }
 
-function runImport(file: string, base: string): Promise<{ code: number | null; summary: string }> {
+function runImport(file: string, base: string): Promise<{ code: number | null; summary: string; maxRssMb: number }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [IMPORT_MAIN, '--kind', 'id-verifications', '--file', file, '--url', base], {
       env: { PATH: process.env.PATH ?? '', API_KEY: BACKEND_KEY },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let maxRssMb = 0;
+    const sampling = setInterval(() => (maxRssMb = Math.max(maxRssMb, rssMb(child.pid!) || 0)), 250);
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) =>
-      resolve({ code, summary: out.split('\n').find((l) => l.startsWith('summary:')) ?? out.slice(-500) }),
-    );
+    child.once('exit', (code) => {
+      clearInterval(sampling);
+      resolve({ code, summary: out.split('\n').find((l) => l.startsWith('summary:')) ?? out.slice(-500), maxRssMb });
+    });
   });
 }
 
@@ -122,8 +126,18 @@ export async function runBatchImport(
     return {
       setup: `1 service process (a day's grace: nothing falls due), fresh database, warmed up by 500 single requests; single route: ${o.singleItems} POST /v1/id-verifications, ${o.inFlight} in flight; then npm run import of a ${o.importLines}-line CSV (batches of 1,000, 4 in flight), then the same file again`,
       single: { ...single.figure, inFlight: o.inFlight, non201 },
-      imported: { ...imported.figure, exitCode: imported.value.code, summary: imported.value.summary },
-      rerun: { ...rerun.figure, exitCode: rerun.value.code, summary: rerun.value.summary },
+      imported: {
+        ...imported.figure,
+        exitCode: imported.value.code,
+        summary: imported.value.summary,
+        importRssMaxMb: imported.value.maxRssMb,
+      },
+      rerun: {
+        ...rerun.figure,
+        exitCode: rerun.value.code,
+        summary: rerun.value.summary,
+        importRssMaxMb: rerun.value.maxRssMb,
+      },
       elapsedS: (Date.now() - started) / 1000,
     };
   } finally {

@@ -660,8 +660,10 @@ async function main(): Promise<void> {
         );
       }
       print(`single route answers other than 201: ${r.single.non201}`);
-      print(`import: exit ${r.imported.exitCode}, ${r.imported.summary}`);
-      print(`again: exit ${r.rerun.exitCode}, ${r.rerun.summary}`);
+      print(
+        `import: exit ${r.imported.exitCode}, ${r.imported.summary}; its RSS max ${fix(r.imported.importRssMaxMb)} MB`,
+      );
+      print(`again: exit ${r.rerun.exitCode}, ${r.rerun.summary}; its RSS max ${fix(r.rerun.importRssMaxMb)} MB`);
       const ratio = r.imported.itemsPerS / r.single.itemsPerS;
       print(`import / single route: ${fix(ratio, 1)}x the items per second`);
       row(
@@ -684,6 +686,13 @@ async function main(): Promise<void> {
         int(r.rerun.itemsPerS),
         'exit 0',
         r.rerun.exitCode === 0,
+      );
+      row(
+        '7 batch',
+        `the import command's RSS max (${int(SIZES.importLines)} lines)`,
+        `${fix(r.imported.importRssMaxMb)} MB`,
+        'reported (constant in the file size)',
+        null,
       );
       print(`elapsed ${fix(r.elapsedS, 1)} s`);
     }

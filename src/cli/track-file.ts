@@ -12,9 +12,10 @@ export type TrackFields = ReadonlyMap<string, string>;
 /** Stops the command before anything is sent (exit code 2). */
 export class ImportStop extends Error {}
 
-/** The bytes of the file read so far, for the progress. */
+/** How far the file was read, for the progress: bytes, and the line last read. */
 export interface ReadProgress {
   bytes: number;
+  line: number;
 }
 
 /**

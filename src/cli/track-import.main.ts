@@ -27,16 +27,15 @@ async function main(): Promise<number> {
   }
   const tally = new ImportTally();
   const sender = new BatchSender(`${options.url}/v1/${options.kind}/batch`, options.apiKey, tally);
-  const read: ReadProgress = { bytes: 0 };
+  const read: ReadProgress = { bytes: 0, line: 0 };
   const progress = new Progress(statSync(options.file).size, read, tally);
-  let lastLine = 0;
   const stopBeforeSending = (e: unknown) => {
     progress.stop(false);
     return stop(e);
   };
   try {
     for await (const entry of readTrackFile(options.file, fields, read)) {
-      lastLine = entry.line;
+      read.line = entry.line;
       if ('invalid' in entry) {
         tally.lines += 1;
         tally.problem(entry.line, 'invalid', entry.invalid);
@@ -46,14 +45,14 @@ async function main(): Promise<number> {
   } catch (e) {
     // Nothing was sent yet when the file cannot be read at all (its header, its first line).
     if (e instanceof ImportStop) return stopBeforeSending(e);
-    if (tally.lines === 0 && lastLine === 0 && !(e instanceof ImportFailed))
+    if (tally.lines === 0 && read.line === 0 && !(e instanceof ImportFailed))
       return stopBeforeSending(new ImportStop(`${options.file}: cannot be parsed (${(e as Error).message})`));
     progress.stop(true);
     console.error(`import stopped: ${(e as Error).message}`);
     printSummary(tally);
     return 1;
   }
-  if (lastLine === 0) return stopBeforeSending(new ImportStop(`${options.file}: holds no track bodies`));
+  if (read.line === 0) return stopBeforeSending(new ImportStop(`${options.file}: holds no track bodies`));
   progress.stop(true);
   printSummary(tally);
   return tally.ok ? 0 : 1;
@@ -117,6 +116,7 @@ class Progress {
   private readonly bar: SingleBar | null = null;
   private readonly timer: NodeJS.Timeout;
   private readonly started = Date.now();
+  private finished = false;
 
   constructor(
     private readonly total: number,
@@ -129,7 +129,7 @@ class Progress {
         etaBuffer: 50,
       });
       this.bar.start(Math.max(total, 1), 0, { lines: 0, rate: 0 });
-      this.timer = setInterval(() => this.bar!.update(this.read.bytes, this.values()), 200);
+      this.timer = setInterval(() => this.bar!.update(this.done() * this.total, this.values()), 200);
     } else {
       this.timer = setInterval(() => console.log(this.line()), PLAIN_PROGRESS_MS);
     }
@@ -139,10 +139,18 @@ class Progress {
   /** Stops the bar or the lines, with a last update when `report`. */
   stop(report: boolean): void {
     clearInterval(this.timer);
+    this.finished = report;
     if (this.bar) {
-      if (report) this.bar.update(this.read.bytes, this.values());
+      if (report) this.bar.update(this.done() * this.total, this.values());
       this.bar.stop();
     } else if (report) console.log(this.line());
+  }
+
+  /** The share of the file answered: the share read, scaled by the lines answered of those read. */
+  private done(): number {
+    if (this.finished) return 1;
+    const read = this.read.bytes / Math.max(this.total, 1);
+    return Math.min(read * Math.min(this.tally.lines / Math.max(this.read.line, 1), 1), 1);
   }
 
   private values() {
@@ -152,7 +160,7 @@ class Progress {
 
   private line(): string {
     const { lines, rate } = this.values();
-    const share = Math.min(this.read.bytes / Math.max(this.total, 1), 1);
+    const share = this.done();
     const left = share > 0 && rate > 0 ? Math.round(((Date.now() - this.started) / 1000) * (1 / share - 1)) : null;
     return `progress: ${lines} lines, ${Math.floor(share * 100)}% of the file, ${rate} lines/s${left === null ? '' : `, about ${left} s left`}`;
   }

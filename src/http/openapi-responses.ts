@@ -59,22 +59,26 @@ const ERRORS: Record<ErrorStatus, { description: string; example: string }> = {
   },
 };
 
-/** An error status and what it means on this route (the default description otherwise). */
-export type ErrorResponse = ErrorStatus | [ErrorStatus, string];
+/** An error status, what it means on this route (the default description otherwise) and, if need be, its example. */
+export type ErrorResponse = ErrorStatus | [ErrorStatus, string] | [ErrorStatus, string, string];
 
 /** Declares each status with the contract's error body: `ApiErrorResponses(400, [404, 'Not tracked'])`. */
 export function ApiErrorResponses(...responses: ErrorResponse[]): ClassDecorator & MethodDecorator {
   return applyDecorators(
     ApiExtraModels(ErrorBodyDto),
     ...responses.map((response) => {
-      const [status, description] = Array.isArray(response) ? response : [response, ERRORS[response].description];
+      const [status, description = ERRORS[status].description, example = ERRORS[status].example]: [
+        ErrorStatus,
+        string?,
+        string?,
+      ] = Array.isArray(response) ? response : [response];
       return ApiResponse({
         status,
         description,
         content: {
           'application/json': {
             schema: { $ref: getSchemaPath(ErrorBodyDto) },
-            example: errorBody(status, ERRORS[status].example),
+            example: errorBody(status, example),
           },
         },
       });

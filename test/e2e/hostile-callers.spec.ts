@@ -82,6 +82,7 @@ describe('hostile callers', () => {
     let body: unknown;
     if (route.method === 'post' && path === `/v1/${kind}`) body = { reference: randomUUID() };
     if (route.path.endsWith('/callback')) body = { outcome: 'RECEIVED' };
+    if (route.path.endsWith('/batch')) body = { items: [{ reference: randomUUID() }] };
     return { path, body };
   }
 
@@ -96,6 +97,7 @@ describe('hostile callers', () => {
       expect(paths).toEqual(
         expect.arrayContaining([
           `POST /v1/${kind}`,
+          `POST /v1/${kind}/batch`,
           `GET /v1/${kind}/{reference}`,
           `POST /v1/${kind}/{reference}/callback`,
           `GET /v1/${kind}/{reference}/media/{name}`,

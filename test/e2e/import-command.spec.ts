@@ -116,6 +116,19 @@ describe('npm run import', () => {
     expect(res.stdout).toContain('line 4: invalid: property color should not exist');
   }, 60_000);
 
+  it('stops with exit code 1 and says why when the service refuses the key', async () => {
+    const reference = randomUUID();
+    const ndjson = file('refused.ndjson', `{"reference":"${reference}"}\n`);
+    const res = await runImport(['--kind', 'id-verifications', '--file', ndjson, '--url', service.base], {
+      API_KEY: 'not-a-key',
+    });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`${service.base}/v1/id-verifications/batch answered 401`);
+    expect(res.stderr).not.toContain('not-a-key');
+    expect(res.stdout).toContain('summary: 0 lines: 0 created');
+    expect(await tracked(reference)).toBe(false);
+  }, 30_000);
+
   it('stops with exit code 2 before sending anything: unknown column, missing file, no key, bad arguments', async () => {
     const reference = randomUUID();
     const unknownColumn = file('unknown.csv', `reference,colour\n${reference},red\n`);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { readFeedUntil } from '../support/feed-reader';
+import { pollUntil } from '../support/poll-until';
 import { BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -118,6 +120,10 @@ describe('tracking many at once', () => {
     const [good, later] = [randomUUID(), randomUUID()];
     const bad = [
       { reference: 'not-a-uuid' },
+      {
+        reference: randomUUID(),
+        ...Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}${'x'.repeat(400)}`, 1])),
+      },
       { reference: randomUUID(), callbackGraceSeconds: 86401, color: 'red' },
       { reference: randomUUID(), acquiredAt: new Date(t.clock.now().getTime() + 3_600_000).toISOString() },
       { reference: randomUUID(), account: 'nobody' },
@@ -125,15 +131,57 @@ describe('tracking many at once', () => {
     ];
     const res = await batch([{ reference: good }, 'a string', 42, null, [1], ...bad, { reference: later }]).expect(200);
     const answers = res.body.items as { index: number; status: number; message?: string[] }[];
-    expect(answers.map((a) => a.index)).toEqual([...Array(11).keys()]);
-    expect(answers.map((a) => a.status)).toEqual([201, 400, 400, 400, 400, 400, 400, 400, 400, 400, 201]);
+    expect(answers.map((a) => a.index)).toEqual([...Array(12).keys()]);
+    expect(answers.map((a) => a.status)).toEqual([201, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 201]);
     for (const i of [1, 2, 3, 4]) expect(answers[i].message).toEqual([`items[${i}] must be an object (a track body)`]);
     for (const [n, body] of bad.entries()) {
       const alone = await single(body).expect(400);
       expect(answers[5 + n].message).toEqual(alone.body.message);
     }
-    expect(answers[6].message).toEqual(expect.arrayContaining(['property color should not exist']));
-    expect(answers[8].message!.join(' ')).toContain('nobody');
+    // Shaped as the single route's error body: at most 20 messages of at most 300 characters.
+    expect(answers[6].message).toHaveLength(20);
+    expect(Math.max(...answers[6].message!.map((m) => m.length))).toBe(300);
+    expect(answers[7].message).toEqual(expect.arrayContaining(['property color should not exist']));
+    expect(answers[9].message!.join(' ')).toContain('nobody');
+  });
+
+  it('answers batches that share references in opposite orders, each reference created once (no deadlock)', async () => {
+    // Another transaction holds the middle reference's insert, so that both batches are under way at once.
+    const [first, held, last] = [randomUUID(), randomUUID(), randomUUID()];
+    const holder = new Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(
+        `INSERT INTO tracked_transaction (kind, reference, datacenter, account, acquired_at, callback_grace_seconds,
+           callback_deadline, state, status, attempts, created_at, updated_at)
+         VALUES ('id-verifications', $1, 'US', 'default', now(), 0, now(), 'AWAITING_CALLBACK', 'UNKNOWN', 0, now(), now())`,
+        [held],
+      );
+      const items = [first, held, last].map((reference) => ({ reference }));
+      const answers = Promise.all([batch(items), batch([...items].reverse())]);
+      await pollUntil(
+        async () => {
+          const waiting = await t.dataSource.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH input AS%'`,
+          );
+          return waiting[0].n === 2 ? true : null;
+        },
+        10_000,
+        'both batches waiting on a lock',
+      );
+      await holder.query('ROLLBACK');
+      const [forward, backward] = await answers;
+      expect([forward.status, backward.status]).toEqual([200, 200]);
+      const created = [...forward.body.items, ...backward.body.items].filter(
+        (i: { status: number }) => i.status === 201,
+      );
+      expect(created.map((i: { view: { reference: string } }) => i.view.reference).sort()).toEqual(
+        [first, held, last].sort(),
+      );
+    } finally {
+      await holder.end();
+    }
   });
 
   it('refuses a key class-transformer would drop inside an item, as the single route does', async () => {

@@ -5,6 +5,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray } from 'class-validator';
 import type { Kind } from '../../common/kinds.js';
 import { BodyValidator } from '../../http/body-validation.js';
 import { httpStatusOf } from '../../http/engine-exception-status.js';
+import { errorBody } from '../../http/http-exception.filter.js';
 import { droppedKeyMessages } from '../../http/prototype-keys.pipe.js';
 import { TrackingService } from '../../engine/tracking/tracking.service.js';
 import type { TrackingView } from '../../engine/tracking/tracking-view.js';
@@ -108,7 +109,7 @@ export class BatchTracking {
         ? { messages: droppedKeys[index] }
         : await this.itemValidator.validate(item);
       if ('dto' in checked) valid.push({ index, dto: checked.dto });
-      else answers[index] = { index, status: 400, message: checked.messages };
+      else answers[index] = itemRefusal(index, 400, checked.messages);
     }
     const outcomes = await this.tracking.trackMany(
       kind,
@@ -118,11 +119,16 @@ export class BatchTracking {
       const index = valid[i].index;
       answers[index] =
         'refused' in outcome
-          ? { index, status: httpStatusOf(outcome.refused.code), message: outcome.refused.messages }
+          ? itemRefusal(index, httpStatusOf(outcome.refused.code), outcome.refused.messages)
           : { index, status: outcome.created ? 201 : 200, view: outcome.view };
     }
     return { items: answers };
   }
+}
+
+/** An item's refusal, its messages shaped as the single route's error body shapes them (count, length). */
+function itemRefusal(index: number, status: number, messages: string[]): BatchItemAnswer {
+  return { index, status, message: errorBody(status, messages).message };
 }
 
 const isObject = (value: unknown): value is object =>

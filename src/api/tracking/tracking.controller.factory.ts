@@ -80,7 +80,11 @@ export function createTrackingController({ kind, resultModel, mediaNames }: Prod
     })
     @ApiErrorResponses(
       [400, `items is missing, not an array, empty or over ${MAX_BATCH_ITEMS} items, or the body is not JSON`],
-      [413, `The request body is over ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MiB`],
+      [
+        413,
+        `The request body is over ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MiB`,
+        `request body exceeds ${MAX_BATCH_BODY_BYTES} bytes (${MAX_BATCH_BODY_BYTES / 1024} KiB)`,
+      ],
       415,
     )
     @ApiBody({ type: TrackBatchDto })

@@ -145,7 +145,8 @@ export class TrackedTransactionRepository {
 
   /**
    * Many rows at once (a backend's batch), in one statement: each row is inserted unless (kind, reference) exists,
-   * with its TRACKED event, in input order. References must be distinct. Returns the references inserted.
+   * with its TRACKED event (events in input order). References must be distinct. Rows are inserted in reference
+   * order, so two batches sharing references wait for each other instead of deadlocking. Returns those inserted.
    */
   async insertManyIfAbsent(rows: NewTrackedTransaction[], now: Date): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
@@ -159,7 +160,7 @@ export class TrackedTransactionRepository {
          SELECT * FROM unnest(${arrays}) WITH ORDINALITY AS i(${columns}, ord)
        ), inserted AS (
          INSERT INTO tracked_transaction (${columns}, attempts, created_at, updated_at)
-         SELECT ${columns}, 0, ${at}, ${at} FROM input ORDER BY ord
+         SELECT ${columns}, 0, ${at}, ${at} FROM input ORDER BY reference
          ON CONFLICT (kind, reference) DO NOTHING
          RETURNING kind, reference
        ), events AS (
