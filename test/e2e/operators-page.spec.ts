@@ -232,6 +232,43 @@ describe("the operators' page (/admin) in a browser", () => {
     expect(await page.locator('.timeline-call td:nth-child(6)').allTextContents()).toContain('test-ops');
   });
 
+  it('deletes a retrieved transaction at Jumio from its page: confirmed, 202, then the DELETE and JUMIO_DELETED', async () => {
+    const reference = randomUUID();
+    t.simulator.script({ kind: 'scan', reference });
+    await track('id-verifications', reference, { callbackGraceSeconds: 0 });
+    for (let i = 0; i < 3; i++) {
+      t.clock.advanceSeconds(40);
+      await t.scheduler.drain();
+    }
+    expect((await admin(`/v1/id-verifications/${reference}`)).tracking).toMatchObject({
+      state: 'RETRIEVED',
+      jumioDeletion: null,
+    });
+    await signIn();
+    await page.waitForSelector('[data-stat="due-now"]');
+    await page.goto(`${t.baseUrl}/admin#/transactions/id-verifications/${reference}`);
+    await page.locator('[data-fact="state"]', { hasText: 'RETRIEVED' }).waitFor();
+    await page.click('button:text("Delete at Jumio")');
+    await page.click('dialog button:text("Delete at Jumio")');
+    await expect(page.locator('dialog .notice-ok').textContent()).resolves.toContain('Deletion asked (202).');
+    await t.scheduler.drain();
+    const deletes = t.simulator.requests({ reference }).filter((c) => c.endpoint === 'delete');
+    expect(deletes.map((c) => [c.method, c.httpStatus])).toEqual([['DELETE', 200]]);
+    await page.click('dialog button:text("Close")');
+    await page.locator('.timeline-event', { hasText: 'JUMIO_DELETED' }).waitFor();
+    const deletion = (await admin(`/v1/id-verifications/${reference}`)).tracking.jumioDeletion;
+    expect(deletion).toEqual({ requestedAt: expect.any(String), deletedAt: expect.any(String), lastError: null });
+    expect(await page.locator('[data-fact="deleted at Jumio"]').textContent()).toContain(
+      `deleted ${formatTime(deletion.deletedAt)}`,
+    );
+    // The local copy is kept: the state stays RETRIEVED, and asking again is refused with the API's reason.
+    expect(await page.locator('[data-fact="state"]').textContent()).toBe('RETRIEVED');
+    await page.click('button:text("Delete at Jumio")');
+    await page.click('dialog button:text("Delete at Jumio")');
+    await expect(page.locator('dialog .notice-error').textContent()).resolves.toContain('409');
+    await page.click('dialog button:text("Cancel")');
+  });
+
   it('shows hostile values from Jumio, a callback and a backend as text: no script runs', async () => {
     await signIn();
     await page.waitForSelector('[data-stat="due-now"]');

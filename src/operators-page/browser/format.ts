@@ -59,7 +59,7 @@ export function outcomeOf(httpStatus: number | null): Outcome {
 export function callsByTypeAndOutcome(
   calls: readonly { endpoint: string; httpStatus: number | null; count: number }[],
 ): { callTypes: string[]; counts: Record<Outcome, number[]> } {
-  const callTypes = ['status', 'details', 'media-list', 'medium'];
+  const callTypes = ['status', 'details', 'media-list', 'medium', 'delete'];
   for (const c of calls) if (!callTypes.includes(c.endpoint)) callTypes.push(c.endpoint);
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o.key, callTypes.map(() => 0)])) as Record<Outcome, number[]>;
   for (const c of calls) counts[outcomeOf(c.httpStatus)][callTypes.indexOf(c.endpoint)] += c.count;
