@@ -114,6 +114,7 @@ async function trackFields(url: string, kind: Kind): Promise<TrackFields> {
 /** A bar with rate and ETA on a terminal; a plain line every PLAIN_PROGRESS_MS otherwise. */
 class Progress {
   private readonly bar: SingleBar | null = null;
+  private barStarted = false;
   private readonly timer: NodeJS.Timeout;
   private readonly started = Date.now();
   private finished = false;
@@ -123,27 +124,30 @@ class Progress {
     private readonly read: ReadProgress,
     private readonly tally: ImportTally,
   ) {
-    if (process.stdout.isTTY) {
+    if (process.stdout.isTTY)
       this.bar = new SingleBar({
         format: 'importing [{bar}] {percentage}% | {lines} lines | {rate} lines/s | ETA {eta_formatted}',
         etaBuffer: 50,
       });
-      this.bar.start(Math.max(total, 1), 0, { lines: 0, rate: 0 });
-      this.timer = setInterval(() => this.bar!.update(this.done() * this.total, this.values()), 200);
-    } else {
-      this.timer = setInterval(() => console.log(this.line()), PLAIN_PROGRESS_MS);
-    }
+    this.timer = setInterval(() => this.tick(), this.bar ? 200 : PLAIN_PROGRESS_MS);
     this.timer.unref();
+  }
+
+  /** Nothing shows before the first line is read: a file refused at its header prints only its refusal. */
+  private tick(): void {
+    if (this.read.line === 0) return;
+    if (!this.bar) return console.log(this.line());
+    if (!this.barStarted) this.bar.start(Math.max(this.total, 1), 0, { lines: 0, rate: 0 });
+    this.barStarted = true;
+    this.bar.update(this.done() * this.total, this.values());
   }
 
   /** Stops the bar or the lines, with a last update when `report`. */
   stop(report: boolean): void {
     clearInterval(this.timer);
     this.finished = report;
-    if (this.bar) {
-      if (report) this.bar.update(this.done() * this.total, this.values());
-      this.bar.stop();
-    } else if (report) console.log(this.line());
+    if (report) this.tick();
+    if (this.barStarted) this.bar!.stop();
   }
 
   /** The share of the file answered: the share read, scaled by the lines answered of those read. */
