@@ -6,8 +6,8 @@ import { EngineException } from '../engine.exception.js';
  * Personal data at rest (Jumio's payloads, the normalized result, the media bytes) is encrypted with
  * AES-256-GCM under the keys of DATA_ENCRYPTION_KEYS: the first key encrypts, every key decrypts, each
  * ciphertext naming its key by id, so a new key is rolled out by putting it first (old rows still read under
- * the keys behind it) and an old key can be dropped once nothing written under it is left (see
- * `stored_medium.key_id` and `<column>->>'kid'` on tracked_transaction).
+ * the keys behind it), the re-encryption job moves old values to it (engine/key-rotation, which counts the values per
+ * key from the indexed key-id columns) and an old key can be dropped once nothing written under it is left.
  *
  * Every ciphertext is bound to its place by the additional authenticated data (`context`, e.g.
  * `tracked_transaction:42:result`, `stored_medium:42:front`), together with the format version and the key id:
