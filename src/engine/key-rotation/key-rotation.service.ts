@@ -10,6 +10,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { Clock } from '../clock/clock.js';
 import { DataCipher } from '../crypto/data-cipher.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { countValuesByKeyId, ENCRYPTED_PLACES, storedKeyIds } from './encrypted-places.js';
@@ -17,6 +18,11 @@ import { countValuesByKeyId, ENCRYPTED_PLACES, storedKeyIds } from './encrypted-
 const INTERVAL_NAME = 'key-rotation';
 /** An arbitrary, fixed advisory-lock key: one replica at a time re-encrypts (the others' batches find it taken). */
 export const KEY_ROTATION_LOCK_KEY = 716_204_114;
+/**
+ * How long the counts per key are reused (the stats, each replica's /metrics scrape, the operators' page every 10 s):
+ * counting reads every key-id index entry, about 0.1 s per million values. This replica's own batches refresh them.
+ */
+const COUNTS_MAX_AGE_MS = 10_000;
 /** PostgreSQL's undefined_column and undefined_table: a schema older than the key-id columns. */
 const SCHEMA_NOT_MIGRATED = new Set(['42703', '42P01']);
 
@@ -63,11 +69,13 @@ export class KeyRotation implements OnModuleInit, OnApplicationBootstrap, Before
   private readonly unreadable = new Map<string, Set<string>>(ENCRYPTED_PLACES.map((p) => [p.name, new Set()]));
   /** Whether the last batch had work, to log the start and the end of a rotation once each. */
   private working = false;
+  private counted: { at: number; counts: Promise<Map<string, number>> } | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly cipher: DataCipher,
     private readonly schedulerRegistry: SchedulerRegistry,
+    private readonly clock: Clock,
     metrics: EngineMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -120,9 +128,20 @@ export class KeyRotation implements OnModuleInit, OnApplicationBootstrap, Before
     throw new MissingDataKeyError(missing.map((keyId) => ({ keyId, values: counts.get(keyId) ?? 0 })));
   }
 
-  /** Every configured key (0 when it encrypts nothing) and any other key stored values name, with their counts. */
+  /**
+   * Every configured key (0 when it encrypts nothing) and any other key stored values name, with their counts, at
+   * most COUNTS_MAX_AGE_MS old.
+   */
   async valuesByKeyId(): Promise<Record<string, number>> {
-    const counts = await countValuesByKeyId(this.dataSource);
+    const now = this.clock.now().getTime();
+    if (!this.counted || now - this.counted.at >= COUNTS_MAX_AGE_MS || now < this.counted.at) {
+      const counting = countValuesByKeyId(this.dataSource);
+      this.counted = { at: now, counts: counting };
+      counting.catch(() => {
+        if (this.counted?.counts === counting) this.counted = null;
+      });
+    }
+    const counts = await this.counted.counts;
     const byKey: Record<string, number> = {};
     for (const id of this.cipher.keyIds) byKey[id] = counts.get(id) ?? 0;
     for (const [id, n] of counts) byKey[id] ??= n;
@@ -182,6 +201,7 @@ export class KeyRotation implements OnModuleInit, OnApplicationBootstrap, Before
     if (result.reencrypted === 0 && !result.busy && this.working)
       this.logger.log(`re-encryption done: every readable value is under the active key ${active}`);
     if (!result.busy) this.working = result.reencrypted > 0;
+    if (result.reencrypted > 0) this.counted = null;
     return { reencrypted: result.reencrypted, busy: result.busy };
   }
 }

@@ -214,6 +214,7 @@ describe('hand-written SQL, beside tracked_transaction (snapshots)', () => {
         ds as unknown as DataSource,
         rotatingCipher,
         {} as SchedulerRegistry,
+        { now: () => NOW } as Clock,
         { onScrape: () => undefined } as unknown as EngineMetrics,
         {
           reconciler: { enabled: false },
