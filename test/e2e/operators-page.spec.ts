@@ -5,7 +5,7 @@ import { launchChromium, screenshot, tabTo, watchPage, type PageWatch } from '..
 import { pollUntil } from '../support/poll-until';
 import { ADMIN_KEY, BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
 import type { AccountStats } from '../../src/operators-page/browser/api-types';
-import { callsPerSecond, formatEta, formatTime } from '../../src/operators-page/browser/format';
+import { callsPerSecond, formatEta, formatTime, olderKeysLeft } from '../../src/operators-page/browser/format';
 
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
 const HOSTILE_MERCHANT = '<script>alert(2)</script>';
@@ -124,6 +124,9 @@ describe("the operators' page (/admin) in a browser", () => {
     );
     const total = stats.jumioCalls.reduce((sum: number, c: { count: number }) => sum + c.count, 0);
     expect(await card('calls-last-hour')).toBe(String(total));
+    expect(stats.encryption.activeKeyId).toBe('test1');
+    expect(await card('encryption')).toBe('test1');
+    expect(await page.locator('[data-stat="encryption"]').textContent()).toContain(olderKeysLeft(stats.encryption));
     for (const [kind, byState] of Object.entries(stats.states as Record<string, Record<string, number>>)) {
       for (const state of ['AWAITING_CALLBACK', 'RECONCILING', 'RETRIEVED', 'PURGED']) {
         const cell = page.locator(`tr[data-kind="${kind}"] td[data-state="${state}"]`);

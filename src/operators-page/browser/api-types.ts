@@ -44,6 +44,8 @@ export interface AdminStats {
   jumioCalls: JumioCallCount[];
   /** Jumio accounts (issue 15): absent until the service has them. */
   accounts?: AccountStats[];
+  /** The key new values are encrypted with, and how many stored values each key encrypts. */
+  encryption?: { activeKeyId: string; valuesByKeyId: Record<string, number> };
 }
 
 export interface JumioDeletion {

@@ -65,3 +65,12 @@ export function callsByTypeAndOutcome(
   for (const c of calls) counts[outcomeOf(c.httpStatus)][callTypes.indexOf(c.endpoint)] += c.count;
   return { callTypes, counts };
 }
+
+/** What the encryption card says under the active key: the older keys still holding values, or that none does. */
+export function olderKeysLeft(encryption: { activeKeyId: string; valuesByKeyId: Record<string, number> }): string {
+  const older = Object.entries(encryption.valuesByKeyId)
+    .filter(([keyId, count]) => keyId !== encryption.activeKeyId && count > 0)
+    .sort(([a], [b]) => a.localeCompare(b));
+  if (older.length === 0) return 'every stored value is under this key';
+  return `still under older keys: ${older.map(([keyId, count]) => `${keyId} ${count}`).join(', ')}`;
+}

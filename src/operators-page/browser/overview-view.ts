@@ -3,7 +3,7 @@ import { TRACKING_STATES } from './api-types.js';
 import type { View } from './app-context.js';
 import { callsChart } from './calls-chart.js';
 import { h, show } from './dom.js';
-import { callsPerSecond, formatDuration, formatEta, formatTime } from './format.js';
+import { callsPerSecond, formatDuration, formatEta, formatTime, olderKeysLeft } from './format.js';
 import { badge, errorBox, heading, loading, section } from './widgets.js';
 import { ApiError } from './admin-api.js';
 
@@ -58,6 +58,9 @@ function overview(stats: AdminStats, width: number): HTMLElement[] {
       ),
       card('Jumio calls, last hour', String(totalCalls), 'every call, whatever its answer', 'calls-last-hour'),
       card('Tracked', String(tracked), 'transactions of every kind and state', 'tracked'),
+      stats.encryption
+        ? card('Encryption key', stats.encryption.activeKeyId, olderKeysLeft(stats.encryption), 'encryption')
+        : null,
     ),
     section('Backlog by kind and state', backlogTable(stats)),
     accountsSection(stats),

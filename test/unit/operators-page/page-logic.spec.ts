@@ -1,5 +1,6 @@
 import {
   callsByTypeAndOutcome,
+  olderKeysLeft,
   formatDuration,
   formatEta,
   callsPerSecond,
@@ -90,5 +91,14 @@ describe("operators' page: formatting", () => {
     ]);
     expect([null, 0, 125].map(formatEta)).toEqual(['paused', 'caught up', 'in 2 min 5 s']);
     expect([0, 60, 100, 720].map(callsPerSecond)).toEqual([0, 1, 1.7, 12]);
+  });
+
+  it('says which older keys still encrypt values, or that none does', () => {
+    expect(olderKeysLeft({ activeKeyId: 'k2', valuesByKeyId: { k2: 10, k1: 0 } })).toBe(
+      'every stored value is under this key',
+    );
+    expect(olderKeysLeft({ activeKeyId: 'k3', valuesByKeyId: { k3: 1, k2: 4, k1: 12 } })).toBe(
+      'still under older keys: k1 12, k2 4',
+    );
   });
 });
