@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execSync } from 'node:child_process';
 import { claimSql, timeClaims } from './claim-scale.js';
+import { runDecisionsFirst } from './decisions-first.js';
 import { runDrain, type DrainResult } from './drain.js';
 import { commitLatencyMs, log, print, fix, int, ROOT, startServer, createDatabase, withClient } from './lib/support.js';
 import { runMachineLimit, type MachineLimitResult } from './machine-limit.js';
@@ -35,11 +36,12 @@ Options:
 
 Environment (default full / quick):
   BENCH_QUICK=1                 small sizes (the quick column below)
-  BENCH_ONLY                    parts to run, comma-separated: limit, overhead, ceiling, scale, read,
-                                tracing (default all six)
-  BENCH_REPLICAS                drains at the ceiling to run: 1, 3 or 1,3 (default 1,3)
+  BENCH_ONLY                    parts to run, comma-separated: limit, overhead, ceiling, decisions, scale,
+                                read, tracing (default all seven)
+  BENCH_REPLICAS                drains at the ceiling (and decisions first) to run: 1, 3 or 1,3 (default 1,3)
   BENCH_DRAIN_TRANSACTIONS      10000 / 300    drain at the ceiling, 1 replica (also the memory benchmark)
   BENCH_DRAIN3_TRANSACTIONS     10000 / 300    drain at the ceiling, 3 replicas
+  BENCH_DECISIONS_TRANSACTIONS  3000 / 300     decisions first: missed ID verifications with 6 media each
   BENCH_OVERHEAD_TRANSACTIONS   10000 / 1000   drain with the ceiling lifted, and the bare client's run
   BENCH_OVERHEAD_RATE           100000         the lifted ceiling, calls per second
   BENCH_OVERHEAD_IN_FLIGHT      64             calls in flight per replica in the lifted drain
@@ -78,6 +80,7 @@ const num = (name: string, full: number, quick: number) => Number(process.env[na
 const SIZES = {
   drain1: num('BENCH_DRAIN_TRANSACTIONS', 10_000, 300),
   drain3: num('BENCH_DRAIN3_TRANSACTIONS', 10_000, 300),
+  decisions: num('BENCH_DECISIONS_TRANSACTIONS', 3_000, 300),
   overhead: num('BENCH_OVERHEAD_TRANSACTIONS', 10_000, 1_000),
   scale: (process.env.BENCH_SCALE_SIZES ?? (QUICK ? '1000,10000,50000' : '1000,100000,1000000')).split(',').map(Number),
   claimRuns: QUICK ? 50 : 300,
@@ -86,7 +89,7 @@ const SIZES = {
   tracingDrain: num('BENCH_TRACING_TRANSACTIONS', 3_000, 300),
   tracingReadRows: num('BENCH_TRACING_READ_ROWS', 100_000, 2_000),
 };
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'limit,overhead,ceiling,scale,read,tracing').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'limit,overhead,ceiling,decisions,scale,read,tracing').split(','));
 /** BENCH_REPLICAS=1 or 3: only that configuration of the drain at the ceiling. */
 const CEILING_REPLICAS = (process.env.BENCH_REPLICAS ?? '1,3').split(',').map(Number);
 const CEILING = 50;
@@ -401,6 +404,62 @@ async function main(): Promise<void> {
           const max = Math.max(...r.memory.map((m) => m.maxMb));
           row('5 memory', `RSS max of 3 replicas`, `${fix(max)} MB`, '< 250 MB', max < 250);
         }
+      }
+    }
+
+    // 7 -- decisions first: the time to decision and to the last medium of a backlog at the ceiling.
+    if (ONLY.has('decisions')) {
+      for (const replicas of CEILING_REPLICAS) {
+        const n = SIZES.decisions;
+        const r = await runDecisionsFirst(server, {
+          label: `decisions${replicas}`,
+          transactions: n,
+          replicas,
+          ratePerSecond: CEILING,
+        });
+        results[`decisions${replicas}`] = r;
+        header(
+          `7. Decisions first at the ceiling (${CEILING}/s), ${replicas} replica${replicas > 1 ? 's' : ''}`,
+          r.setup,
+        );
+        print(JSON.stringify({ ...r, setup: undefined }, null, 2));
+        const b = `7 decisions, ${replicas} repl.`;
+        row(b, 'transactions', int(n), int(3_000), null);
+        row(
+          b,
+          '90th percentile time to decision',
+          `${fix(r.decisionS.p90, 1)} s (p50 ${fix(r.decisionS.p50, 1)}, max ${fix(r.decisionS.max, 1)})`,
+          `<= ${fix(r.decisionP90LimitS * 1.2, 1)} s (1.2 x ${fix(r.decisionP90LimitS, 1)})`,
+          r.decisionS.p90 <= r.decisionP90LimitS * 1.2,
+        );
+        row(
+          b,
+          'last medium',
+          `${fix(r.lastMediumS, 1)} s`,
+          `<= ${fix(r.lastMediumLimitS * 1.05, 1)} s (1.05 x ${fix(r.lastMediumLimitS, 1)})`,
+          r.lastMediumS <= r.lastMediumLimitS * 1.05,
+        );
+        row(
+          b,
+          'calls above the minimum (9/transaction)',
+          `${r.callsAboveMinimum} of ${int(r.calls)}`,
+          '0',
+          r.callsAboveMinimum === 0 && r.transactionsNotDone === 0,
+        );
+        row(
+          b,
+          'most calls in any 1 s / 5 s window',
+          `${r.max1s} / ${r.max5s}`,
+          `<= ${CEILING} / ${CEILING * 5}`,
+          r.max1s <= CEILING && r.max5s <= CEILING * 5,
+        );
+        row(
+          b,
+          `tracked at ${fix(r.midDrain.trackedAtS, 0)} s: due -> status / decision / last medium`,
+          `${fix(r.midDrain.dueToStatusS, 1)} / ${fix(r.midDrain.dueToDecisionS, 1)} / ${fix(r.midDrain.dueToLastMediumS, 1)} s`,
+          'reported',
+          null,
+        );
       }
     }
 
