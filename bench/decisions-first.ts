@@ -20,6 +20,7 @@ import {
   SimulatorProcess,
   sleep,
   statesOf,
+  windowsOver,
   withClient,
 } from './lib/support.js';
 
@@ -48,8 +49,14 @@ export interface DecisionsResult {
   lastMediumS: number;
   /** transactions x 9 calls / ceiling. */
   lastMediumLimitS: number;
+  /** Closed windows (stamps <= 1000 / 5000 ms apart), half-open ones (< 1000 / 5000 ms), closed 1 s windows over. */
   max1s: number;
   max5s: number;
+  max1sHalfOpen: number;
+  max5sHalfOpen: number;
+  windowsOver1s: number;
+  /** Every call's arrival at the simulator (Date.now()), as the first stamp and the deltas, for later analysis. */
+  arrivalsMs: { first: number | null; deltas: number[] };
   /** The transaction tracked half-way: seconds after the backlog was due, and from its own due to its calls. */
   midDrain: { trackedAtS: number; dueToStatusS: number; dueToDecisionS: number; dueToLastMediumS: number };
   drainS: number;
@@ -172,6 +179,10 @@ export async function runDecisionsFirst(server: Server, o: DecisionsOptions): Pr
       lastMediumLimitS,
       max1s: maxInWindow(at, 1000),
       max5s: maxInWindow(at, 5000),
+      max1sHalfOpen: maxInWindow(at, 1000, false),
+      max5sHalfOpen: maxInWindow(at, 5000, false),
+      windowsOver1s: windowsOver(at, 1000, o.ratePerSecond),
+      arrivalsMs: { first: at[0] ?? null, deltas: at.map((x, i) => (i === 0 ? 0 : x - at[i - 1])) },
       midDrain: {
         trackedAtS: (midAtMs - t0) / 1000,
         dueToStatusS: since(midCalls.find((x) => x.endpoint === 'status')),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TransactionClaims } from '../../src/engine/persistence/transaction-claims';
 import { pollUntil } from '../support/poll-until';
 import { ruleViolations } from '../support/rule-compliance';
 import { ADMIN_KEY, BACKEND_KEY, bearer, startTestApp, type TestApp } from '../support/test-app';
@@ -137,5 +138,40 @@ describe('Order of work: decisions before media (retrieval-rules.md, "Order of w
     await t.scheduler.drain();
     for (const r of ref) expect((await view(r)).tracking.state).toBe('RETRIEVED');
     expect((await stats()).accounts.map((a: { dueCalls: number }) => a.dueCalls)).toEqual(s.accounts.map(() => 0));
+  });
+
+  it("a claim gives each account its share before the rest goes by rank: one account's decisions cannot hold every slot", async () => {
+    const claims = t.app.get(TransactionClaims);
+    // Rows of two accounts, written as a bulk load would: a1 has three status calls due (rank 2), a2 two media
+    // (rank 3). Neither account is configured: only the claims are asked, and the rows go before any drain.
+    const insert = (account: string, n: number, state: string, status: string, details: string | null) =>
+      t.dataSource.query(
+        `INSERT INTO tracked_transaction (kind, reference, datacenter, account, acquired_at, callback_grace_seconds,
+                                          callback_deadline, state, status, attempts, next_attempt_at, raw_details,
+                                          created_at, updated_at)
+         SELECT 'id-verifications', gen_random_uuid(), 'US', $1, $2::timestamptz, 0, $2::timestamptz, $3, $4, 0, $2::timestamptz + make_interval(secs => n), $5::jsonb, $2::timestamptz, $2::timestamptz
+           FROM generate_series(1, $6::int) n RETURNING id, work_rank`,
+        [account, t.clock.now(), state, status, details, n],
+      ) as Promise<{ id: string; work_rank: number }[]>;
+    const a1 = await insert('a1', 3, 'AWAITING_CALLBACK', 'UNKNOWN', null);
+    const a2 = await insert('a2', 2, 'RECONCILING', 'DONE', '{}');
+    expect([...a1, ...a2].map((r) => r.work_rank)).toEqual([2, 2, 2, 3, 3]);
+    try {
+      const now = new Date(t.clock.now().getTime() + 10_000);
+      const pairs = [
+        { account: 'a1', datacenter: 'US' },
+        { account: 'a2', datacenter: 'US' },
+      ];
+      const shared = await claims.claimPairs('test/shares', now, 2, 60, pairs, 1);
+      expect(shared.map((r) => [r.account, r.id])).toEqual([
+        ['a1', a1[0].id],
+        ['a2', a2[0].id],
+      ]);
+      // Without shares: every status call before any medium, the oldest due first.
+      const ranked = await claims.claimDue('test/ranked', now, 3, 60);
+      expect(ranked.map((r) => r.id)).toEqual([a1[1].id, a1[2].id, a2[1].id]);
+    } finally {
+      await t.dataSource.query(`DELETE FROM tracked_transaction WHERE account IN ('a1', 'a2')`);
+    }
   });
 });
