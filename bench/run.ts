@@ -26,8 +26,8 @@ scratch databases are created and dropped) with the service and the Jumio simula
 all on loopback. Prints each benchmark's setup and figures, a table against the targets, and writes
 bench/results/latest.json.
 
-  npm run bench                                 the full run: about 26 minutes on 2 cores
-  BENCH_QUICK=1 npm run bench                   the quick mode: small sizes, about 3 minutes, a smoke run
+  npm run bench                                 the full run: about 48 minutes on 2 cores
+  BENCH_QUICK=1 npm run bench                   the quick mode: small sizes, about 5 minutes, a smoke run
                                                 (its figures are not comparable with the recorded ones)
   BENCH_ONLY=ceiling BENCH_REPLICAS=1 npm run bench     one part only
 

@@ -88,8 +88,9 @@ export class TransactionClaims {
   ) {}
 
   /**
-   * Claims up to `limit` transactions whose next step is due at `now` (by work rank, then oldest due first) (the engine's clock) and whose lease, if
-   * any, has expired (the database's clock: leases are about real processes, not scheduled time).
+   * Claims up to `limit` transactions whose next step is due at `now` (the engine's clock) and whose lease, if
+   * any, has expired (the database's clock: leases are about real processes, not scheduled time), by work rank,
+   * then oldest due first.
    * LIMIT matters: SKIP LOCKED without it would lock every due row at once.
    */
   async claimDue(

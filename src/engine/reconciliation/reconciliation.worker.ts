@@ -51,8 +51,8 @@ const notAnAttempt = (res: CallResult): boolean =>
  * Carries one claimed transaction as far as it can go now: the callback deadline, one status call (Jumio's
  * counted attempt), and once the status is final the details (the decision: the claim ends there and the media
  * are a later claim, so that a backlog's decisions come before its images), or whatever media are still missing,
- * each stored as soon as it arrives so an interrupted retrieval resumes with only what is missing. Every write is fenced by
- * the claim (see StepSaves.applyStep), and concurrent steps' saves share a commit (GroupedStepWriter).
+ * each stored as soon as it arrives so an interrupted retrieval resumes with only what is missing. Every write is
+ * fenced by the claim (see StepSaves.applyStep), and concurrent steps' saves share a commit (GroupedStepWriter).
  */
 @Injectable()
 export class ReconciliationWorker {
