@@ -174,4 +174,31 @@ describe('Order of work: decisions before media (retrieval-rules.md, "Order of w
       await t.dataSource.query(`DELETE FROM tracked_transaction WHERE account IN ('a1', 'a2')`);
     }
   });
+
+  it('the work rank follows every write of the row: forced 0, details 1, status 2, media 3', async () => {
+    const [{ id }] = (await t.dataSource.query(
+      `INSERT INTO tracked_transaction (kind, reference, datacenter, acquired_at, callback_grace_seconds, callback_deadline,
+                                        state, status, attempts, next_attempt_at, created_at, updated_at)
+       VALUES ('id-verifications', gen_random_uuid(), 'US', now(), 0, now(), 'AWAITING_CALLBACK', 'UNKNOWN', 0, NULL, now(), now())
+       RETURNING id`,
+    )) as { id: string }[];
+    const rankAfter = async (set: string) =>
+      (
+        (await t.dataSource.query(`UPDATE tracked_transaction SET ${set} WHERE id = $1 RETURNING work_rank`, [id])) as [
+          { work_rank: number }[],
+          number,
+        ]
+      )[0][0].work_rank;
+    try {
+      expect(await rankAfter(`state = 'AWAITING_CALLBACK'`)).toBe(2); // the end of the callback wait, then a status
+      expect(await rankAfter(`state = 'RECONCILING', status = 'PENDING'`)).toBe(2);
+      expect(await rankAfter(`status = 'DONE'`)).toBe(1); // final: the details are one call from the decision
+      expect(await rankAfter(`forced_by = 'ops'`)).toBe(0);
+      expect(await rankAfter(`forced_by = NULL, raw_details = '{}'::jsonb`)).toBe(3); // the decision is stored
+      expect(await rankAfter(`state = 'CALLBACK_RECEIVED', callback_completion_pending = true`)).toBe(1);
+      expect(await rankAfter(`callback_completion_pending = false`)).toBe(3);
+    } finally {
+      await t.dataSource.query(`DELETE FROM tracked_transaction WHERE id = $1`, [id]);
+    }
+  });
 });
