@@ -25,6 +25,9 @@ export function claimSql(): string {
   return (require(compiled) as { CLAIM_DUE_SQL: string }).CLAIM_DUE_SQL;
 }
 
+/** The index the claim reads, one short range per work rank. */
+export const DUE_INDEX = /tracked_transaction_rank_due/;
+
 export interface ClaimFigure {
   rows: number;
   indexEntries: number;
@@ -71,16 +74,22 @@ export async function timeClaims(
     await c.query('ROLLBACK');
     return plan;
   };
-  /** Shared buffers the due-index scan touched, and the execution time. */
+  /** Shared buffers the due-index scans (one per rank) touched, and the execution time. */
   const cost = (plan: string[]) => {
-    const at = plan.findIndex((l) => /tracked_transaction_due/.test(l));
-    // "shared hit=9", "shared hit=9 read=2" or, on a cold cache, "shared read=11".
-    const buffers = /shared(?: hit=(\d+))?(?: read=(\d+))?/.exec(
-      plan.slice(at).find((l) => /Buffers: shared/.test(l)) ?? '',
-    );
+    let total = 0;
+    let scans = 0;
+    plan.forEach((line, at) => {
+      if (!DUE_INDEX.test(line)) return;
+      scans++;
+      // "shared hit=9", "shared hit=9 read=2" or, on a cold cache, "shared read=11".
+      const buffers = /shared(?: hit=(\d+))?(?: read=(\d+))?/.exec(
+        plan.slice(at).find((l) => /Buffers: shared/.test(l)) ?? '',
+      );
+      if (buffers) total += Number(buffers[1] ?? 0) + Number(buffers[2] ?? 0);
+    });
     const execution = /Execution Time: ([\d.]+) ms/.exec(plan.join('\n'));
     return {
-      dueIndexBuffers: buffers ? Number(buffers[1] ?? 0) + Number(buffers[2] ?? 0) : NaN,
+      dueIndexBuffers: scans ? total : NaN,
       executionMs: execution ? Number(execution[1]) : NaN,
     };
   };
@@ -152,8 +161,7 @@ export async function timeClaims(
         ),
         updates: { total: after.total - before[k].total, hot: after.hot - before[k].hot },
         usesDueIndex:
-          plan.some((l) => /tracked_transaction_due/.test(l)) &&
-          !plan.some((l) => /Seq Scan on tracked_transaction/.test(l)),
+          plan.some((l) => DUE_INDEX.test(l)) && !plan.some((l) => /Seq Scan on tracked_transaction/.test(l)),
       });
     }
     return out;

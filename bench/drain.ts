@@ -11,6 +11,7 @@
  */
 import type { Server } from './lib/support.js';
 import {
+  byReference,
   cpuMs,
   createDatabase,
   log,
@@ -23,6 +24,7 @@ import {
   ServiceProcess,
   SimulatorProcess,
   sleep,
+  statesOf,
   withClient,
 } from './lib/support.js';
 
@@ -203,7 +205,7 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
     await sleep(5500);
     clearInterval(sampler);
 
-    const states: Record<string, number> = {};
+    let states: Record<string, number> = {};
     let slotReservations = NaN;
     let commits = NaN;
     await withClient(db.url, async (c) => {
@@ -215,12 +217,7 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
       ).rows[0];
       slotReservations = st ? st.n : NaN;
       commits = (await dbStats(c)) - commits0;
-      for (const r of (
-        await c.query(
-          `SELECT state || '/' || status AS k, count(*)::int AS n FROM tracked_transaction GROUP BY 1 ORDER BY 1`,
-        )
-      ).rows)
-        states[r.k] = r.n;
+      states = await statesOf(c);
     });
 
     const requests = (await sim.requests()).filter((r) => r.at >= t0 - 1000);
@@ -237,14 +234,9 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
     }
     // Within one transaction: the gap from one call's arrival to the next (the service's answer handling, its save,
     // the next rate slot) -- where the time of a transaction goes when the ceiling is not what limits it.
-    const byRef = new Map<string, number[]>();
-    for (const r of requests) {
-      const list = byRef.get(r.reference ?? '?') ?? [];
-      list.push(r.at);
-      byRef.set(r.reference ?? '?', list);
-    }
     const gaps: number[] = [];
-    for (const list of byRef.values()) for (let i = 1; i < list.length; i++) gaps.push(list[i] - list[i - 1]);
+    for (const list of byReference(requests).values())
+      for (let i = 1; i < list.length; i++) gaps.push(list[i].at - list[i - 1].at);
     gaps.sort((a, b) => a - b);
     const spanS = at.length > 1 ? (at[at.length - 1] - at[0]) / 1000 : NaN;
     const achieved = at.length > 1 ? (at.length - 1) / spanS : NaN;

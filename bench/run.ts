@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execSync } from 'node:child_process';
-import { claimSql, timeClaims } from './claim-scale.js';
+import { claimSql, DUE_INDEX, timeClaims } from './claim-scale.js';
+import { runDecisionsFirst } from './decisions-first.js';
 import { runDrain, type DrainResult } from './drain.js';
 import { commitLatencyMs, log, print, fix, int, ROOT, startServer, createDatabase, withClient } from './lib/support.js';
 import { runMachineLimit, type MachineLimitResult } from './machine-limit.js';
@@ -26,8 +27,8 @@ scratch databases are created and dropped) with the service and the Jumio simula
 all on loopback. Prints each benchmark's setup and figures, a table against the targets, and writes
 bench/results/latest.json.
 
-  npm run bench                                 the full run: about 26 minutes on 2 cores
-  BENCH_QUICK=1 npm run bench                   the quick mode: small sizes, about 3 minutes, a smoke run
+  npm run bench                                 the full run: about 48 minutes on 2 cores
+  BENCH_QUICK=1 npm run bench                   the quick mode: small sizes, about 5 minutes, a smoke run
                                                 (its figures are not comparable with the recorded ones)
   BENCH_ONLY=ceiling BENCH_REPLICAS=1 npm run bench     one part only
 
@@ -36,12 +37,13 @@ Options:
 
 Environment (default full / quick):
   BENCH_QUICK=1                 small sizes (the quick column below)
-  BENCH_ONLY                    parts to run, comma-separated: limit, overhead, ceiling, scale, read,
-                                tracing, import (default all seven)
-  BENCH_REPLICAS                drains at the ceiling to run: 1, 3 or 1,3 (default 1,3)
+  BENCH_ONLY                    parts to run, comma-separated: limit, overhead, ceiling, decisions, scale,
+                                read, tracing, import (default all eight)
+  BENCH_REPLICAS                drains at the ceiling (and decisions first) to run: 1, 3 or 1,3 (default 1,3)
   BENCH_DRAIN_TRANSACTIONS      10000 / 300    drain at the ceiling, 1 replica (also the memory benchmark)
   BENCH_DRAIN3_TRANSACTIONS     10000 / 300    drain at the ceiling, 3 replicas
   BENCH_DELETE_AT_JUMIO=1       the drains at the ceiling delete each transaction at Jumio once retrieved
+  BENCH_DECISIONS_TRANSACTIONS  3000 / 300     decisions first: missed ID verifications with 6 media each
   BENCH_OVERHEAD_TRANSACTIONS   10000 / 1000   drain with the ceiling lifted, and the bare client's run
   BENCH_OVERHEAD_RATE           100000         the lifted ceiling, calls per second
   BENCH_OVERHEAD_IN_FLIGHT      64             calls in flight per replica in the lifted drain
@@ -82,6 +84,7 @@ const num = (name: string, full: number, quick: number) => Number(process.env[na
 const SIZES = {
   drain1: num('BENCH_DRAIN_TRANSACTIONS', 10_000, 300),
   drain3: num('BENCH_DRAIN3_TRANSACTIONS', 10_000, 300),
+  decisions: num('BENCH_DECISIONS_TRANSACTIONS', 3_000, 300),
   overhead: num('BENCH_OVERHEAD_TRANSACTIONS', 10_000, 1_000),
   scale: (process.env.BENCH_SCALE_SIZES ?? (QUICK ? '1000,10000,50000' : '1000,100000,1000000')).split(',').map(Number),
   claimRuns: QUICK ? 50 : 300,
@@ -92,7 +95,9 @@ const SIZES = {
   importLines: num('BENCH_IMPORT_LINES', 100_000, 5_000),
   singleItems: num('BENCH_SINGLE_ITEMS', 10_000, 1_000),
 };
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'limit,overhead,ceiling,scale,read,tracing,import').split(','));
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? 'limit,overhead,ceiling,decisions,scale,read,tracing,import').split(','),
+);
 /** BENCH_REPLICAS=1 or 3: only that configuration of the drain at the ceiling. */
 const CEILING_REPLICAS = (process.env.BENCH_REPLICAS ?? '1,3').split(',').map(Number);
 const CEILING = 50;
@@ -415,6 +420,62 @@ async function main(): Promise<void> {
       }
     }
 
+    // 7 -- decisions first: the time to decision and to the last medium of a backlog at the ceiling.
+    if (ONLY.has('decisions')) {
+      for (const replicas of CEILING_REPLICAS) {
+        const n = SIZES.decisions;
+        const r = await runDecisionsFirst(server, {
+          label: `decisions${replicas}`,
+          transactions: n,
+          replicas,
+          ratePerSecond: CEILING,
+        });
+        results[`decisions${replicas}`] = r;
+        header(
+          `7. Decisions first at the ceiling (${CEILING}/s), ${replicas} replica${replicas > 1 ? 's' : ''}`,
+          r.setup,
+        );
+        print(JSON.stringify({ ...r, setup: undefined, arrivalsMs: undefined }, null, 2));
+        const b = `7 decisions, ${replicas} repl.`;
+        row(b, 'transactions', int(n), int(3_000), null);
+        row(
+          b,
+          '90th percentile time to decision',
+          `${fix(r.decisionS.p90, 1)} s (p50 ${fix(r.decisionS.p50, 1)}, max ${fix(r.decisionS.max, 1)})`,
+          `<= ${fix(r.decisionP90LimitS * 1.2, 1)} s (1.2 x ${fix(r.decisionP90LimitS, 1)})`,
+          r.decisionS.p90 <= r.decisionP90LimitS * 1.2,
+        );
+        row(
+          b,
+          'last medium',
+          `${fix(r.lastMediumS, 1)} s`,
+          `<= ${fix(r.lastMediumLimitS * 1.05, 1)} s (1.05 x ${fix(r.lastMediumLimitS, 1)})`,
+          r.lastMediumS <= r.lastMediumLimitS * 1.05,
+        );
+        row(
+          b,
+          'calls above the minimum (9/transaction)',
+          `${r.callsAboveMinimum} of ${int(r.calls)}`,
+          '0',
+          r.callsAboveMinimum === 0 && r.transactionsNotDone === 0,
+        );
+        row(
+          b,
+          'most calls in any 1 s / 5 s window (<= / < 1000, 5000 ms)',
+          `${r.max1s} / ${r.max1sHalfOpen}, ${r.max5s} / ${r.max5sHalfOpen} (${r.windowsOver1s} 1 s windows over)`,
+          `<= ${CEILING} / ${CEILING * 5}`,
+          r.max1s <= CEILING && r.max5s <= CEILING * 5,
+        );
+        row(
+          b,
+          `tracked at ${fix(r.midDrain.trackedAtS, 0)} s: due -> status / decision / last medium`,
+          `${fix(r.midDrain.dueToStatusS, 1)} / ${fix(r.midDrain.dueToDecisionS, 1)} / ${fix(r.midDrain.dueToLastMediumS, 1)} s`,
+          'reported',
+          null,
+        );
+      }
+    }
+
     // 3 and 4 -- the claim at growing sizes, then the read path on the largest table.
     if (ONLY.has('scale') || ONLY.has('read')) {
       const started = Date.now();
@@ -450,8 +511,10 @@ async function main(): Promise<void> {
             `EXPLAIN ANALYZE before the timed runs: ${fix(f.fresh.executionMs, 3)} ms, ${f.fresh.dueIndexBuffers} buffers in the due-index scan; after them (below): ${fix(f.executionMs, 3)} ms, ${f.dueIndexBuffers} buffers`,
           );
           print(f.plan.join('\n'));
-          if (!f.fresh.plan.some((l) => /tracked_transaction_due/.test(l)))
-            print(`the plan before the timed runs did not use tracked_transaction_due:\n${f.fresh.plan.join('\n')}`);
+          if (!f.fresh.plan.some((l) => DUE_INDEX.test(l)))
+            print(
+              `the plan before the timed runs did not use tracked_transaction_rank_due:\n${f.fresh.plan.join('\n')}`,
+            );
         }
         results.scale = { figures };
         const first = figures[0];
@@ -501,7 +564,7 @@ async function main(): Promise<void> {
         );
         row(
           '3 scale',
-          'plans use tracked_transaction_due (no seq scan)',
+          'plans use tracked_transaction_rank_due (no seq scan)',
           figures.every((f) => f.usesDueIndex) ? 'yes' : 'NO',
           'yes',
           figures.every((f) => f.usesDueIndex),

@@ -220,6 +220,27 @@ export class ServiceProcess {
   }
 }
 
+/** The simulator's requests grouped by reference, each group in arrival order. */
+export function byReference(requests: SimulatorRequestLite[]): Map<string, SimulatorRequestLite[]> {
+  const out = new Map<string, SimulatorRequestLite[]>();
+  for (const r of requests) {
+    const list = out.get(r.reference ?? '?') ?? [];
+    list.push(r);
+    out.set(r.reference ?? '?', list);
+  }
+  return out;
+}
+
+/** The tracked transactions of a database by `state/status`. */
+export async function statesOf(c: Client): Promise<Record<string, number>> {
+  const states: Record<string, number> = {};
+  const { rows } = await c.query<{ k: string; n: number }>(
+    `SELECT state || '/' || status AS k, count(*)::int AS n FROM tracked_transaction GROUP BY 1 ORDER BY 1`,
+  );
+  for (const r of rows) states[r.k] = r.n;
+  return states;
+}
+
 export interface SimulatorRequestLite {
   at: number;
   reference: string | null;

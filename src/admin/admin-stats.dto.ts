@@ -53,6 +53,19 @@ export class AccountStatsDto {
   since: string | null;
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Calls made with this account in the last minute' })
   callsLastMinute: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'The calls known to be due now, of every type (status, details, media list, media)',
+  })
+  dueCalls: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    nullable: true,
+    description: 'ceil(dueCalls / ceilingPerSecond): seconds until the work due now is done; null while paused',
+  })
+  etaSeconds: number | null;
 }
 
 export class EncryptionStatsDto {

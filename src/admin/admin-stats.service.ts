@@ -35,6 +35,10 @@ export interface AccountStats {
   /** When the state last changed; null: it never did (always OK). */
   since: string | null;
   callsLastMinute: number;
+  /** The calls known to be due now, of every type. */
+  dueCalls: number;
+  /** ceil(dueCalls / ceilingPerSecond): when the work due now is done at the ceiling; null while paused. */
+  etaSeconds: number | null;
 }
 
 /** The backlog at a glance for on-call engineers (`GET /v1/admin/stats`). */
@@ -54,13 +58,14 @@ export class AdminStatsService {
 
   async stats(): Promise<AdminStats> {
     const now = this.clock.now();
-    const [counts, dueNow, oldest, calls, callbacks, accountCalls, , valuesByKeyId] = await Promise.all([
+    const [counts, dueNow, oldest, calls, callbacks, accountCalls, dueCalls, , valuesByKeyId] = await Promise.all([
       this.transactions.countByKindAndState(),
       this.transactions.countDue(now),
       this.transactions.oldestOverdue(now),
       this.attemptLog.countsSince(new Date(now.getTime() - 3_600_000)),
       this.callbackInbox.setAside(),
       this.attemptLog.countsByAccountSince(new Date(now.getTime() - 60_000)),
+      this.transactions.dueCallsByAccount(now),
       this.accountStates.refresh(),
       this.keyRotation.valuesByKeyId(),
     ]);
@@ -85,6 +90,7 @@ export class AdminStatsService {
         const pair = { account: a.name, datacenter: a.datacenter };
         const { state, since } = this.accountStates.stateOf(pair);
         const lastMinute = accountCalls.find((c) => c.account === a.name && c.datacenter === a.datacenter);
+        const due = dueCalls.find((c) => c.account === a.name && c.datacenter === a.datacenter)?.calls ?? 0;
         return {
           name: a.name,
           datacenter: a.datacenter,
@@ -92,6 +98,8 @@ export class AdminStatsService {
           state,
           since: since?.toISOString() ?? null,
           callsLastMinute: lastMinute?.count ?? 0,
+          dueCalls: due,
+          etaSeconds: state === 'OK' ? Math.ceil(due / a.ceilingPerSecond) : null,
         };
       }),
       encryption: { activeKeyId: this.cipher.activeKeyId, valuesByKeyId },

@@ -33,6 +33,14 @@ export class MetricsService extends EngineMetrics {
     registers: [this.registry],
   });
 
+  readonly timeToDecision = new Histogram({
+    name: 'jumio_fallback_time_to_decision_seconds',
+    help: "Time from a missed callback (its deadline), or a backend's FAILED report, to the stored decision (final status and details), by kind",
+    labelNames: ['kind'] as const,
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400],
+    registers: [this.registry],
+  });
+
   readonly backlog = new Gauge({
     name: 'jumio_fallback_transactions',
     help: 'Tracked transactions by kind and tracking state',

@@ -107,7 +107,13 @@ describe('personal data retention', () => {
 
       // Again: nothing new, no second event.
       expect(await retention.purgeExpired()).toBe(0);
-      expect(await events(t, old)).toEqual(['TRACKED', 'CALLBACK_MISSED', 'RETRIEVED', 'PERSONAL_DATA_PURGED']);
+      expect(await events(t, old)).toEqual([
+        'TRACKED',
+        'CALLBACK_MISSED',
+        'RESULT_STORED',
+        'RETRIEVED',
+        'PERSONAL_DATA_PURGED',
+      ]);
 
       // Ten days later the young one goes too.
       t.clock.advanceSeconds(10 * DAY);

@@ -30,7 +30,12 @@ describe('admin: one transaction’s events', () => {
     }
 
     const body = (await events('id-verifications', reference.toUpperCase()).expect(200)).body;
-    expect(body.items.map((e: { type: string }) => e.type)).toEqual(['TRACKED', 'CALLBACK_MISSED', 'RETRIEVED']);
+    expect(body.items.map((e: { type: string }) => e.type)).toEqual([
+      'TRACKED',
+      'CALLBACK_MISSED',
+      'RESULT_STORED',
+      'RETRIEVED',
+    ]);
     for (const e of body.items) {
       expect(e).toEqual({
         id: expect.any(String),

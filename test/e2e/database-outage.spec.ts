@@ -58,6 +58,7 @@ describe('database outage', () => {
         );
         expect(events.rows).toEqual([
           { type: 'CALLBACK_MISSED', n: 20, refs: 20 },
+          { type: 'RESULT_STORED', n: 20, refs: 20 },
           { type: 'RETRIEVED', n: 20, refs: 20 },
           { type: 'TRACKED', n: 20, refs: 20 },
         ]);

@@ -169,6 +169,7 @@ describe('Jumio accounts', () => {
     expect((await stats()).accounts.find((a) => a.name === EU.name)).toMatchObject({
       state: 'CREDENTIALS_REJECTED',
       since: pausedAt,
+      etaSeconds: null,
     });
     const metrics = (await t.http().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/^jumio_fallback_account_credentials_rejected\{account="eu-main",datacenter="EU"\} 1$/m);
@@ -207,6 +208,8 @@ describe('Jumio accounts', () => {
     expect((await stats()).accounts.find((a) => a.name === EU.name)).toMatchObject({
       state: 'OK',
       since: t.clock.now().toISOString(),
+      dueCalls: 0,
+      etaSeconds: 0,
     });
     expect((await t.http().get('/metrics').expect(200)).text).toMatch(
       /^jumio_fallback_account_credentials_rejected\{account="eu-main",datacenter="EU"\} 0$/m,

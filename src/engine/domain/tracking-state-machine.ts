@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   'EXHAUSTED',
   'PERSONAL_DATA_PURGED',
   'MEDIA_STORED',
+  'RESULT_STORED',
   'JUMIO_DELETED',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

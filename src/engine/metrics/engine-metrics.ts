@@ -10,6 +10,8 @@ export abstract class EngineMetrics {
   /** Every call to Jumio, by kind, call type and outcome. */
   abstract readonly jumioCalls: Counter<'kind' | 'call_type' | 'outcome'>;
   abstract readonly jumioCallDuration: Histogram<'kind' | 'call_type'>;
+  /** From a missed callback (or a backend's FAILED report) to the stored decision, in seconds, by kind. */
+  abstract readonly timeToDecision: Histogram<'kind'>;
   /** Tracked transactions by kind and tracking state. */
   abstract readonly backlog: Gauge<'kind' | 'state'>;
   abstract readonly dueNow: Gauge;

@@ -23,17 +23,34 @@ export interface ClaimPair {
   datacenter: string;
 }
 
-/** The claim of due rows (claimDue); exported so the claim benchmark times exactly this statement. */
-export const CLAIM_DUE_SQL = `UPDATE tracked_transaction t
+/** The work ranks, first claimed first (see the migration WorkRank; 4 is a delete at Jumio). */
+export const WORK_RANKS = [0, 1, 2, 3, 4] as const;
+
+const LEASE_FREE = '(lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())';
+
+/**
+ * Each rank's oldest due rows, rank after rank: one short range of the index per rank, so the claim stays flat
+ * however many rows wait. The nested loop reads the ranks in the array's order and each rank's rows in index
+ * order, and the LIMIT above stops it, so only the rows taken are locked. `where`: more conditions on the rows.
+ */
+const byRank = (where: string, limit: string) => `SELECT w.id, w.forced_by, w.lease_owner
+                 FROM unnest('{${WORK_RANKS.join(',')}}'::smallint[]) AS r(rank)
+                 CROSS JOIN LATERAL (
+                   SELECT id, forced_by, lease_owner FROM tracked_transaction
+                    WHERE work_rank = r.rank AND next_attempt_at <= $3 AND ${LEASE_FREE}${where}
+                    ORDER BY next_attempt_at
+                    LIMIT ${limit}
+                    FOR UPDATE SKIP LOCKED) w
+                LIMIT ${limit}`;
+
+const claimFrom = (due: string) => `UPDATE tracked_transaction t
           SET lease_owner = $1, lease_expires_at = clock_timestamp() + make_interval(secs => $2), forced_by = NULL
-         FROM (SELECT id, forced_by, lease_owner FROM tracked_transaction
-                WHERE next_attempt_at <= $3
-                  AND (lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
-                ORDER BY next_attempt_at
-                LIMIT $4
-                FOR UPDATE SKIP LOCKED) due
+         FROM (${due}) due
         WHERE t.id = due.id
         RETURNING t.*, due.forced_by AS claimed_forced_by, due.lease_owner AS expired_owner`;
+
+/** The claim of due rows (claimDue), by rank then oldest due; exported so the claim benchmark times it. */
+export const CLAIM_DUE_SQL = claimFrom(byRank('', '$4'));
 
 /**
  * The claim while some accounts are paused (their credentials rejected): their rows wait, except what needs no
@@ -41,20 +58,26 @@ export const CLAIM_DUE_SQL = `UPDATE tracked_transaction t
  * for a callback's media its arrival, before $6), which a pending delete at Jumio never does (it is a call).
  * $5: the paused pairs as `account/datacenter`.
  */
-export const CLAIM_DUE_EXCEPT_PAUSED_SQL = CLAIM_DUE_SQL.replace(
-  'ORDER BY next_attempt_at',
-  `AND ((account || '/' || datacenter) <> ALL($5::text[])
+export const CLAIM_DUE_EXCEPT_PAUSED_SQL = claimFrom(
+  byRank(
+    `
+                      AND ((account || '/' || datacenter) <> ALL($5::text[])
                        OR state = 'AWAITING_CALLBACK'
                        OR ((CASE WHEN state = 'CALLBACK_RECEIVED' THEN coalesce(callback_received_at, acquired_at) ELSE acquired_at END) <= $6
-                           AND NOT (${DELETION_PENDING_SQL})))
-                ORDER BY next_attempt_at`,
+                           AND NOT (${DELETION_PENDING_SQL})))`,
+    '$4',
+  ),
 );
 
-/** A paused account's probe: its oldest due row ($5, $6: the account and data center). */
-export const CLAIM_PROBE_SQL = CLAIM_DUE_SQL.replace(
-  'WHERE next_attempt_at <= $3',
-  'WHERE account = $5 AND datacenter = $6 AND next_attempt_at <= $3',
-);
+/**
+ * Each pair's share ($7 rows at most) of the due rows of the pairs $5/$6 (accounts and data centers, in order),
+ * each pair's by rank then oldest due: a backlog of one account cannot take the claims another account's ceiling
+ * could serve. The paused account's probe is this claim of one pair and one row.
+ */
+export const CLAIM_PAIRS_SQL = claimFrom(`SELECT s.id, s.forced_by, s.lease_owner
+                 FROM unnest($5::text[], $6::text[]) AS p(account, datacenter)
+                 CROSS JOIN LATERAL (${byRank(' AND account = p.account AND datacenter = p.datacenter', '$7')}) s
+                LIMIT $4`);
 
 /**
  * The reconciler's claims: a claim leases due rows to one owner (a replica's batch) for a while, so one replica
@@ -69,7 +92,8 @@ export class TransactionClaims {
 
   /**
    * Claims up to `limit` transactions whose next step is due at `now` (the engine's clock) and whose lease, if
-   * any, has expired (the database's clock: leases are about real processes, not scheduled time).
+   * any, has expired (the database's clock: leases are about real processes, not scheduled time), by work rank,
+   * then oldest due first.
    * LIMIT matters: SKIP LOCKED without it would lock every due row at once.
    */
   async claimDue(
@@ -95,20 +119,46 @@ export class TransactionClaims {
     return this.claimed(rowsOf<Record<string, unknown>>(rows), owner, leaseSeconds, false);
   }
 
-  /** The oldest due row of a paused account, claimed as its probe; null when nothing of it is due. */
+  /**
+   * Up to `share` due rows of each pair, `limit` in all, pair after pair (see CLAIM_PAIRS_SQL); paused pairs are
+   * not passed here.
+   */
+  async claimPairs(
+    owner: string,
+    now: Date,
+    limit: number,
+    leaseSeconds: number,
+    pairs: ClaimPair[],
+    share: number,
+  ): Promise<ClaimedTransaction[]> {
+    if (pairs.length === 0 || limit <= 0) return [];
+    const rows = await this.dataSource.query(CLAIM_PAIRS_SQL, [
+      owner,
+      leaseSeconds,
+      now,
+      limit,
+      pairs.map((p) => p.account),
+      pairs.map((p) => p.datacenter),
+      share,
+    ]);
+    return this.claimed(rowsOf<Record<string, unknown>>(rows), owner, leaseSeconds, false);
+  }
+
+  /** The first due row of a paused account (by rank, then oldest due), claimed as its probe; null when none. */
   async claimProbe(
     owner: string,
     now: Date,
     leaseSeconds: number,
     pair: ClaimPair,
   ): Promise<ClaimedTransaction | null> {
-    const rows = await this.dataSource.query(CLAIM_PROBE_SQL, [
+    const rows = await this.dataSource.query(CLAIM_PAIRS_SQL, [
       owner,
       leaseSeconds,
       now,
       1,
-      pair.account,
-      pair.datacenter,
+      [pair.account],
+      [pair.datacenter],
+      1,
     ]);
     return (await this.claimed(rowsOf<Record<string, unknown>>(rows), owner, leaseSeconds, true))[0] ?? null;
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Kind } from '../../common/kinds.js';
 import type { TrackingState, ViewStatus } from '../domain/states.js';
+import { DELETION_PENDING_SQL } from './jumio-deletion-saves.js';
 import { SqlParams } from '../sql/sql-set-builder.js';
 import type { TrackedTransactionEntity } from './tracked-transaction.entity.js';
 import { TransactionRowCodec, VIEW_COLUMNS } from './transaction-row-codec.js';
@@ -85,6 +86,29 @@ export class TransactionReports {
       [now],
     );
     return Number(rows[0].count);
+  }
+
+  /**
+   * Per account and data center, the calls known to be due now: a delete at Jumio, or a status call (or the end of
+   * a callback wait, then its status call), counts 1; a final status without details, the details and the media
+   * list; a media list not read yet, 1; otherwise the media of the plan not fetched yet.
+   */
+  async dueCallsByAccount(now: Date): Promise<{ account: string; datacenter: string; calls: number }[]> {
+    const rows: { account: string; datacenter: string; calls: string }[] = await this.dataSource.query(
+      `SELECT account, datacenter,
+              sum(CASE WHEN ${DELETION_PENDING_SQL} THEN 1
+                       WHEN state = 'AWAITING_CALLBACK' OR status NOT IN ('DONE', 'FAILED') THEN 1
+                       WHEN raw_details IS NULL OR callback_completion_pending THEN 2
+                       WHEN media_plan IS NULL THEN 1
+                       ELSE (SELECT count(*) FROM jsonb_array_elements(media_plan) e WHERE e->>'outcome' IS NULL)
+                   END) AS calls
+         FROM tracked_transaction
+        WHERE next_attempt_at <= $1
+          AND (state IN ('AWAITING_CALLBACK', 'RECONCILING', 'CALLBACK_RECEIVED') OR ${DELETION_PENDING_SQL})
+        GROUP BY account, datacenter`,
+      [now],
+    );
+    return rows.map((r) => ({ account: r.account, datacenter: r.datacenter, calls: Number(r.calls) }));
   }
 
   /** The transaction whose due step is the most overdue (claimed or not). */

@@ -11,6 +11,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { AccountStates } from '../accounts/account-states.js';
+import { JumioAccounts, pairKey } from '../accounts/jumio-accounts.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { Clock } from '../clock/clock.js';
 import { JumioTransport } from '../jumio-transport/jumio-transport.js';
@@ -48,6 +49,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
     private readonly metrics: EngineMetrics,
     private readonly tracing: EngineTracing,
     private readonly accountStates: AccountStates,
+    private readonly accounts: JumioAccounts,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REPLICA_ID) readonly replicaId: string,
   ) {
@@ -120,7 +122,8 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
 
   /**
    * The probe of each paused account whose probe time has come, if this replica takes it (one replica per probe)
-   * and the account has something due; then due work of every account whose credentials are not rejected. The
+   * and the account has something due; then each account's share of due work, then due work of every account
+   * whose credentials are not rejected, by work rank and oldest due (see TransactionClaims). The
    * states are read afresh (another replica may have paused or resumed one), and probes go first so that a
    * backlog of other accounts never crowds them out.
    */
@@ -137,9 +140,21 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, BeforeAp
       if (probe) rows.push(probe);
     }
     const expiredBefore = new Date(now.getTime() - this.config.reconciler.maxAgeDays * 86_400_000);
+    // Each account that is not paused first gets its share of the claim (its ceiling is its own), then the rest
+    // goes by rank and oldest due across every account.
+    const pausedKeys = new Set(paused.map(pairKey));
+    const active = this.accounts
+      .all()
+      .map((a) => ({ account: a.name, datacenter: a.datacenter }))
+      .filter((p) => !pausedKeys.has(pairKey(p)));
+    const shareLeft = capacity - rows.length;
+    if (active.length > 1 && shareLeft > 0)
+      rows.push(
+        ...(await this.claims.claimPairs(owner, now, shareLeft, lease, active, Math.ceil(shareLeft / active.length))),
+      );
     const left = capacity - rows.length;
     const due = left > 0 ? await this.claims.claimDue(owner, now, left, lease, { pairs: paused, expiredBefore }) : [];
-    this.lastClaimWasFull = due.length === left;
+    this.lastClaimWasFull = rows.length + due.length === capacity;
     return [...rows, ...due];
   }
 

@@ -51,9 +51,10 @@ const notAnAttempt = (res: CallResult): boolean =>
 
 /**
  * Carries one claimed transaction as far as it can go now: the callback deadline, one status call (Jumio's
- * counted attempt), and once the status is final, whatever details and media are still missing, each stored
- * as soon as it arrives so an interrupted retrieval resumes with only what is missing. Every write is fenced by
- * the claim (see StepSaves.applyStep), and concurrent steps' saves share a commit (GroupedStepWriter).
+ * counted attempt), and once the status is final the details (the decision: the claim ends there and the media
+ * are a later claim, so that a backlog's decisions come before its images), or whatever media are still missing,
+ * each stored as soon as it arrives so an interrupted retrieval resumes with only what is missing. Every write is
+ * fenced by the claim (see StepSaves.applyStep), and concurrent steps' saves share a commit (GroupedStepWriter).
  */
 @Injectable()
 export class ReconciliationWorker {
@@ -261,7 +262,10 @@ export class ReconciliationWorker {
         read,
       );
       if (!got) return;
-      await step.save({ patch: { rawDetails: got.raw, result: got.value }, calls: got.calls, keepLease: true });
+      if (row.state !== 'RECONCILING')
+        await step.save({ patch: { rawDetails: got.raw, result: got.value }, calls: got.calls, keepLease: true });
+      // A forced reconcile goes on to the media in the same claim (its calls carry the force's actor).
+      else if (!(await this.decisionStored(step, got, row.forcedBy !== null))) return;
     }
     if (row.mediaPlan == null) {
       const read = (listed: unknown): MediaPlanEntry[] =>
@@ -315,6 +319,33 @@ export class ReconciliationWorker {
     if (row.unreachedFailures > 0) Object.assign(t.patch, { unreachedFailures: 0 });
     Object.assign(t.patch, onEverythingStored(row, this.clock.now()));
     await step.save({ patch: t.patch, events: t.events, keepLease: false });
+  }
+
+  /**
+   * The decision (final status and details) is stored and published (RESULT_STORED). Unless `goOn`, the claim
+   * ends there and the media are left to a later claim, due at once but ranked after every due details and status
+   * call (see TransactionClaims). Returns `goOn`.
+   */
+  private async decisionStored(
+    step: ClaimedStep,
+    got: { raw: unknown; value: Record<string, unknown>; calls: JumioCallRecord[] },
+    goOn: boolean,
+  ): Promise<boolean> {
+    const now = this.clock.now();
+    await step.save({
+      patch: { rawDetails: got.raw, result: got.value, ...(goOn ? {} : { nextAttemptAt: now }) },
+      calls: got.calls,
+      events: ['RESULT_STORED'],
+      keepLease: goOn,
+    });
+    const row = step.row;
+    // From the missed callback (its deadline), or from a backend's FAILED report when that came first.
+    const from = Math.min(
+      new Date(row.callbackDeadline).getTime(),
+      row.reconcileStartedAt ? new Date(row.reconcileStartedAt).getTime() : Infinity,
+    );
+    this.metrics.timeToDecision.observe({ kind: row.kind }, Math.max(0, (now.getTime() - from) / 1000));
+    return goOn;
   }
 
   /**

@@ -175,7 +175,21 @@ describe('hand-written SQL (snapshots)', () => {
       expect(ds.take()).toMatchSnapshot();
     });
 
-    it("claimProbe: a paused account's oldest due row", async () => {
+    it("claimPairs: each account's share, by rank then oldest due", async () => {
+      ds.answers.push([[rawRow('44'), rawRow('45')], 2]);
+      const pairs = [
+        { account: 'default', datacenter: 'US' },
+        { account: 'eu-main', datacenter: 'EU' },
+      ];
+      const claimed = await claims.claimPairs('replica-a/1', NOW, 4, 60, pairs, 2);
+      expect(claimed.map((c) => [c.id, c.probe])).toEqual([
+        ['44', false],
+        ['45', false],
+      ]);
+      expect(ds.take()).toMatchSnapshot();
+    });
+
+    it("claimProbe: a paused account's first due row by rank, then oldest due", async () => {
       ds.answers.push([[rawRow('43')], 1]);
       const probe = await claims.claimProbe('replica-a/1', NOW, 60, { account: 'eu-main', datacenter: 'EU' });
       expect(probe).toMatchObject({ id: '43', probe: true });
@@ -402,15 +416,17 @@ describe('hand-written SQL (snapshots)', () => {
       expect(ds.take()).toMatchSnapshot();
     });
 
-    it('stats: counts by kind and state, due now, oldest overdue', async () => {
+    it('stats: counts by kind and state, due now, oldest overdue, due calls per account', async () => {
       ds.answers.push(
         [{ kind: 'id-verifications', state: 'RECONCILING', count: '3' }],
         [{ count: '2' }],
         [{ kind: 'id-verifications', reference: REFERENCE, next_attempt_at: NOW }],
+        [{ account: 'default', datacenter: 'US', calls: '7' }],
       );
       await reports.countByKindAndState();
       await reports.countDue(NOW);
       await reports.oldestOverdue(NOW);
+      expect(await reports.dueCallsByAccount(NOW)).toEqual([{ account: 'default', datacenter: 'US', calls: 7 }]);
       expect(ds.take()).toMatchSnapshot();
     });
   });
