@@ -135,7 +135,13 @@ describe('deleting at Jumio', () => {
       expect(media.length).toBe(v.media.length);
       expect(media.every(({ c, i }) => c.httpStatus === 200 && i < del)).toBe(true);
       expect(del).toBe(log.length - 1);
-      expect(await events(reference)).toEqual(['TRACKED', 'CALLBACK_MISSED', 'RETRIEVED', 'JUMIO_DELETED']);
+      expect(await events(reference)).toEqual([
+        'TRACKED',
+        'CALLBACK_MISSED',
+        'RESULT_STORED',
+        'RETRIEVED',
+        'JUMIO_DELETED',
+      ]);
       const logged = await attempts(kind, reference);
       expect(logged[logged.length - 1]).toMatchObject({
         callType: 'delete',
