@@ -53,7 +53,7 @@ Environment (default full / quick):
   BENCH_READ_SECONDS            10 / 3         length of each read-path load
   BENCH_TRACING_TRANSACTIONS    3000 / 300     each drain of the tracing comparison (ceiling lifted, off then on)
   BENCH_TRACING_READ_ROWS       100000 / 2000  tracked rows under the tracing comparison's read loads
-  BENCH_IMPORT_LINES            100000 / 5000  lines of the file npm run import tracks (batch benchmark 7)
+  BENCH_IMPORT_LINES            100000 / 5000  lines of the file npm run import tracks (benchmark 8)
   BENCH_SINGLE_ITEMS            10000 / 1000   references tracked one request at a time beside it
   BENCH_CPU_PROFILE=1           the service of the lifted drain and of the read path writes a --cpu-prof
                                 profile under bench/results/profiles/, summarized in the output
