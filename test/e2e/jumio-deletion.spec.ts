@@ -292,6 +292,8 @@ describe('deleting at Jumio', () => {
     await track('scan', reference, { deleteAtJumio: false });
     // Past the maximum age: given up at once, then erased while the account is paused.
     const old = randomUUID();
+    // Scripted, so that Jumio has it whatever its last hex digit (an unscripted reference ending in b is a 404).
+    t.simulator.script({ kind: 'scan', reference: old });
     const longAgo = new Date(t.clock.now().getTime() - 40 * 86_400_000).toISOString();
     await track('scan', old, { deleteAtJumio: false, acquiredAt: longAgo });
     await advance(60);
@@ -354,6 +356,31 @@ describe('deleting at Jumio', () => {
       (a) => a.callType === 'delete' || a.callType === 'takeover',
     );
     expect(logged.map((a) => a.outcome)).toEqual(['LEASE_EXPIRED', 'DELETED']);
+  });
+
+  it('an erasure while another replica is sending the delete leaves the delete to it: one DELETE, not two', async () => {
+    const reference = randomUUID();
+    t.simulator.script({ kind: 'scan', reference, faults: [{ endpoint: 'delete', type: 'slow', delayMs: 1500 }] });
+    await track('scan', reference, { deleteAtJumio: false });
+    await advance(60);
+    await askDelete('scan', reference).expect(202);
+    // Another replica holds the claim and has sent the DELETE (Jumio is slow to answer it).
+    const claims = t.app.get(TransactionClaims);
+    const claimed = await claims.claimDue('other-replica', t.clock.now(), 100, 60);
+    const theirs = claimed.find((r) => r.reference === reference)!;
+    for (const other of claimed) if (other !== theirs) await claims.release(other.id, 'other-replica');
+    const sending = t.app.get(ReconciliationWorker).process(theirs, 'other-replica', () => false);
+    await pollUntil(async () => deletes(reference).length === 1, 10_000, 'the DELETE at Jumio');
+    // The erasure makes the delete due now, but the claim in flight is kept: this replica does not send it again.
+    await erase('scan', reference).expect(200);
+    await t.scheduler.drain();
+    await sending;
+    await t.scheduler.drain();
+    expect(deletes(reference).map((c) => c.httpStatus)).toEqual([200]);
+    expect((await view('scan', reference)).tracking).toMatchObject({
+      state: 'PURGED',
+      jumioDeletion: { deletedAt: expect.any(String), lastError: null },
+    });
   });
 
   describe('erasure ?atJumio=true', () => {
