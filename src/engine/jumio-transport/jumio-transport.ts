@@ -284,6 +284,8 @@ export class JumioTransport implements OnApplicationShutdown {
       if ('error' in sent && sent.closedOnReuse) {
         const first = { durationMs: sent.base.durationMs, error: 'the reused connection closed before any answer' };
         if (this.sending && !(await this.slot(as))) return notSent('ACCOUNT_PAUSED', pausedError);
+        // The second slot may come late: a call that may no longer go (a delete whose claim ran out) is not resent.
+        if (opts.stillAllowed && !opts.stillAllowed()) return notSent('CANCELLED', 'not sent: no longer allowed');
         sent = await this.send(url, as, accept, maxBytes, true, opts.method);
         sent.base.staleConnection = first;
       }

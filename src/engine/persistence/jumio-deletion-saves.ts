@@ -4,6 +4,13 @@ import type { EntityManager } from 'typeorm';
 /** A pending delete at Jumio, in SQL (deletionPending): it fell due and Jumio has not answered it 200 or 404. */
 export const DELETION_PENDING_SQL = 'jumio_deletion_requested_at IS NOT NULL AND jumio_deleted_at IS NULL';
 
+/**
+ * How a write outside any claim drops the claim: unless a delete at Jumio is pending under a lease still running
+ * (its holder may be about to send it; another replica taking the row at once would send it a second time).
+ */
+export const DROP_LEASE_SQL = `lease_owner = CASE WHEN ${DELETION_PENDING_SQL} AND lease_expires_at > clock_timestamp() THEN lease_owner END,
+       lease_expires_at = CASE WHEN ${DELETION_PENDING_SQL} AND lease_expires_at > clock_timestamp() THEN lease_expires_at END`;
+
 /** The writes of a deletion at Jumio made outside a claim (an erasure's); the claim's own go through StepSaves. */
 @Injectable()
 export class JumioDeletionSaves {

@@ -6,6 +6,7 @@ import { byMediumName, type StoredMediumInfo } from '../media/media-store.js';
 import { queryPrepared } from '../sql/sql-results.js';
 import { SqlParams } from '../sql/sql-set-builder.js';
 import { appendChangeEvents } from './change-event-writer.js';
+import { DROP_LEASE_SQL } from './jumio-deletion-saves.js';
 import type { NewTrackedTransaction } from '../domain/new-tracked-transaction.js';
 import { TrackedTransactionEntity } from './tracked-transaction.entity.js';
 import { TransactionRowCodec, VIEW_COLUMNS, type TransactionPatch } from './transaction-row-codec.js';
@@ -236,7 +237,7 @@ export class TrackedTransactionRepository {
     if (Object.keys(writes.patch).length === 0 && writes.events.length === 0) return;
     const p = new SqlParams();
     const sets = this.codec.setClause(writes.patch, now, p, { id: row.id });
-    sets.push('lease_owner = NULL, lease_expires_at = NULL');
+    sets.push(DROP_LEASE_SQL);
     // Nothing scheduled any more: a forced attempt still waiting has nothing left to force.
     if (writes.patch.nextAttemptAt === null) sets.push('forced_by = NULL, forced_at = NULL');
     await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = ${p.add(row.id)}`, p.values);
@@ -263,7 +264,7 @@ export class TrackedTransactionRepository {
       const p = new SqlParams();
       const sets = this.codec.setClause(decision.patch, now, p, { id: row.id });
       sets.push(`forced_by = ${p.add(actor)}, forced_at = ${p.add(decision.dueAt)}`);
-      if (decision.dropLease) sets.push('lease_owner = NULL, lease_expires_at = NULL');
+      if (decision.dropLease) sets.push(DROP_LEASE_SQL);
       await m.query(`UPDATE tracked_transaction SET ${sets.sql()} WHERE id = ${p.add(row.id)}`, p.values);
       if (decision.events.length) await appendChangeEvents(m, kind, reference, decision.events, now);
       return { row: (await this.find(kind, reference, m))!, forced: true };

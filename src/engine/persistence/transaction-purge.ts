@@ -5,7 +5,7 @@ import type { TrackingState } from '../domain/states.js';
 import type { Transition } from '../domain/tracking-state-machine.js';
 import { SqlParams } from '../sql/sql-set-builder.js';
 import { appendChangeEvents } from './change-event-writer.js';
-import { DELETION_PENDING_SQL } from './jumio-deletion-saves.js';
+import { DELETION_PENDING_SQL, DROP_LEASE_SQL } from './jumio-deletion-saves.js';
 import { PERSONAL_PROPERTIES, TransactionRowCodec } from './transaction-row-codec.js';
 
 /** A row locked for a purge. */
@@ -69,9 +69,7 @@ export class TransactionPurge {
     const next = sets.take('next_attempt_at');
     if (next !== null)
       sets.push(`next_attempt_at = CASE WHEN ${DELETION_PENDING_SQL} THEN next_attempt_at ELSE ${next} END`);
-    sets.push(
-      'personal_data_at = NULL, forced_by = NULL, forced_at = NULL, lease_owner = NULL, lease_expires_at = NULL',
-    );
+    sets.push(`personal_data_at = NULL, forced_by = NULL, forced_at = NULL, ${DROP_LEASE_SQL}`);
     const ids = p.add(
       rows.map((r) => r.id),
       '::bigint[]',
