@@ -100,7 +100,11 @@ export class AdminTransactionsService {
     );
     if (!result) throw notTracked(kind, reference);
     if (!result.forced)
-      throw new EngineException('TRANSACTION_FINAL', [`already ${result.row.state}: nothing to re-check`]);
+      throw new EngineException('TRANSACTION_FINAL', [
+        result.row.jumioDeletionRequestedAt != null
+          ? 'deleted at Jumio (or being deleted): nothing to re-check'
+          : `already ${result.row.state}: nothing to re-check`,
+      ]);
     return this.toView(result.row);
   }
 
@@ -154,7 +158,8 @@ export class AdminTransactionsService {
 
 /**
  * What forcing an attempt does, by state:
- * - final (RETRIEVED, NOT_FOUND, EXHAUSTED, PURGED): refused (409), there is nothing to re-check;
+ * - final (RETRIEVED, NOT_FOUND, EXHAUSTED, PURGED), or deleted (being deleted) at Jumio: refused (409), there is
+ *   nothing to re-check;
  * - RECONCILING: the next step is brought forward to now; a claim in flight keeps going (one call at a time) and
  *   the force is honoured when it finishes;
  * - AWAITING_CALLBACK, CALLBACK_RECEIVED: reconciliation starts now, as for a FAILED callback report (state
@@ -167,7 +172,8 @@ export function forcedAttempt(
   now: Date,
   schedule: RetrievalSchedule,
 ): ForcedAttempt | null {
-  if (FINAL_STATES.includes(row.state)) return null;
+  // Deleted at Jumio, or being deleted: there is nothing left to re-check there either.
+  if (FINAL_STATES.includes(row.state) || row.jumioDeletionRequestedAt != null) return null;
   const retryAfter = row.retryAfterUntil ? new Date(row.retryAfterUntil) : null;
   const dueAt = retryAfter && retryAfter.getTime() > now.getTime() ? retryAfter : now;
   if (row.state === 'RECONCILING') {

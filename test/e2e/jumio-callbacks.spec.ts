@@ -431,6 +431,53 @@ describe('Jumio callbacks received directly', () => {
     ]);
   });
 
+  it('adopting a callback-started transaction with deleteAtJumio deletes it at Jumio once its media are stored', async () => {
+    const [single, batched] = [randomUUID(), randomUUID()];
+    for (const ref of [single, batched]) {
+      h.t.simulator.script({ kind: 'document', reference: ref, pages: [1] });
+      const fields = callbackFields(planOf('document', ref, { pages: [1] }), h.t.simulator.url, new Date());
+      await h.postForm('document-verifications', new URLSearchParams(fields).toString()).expect(200);
+    }
+    await h.processor.drain();
+    await h.t.scheduler.drain();
+    const deletes = (ref: string) => h.t.simulator.requests({ reference: ref }).filter((c) => c.endpoint === 'delete');
+    for (const ref of [single, batched]) {
+      const v = (await h.t.http().get(`/v1/document-verifications/${ref}`).set(bearer(BACKEND_KEY)).expect(200)).body;
+      expect(v.tracking).toMatchObject({ state: 'CALLBACK_RECEIVED', jumioDeletion: null });
+      expect(v.media.length).toBeGreaterThan(0);
+    }
+    await h.t
+      .http()
+      .post('/v1/document-verifications')
+      .set(bearer(BACKEND_KEY))
+      .send({ reference: single, deleteAtJumio: true })
+      .expect(200);
+    const batch = await h.t
+      .http()
+      .post('/v1/document-verifications/batch')
+      .set(bearer(BACKEND_KEY))
+      .send({ items: [{ reference: batched, deleteAtJumio: true }] })
+      .expect(200);
+    expect(batch.body.items[0]).toMatchObject({
+      status: 200,
+      view: { tracking: { jumioDeletion: { deletedAt: null } } },
+    });
+    await h.t.scheduler.drain();
+    for (const ref of [single, batched]) {
+      expect(deletes(ref).map((c) => c.httpStatus)).toEqual([200]);
+      const v = (await h.t.http().get(`/v1/document-verifications/${ref}`).set(bearer(BACKEND_KEY)).expect(200)).body;
+      expect(v.tracking.jumioDeletion).toMatchObject({ deletedAt: expect.any(String), lastError: null });
+      // Deleted there: a forced reconcile has nothing left to re-check (409), and the row keeps its state.
+      const forced = await h.t
+        .http()
+        .post(`/v1/admin/transactions/document-verifications/${ref}/reconcile`)
+        .set(bearer(ADMIN_KEY))
+        .expect(409);
+      expect(forced.body.message).toEqual(['deleted at Jumio (or being deleted): nothing to re-check']);
+      expect(v.tracking.state).toBe('CALLBACK_RECEIVED');
+    }
+  });
+
   it("a backend's own FAILED report does not undo a view Jumio's callback filled", async () => {
     const ref = randomUUID();
     h.t.simulator.script({ kind: 'authentication', reference: ref });

@@ -7,6 +7,7 @@ import { CallbackProcessor } from '../callbacks/callback-processor.js';
 import { Clock } from '../clock/clock.js';
 import type { Kind } from '../../common/kinds.js';
 import { onCallbackReported } from '../domain/tracking-state-machine.js';
+import { onDeleteAtJumioAsked } from '../domain/jumio-deletion.js';
 import { EngineException } from '../engine.exception.js';
 import { ChangeFeed, type FeedEvent, type FeedPage } from '../feed/change-feed.js';
 import { type RetrievalSchedule, scheduleOf } from '../domain/retrieval-schedule.js';
@@ -168,6 +169,9 @@ export class TrackingService {
         if (dto.merchantReference !== undefined) patch.merchantReference = dto.merchantReference;
         if (dto.customerReference !== undefined) patch.customerReference = dto.customerReference;
         if (dto.deleteAtJumio !== undefined) patch.deleteAtJumio = dto.deleteAtJumio;
+        // Asked for a row the callback already filled: the delete falls due now if everything is stored.
+        const asked = dto.deleteAtJumio === true ? onDeleteAtJumioAsked(current, now) : null;
+        if (asked !== null && typeof asked === 'object') Object.assign(patch, asked);
         if (resolved.explicit || dto.datacenter !== undefined)
           Object.assign(patch, { account: resolved.account, accountExplicit: resolved.explicit });
         if (dto.datacenter !== undefined && dto.datacenter !== current.datacenter) {
