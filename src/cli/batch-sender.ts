@@ -56,14 +56,15 @@ export class BatchSender {
 
   async add(line: number, body: Record<string, unknown>): Promise<void> {
     const item = JSON.stringify(body);
-    if (item.length > MAX_BATCH_BYTES) {
+    const size = Buffer.byteLength(item);
+    if (size > MAX_BATCH_BYTES) {
       this.tally.problem(line, 'invalid', `the line is over ${MAX_BATCH_BYTES} bytes`);
       return;
     }
-    if (this.items.length >= MAX_ITEMS || this.bytes + item.length + 1 > MAX_BATCH_BYTES) await this.flush();
+    if (this.items.length >= MAX_ITEMS || this.bytes + size + 1 > MAX_BATCH_BYTES) await this.flush();
     this.items.push(item);
     this.lines.push(line);
-    this.bytes += item.length + 1;
+    this.bytes += size + 1;
   }
 
   /** Sends what is collected, waiting first while IN_FLIGHT batches are out. */
