@@ -26,6 +26,7 @@ import { ProductRegistry } from './product-kit/product-registry.js';
 import { ReconciliationScheduler, REPLICA_ID, defaultReplicaId } from './reconciliation/reconciliation.scheduler.js';
 import { ReconciliationWorker } from './reconciliation/reconciliation.worker.js';
 import { JumioDeletionStep } from './reconciliation/jumio-deletion-step.js';
+import { StepOutcomes } from './reconciliation/step-outcomes.js';
 import { PersonalDataPurge } from './retention/personal-data-purge.js';
 import { RetentionService } from './retention/retention.service.js';
 import { TrackingService } from './tracking/tracking.service.js';
@@ -73,6 +74,7 @@ export class EngineModule {
         GroupedStepWriter,
         ReconciliationWorker,
         JumioDeletionStep,
+        StepOutcomes,
         ReconciliationScheduler,
         TrackingService,
         CallbackInbox,

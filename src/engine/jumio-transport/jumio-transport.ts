@@ -13,6 +13,7 @@ import { mediumSignatureProblem } from './body-checks.js';
 import { MAX_JSON_DEPTH, readJsonBody } from '../normalization/json-budget.js';
 import { ACCEPT_BY_CLASS, CONTENT_TYPES_BY_CLASS, contentTypeOf, truncation } from './jumio-answers.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
+import { API_BASE_PATH, checkHref, type JumioHost } from './jumio-href.js';
 import { JUMIO_TLS_CA, JumioAgents, type JumioTlsCa } from './jumio-agents.js';
 import {
   closedOnReuse,
@@ -32,13 +33,12 @@ import { OutboundRateLimiter, SlotAbandoned } from './outbound-rate-limiter.js';
 
 export type { JumioCallTarget } from './jumio-call-target.js';
 
-export const API_BASE_PATH = '/api/netverify/v2';
+export { API_BASE_PATH };
 /** JSON answers are small; anything bigger than this is not what the guide promises. */
 export const MAX_JSON_BYTES = 2 * 1024 * 1024;
 export { MAX_JSON_DEPTH };
 
-/** Which of a data center's two hosts a call goes to (retrieval-rules.md, "Where Jumio is"). */
-export type JumioHost = 'scans' | 'documents';
+export type { JumioHost };
 
 /**
  * Every call to Jumio goes through here, whatever the product: the transaction's account's Basic credentials, the
@@ -179,7 +179,7 @@ export class JumioTransport implements OnApplicationShutdown {
     mediumClass: MediumClass,
     query: Record<string, string> = {},
   ): Promise<JumioMediumResult> {
-    const url = this.checkHref(target.datacenter, host, href);
+    const url = checkHref(this.baseUrl(target.datacenter, host), target.datacenter, host, href);
     if (typeof url === 'string') {
       return {
         ok: false,
@@ -235,22 +235,6 @@ export class JumioTransport implements OnApplicationShutdown {
       stillAllowed,
     });
     return r.ok ? { ...r.base, ok: true } : r;
-  }
-
-  /** Returns the URL to call, or why it is refused. */
-  private checkHref(datacenter: Datacenter, host: JumioHost, href: string): URL | string {
-    let url: URL;
-    try {
-      url = new URL(href);
-    } catch {
-      return 'refused: the href is not an absolute URL';
-    }
-    const allowed = new URL(this.baseUrl(datacenter, host));
-    if (url.origin !== allowed.origin || url.username || url.password) {
-      return `refused: the href points to ${sanitize(url.protocol + '//' + url.host)}, not the configured ${host} host of ${datacenter}`;
-    }
-    if (!url.pathname.startsWith(`${API_BASE_PATH}/`)) return 'refused: the href is outside /api/netverify/v2';
-    return url;
   }
 
   private async call(

@@ -4,12 +4,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { Clock } from '../clock/clock.js';
 import { MAX_MEDIUM_FAILURES, type MediaPlanEntry } from '../domain/media-plan.js';
 import { JumioPayloadError } from '../domain/product-contracts.js';
-import {
-  retrievalRetryDelayMs,
-  scheduleOf,
-  unreachedRetryAt,
-  type RetrievalSchedule,
-} from '../domain/retrieval-schedule.js';
+import { retrievalRetryDelayMs, scheduleOf, type RetrievalSchedule } from '../domain/retrieval-schedule.js';
 import {
   isExpired,
   onCallbackDeadline,
@@ -21,7 +16,6 @@ import {
 } from '../domain/tracking-state-machine.js';
 import type { JumioCallFailure, JumioJsonResult, JumioMediumResult } from '../jumio-transport/jumio-call-result.js';
 import type { CallType, JumioCallRecord } from '../persistence/attempt-log.js';
-import { callRecords } from './call-records.js';
 import { GroupedStepWriter } from '../persistence/grouped-step-writer.js';
 import { trackingRecordOf as record } from '../persistence/tracking-record.js';
 import type { StepWrites } from '../persistence/step-saves.js';
@@ -32,6 +26,7 @@ import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { normalizeContextOf } from '../normalization/normalize-context.js';
 import { ClaimedStep, LeaseLost } from './claimed-step.js';
 import { JumioDeletionStep } from './jumio-deletion-step.js';
+import { StepOutcomes } from './step-outcomes.js';
 import { deletionPending, onEverythingStored } from '../domain/jumio-deletion.js';
 import { transactionAttributes } from './step-tracing.js';
 import { EngineTracing } from '../tracing/engine-tracing.js';
@@ -69,6 +64,7 @@ export class ReconciliationWorker {
     private readonly metrics: EngineMetrics,
     private readonly tracing: EngineTracing,
     private readonly deletion: JumioDeletionStep,
+    private readonly outcomes: StepOutcomes,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.schedule = scheduleOf(config);
@@ -86,39 +82,13 @@ export class ReconciliationWorker {
     const step = new ClaimedStep(row, owner, this.claims, this.writer, this.clock, this.config.reconciler.leaseSeconds);
     step.traceSavesWith(this.tracing);
     try {
-      if (row.previousOwner) await this.recordTakeover(step, row.previousOwner);
+      if (row.previousOwner) await this.outcomes.recordTakeover(step, row.previousOwner);
       await this.advance(step, this.products.get(row.kind), shouldStop);
     } catch (e) {
       if (e instanceof LeaseLost) return;
       this.logger.error({ err: e, kind: row.kind, transactionId: row.id }, 'reconciliation step failed');
       await this.backOff(step).catch(() => this.claims.release(row.id, owner, row.forcedBy).catch(() => undefined));
     }
-  }
-
-  /**
-   * The previous claim's lease expired before it saved: its replica died or stalled, perhaps with a call in
-   * flight that Jumio answered but nobody recorded. The step is redone now; the log says so, so the one call
-   * that may be repeated is accounted for.
-   */
-  private async recordTakeover(step: ClaimedStep, previousOwner: string): Promise<void> {
-    const error = `the claim ${previousOwner} expired before it was saved; a call it had in flight may have reached Jumio and is made again`;
-    await step.save({
-      patch: {},
-      calls: [
-        {
-          at: this.clock.now(),
-          endpoint: '(lease takeover)',
-          callType: 'takeover',
-          httpStatus: null,
-          durationMs: 0,
-          outcome: 'LEASE_EXPIRED',
-          error,
-          countsAsAttempt: false,
-          claim: step.owner,
-        },
-      ],
-      keepLease: true,
-    });
   }
 
   /**
@@ -184,7 +154,8 @@ export class ReconciliationWorker {
     const at = this.clock.now();
     const res = await step.traced('status', product.gateway.fetchStatus(step.target));
     if (notSent(res)) return step.release().then(() => false);
-    if (notAnAttempt(res)) return this.noAttempt(step, 'status', at, res as JumioCallFailure).then(() => false);
+    if (notAnAttempt(res))
+      return this.outcomes.noAttempt(step, 'status', at, res as JumioCallFailure).then(() => false);
     let answer: StatusAnswer;
     let outcome: string;
     const extra: StepWrites['patch'] = {};
@@ -217,7 +188,7 @@ export class ReconciliationWorker {
     }
     this.metrics.attempts.inc({ kind: step.row.kind, outcome });
     const error = answer.type === 'failure' ? answer.error : null;
-    const calls = this.callRecords(step, 'status', at, res, outcome, true, error);
+    const calls = this.outcomes.callRecords(step, 'status', at, res, outcome, true, error);
     const t = onStatusAnswer(record(step.row), answer, at, this.schedule);
     const final = answer.type === 'final';
     if (step.row.unreachedFailures > 0) extra.unreachedFailures = 0;
@@ -284,23 +255,31 @@ export class ReconciliationWorker {
       const at = this.clock.now();
       const res = await step.traced('medium', product.gateway.fetchMedium(step.target, entry), entry.name);
       if (notSent(res)) return step.release();
-      if (notAnAttempt(res)) return this.noAttempt(step, 'medium', at, res as JumioCallFailure);
+      if (notAnAttempt(res)) return this.outcomes.noAttempt(step, 'medium', at, res as JumioCallFailure);
       const plan = (row.mediaPlan ?? []).map((e) => ({ ...e }));
       const mine = plan.find((e) => e.name === entry.name)!;
       if (res.ok) {
         mine.outcome = 'STORED';
         await step.save({
           patch: { mediaPlan: plan },
-          calls: this.callRecords(step, 'medium', at, res, 'STORED', false, null),
+          calls: this.outcomes.callRecords(step, 'medium', at, res, 'STORED', false, null),
           media: [{ name: entry.name, medium: { bytes: res.bytes, contentType: res.contentType } }],
           keepLease: true,
         });
       } else {
-        const calls = this.callRecords(step, 'medium', at, res, res.failure, false, `${entry.name}: ${res.error}`);
+        const calls = this.outcomes.callRecords(
+          step,
+          'medium',
+          at,
+          res,
+          res.failure,
+          false,
+          `${entry.name}: ${res.error}`,
+        );
         mine.failures = (mine.failures ?? 0) + 1;
         const permanent = PERMANENT_MEDIUM_FAILURES.has(res.failure);
         if (!permanent && mine.failures < MAX_MEDIUM_FAILURES)
-          return this.retryLater(step, calls, res, { mediaPlan: plan });
+          return this.outcomes.retryLater(step, calls, res, { mediaPlan: plan });
         mine.outcome = 'REFUSED';
         mine.reason = permanent ? res.error : `gave up after ${mine.failures} failed tries: ${res.error}`;
         await step.save({ patch: { mediaPlan: plan }, calls, keepLease: true });
@@ -369,11 +348,11 @@ export class ReconciliationWorker {
         return null;
       }
       if (notAnAttempt(res)) {
-        await this.noAttempt(step, callType, at, res as JumioCallFailure);
+        await this.outcomes.noAttempt(step, callType, at, res as JumioCallFailure);
         return null;
       }
       if (!res.ok) {
-        const calls = this.callRecords(step, callType, at, res, res.failure, false, res.error);
+        const calls = this.outcomes.callRecords(step, callType, at, res, res.failure, false, res.error);
         if (res.failure === 'NOT_FOUND' && step.row.state === 'CALLBACK_RECEIVED') {
           // Jumio's callback said the transaction is final, yet this data center does not have it: asking again
           // will not help (typically the data center was guessed for a reference no backend tracked).
@@ -381,11 +360,11 @@ export class ReconciliationWorker {
           await step.save({ patch: { nextAttemptAt: null, lastError: error }, calls, keepLease: false });
           return null;
         }
-        await this.retryLater(step, calls, res);
+        await this.outcomes.retryLater(step, calls, res);
         return null;
       }
       raw = res.json;
-      calls = this.callRecords(step, callType, at, res, 'STORED', false, null);
+      calls = this.outcomes.callRecords(step, callType, at, res, 'STORED', false, null);
     }
     try {
       return { raw, value: read(raw), calls };
@@ -394,57 +373,8 @@ export class ReconciliationWorker {
       const error = `malformed ${callType}: ${e.message}`;
       const last = calls.length - 1;
       const logged = calls.map((c, i) => (i === last ? { ...c, outcome: 'MALFORMED', error } : c));
-      await this.retryLater(step, logged, { error, retryAfterMs: null });
+      await this.outcomes.retryLater(step, logged, { error, retryAfterMs: null });
       return null;
     }
-  }
-
-  /**
-   * A call that is not the transaction's fault and not an attempt: the row keeps its attempts and schedule. Jumio
-   * rejected the account's credentials (the account is paused; the step waits for it); or the call never reached
-   * Jumio, and the step is tried again after a short back-off that doubles, never past its next slot.
-   */
-  private async noAttempt(step: ClaimedStep, callType: CallType, at: Date, res: JumioCallFailure): Promise<void> {
-    const calls = this.callRecords(step, callType, at, res, res.failure, false, res.error);
-    if (res.failure === 'CREDENTIALS_REJECTED') {
-      const patch = step.row.unreachedFailures > 0 ? { unreachedFailures: 0 } : {};
-      return step.save({ patch, calls, keepLease: false });
-    }
-    const failures = step.row.unreachedFailures + 1;
-    const history = { acquiredAt: new Date(step.row.acquiredAt), attemptsMade: step.row.attempts };
-    const next = unreachedRetryAt(this.schedule, history, failures, this.clock.now(), callType === 'status');
-    await step.save({
-      patch: { unreachedFailures: failures, nextAttemptAt: next, lastError: res.error },
-      calls,
-      keepLease: false,
-    });
-  }
-
-  /** Details and media that failed in transit are tried again later, never the status. */
-  private async retryLater(
-    step: ClaimedStep,
-    calls: JumioCallRecord[],
-    failure: { error: string; retryAfterMs: number | null },
-    extra: StepWrites['patch'] = {},
-  ): Promise<void> {
-    const now = this.clock.now().getTime();
-    const delay = Math.max(retrievalRetryDelayMs(this.schedule), failure.retryAfterMs ?? 0);
-    await step.save({
-      patch: { ...extra, lastError: failure.error, nextAttemptAt: new Date(now + delay) },
-      calls,
-      keepLease: false,
-    });
-  }
-
-  private callRecords(
-    step: ClaimedStep,
-    callType: CallType,
-    at: Date,
-    res: CallResult,
-    outcome: string,
-    countsAsAttempt: boolean,
-    error: string | null,
-  ): JumioCallRecord[] {
-    return callRecords(step, this.metrics, { callType, at, res, outcome, countsAsAttempt, error });
   }
 }
