@@ -14,19 +14,19 @@
  * at most `padding + LATE_TOLERANCE_MS` after its slot (maySend). So the sends are at least
  * ceiling * spacing - LATE_TOLERANCE_MS = 1000 * SPACING_MARGIN - LATE_TOLERANCE_MS apart: 1030 ms, which leaves
  * 30 ms for what happens after the send (the HTTP client's queueing, the network, the receiver's own event-loop
- * delay: Jumio counts arrivals, not sends). Five seconds likewise: 5250 - 20 ms.
+ * delay: Jumio counts arrivals, not sends). Five seconds likewise: 5225 - 15 ms.
  */
 
 /**
- * The spacing is 5 % wider than 1/ceiling, so `ceiling` consecutive slots span 1.05 s (95.2 % of the ceiling used):
- * 50 ms of slack per second, minus the 20 ms a send may lag its slot, leaves 30 ms for the receive side.
+ * The spacing is 4.5 % wider than 1/ceiling, so `ceiling` consecutive slots span 1.045 s (95.7 % of the ceiling
+ * used): 45 ms of slack per second, minus the 15 ms a send may lag its slot, leaves 30 ms for the receive side.
  */
-export const SPACING_MARGIN = 1.05;
+export const SPACING_MARGIN = 1.045;
 /**
  * How late after its slot a send may still go (on top of the batch's padding), counting the reservation's round
  * trip as lateness: the database chose the slot at an unknown moment within it. Later than that, the slot is given up.
  */
-export const LATE_TOLERANCE_MS = 20;
+export const LATE_TOLERANCE_MS = 15;
 /** What is left of the margin for jitter after the send (the receiver's clock, not ours, decides the window). */
 export const RECEIVE_JITTER_ALLOWANCE_MS = (SPACING_MARGIN - 1) * 1000 - LATE_TOLERANCE_MS;
 /** A batch covers at least this much of the ceiling's time, so high ceilings are not one round trip per call. */
