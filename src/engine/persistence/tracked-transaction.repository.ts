@@ -11,7 +11,7 @@ import type { NewTrackedTransaction } from '../domain/new-tracked-transaction.js
 import { TrackedTransactionEntity } from './tracked-transaction.entity.js';
 import { TransactionRowCodec, VIEW_COLUMNS, type TransactionPatch } from './transaction-row-codec.js';
 
-/** The columns a new row is inserted with (besides attempts and the timestamps), their types and values. */
+/** The columns a new row is inserted with (besides attempts and the timestamps), their types and values: one list for the single and the batch insert. */
 const NEW_ROW_COLUMNS: [string, string, (row: NewTrackedTransaction) => unknown][] = [
   ['kind', 'text', (r) => r.kind],
   ['reference', 'uuid', (r) => r.reference],
@@ -30,6 +30,7 @@ const NEW_ROW_COLUMNS: [string, string, (row: NewTrackedTransaction) => unknown]
   ['account_explicit', 'boolean', (r) => r.accountExplicit],
   ['delete_at_jumio', 'boolean', (r) => r.deleteAtJumio],
 ];
+const NEW_ROW_COLUMN_LIST = NEW_ROW_COLUMNS.map(([column]) => column).join(', ');
 
 /** A change written outside any claim: the state machine's patch, payloads, and the fields a backend's tracking sets. */
 export type RowPatch = TransactionPatch &
@@ -112,31 +113,14 @@ export class TrackedTransactionRepository {
     const inTransaction = <T>(work: (m: EntityManager) => Promise<T>) =>
       manager ? work(manager) : this.dataSource.transaction(work);
     return inTransaction(async (m) => {
+      const p = new SqlParams();
+      const values = NEW_ROW_COLUMNS.map(([, type, value]) => p.add(value(row), `::${type}`)).join(', ');
+      const at = p.add(now, '::timestamptz');
       const inserted: { id: string }[] = await m.query(
-        `INSERT INTO tracked_transaction (kind, reference, datacenter, merchant_reference, customer_reference, acquired_at,
-           callback_grace_seconds, callback_deadline, state, status, next_attempt_at, attempts, created_at, updated_at, started_by_callback,
-           started_by_trace, account, account_explicit, delete_at_jumio)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,0,$12,$12,$13,$14,$15,$16,$17)
+        `INSERT INTO tracked_transaction (${NEW_ROW_COLUMN_LIST}, attempts, created_at, updated_at)
+         VALUES (${values}, 0, ${at}, ${at})
          ON CONFLICT (kind, reference) DO NOTHING RETURNING id`,
-        [
-          row.kind,
-          row.reference,
-          row.datacenter,
-          row.merchantReference,
-          row.customerReference,
-          row.acquiredAt,
-          row.callbackGraceSeconds,
-          row.callbackDeadline,
-          row.state,
-          row.status,
-          row.nextAttemptAt,
-          now,
-          row.startedByCallback ?? false,
-          row.startedByTrace ?? null,
-          row.account,
-          row.accountExplicit,
-          row.deleteAtJumio,
-        ],
+        p.values,
       );
       if (inserted.length > 0) await appendChangeEvents(m, row.kind, row.reference, ['TRACKED'], now);
       const stored = await this.find(row.kind, row.reference, m);
@@ -153,7 +137,7 @@ export class TrackedTransactionRepository {
     if (rows.length === 0) return new Set();
     const p = new SqlParams();
     const arrays = NEW_ROW_COLUMNS.map(([, type, value]) => p.add(rows.map(value), `::${type}[]`)).join(', ');
-    const columns = NEW_ROW_COLUMNS.map(([column]) => column).join(', ');
+    const columns = NEW_ROW_COLUMN_LIST;
     const at = p.add(now, '::timestamptz');
     const inserted = await queryPrepared<{ reference: string }>(
       this.dataSource,
