@@ -350,6 +350,41 @@ describe('key rotation: re-encryption under the new key, retiring the old one', 
     }
     await close(a);
   }, 120_000);
+
+  it('a medium another transaction holds is skipped, not waited for or counted as the end: the batch takes the next ones', async () => {
+    const a = await open(keyList('k3', 'k2'));
+    const key = (r: { transaction_id: string; name: string }) => `${r.transaction_id}/${r.name}`;
+    const underK2: { transaction_id: string; name: string }[] = await a.dataSource.query(
+      `SELECT transaction_id::text AS transaction_id, name FROM stored_medium WHERE key_id = 'k2'
+        ORDER BY transaction_id DESC, name`,
+    );
+    expect(underK2.length).toBeGreaterThan(4);
+    // Every medium under k2 is held by another transaction but the newest transaction's first two.
+    const free = underK2.slice(0, 2).map(key);
+    const other = a.dataSource.createQueryRunner();
+    await other.connect();
+    try {
+      await other.startTransaction();
+      await other.query(
+        `SELECT 1 FROM stored_medium WHERE key_id = 'k2' AND transaction_id::text || '/' || name <> ALL($1::text[])
+           FOR UPDATE`,
+        [free],
+      );
+      const media = ENCRYPTED_PLACES.find((p) => p.name === 'stored_medium.content')!;
+      const batch = await a.dataSource.transaction((m) =>
+        media.reencrypt(m, a.app.get(DataCipher), ['k2'], 2, new Set()),
+      );
+      expect(batch).toEqual({ written: 2, unreadable: [] });
+      const moved: { transaction_id: string; name: string }[] = await a.dataSource.query(
+        `SELECT transaction_id::text AS transaction_id, name FROM stored_medium WHERE key_id = 'k3'`,
+      );
+      expect(moved.map(key).sort()).toEqual([...free].sort());
+    } finally {
+      await other.rollbackTransaction();
+      await other.release();
+    }
+    await close(a);
+  }, 120_000);
 });
 
 /**

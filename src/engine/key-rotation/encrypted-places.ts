@@ -89,8 +89,9 @@ const callbackBody = jsonColumn<{ id: string; value: unknown; kind: Kind; body_d
 export const MEDIA_BATCH_BYTES = 16 * 1024 * 1024;
 
 /**
- * stored_medium.content: the media bytes, with key_id next to them. The batch is chosen from the sizes first (no
- * bytes read), then locked and read; each medium is written back by a statement of its own, its bytes a binary
+ * stored_medium.content: the media bytes, with key_id next to them. The batch is chosen and locked from the sizes
+ * first (no bytes read; rows another transaction holds are skipped there, so a batch never comes back empty while
+ * unlocked media are left), then read; each medium is written back by a statement of its own, its bytes a binary
  * parameter.
  */
 const mediumContent: EncryptedPlace = {
@@ -102,7 +103,7 @@ const mediumContent: EncryptedPlace = {
     const sizes: { transaction_id: string; name: string; byte_size: number }[] = await m.query(
       `SELECT transaction_id::text AS transaction_id, name, byte_size FROM stored_medium
         WHERE key_id = ANY($1::text[]) AND transaction_id::text || '/' || name <> ALL($3::text[])
-        ORDER BY key_id LIMIT $2`,
+        ORDER BY key_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [stale, limit, [...skip]],
     );
     let bytes = 0;
@@ -111,8 +112,7 @@ const mediumContent: EncryptedPlace = {
     const rows: { id: string; transaction_id: string; name: string; key_id: string; content: Buffer }[] = await m.query(
       `SELECT transaction_id::text || '/' || name AS id, transaction_id::text AS transaction_id, name, key_id, content
          FROM stored_medium
-        WHERE (transaction_id, name) IN (SELECT * FROM unnest($1::bigint[], $2::text[])) AND key_id = ANY($3::text[])
-        FOR UPDATE SKIP LOCKED`,
+        WHERE (transaction_id, name) IN (SELECT * FROM unnest($1::bigint[], $2::text[])) AND key_id = ANY($3::text[])`,
       [chosen.map((r) => r.transaction_id), chosen.map((r) => r.name), stale],
     );
     const { ids, values, unreadable } = reencryptEach(rows, (r) =>
