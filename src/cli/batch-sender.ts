@@ -81,6 +81,11 @@ export class BatchSender {
     this.inFlight.add(sending);
   }
 
+  /** After a failure: waits for the batches still out, so that the summary counts every answer the service gave. */
+  async settle(): Promise<void> {
+    await Promise.all(this.inFlight);
+  }
+
   /** Sends the rest and waits for every answer. */
   async finish(): Promise<void> {
     await this.flush();

@@ -47,6 +47,7 @@ async function main(): Promise<number> {
     if (e instanceof ImportStop) return stopBeforeSending(e);
     if (tally.lines === 0 && read.line === 0 && !(e instanceof ImportFailed))
       return stopBeforeSending(new ImportStop(`${options.file}: cannot be parsed (${(e as Error).message})`));
+    await sender.settle();
     progress.stop(true);
     console.error(`import stopped: ${(e as Error).message}`);
     printSummary(tally);

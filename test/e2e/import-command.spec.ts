@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { useProcessRig } from '../support/process-rig';
@@ -128,6 +130,61 @@ describe('npm run import', () => {
     expect(res.stdout).toContain('summary: 0 lines: 0 created');
     expect(await tracked(reference)).toBe(false);
   }, 30_000);
+
+  it('stopped by a refused batch, it still counts the answers to the batches already out before its summary', async () => {
+    // In front of the service: the first batch to arrive is refused after 0.5 s (by then the file's next three batches
+    // are out), the others are passed on after 1.5 s.
+    let refused = false;
+    const front = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (req.method === 'POST' && !refused) {
+          refused = true;
+          return setTimeout(() => {
+            res.writeHead(400, { 'Content-Type': 'application/json' });
+            res.end(JSON.stringify({ statusCode: 400, message: ['refused by the test'] }));
+          }, 500);
+        }
+        const pass = () =>
+          fetch(`${service.base}${req.url}`, {
+            method: req.method,
+            headers: { Authorization: req.headers.authorization ?? '', 'Content-Type': 'application/json' },
+            body: req.method === 'POST' ? body : undefined,
+          }).then(async (r) => {
+            res.writeHead(r.status, { 'Content-Type': r.headers.get('content-type') ?? 'application/json' });
+            res.end(Buffer.from(await r.arrayBuffer()));
+          });
+        setTimeout(() => void pass(), req.method === 'POST' ? 1500 : 0);
+      });
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = front.address() as AddressInfo;
+      // 4,500 lines: four batches of 1,000 go out at once (the most in flight), the last 500 wait for the first answer.
+      const references = Array.from({ length: 4500 }, () => randomUUID());
+      const ndjson = file('stopped.ndjson', references.map((r) => `{"reference":"${r}"}`).join('\n'));
+      const res = await runImport([
+        '--kind',
+        'id-verifications',
+        '--file',
+        ndjson,
+        '--url',
+        `http://127.0.0.1:${port}`,
+      ]);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain('answered 400: refused by the test');
+      expect(res.stdout).toContain('summary: 3000 lines: 3000 created, 0 already tracked, 0 conflicts, 0 invalid');
+      let created = 0;
+      for (let i = 0; i < 4000; i += 100)
+        created += (await Promise.all(references.slice(i, i + 100).map(tracked))).filter(Boolean).length;
+      expect(created).toBe(3000);
+      expect(await tracked(references[4499])).toBe(false);
+    } finally {
+      await new Promise((r) => front.close(r));
+    }
+  }, 60_000);
 
   it('stops with exit code 2 before sending anything: unknown column, missing file, no key, bad arguments', async () => {
     const reference = randomUUID();
