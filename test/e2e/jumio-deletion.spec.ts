@@ -503,27 +503,6 @@ describe('deleting at Jumio', () => {
       await askDelete('scan', randomUUID()).expect(404);
     });
 
-    it('on an EXHAUSTED transaction it goes at once: nothing more will ever be stored there', async () => {
-      const reference = randomUUID();
-      t.simulator.script({ kind: 'scan', reference });
-      const longAgo = new Date(t.clock.now().getTime() - 40 * 86_400_000).toISOString();
-      await track('scan', reference, { deleteAtJumio: false, acquiredAt: longAgo });
-      await advance(60);
-      expect((await view('scan', reference)).tracking.state).toBe('EXHAUSTED');
-      const asked = await askDelete('scan', reference).expect(202);
-      expect(asked.body.tracking.jumioDeletion).toEqual({
-        requestedAt: t.clock.now().toISOString(),
-        deletedAt: null,
-        lastError: null,
-      });
-      await t.scheduler.drain();
-      expect(deletes(reference).map((c) => c.httpStatus)).toEqual([200]);
-      const v = await view('scan', reference);
-      expect(v.tracking).toMatchObject({ state: 'EXHAUSTED', nextAttemptAt: null });
-      expect(v.tracking.jumioDeletion.deletedAt).toEqual(expect.any(String));
-      await askDelete('scan', reference).expect(409);
-    });
-
     it('409 for a transaction Jumio never had', async () => {
       const reference = randomUUID();
       t.simulator.script({ kind: 'scan', reference, final: 'NOT_FOUND' });

@@ -69,9 +69,9 @@ export function onDeleteFailed(
 
 /**
  * An admin asks for the delete at Jumio without purging (store-first): due now when everything the service keeps
- * is stored (RETRIEVED, a callback's media stored, a callback a backend reported itself, which stores nothing,
- * PURGED, or EXHAUSTED, which will never store more: a forced attempt on it is refused), otherwise wanted and due
- * once that is so; nothing new while already due (one given up starts again). A string: refused, and why.
+ * is stored (RETRIEVED, a callback's media stored, a callback a backend reported itself, which stores nothing, or
+ * PURGED), otherwise wanted and due once that is so; nothing new while already due (one given up starts again).
+ * A string: refused, and why.
  */
 export function onDeleteAtJumioAsked(
   row: JumioDeletionFields & {
@@ -88,7 +88,6 @@ export function onDeleteAtJumioAsked(
   const stored =
     row.state === 'RETRIEVED' ||
     row.state === 'PURGED' ||
-    row.state === 'EXHAUSTED' ||
     (row.state === 'CALLBACK_RECEIVED' && (row.retrievedAt != null || row.result == null));
   if (!stored) return { deleteAtJumio: true };
   return { deleteAtJumio: true, jumioDeletionRequestedAt: now, jumioDeletionFailures: 0, nextAttemptAt: now };
