@@ -730,28 +730,28 @@ async function main(): Promise<void> {
       const ratio = r.imported.itemsPerS / r.single.itemsPerS;
       print(`import / single route: ${fix(ratio, 1)}x the items per second`);
       row(
-        '7 batch',
+        '8 batch',
         'import items/s (vs single route)',
         `${int(r.imported.itemsPerS)} (${fix(ratio, 1)}x ${int(r.single.itemsPerS)})`,
         '>= 10x the single route',
         ratio >= 10 && r.imported.exitCode === 0,
       );
       row(
-        '7 batch',
+        '8 batch',
         'service CPU per item: import / single',
         `${fix(r.imported.serviceCpuMsPerItem, 3)} / ${fix(r.single.serviceCpuMsPerItem, 3)} ms`,
         'reported',
         null,
       );
       row(
-        '7 batch',
+        '8 batch',
         'import again (already tracked) items/s',
         int(r.rerun.itemsPerS),
         'exit 0',
         r.rerun.exitCode === 0,
       );
       row(
-        '7 batch',
+        '8 batch',
         `the import command's RSS max (${int(SIZES.importLines)} lines)`,
         `${fix(r.imported.importRssMaxMb)} MB`,
         'reported (constant in the file size)',
