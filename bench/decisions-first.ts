@@ -11,16 +11,16 @@
  */
 import type { Server } from './lib/support.js';
 import {
+  arrivalWindows,
+  type ArrivalWindows,
   byReference,
   createDatabase,
   log,
-  maxInWindow,
   quantile,
   ServiceProcess,
   SimulatorProcess,
   sleep,
   statesOf,
-  windowsOver,
   withClient,
 } from './lib/support.js';
 
@@ -34,7 +34,7 @@ export interface DecisionsOptions {
   ratePerSecond: number;
 }
 
-export interface DecisionsResult {
+export interface DecisionsResult extends ArrivalWindows {
   setup: string;
   transactions: number;
   replicas: number;
@@ -49,14 +49,6 @@ export interface DecisionsResult {
   lastMediumS: number;
   /** transactions x 9 calls / ceiling. */
   lastMediumLimitS: number;
-  /** Closed windows (stamps <= 1000 / 5000 ms apart), half-open ones (< 1000 / 5000 ms), closed 1 s windows over. */
-  max1s: number;
-  max5s: number;
-  max1sHalfOpen: number;
-  max5sHalfOpen: number;
-  windowsOver1s: number;
-  /** Every call's arrival at the simulator (Date.now()), as the first stamp and the deltas, for later analysis. */
-  arrivalsMs: { first: number | null; deltas: number[] };
   /** The transaction tracked half-way: seconds after the backlog was due, and from its own due to its calls. */
   midDrain: { trackedAtS: number; dueToStatusS: number; dueToDecisionS: number; dueToLastMediumS: number };
   drainS: number;
@@ -177,12 +169,7 @@ export async function runDecisionsFirst(server: Server, o: DecisionsOptions): Pr
       decisionP90LimitS: (0.9 * o.transactions * CALLS_PER_DECISION) / o.ratePerSecond,
       lastMediumS: backlogCalls.length ? (Math.max(...backlogCalls) - t0) / 1000 : NaN,
       lastMediumLimitS,
-      max1s: maxInWindow(at, 1000),
-      max5s: maxInWindow(at, 5000),
-      max1sHalfOpen: maxInWindow(at, 1000, false),
-      max5sHalfOpen: maxInWindow(at, 5000, false),
-      windowsOver1s: windowsOver(at, 1000, o.ratePerSecond),
-      arrivalsMs: { first: at[0] ?? null, deltas: at.map((x, i) => (i === 0 ? 0 : x - at[i - 1])) },
+      ...arrivalWindows(at, o.ratePerSecond),
       midDrain: {
         trackedAtS: (midAtMs - t0) / 1000,
         dueToStatusS: since(midCalls.find((x) => x.endpoint === 'status')),

@@ -11,13 +11,13 @@
  */
 import type { Server } from './lib/support.js';
 import {
+  arrivalWindows,
+  type ArrivalWindows,
   byReference,
   cpuMs,
   createDatabase,
   log,
-  maxInWindow,
   mean,
-  windowsOver,
   postgresCpuMs,
   quantile,
   rssMb,
@@ -45,7 +45,7 @@ export interface DrainOptions {
   deleteAtJumio?: boolean;
 }
 
-export interface DrainResult {
+export interface DrainResult extends ArrivalWindows {
   setup: string;
   transactions: number;
   replicas: number;
@@ -64,17 +64,6 @@ export interface DrainResult {
   drainS: number;
   achievedCallsPerS: number;
   shareOfCeiling: number;
-  /** Closed windows (stamps <= 1000 / 5000 ms apart): the strictest reading of millisecond stamps. */
-  max1s: number;
-  max5s: number;
-  /** Half-open windows (stamps < 1000 / 5000 ms apart). */
-  max1sHalfOpen: number;
-  max5sHalfOpen: number;
-  /** Closed / half-open 1 s windows (one per starting call) holding more than the ceiling. */
-  windowsOver1s: number;
-  windowsOver1sHalfOpen: number;
-  /** Every call's arrival at the simulator (Date.now()), as the first stamp and the deltas, for later analysis. */
-  arrivalsMs: { first: number | null; deltas: number[] };
   reconciledPerS: number;
   serviceCpuMs: number;
   serviceCpuMsPerTransaction: number;
@@ -281,13 +270,7 @@ export async function runDrain(server: Server, o: DrainOptions): Promise<DrainRe
       drainS,
       achievedCallsPerS: achieved,
       shareOfCeiling: achieved / o.ratePerSecond,
-      max1s: maxInWindow(at, 1000),
-      max5s: maxInWindow(at, 5000),
-      max1sHalfOpen: maxInWindow(at, 1000, false),
-      max5sHalfOpen: maxInWindow(at, 5000, false),
-      windowsOver1s: windowsOver(at, 1000, o.ratePerSecond),
-      windowsOver1sHalfOpen: windowsOver(at, 1000, o.ratePerSecond, false),
-      arrivalsMs: { first: at[0] ?? null, deltas: at.map((x, i) => (i === 0 ? 0 : x - at[i - 1])) },
+      ...arrivalWindows(at, o.ratePerSecond),
       reconciledPerS: (o.transactions - remaining) / drainS,
       serviceCpuMs: serviceCpu,
       serviceCpuMsPerTransaction: serviceCpu / Math.max(1, o.transactions - remaining),

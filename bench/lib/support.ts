@@ -426,6 +426,33 @@ export function windowsOver(sortedAt: number[], windowMs: number, limit: number,
   return n;
 }
 
+/** What Jumio would count of a run's calls, from their arrival stamps at the simulator (sorted). */
+export interface ArrivalWindows {
+  /** Closed windows (stamps <= 1000 / 5000 ms apart): the strictest reading of millisecond stamps. */
+  max1s: number;
+  max5s: number;
+  /** Half-open windows (stamps < 1000 / 5000 ms apart). */
+  max1sHalfOpen: number;
+  max5sHalfOpen: number;
+  /** Closed / half-open 1 s windows (one per starting call) holding more than the ceiling. */
+  windowsOver1s: number;
+  windowsOver1sHalfOpen: number;
+  /** Every call's arrival at the simulator (Date.now()), as the first stamp and the deltas, for later analysis. */
+  arrivalsMs: { first: number | null; deltas: number[] };
+}
+
+export function arrivalWindows(sortedAt: number[], ceilingPerSecond: number): ArrivalWindows {
+  return {
+    max1s: maxInWindow(sortedAt, 1000),
+    max5s: maxInWindow(sortedAt, 5000),
+    max1sHalfOpen: maxInWindow(sortedAt, 1000, false),
+    max5sHalfOpen: maxInWindow(sortedAt, 5000, false),
+    windowsOver1s: windowsOver(sortedAt, 1000, ceilingPerSecond),
+    windowsOver1sHalfOpen: windowsOver(sortedAt, 1000, ceilingPerSecond, false),
+    arrivalsMs: { first: sortedAt[0] ?? null, deltas: sortedAt.map((x, i) => (i === 0 ? 0 : x - sortedAt[i - 1])) },
+  };
+}
+
 export const fix = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : String(n));
 export const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en') : String(n));
 
